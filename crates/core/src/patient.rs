@@ -1,0 +1,352 @@
+//! Patients and their ICHD-3 diagnoses.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
+
+/// Errors in patient data, each naming the field at fault.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PatientError {
+    #[error("name: must not be empty")]
+    EmptyName,
+    #[error("date of birth: {dob} is after {today}")]
+    BirthInFuture { dob: NaiveDate, today: NaiveDate },
+    #[error("sex: '{0}' is not one of female, male, other")]
+    UnknownSex(String),
+    #[error("diagnosis: '{code}' is not a known ICHD-3 code (known: {known})")]
+    UnknownDiagnosis { code: String, known: String },
+    #[error("diagnosis: onset {onset} is before the date of birth {dob}")]
+    OnsetBeforeBirth { onset: NaiveDate, dob: NaiveDate },
+    #[error("diagnosis: {0} is recorded twice")]
+    DuplicateDiagnosis(DiagnosisCode),
+}
+
+/// Administrative sex as recorded by the clinic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sex {
+    Female,
+    Male,
+    Other,
+}
+
+impl Sex {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sex::Female => "female",
+            Sex::Male => "male",
+            Sex::Other => "other",
+        }
+    }
+}
+
+impl FromStr for Sex {
+    type Err = PatientError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "female" | "f" => Ok(Sex::Female),
+            "male" | "m" => Ok(Sex::Male),
+            "other" | "o" => Ok(Sex::Other),
+            _ => Err(PatientError::UnknownSex(s.to_owned())),
+        }
+    }
+}
+
+impl fmt::Display for Sex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The ICHD-3 diagnoses Cephalog works with (ICHD-3, Cephalalgia 2018;38(1):1–211) [V].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum DiagnosisCode {
+    /// 1.1 Migraine without aura.
+    #[serde(rename = "1.1")]
+    MigraineWithoutAura,
+    /// 1.2 Migraine with aura.
+    #[serde(rename = "1.2")]
+    MigraineWithAura,
+    /// 1.3 Chronic migraine.
+    #[serde(rename = "1.3")]
+    ChronicMigraine,
+    /// 1.5 Probable migraine.
+    #[serde(rename = "1.5")]
+    ProbableMigraine,
+    /// 2.3 Chronic tension-type headache.
+    #[serde(rename = "2.3")]
+    ChronicTensionType,
+    /// 8.2 Medication-overuse headache.
+    #[serde(rename = "8.2")]
+    MedicationOveruse,
+    /// 13.4 Occipital neuralgia.
+    #[serde(rename = "13.4")]
+    OccipitalNeuralgia,
+}
+
+impl DiagnosisCode {
+    pub const ALL: [DiagnosisCode; 7] = [
+        DiagnosisCode::MigraineWithoutAura,
+        DiagnosisCode::MigraineWithAura,
+        DiagnosisCode::ChronicMigraine,
+        DiagnosisCode::ProbableMigraine,
+        DiagnosisCode::ChronicTensionType,
+        DiagnosisCode::MedicationOveruse,
+        DiagnosisCode::OccipitalNeuralgia,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            DiagnosisCode::MigraineWithoutAura => "1.1",
+            DiagnosisCode::MigraineWithAura => "1.2",
+            DiagnosisCode::ChronicMigraine => "1.3",
+            DiagnosisCode::ProbableMigraine => "1.5",
+            DiagnosisCode::ChronicTensionType => "2.3",
+            DiagnosisCode::MedicationOveruse => "8.2",
+            DiagnosisCode::OccipitalNeuralgia => "13.4",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            DiagnosisCode::MigraineWithoutAura => "migraine without aura",
+            DiagnosisCode::MigraineWithAura => "migraine with aura",
+            DiagnosisCode::ChronicMigraine => "chronic migraine",
+            DiagnosisCode::ProbableMigraine => "probable migraine",
+            DiagnosisCode::ChronicTensionType => "chronic tension-type headache",
+            DiagnosisCode::MedicationOveruse => "medication-overuse headache",
+            DiagnosisCode::OccipitalNeuralgia => "occipital neuralgia",
+        }
+    }
+
+    /// ICHD-3 group 1 (migraine). Probable-migraine days count as migraine days only in a patient
+    /// with such a diagnosis (clinical reference §1, 1.5) [V].
+    pub fn is_migraine(self) -> bool {
+        matches!(
+            self,
+            DiagnosisCode::MigraineWithoutAura
+                | DiagnosisCode::MigraineWithAura
+                | DiagnosisCode::ChronicMigraine
+                | DiagnosisCode::ProbableMigraine
+        )
+    }
+}
+
+impl FromStr for DiagnosisCode {
+    type Err = PatientError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim();
+        DiagnosisCode::ALL
+            .into_iter()
+            .find(|c| c.code() == t)
+            .ok_or_else(|| PatientError::UnknownDiagnosis {
+                code: s.to_owned(),
+                known: DiagnosisCode::ALL
+                    .iter()
+                    .map(|c| format!("{} {}", c.code(), c.name()))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    }
+}
+
+impl fmt::Display for DiagnosisCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.code(), self.name())
+    }
+}
+
+/// A diagnosis recorded by a clinician, with its onset where known.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnosis {
+    pub code: DiagnosisCode,
+    pub onset: Option<NaiveDate>,
+}
+
+/// A patient. Constructed through [`Patient::new`], which checks every field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Patient {
+    name: String,
+    date_of_birth: NaiveDate,
+    sex: Option<Sex>,
+    mrn: Option<String>,
+    diagnoses: Vec<Diagnosis>,
+    notes: String,
+}
+
+impl Patient {
+    pub fn new(
+        name: &str,
+        date_of_birth: NaiveDate,
+        sex: Option<Sex>,
+        mrn: Option<String>,
+        notes: String,
+        today: NaiveDate,
+    ) -> Result<Self, PatientError> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(PatientError::EmptyName);
+        }
+        if date_of_birth > today {
+            return Err(PatientError::BirthInFuture {
+                dob: date_of_birth,
+                today,
+            });
+        }
+        let mrn = mrn.map(|m| m.trim().to_owned()).filter(|m| !m.is_empty());
+        Ok(Patient {
+            name: name.to_owned(),
+            date_of_birth,
+            sex,
+            mrn,
+            diagnoses: Vec::new(),
+            notes,
+        })
+    }
+
+    /// Adds a diagnosis; a code already present is an error.
+    pub fn diagnose(&mut self, diagnosis: Diagnosis) -> Result<(), PatientError> {
+        if let Some(onset) = diagnosis.onset
+            && onset < self.date_of_birth
+        {
+            return Err(PatientError::OnsetBeforeBirth {
+                onset,
+                dob: self.date_of_birth,
+            });
+        }
+        if self.diagnoses.iter().any(|d| d.code == diagnosis.code) {
+            return Err(PatientError::DuplicateDiagnosis(diagnosis.code));
+        }
+        self.diagnoses.push(diagnosis);
+        self.diagnoses.sort_by_key(|d| d.code);
+        Ok(())
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    pub fn date_of_birth(&self) -> NaiveDate {
+        self.date_of_birth
+    }
+    pub fn sex(&self) -> Option<Sex> {
+        self.sex
+    }
+    pub fn mrn(&self) -> Option<&str> {
+        self.mrn.as_deref()
+    }
+    pub fn diagnoses(&self) -> &[Diagnosis] {
+        &self.diagnoses
+    }
+    pub fn notes(&self) -> &str {
+        &self.notes
+    }
+
+    /// Whether any ICHD-3 group 1 (migraine) diagnosis is recorded.
+    pub fn has_migraine_diagnosis(&self) -> bool {
+        self.diagnoses.iter().any(|d| d.code.is_migraine())
+    }
+
+    /// Age in completed years on `on` (a birthday counts from the day itself; 29 February
+    /// birthdays count from 1 March in non-leap years).
+    pub fn age_on(&self, on: NaiveDate) -> u32 {
+        age_on(self.date_of_birth, on)
+    }
+}
+
+/// Age in completed years on `on` for someone born on `dob`; 0 when `on` precedes `dob`.
+pub fn age_on(dob: NaiveDate, on: NaiveDate) -> u32 {
+    if on < dob {
+        return 0;
+    }
+    let mut years = on.year() - dob.year();
+    if (on.month(), on.day()) < (dob.month(), dob.day()) {
+        years -= 1;
+    }
+    u32::try_from(years).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().expect("test date")
+    }
+
+    #[test]
+    fn age_turns_on_the_birthday() {
+        assert_eq!(age_on(d("2008-05-10"), d("2026-05-09")), 17);
+        assert_eq!(age_on(d("2008-05-10"), d("2026-05-10")), 18);
+    }
+
+    #[test]
+    fn leap_day_birthday_counts_from_first_of_march() {
+        assert_eq!(age_on(d("2008-02-29"), d("2026-02-28")), 17);
+        assert_eq!(age_on(d("2008-02-29"), d("2026-03-01")), 18);
+    }
+
+    #[test]
+    fn diagnosis_codes_parse_and_reject_unknown() {
+        assert_eq!(
+            "1.3".parse::<DiagnosisCode>(),
+            Ok(DiagnosisCode::ChronicMigraine)
+        );
+        assert_eq!(
+            " 13.4 ".parse::<DiagnosisCode>(),
+            Ok(DiagnosisCode::OccipitalNeuralgia)
+        );
+        let err = "1.4"
+            .parse::<DiagnosisCode>()
+            .expect_err("1.4 is not supported");
+        assert!(err.to_string().contains("1.3 chronic migraine"));
+    }
+
+    #[test]
+    fn patient_rejects_future_birth_and_duplicate_diagnosis() {
+        let today = d("2026-01-01");
+        assert!(Patient::new("A", d("2026-01-02"), None, None, String::new(), today).is_err());
+        assert_eq!(
+            Patient::new("  ", d("1990-01-01"), None, None, String::new(), today),
+            Err(PatientError::EmptyName)
+        );
+        let mut p = Patient::new(
+            "A B",
+            d("1990-01-01"),
+            Some(Sex::Female),
+            Some(" ".into()),
+            String::new(),
+            today,
+        )
+        .expect("valid");
+        assert_eq!(p.mrn(), None);
+        assert!(!p.has_migraine_diagnosis());
+        p.diagnose(Diagnosis {
+            code: DiagnosisCode::ChronicTensionType,
+            onset: None,
+        })
+        .expect("first");
+        assert!(!p.has_migraine_diagnosis());
+        p.diagnose(Diagnosis {
+            code: DiagnosisCode::ChronicMigraine,
+            onset: Some(d("2020-01-01")),
+        })
+        .expect("second");
+        assert!(p.has_migraine_diagnosis());
+        assert!(
+            p.diagnose(Diagnosis {
+                code: DiagnosisCode::ChronicMigraine,
+                onset: None
+            })
+            .is_err()
+        );
+        assert!(
+            p.diagnose(Diagnosis {
+                code: DiagnosisCode::MedicationOveruse,
+                onset: Some(d("1980-01-01"))
+            })
+            .is_err()
+        );
+    }
+}
