@@ -70,7 +70,7 @@ impl fmt::Display for DrugClass {
 impl FromStr for DrugClass {
     type Err = DrugError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let n = normalise(s).replace(['-', ' '], "_");
+        let n = normalise_name(s).replace(['-', ' '], "_");
         DrugClass::ALL
             .into_iter()
             .find(|c| c.as_str() == n)
@@ -227,8 +227,9 @@ const PRODUCTS: &[(&str, &str)] = &[
     ("cafergot", "ergotamine+caffeine"),
 ];
 
-/// Lower-case, trimmed, inner white space folded, and " + " written "+".
-fn normalise(s: &str) -> String {
+/// Lower-case, trimmed, inner white space folded, and " + " written "+": the form the dictionary
+/// keys names by.
+pub fn normalise_name(s: &str) -> String {
     let folded = s
         .split_whitespace()
         .collect::<Vec<_>>()
@@ -264,7 +265,7 @@ impl DrugDictionary {
     /// Adds a clinic name. A name the dictionary already resolves is an error, so a clinic cannot
     /// silently reclassify a built-in medicine.
     pub fn add_clinic_entry(&mut self, name: &str, class: DrugClass) -> Result<(), DrugError> {
-        let n = normalise(name);
+        let n = normalise_name(name);
         if n.is_empty() {
             return Err(DrugError::Empty);
         }
@@ -293,7 +294,7 @@ impl DrugDictionary {
     /// Resolves a name (a drug, a product, a `+`-joined combination of known ingredients, a class
     /// name, or a clinic entry) to its class.
     pub fn lookup(&self, name: &str) -> Result<DrugEntry, DrugError> {
-        let n = normalise(name);
+        let n = normalise_name(name);
         if n.is_empty() {
             return Err(DrugError::Empty);
         }

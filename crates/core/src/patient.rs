@@ -206,6 +206,22 @@ impl Patient {
         })
     }
 
+    /// Rebuilds a patient read back from storage (no clock involved).
+    pub fn restore(
+        name: &str,
+        date_of_birth: NaiveDate,
+        sex: Option<Sex>,
+        mrn: Option<String>,
+        notes: String,
+        diagnoses: Vec<Diagnosis>,
+    ) -> Result<Self, PatientError> {
+        let mut p = Patient::new(name, date_of_birth, sex, mrn, notes, date_of_birth)?;
+        for d in diagnoses {
+            p.diagnose(d)?;
+        }
+        Ok(p)
+    }
+
     /// Adds a diagnosis; a code already present is an error.
     pub fn diagnose(&mut self, diagnosis: Diagnosis) -> Result<(), PatientError> {
         if let Some(onset) = diagnosis.onset

@@ -1,1 +1,239 @@
+//! Cephalog storage on SQLite (embedded default: one file, WAL) or PostgreSQL (chosen by a
+//! `postgres://` URL). One logical schema, kept as versioned migrations per engine and applied on
+//! connect. Every statement is parameterised. Writes that belong together run in one transaction.
+//!
+//! The query code is written once and instantiated for each engine by the `engine!` macro, so the
+//! two back ends cannot drift apart.
 
+mod engine;
+mod error;
+
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use uuid::Uuid;
+
+use cephalog_core::drugs::normalise_name;
+use cephalog_core::{Diagnosis, Diary, DiaryDay, DrugClass, DrugDictionary, Patient};
+
+pub use error::StoreError;
+
+/// A patient as stored: the opaque id, the domain record and when it was created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatientRecord {
+    pub id: Uuid,
+    pub patient: Patient,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub inserted: usize,
+    pub replaced: usize,
+}
+
+/// Which engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// A connection pool on one of the two engines.
+#[derive(Debug, Clone)]
+pub enum Store {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+macro_rules! dispatch {
+    ($self:ident, $pool:ident => $call:expr) => {
+        match $self {
+            Store::Sqlite($pool) => {
+                use engine::sqlite as e;
+                $call
+            }
+            Store::Postgres($pool) => {
+                use engine::postgres as e;
+                $call
+            }
+        }
+    };
+}
+
+/// Rows per multi-row INSERT in bulk writes: 14 parameters a row stays well under SQLite's limit of
+/// 32,766 bound parameters and PostgreSQL's 65,535.
+pub const BATCH_ROWS: usize = 1000;
+
+impl Store {
+    /// Connects to `url` and applies pending migrations. `postgres://` and `postgresql://` URLs
+    /// select PostgreSQL; `sqlite:` URLs and plain file paths select SQLite (the file is created if
+    /// missing, in WAL mode); `sqlite::memory:` is a private in-memory database.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let opts = PgConnectOptions::from_str(url).map_err(StoreError::connect(url))?;
+            let pool = PgPoolOptions::new()
+                .max_connections(8)
+                .connect_with(opts)
+                .await
+                .map_err(StoreError::connect(url))?;
+            Store::Postgres(pool)
+        } else {
+            let memory = url == "sqlite::memory:" || url == ":memory:";
+            let opts = if memory {
+                SqliteConnectOptions::from_str("sqlite::memory:")
+                    .map_err(StoreError::connect(url))?
+            } else {
+                let path = url
+                    .strip_prefix("sqlite://")
+                    .or_else(|| url.strip_prefix("sqlite:"))
+                    .unwrap_or(url);
+                SqliteConnectOptions::new()
+                    .filename(path)
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+            };
+            let opts = opts
+                .foreign_keys(true)
+                .busy_timeout(std::time::Duration::from_secs(10));
+            // One connection for a private in-memory database (each would otherwise get its own).
+            let pool = SqlitePoolOptions::new()
+                .max_connections(if memory { 1 } else { 4 })
+                .connect_with(opts)
+                .await
+                .map_err(StoreError::connect(url))?;
+            Store::Sqlite(pool)
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub fn engine(&self) -> Engine {
+        match self {
+            Store::Sqlite(_) => Engine::Sqlite,
+            Store::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// Applies pending migrations.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
+            Store::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// The migration versions applied, oldest first.
+    pub async fn applied_migrations(&self) -> Result<Vec<i64>, StoreError> {
+        dispatch!(self, p => e::applied_migrations(p).await)
+    }
+
+    /// Closes the pool, waiting for connections to finish.
+    pub async fn close(&self) {
+        match self {
+            Store::Sqlite(p) => p.close().await,
+            Store::Postgres(p) => p.close().await,
+        }
+    }
+
+    pub async fn add_patient(&self, patient: &Patient) -> Result<PatientRecord, StoreError> {
+        let record = PatientRecord {
+            id: Uuid::now_v7(),
+            patient: patient.clone(),
+            created_at: Utc::now(),
+        };
+        dispatch!(self, p => e::add_patient(p, &record).await)?;
+        Ok(record)
+    }
+
+    pub async fn add_diagnosis(&self, id: Uuid, diagnosis: &Diagnosis) -> Result<(), StoreError> {
+        let mut record = self.patient(id).await?;
+        record.patient.diagnose(diagnosis.clone())?;
+        dispatch!(self, p => e::add_diagnosis(p, id, diagnosis).await)
+    }
+
+    pub async fn patient(&self, id: Uuid) -> Result<PatientRecord, StoreError> {
+        dispatch!(self, p => e::patient(p, id).await)?
+            .ok_or(StoreError::PatientNotFound(id.to_string()))
+    }
+
+    /// Finds a patient by id or by clinic record number (MRN).
+    pub async fn find_patient(&self, id_or_mrn: &str) -> Result<PatientRecord, StoreError> {
+        let key = id_or_mrn.trim();
+        let id = match Uuid::parse_str(key) {
+            Ok(id) => Some(id),
+            Err(_) => dispatch!(self, p => e::patient_id_by_mrn(p, key).await)?,
+        };
+        match id {
+            Some(id) => dispatch!(self, p => e::patient(p, id).await)?,
+            None => None,
+        }
+        .ok_or_else(|| StoreError::PatientNotFound(key.to_owned()))
+    }
+
+    pub async fn patients(&self) -> Result<Vec<PatientRecord>, StoreError> {
+        dispatch!(self, p => e::patients(p).await)
+    }
+
+    pub async fn patient_count(&self) -> Result<i64, StoreError> {
+        dispatch!(self, p => e::patient_count(p).await)
+    }
+
+    /// Stores days for a patient in one transaction: all of them or none. A date already stored
+    /// makes the whole import fail, listing the dates, unless `replace` is set, in which case the
+    /// stored days on those dates are replaced. `progress` is called with the days written so far.
+    pub async fn import_days(
+        &self,
+        id: Uuid,
+        days: &[DiaryDay],
+        replace: bool,
+        progress: &mut (dyn FnMut(usize) + Send),
+    ) -> Result<ImportSummary, StoreError> {
+        self.patient(id).await?;
+        dispatch!(self, p => e::import_days(p, id, days, replace, progress).await)
+    }
+
+    /// The patient's whole diary.
+    pub async fn diary(&self, id: Uuid) -> Result<Diary, StoreError> {
+        // ISO 8601 four-digit years: both engines compare and store these.
+        let (first, last) = (
+            NaiveDate::from_ymd_opt(1, 1, 1),
+            NaiveDate::from_ymd_opt(9999, 12, 31),
+        );
+        match (first, last) {
+            (Some(first), Some(last)) => self.diary_between(id, first, last).await,
+            _ => Err(StoreError::corrupt("date bounds", "out of range")),
+        }
+    }
+
+    /// The patient's diary between two dates, inclusive.
+    pub async fn diary_between(
+        &self,
+        id: Uuid,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Diary, StoreError> {
+        let days = dispatch!(self, p => e::diary_days(p, id, from, to).await)?;
+        Ok(Diary::new(days)?)
+    }
+
+    /// The dictionary: built-in names plus the clinic's.
+    pub async fn drug_dictionary(&self) -> Result<DrugDictionary, StoreError> {
+        let mut dict = DrugDictionary::builtin();
+        for (name, class) in dispatch!(self, p => e::clinic_drugs(p).await)? {
+            dict.add_clinic_entry(&name, class)?;
+        }
+        Ok(dict)
+    }
+
+    /// Adds a clinic medicine name; names the dictionary already knows are refused.
+    pub async fn add_clinic_drug(&self, name: &str, class: DrugClass) -> Result<(), StoreError> {
+        let mut dict = self.drug_dictionary().await?;
+        dict.add_clinic_entry(name, class)?;
+        dispatch!(self, p => e::add_clinic_drug(p, &normalise_name(name), class).await)
+    }
+}

@@ -1,0 +1,338 @@
+//! The query code, written once and instantiated for SQLite and PostgreSQL.
+//!
+//! Statements use `$n` placeholders in order of first appearance, which both engines accept, and
+//! only types both engines encode (UUIDs, dates, timestamps, text, integers, booleans).
+
+macro_rules! engine {
+    ($module:ident, $db:ty) => {
+        pub(crate) mod $module {
+            use std::collections::{BTreeMap, HashSet};
+
+            use chrono::{DateTime, NaiveDate, Utc};
+            use sqlx::{QueryBuilder, Row};
+            use uuid::Uuid;
+
+            use cephalog_core::{
+                Diagnosis, DiagnosisCode, DiaryDay, DiaryDraft, DrugClass, Features, Intensity, MedicationIntake,
+                Minutes, Patient, Sex,
+            };
+
+            use crate::{BATCH_ROWS, ImportSummary, PatientRecord, StoreError};
+
+            type Db = $db;
+            type Pool = sqlx::Pool<Db>;
+
+            pub(crate) async fn applied_migrations(pool: &Pool) -> Result<Vec<i64>, StoreError> {
+                let rows = sqlx::query("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+                    .fetch_all(pool)
+                    .await?;
+                rows.iter().map(|r| r.try_get::<i64, _>("version").map_err(StoreError::from)).collect()
+            }
+
+            pub(crate) async fn add_patient(pool: &Pool, r: &PatientRecord) -> Result<(), StoreError> {
+                let p = &r.patient;
+                let mut tx = pool.begin().await?;
+                let inserted = sqlx::query(
+                    "INSERT INTO patients (id, mrn, name, date_of_birth, sex, notes, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(r.id)
+                .bind(p.mrn())
+                .bind(p.name())
+                .bind(p.date_of_birth())
+                .bind(p.sex().map(Sex::as_str))
+                .bind(p.notes())
+                .bind(r.created_at)
+                .execute(&mut *tx)
+                .await;
+                match inserted {
+                    Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                        return Err(StoreError::DuplicateMrn(p.mrn().unwrap_or_default().to_owned()));
+                    }
+                    other => other?,
+                };
+                for d in p.diagnoses() {
+                    insert_diagnosis(&mut tx, r.id, d).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn insert_diagnosis(
+                conn: &mut sqlx::Transaction<'_, Db>,
+                id: Uuid,
+                d: &Diagnosis,
+            ) -> Result<(), StoreError> {
+                sqlx::query("INSERT INTO patient_diagnoses (patient_id, code, onset) VALUES ($1, $2, $3)")
+                    .bind(id)
+                    .bind(d.code.code())
+                    .bind(d.onset)
+                    .execute(&mut **conn)
+                    .await?;
+                Ok(())
+            }
+
+            pub(crate) async fn add_diagnosis(pool: &Pool, id: Uuid, d: &Diagnosis) -> Result<(), StoreError> {
+                let mut tx = pool.begin().await?;
+                insert_diagnosis(&mut tx, id, d).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            pub(crate) async fn patient_id_by_mrn(pool: &Pool, mrn: &str) -> Result<Option<Uuid>, StoreError> {
+                let row = sqlx::query("SELECT id FROM patients WHERE mrn = $1").bind(mrn).fetch_optional(pool).await?;
+                row.map(|r| r.try_get::<Uuid, _>("id")).transpose().map_err(StoreError::from)
+            }
+
+            pub(crate) async fn patient(pool: &Pool, id: Uuid) -> Result<Option<PatientRecord>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT id, mrn, name, date_of_birth, sex, notes, created_at FROM patients WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(pool)
+                .await?;
+                let Some(row) = row else { return Ok(None) };
+                let dx = sqlx::query("SELECT patient_id, code, onset FROM patient_diagnoses WHERE patient_id = $1")
+                    .bind(id)
+                    .fetch_all(pool)
+                    .await?;
+                let mut diagnoses = diagnoses_by_patient(&dx)?;
+                patient_from_row(&row, diagnoses.remove(&id).unwrap_or_default()).map(Some)
+            }
+
+            pub(crate) async fn patients(pool: &Pool) -> Result<Vec<PatientRecord>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT id, mrn, name, date_of_birth, sex, notes, created_at FROM patients ORDER BY name, id",
+                )
+                .fetch_all(pool)
+                .await?;
+                let dx = sqlx::query("SELECT patient_id, code, onset FROM patient_diagnoses").fetch_all(pool).await?;
+                let mut diagnoses = diagnoses_by_patient(&dx)?;
+                rows.iter()
+                    .map(|row| {
+                        let id: Uuid = row.try_get("id")?;
+                        patient_from_row(row, diagnoses.remove(&id).unwrap_or_default())
+                    })
+                    .collect()
+            }
+
+            pub(crate) async fn patient_count(pool: &Pool) -> Result<i64, StoreError> {
+                Ok(sqlx::query("SELECT COUNT(*) AS n FROM patients").fetch_one(pool).await?.try_get("n")?)
+            }
+
+            fn diagnoses_by_patient(
+                rows: &[<Db as sqlx::Database>::Row],
+            ) -> Result<BTreeMap<Uuid, Vec<Diagnosis>>, StoreError> {
+                let mut out: BTreeMap<Uuid, Vec<Diagnosis>> = BTreeMap::new();
+                for r in rows {
+                    let code: String = r.try_get("code")?;
+                    let code = code.parse::<DiagnosisCode>().map_err(|e| StoreError::corrupt("diagnosis", e))?;
+                    out.entry(r.try_get("patient_id")?).or_default().push(Diagnosis { code, onset: r.try_get("onset")? });
+                }
+                Ok(out)
+            }
+
+            fn patient_from_row(
+                row: &<Db as sqlx::Database>::Row,
+                diagnoses: Vec<Diagnosis>,
+            ) -> Result<PatientRecord, StoreError> {
+                let id: Uuid = row.try_get("id")?;
+                let sex: Option<String> = row.try_get("sex")?;
+                let sex = sex.map(|s| s.parse::<Sex>()).transpose().map_err(|e| StoreError::corrupt("patient sex", e))?;
+                let name: String = row.try_get("name")?;
+                let dob: NaiveDate = row.try_get("date_of_birth")?;
+                let patient = Patient::restore(&name, dob, sex, row.try_get("mrn")?, row.try_get("notes")?, diagnoses)
+                    .map_err(|e| StoreError::corrupt(format!("patient {id}"), e))?;
+                let created_at: DateTime<Utc> = row.try_get("created_at")?;
+                Ok(PatientRecord { id, patient, created_at })
+            }
+
+            pub(crate) async fn import_days(
+                pool: &Pool,
+                id: Uuid,
+                days: &[DiaryDay],
+                replace: bool,
+                progress: &mut (dyn FnMut(usize) + Send),
+            ) -> Result<ImportSummary, StoreError> {
+                let (Some(first), Some(last)) =
+                    (days.iter().map(DiaryDay::date).min(), days.iter().map(DiaryDay::date).max())
+                else {
+                    return Ok(ImportSummary { inserted: 0, replaced: 0 });
+                };
+                let mut tx = pool.begin().await?;
+                let existing = sqlx::query("SELECT day FROM diary_days WHERE patient_id = $1 AND day BETWEEN $2 AND $3")
+                    .bind(id)
+                    .bind(first)
+                    .bind(last)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let existing: HashSet<NaiveDate> =
+                    existing.iter().map(|r| r.try_get::<NaiveDate, _>("day")).collect::<Result<_, _>>()?;
+                let mut clashes: Vec<NaiveDate> =
+                    days.iter().map(DiaryDay::date).filter(|d| existing.contains(d)).collect();
+                clashes.sort();
+                if !clashes.is_empty() {
+                    if !replace {
+                        return Err(StoreError::DatesAlreadyStored {
+                            total: clashes.len(),
+                            dates: clashes.iter().take(20).map(NaiveDate::to_string).collect(),
+                        });
+                    }
+                    for chunk in clashes.chunks(BATCH_ROWS) {
+                        let mut qb = QueryBuilder::<Db>::new("DELETE FROM diary_days WHERE patient_id = ");
+                        qb.push_bind(id).push(" AND day IN (");
+                        let mut sep = qb.separated(", ");
+                        for d in chunk {
+                            sep.push_bind(*d);
+                        }
+                        qb.push(")");
+                        qb.build().execute(&mut *tx).await?;
+                    }
+                }
+                let mut written = 0;
+                for chunk in days.chunks(BATCH_ROWS) {
+                    let mut qb = QueryBuilder::<Db>::new(
+                        "INSERT INTO diary_days (patient_id, day, headache_minutes, peak_intensity, unilateral, \
+                         pulsating, aggravated_by_activity, nausea, vomiting, photophobia, phonophobia, aura, \
+                         paroxysms, notes) ",
+                    );
+                    let mut bad = None;
+                    qb.push_values(chunk, |mut b, d| {
+                        let f = d.features();
+                        let paroxysms = i32::try_from(d.paroxysms()).unwrap_or_else(|_| {
+                            bad = Some(d.date());
+                            i32::MAX
+                        });
+                        b.push_bind(id)
+                            .push_bind(d.date())
+                            .push_bind(i32::from(d.headache_minutes()))
+                            .push_bind(d.peak_intensity().as_str())
+                            .push_bind(f.unilateral)
+                            .push_bind(f.pulsating)
+                            .push_bind(f.aggravated_by_activity)
+                            .push_bind(f.nausea)
+                            .push_bind(f.vomiting)
+                            .push_bind(f.photophobia)
+                            .push_bind(f.phonophobia)
+                            .push_bind(f.aura)
+                            .push_bind(paroxysms)
+                            .push_bind(d.notes().to_owned());
+                    });
+                    if let Some(date) = bad {
+                        return Err(StoreError::corrupt(format!("diary day {date}"), "paroxysm count too large"));
+                    }
+                    qb.build().execute(&mut *tx).await?;
+                    let meds: Vec<(NaiveDate, i32, &MedicationIntake)> = chunk
+                        .iter()
+                        .flat_map(|d| d.medications().iter().zip(0..).map(move |(m, i)| (d.date(), i, m)))
+                        .collect();
+                    for mchunk in meds.chunks(BATCH_ROWS) {
+                        let mut qb = QueryBuilder::<Db>::new(
+                            "INSERT INTO diary_medications (patient_id, day, position, name, dose, class, \
+                             migraine_specific) ",
+                        );
+                        qb.push_values(mchunk, |mut b, (date, pos, m)| {
+                            b.push_bind(id)
+                                .push_bind(*date)
+                                .push_bind(*pos)
+                                .push_bind(m.name.clone())
+                                .push_bind(m.dose.clone())
+                                .push_bind(m.class.as_str())
+                                .push_bind(m.migraine_specific);
+                        });
+                        qb.build().execute(&mut *tx).await?;
+                    }
+                    written += chunk.len();
+                    progress(written);
+                }
+                tx.commit().await?;
+                Ok(ImportSummary { inserted: days.len() - clashes.len(), replaced: clashes.len() })
+            }
+
+            pub(crate) async fn diary_days(
+                pool: &Pool,
+                id: Uuid,
+                from: NaiveDate,
+                to: NaiveDate,
+            ) -> Result<Vec<DiaryDay>, StoreError> {
+                let mut meds: BTreeMap<NaiveDate, Vec<MedicationIntake>> = BTreeMap::new();
+                let med_rows = sqlx::query(
+                    "SELECT day, name, dose, class, migraine_specific FROM diary_medications \
+                     WHERE patient_id = $1 AND day BETWEEN $2 AND $3 ORDER BY day, position",
+                )
+                .bind(id)
+                .bind(from)
+                .bind(to)
+                .fetch_all(pool)
+                .await?;
+                for r in &med_rows {
+                    let class: String = r.try_get("class")?;
+                    let day: NaiveDate = r.try_get("day")?;
+                    meds.entry(day).or_default().push(MedicationIntake {
+                        name: r.try_get("name")?,
+                        dose: r.try_get("dose")?,
+                        class: class.parse::<DrugClass>().map_err(|e| StoreError::corrupt(format!("medicine on {day}"), e))?,
+                        migraine_specific: r.try_get("migraine_specific")?,
+                    });
+                }
+                let rows = sqlx::query(
+                    "SELECT day, headache_minutes, peak_intensity, unilateral, pulsating, aggravated_by_activity, \
+                     nausea, vomiting, photophobia, phonophobia, aura, paroxysms, notes FROM diary_days \
+                     WHERE patient_id = $1 AND day BETWEEN $2 AND $3 ORDER BY day",
+                )
+                .bind(id)
+                .bind(from)
+                .bind(to)
+                .fetch_all(pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        let date: NaiveDate = r.try_get("day")?;
+                        let corrupt = |e: &dyn std::fmt::Display| StoreError::corrupt(format!("diary day {date}"), e);
+                        let mut features = Features::default();
+                        for f in Features::FIELDS {
+                            features.set(f, r.try_get::<bool, _>(f)?);
+                        }
+                        let minutes: i32 = r.try_get("headache_minutes")?;
+                        let peak: String = r.try_get("peak_intensity")?;
+                        let paroxysms: i32 = r.try_get("paroxysms")?;
+                        let draft = DiaryDraft {
+                            date: Some(date),
+                            headache_minutes: Minutes::new(i64::from(minutes)).map_err(|e| corrupt(&e))?,
+                            peak_intensity: peak.parse::<Intensity>().map_err(|e| corrupt(&e))?,
+                            features,
+                            medications: meds.remove(&date).unwrap_or_default(),
+                            paroxysms: u32::try_from(paroxysms).map_err(|e| corrupt(&e))?,
+                            notes: r.try_get("notes")?,
+                        };
+                        DiaryDay::restore(date, draft).map_err(|e| corrupt(&e))
+                    })
+                    .collect()
+            }
+
+            pub(crate) async fn clinic_drugs(pool: &Pool) -> Result<Vec<(String, DrugClass)>, StoreError> {
+                let rows = sqlx::query("SELECT name, class FROM clinic_drugs ORDER BY name").fetch_all(pool).await?;
+                rows.iter()
+                    .map(|r| {
+                        let name: String = r.try_get("name")?;
+                        let class: String = r.try_get("class")?;
+                        let class = class.parse::<DrugClass>().map_err(|e| StoreError::corrupt(format!("medicine {name}"), e))?;
+                        Ok((name, class))
+                    })
+                    .collect()
+            }
+
+            pub(crate) async fn add_clinic_drug(pool: &Pool, name: &str, class: DrugClass) -> Result<(), StoreError> {
+                sqlx::query("INSERT INTO clinic_drugs (name, class) VALUES ($1, $2)")
+                    .bind(name)
+                    .bind(class.as_str())
+                    .execute(pool)
+                    .await?;
+                Ok(())
+            }
+        }
+    };
+}
+
+engine!(sqlite, sqlx::Sqlite);
+engine!(postgres, sqlx::Postgres);

@@ -1,0 +1,53 @@
+use cephalog_core::{DiaryError, DrugError, PatientError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the database {url}: {source}")]
+    Connect { url: String, source: sqlx::Error },
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("cannot apply migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("no patient with id or MRN '{0}'")]
+    PatientNotFound(String),
+    #[error("a patient with MRN '{0}' already exists")]
+    DuplicateMrn(String),
+    #[error("{} date(s) already stored for this patient: {}{} (use --replace to overwrite them)", .total, .dates.join(", "), if *.total > .dates.len() { ", …" } else { "" })]
+    DatesAlreadyStored { dates: Vec<String>, total: usize },
+    #[error("stored {what} is not valid: {reason}")]
+    Corrupt { what: String, reason: String },
+    #[error(transparent)]
+    Patient(#[from] PatientError),
+    #[error(transparent)]
+    Diary(#[from] DiaryError),
+    #[error(transparent)]
+    Drug(#[from] DrugError),
+}
+
+impl StoreError {
+    pub(crate) fn connect(url: &str) -> impl FnOnce(sqlx::Error) -> StoreError + '_ {
+        move |source| StoreError::Connect {
+            url: redact(url),
+            source,
+        }
+    }
+
+    pub(crate) fn corrupt(what: impl Into<String>, reason: impl ToString) -> StoreError {
+        StoreError::Corrupt {
+            what: what.into(),
+            reason: reason.to_string(),
+        }
+    }
+}
+
+/// A URL with any password removed, fit for an error message.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}://{user}:***@{}", &url[..scheme], &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}

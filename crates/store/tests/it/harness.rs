@@ -1,0 +1,74 @@
+use std::future::Future;
+
+use cephalog_store::Store;
+use sqlx::Connection;
+
+pub const PG_URL_VAR: &str = "CEPHALOG_TEST_POSTGRES_URL";
+pub const PG_REQUIRE_VAR: &str = "CEPHALOG_REQUIRE_POSTGRES";
+
+/// Runs a story on a fresh SQLite file.
+pub async fn on_sqlite<F, Fut>(story: F)
+where
+    F: FnOnce(Store) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = dir.path().join("t.db");
+    let store = Store::connect(url.to_str().expect("utf-8 path"))
+        .await
+        .expect("sqlite store");
+    story(store.clone()).await;
+    store.close().await;
+}
+
+/// Runs a story in a fresh PostgreSQL schema, or says it was skipped.
+pub async fn on_postgres<F, Fut>(name: &str, story: F)
+where
+    F: FnOnce(Store) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let Ok(base) = std::env::var(PG_URL_VAR) else {
+        assert!(
+            std::env::var(PG_REQUIRE_VAR).is_err(),
+            "{PG_REQUIRE_VAR} is set but {PG_URL_VAR} is not: the PostgreSQL cases must run"
+        );
+        eprintln!("SKIPPED (PostgreSQL): {name} — set {PG_URL_VAR} to run it");
+        return;
+    };
+    let schema = format!("cephalog_test_{}", uuid::Uuid::now_v7().simple());
+    let mut admin = sqlx::PgConnection::connect(&base)
+        .await
+        .expect("connect to PostgreSQL");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+        .execute(&mut admin)
+        .await
+        .expect("create schema");
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+    let store = Store::connect(&url).await.expect("postgres store");
+    story(store.clone()).await;
+    store.close().await;
+    sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+        .execute(&mut admin)
+        .await
+        .expect("drop schema");
+}
+
+/// Declares a story and one test per engine.
+#[macro_export]
+macro_rules! story {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test]
+            async fn sqlite() {
+                $crate::harness::on_sqlite($body).await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                $crate::harness::on_postgres(stringify!($name), $body).await;
+            }
+        }
+    };
+}

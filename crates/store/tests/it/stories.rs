@@ -1,0 +1,272 @@
+use chrono::{Duration, NaiveDate};
+
+use cephalog_core::{
+    Diagnosis, DiagnosisCode, DiaryDay, DiaryDraft, DrugClass, DrugDictionary, Features, Intensity,
+    MedicationIntake, Minutes, Patient, Sex,
+};
+use cephalog_store::{Engine, ImportSummary, Store, StoreError};
+
+use crate::story;
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().expect("date")
+}
+
+fn patient(name: &str, mrn: Option<&str>) -> Patient {
+    let mut p = Patient::new(
+        name,
+        d("1985-06-15"),
+        Some(Sex::Female),
+        mrn.map(str::to_owned),
+        "notes".into(),
+        d("2026-11-01"),
+    )
+    .expect("patient");
+    p.diagnose(Diagnosis {
+        code: DiagnosisCode::ChronicMigraine,
+        onset: Some(d("2019-01-01")),
+    })
+    .expect("dx");
+    p
+}
+
+fn days(from: &str, n: i64) -> Vec<DiaryDay> {
+    let dict = DrugDictionary::builtin();
+    (0..n)
+        .map(|i| {
+            let date = d(from) + Duration::days(i);
+            if i % 3 == 0 {
+                DiaryDay::headache_free(date)
+            } else {
+                let draft = DiaryDraft {
+                    date: Some(date),
+                    headache_minutes: Minutes::new(30 + 60 * i % 1400).expect("m"),
+                    peak_intensity: Intensity::Severe,
+                    features: Features {
+                        unilateral: true,
+                        nausea: i % 2 == 0,
+                        aura: true,
+                        ..Default::default()
+                    },
+                    medications: MedicationIntake::parse_list(
+                        "sumatriptan 50 mg; co-codamol 30/500",
+                        &dict,
+                    )
+                    .expect("meds"),
+                    paroxysms: u32::try_from(i % 4).expect("small"),
+                    notes: format!("day {i}, with \"quotes\""),
+                };
+                DiaryDay::restore(date, draft).expect("valid")
+            }
+        })
+        .collect()
+}
+
+story!(
+    migrations_apply_the_same_versions,
+    |store: Store| async move {
+        let versions = store.applied_migrations().await.expect("versions");
+        assert_eq!(versions, vec![1]);
+        // Applying again is a no-op.
+        store.migrate().await.expect("idempotent");
+        assert!(matches!(store.engine(), Engine::Sqlite | Engine::Postgres));
+    }
+);
+
+story!(
+    patients_are_stored_found_and_listed,
+    |store: Store| async move {
+        let a = store
+            .add_patient(&patient("Alice Example", Some("MRN-1")))
+            .await
+            .expect("add");
+        let b = store
+            .add_patient(&patient("Bob Example", None))
+            .await
+            .expect("add");
+        assert_eq!(store.patient(a.id).await.expect("get").patient, a.patient);
+        assert_eq!(store.find_patient("MRN-1").await.expect("by mrn").id, a.id);
+        assert_eq!(
+            store
+                .find_patient(&b.id.to_string())
+                .await
+                .expect("by id")
+                .id,
+            b.id
+        );
+        assert!(matches!(
+            store.find_patient("nobody").await,
+            Err(StoreError::PatientNotFound(_))
+        ));
+        let all = store.patients().await.expect("list");
+        assert_eq!(
+            all.iter().map(|r| r.patient.name()).collect::<Vec<_>>(),
+            vec!["Alice Example", "Bob Example"]
+        );
+        assert_eq!(all[0].patient.diagnoses().len(), 1);
+        assert_eq!(store.patient_count().await.expect("count"), 2);
+        let dup = store
+            .add_patient(&patient("Alice Again", Some("MRN-1")))
+            .await;
+        assert!(matches!(dup, Err(StoreError::DuplicateMrn(m)) if m == "MRN-1"));
+        assert_eq!(
+            store.patient_count().await.expect("count"),
+            2,
+            "a refused patient leaves nothing behind"
+        );
+    }
+);
+
+story!(diagnoses_are_added_once, |store: Store| async move {
+    let a = store
+        .add_patient(&patient("Alice", None))
+        .await
+        .expect("add");
+    store
+        .add_diagnosis(
+            a.id,
+            &Diagnosis {
+                code: DiagnosisCode::MedicationOveruse,
+                onset: None,
+            },
+        )
+        .await
+        .expect("new diagnosis");
+    let again = store
+        .add_diagnosis(
+            a.id,
+            &Diagnosis {
+                code: DiagnosisCode::MedicationOveruse,
+                onset: None,
+            },
+        )
+        .await;
+    assert!(matches!(again, Err(StoreError::Patient(_))));
+    let got = store.patient(a.id).await.expect("get");
+    assert_eq!(got.patient.diagnoses().len(), 2);
+});
+
+story!(diary_days_round_trip_exactly, |store: Store| async move {
+    let a = store
+        .add_patient(&patient("Alice", None))
+        .await
+        .expect("add");
+    let written = days("2026-01-01", 2500);
+    let mut seen = Vec::new();
+    let summary = store
+        .import_days(a.id, &written, false, &mut |n| seen.push(n))
+        .await
+        .expect("import");
+    assert_eq!(
+        summary,
+        ImportSummary {
+            inserted: 2500,
+            replaced: 0
+        }
+    );
+    assert_eq!(seen, vec![1000, 2000, 2500]);
+    let back = store.diary(a.id).await.expect("diary");
+    assert_eq!(back.days().cloned().collect::<Vec<_>>(), written);
+    let part = store
+        .diary_between(a.id, d("2026-01-10"), d("2026-01-19"))
+        .await
+        .expect("range");
+    assert_eq!(part.len(), 10);
+});
+
+story!(
+    clashing_dates_fail_whole_unless_replaced,
+    |store: Store| async move {
+        let a = store
+            .add_patient(&patient("Alice", None))
+            .await
+            .expect("add");
+        store
+            .import_days(a.id, &days("2026-01-01", 10), false, &mut |_| {})
+            .await
+            .expect("first");
+        let overlapping = days("2026-01-08", 10);
+        let err = store
+            .import_days(a.id, &overlapping, false, &mut |_| {})
+            .await
+            .expect_err("clash");
+        match err {
+            StoreError::DatesAlreadyStored { dates, total } => {
+                assert_eq!(total, 3);
+                assert_eq!(dates, vec!["2026-01-08", "2026-01-09", "2026-01-10"]);
+            }
+            other => panic!("unexpected {other}"),
+        }
+        assert_eq!(
+            store.diary(a.id).await.expect("diary").len(),
+            10,
+            "nothing of the refused import is stored"
+        );
+        let mut replacement = overlapping.clone();
+        replacement[0] = DiaryDay::headache_free(d("2026-01-08"));
+        let s = store
+            .import_days(a.id, &replacement, true, &mut |_| {})
+            .await
+            .expect("replace");
+        assert_eq!(
+            s,
+            ImportSummary {
+                inserted: 7,
+                replaced: 3
+            }
+        );
+        let diary = store.diary(a.id).await.expect("diary");
+        assert_eq!(diary.len(), 17);
+        assert_eq!(diary.get(d("2026-01-08")), Some(&replacement[0]));
+        assert!(
+            diary
+                .get(d("2026-01-08"))
+                .is_some_and(|day| day.medications().is_empty()),
+            "replaced medicines are gone"
+        );
+    }
+);
+
+story!(
+    importing_for_an_unknown_patient_fails,
+    |store: Store| async move {
+        let err = store
+            .import_days(
+                uuid::Uuid::now_v7(),
+                &days("2026-01-01", 3),
+                false,
+                &mut |_| {},
+            )
+            .await;
+        assert!(matches!(err, Err(StoreError::PatientNotFound(_))));
+    }
+);
+
+story!(
+    clinic_medicines_extend_the_dictionary,
+    |store: Store| async move {
+        assert!(
+            store
+                .drug_dictionary()
+                .await
+                .expect("dict")
+                .lookup("Migraleve")
+                .is_err()
+        );
+        store
+            .add_clinic_drug("Migraleve", DrugClass::Combination)
+            .await
+            .expect("add");
+        let dict = store.drug_dictionary().await.expect("dict");
+        assert_eq!(
+            dict.lookup("migraleve").expect("known").class,
+            DrugClass::Combination
+        );
+        assert!(
+            store
+                .add_clinic_drug("ibuprofen", DrugClass::Opioid)
+                .await
+                .is_err()
+        );
+    }
+);
