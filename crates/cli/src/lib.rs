@@ -1,1 +1,196 @@
+//! The `cephalog` command line: patients, diary import and export, metrics, classification, the
+//! medicine dictionary and the demo clinic.
 
+mod commands;
+pub mod demo;
+mod output;
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand};
+
+/// The SQLite file used when no database is named.
+pub const DEFAULT_DATABASE: &str = "cephalog.db";
+/// The SQLite file `cephalog demo` fills when no database is named.
+pub const DEFAULT_DEMO_DATABASE: &str = "cephalog-demo.db";
+
+/// Cephalog: botulinum-toxin therapy of chronic headache, from diary to response.
+#[derive(Debug, Parser)]
+#[command(name = "cephalog", version, about)]
+pub struct Cli {
+    /// Database: a SQLite file path (or sqlite: URL), or a postgres:// URL.
+    #[arg(
+        long,
+        global = true,
+        env = "CEPHALOG_DATABASE_URL",
+        hide_env_values = true
+    )]
+    pub database: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Patients and their diagnoses.
+    #[command(subcommand)]
+    Patient(PatientCommand),
+    /// Import and export diaries.
+    #[command(subcommand)]
+    Diary(DiaryCommand),
+    /// Diary metrics per period under a day-definition preset.
+    Metrics(MetricsArgs),
+    /// ICHD-3 diary criteria: chronic migraine, chronic tension-type, medication overuse, occipital
+    /// neuralgia (paroxysms).
+    Classify(ClassifyArgs),
+    /// The acute-medicine dictionary.
+    #[command(subcommand)]
+    Drug(DrugCommand),
+    /// Fill a database with a realistic synthetic clinic.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PatientCommand {
+    /// Add a patient; prints the new patient's id alone.
+    Add {
+        #[arg(long)]
+        name: String,
+        /// Date of birth, YYYY-MM-DD.
+        #[arg(long)]
+        dob: NaiveDate,
+        /// female, male or other.
+        #[arg(long)]
+        sex: Option<String>,
+        /// The clinic's record number.
+        #[arg(long)]
+        mrn: Option<String>,
+        /// ICHD-3 code, optionally with onset: 1.3 or 1.3@2019-05-01. Repeatable.
+        #[arg(long = "diagnosis")]
+        diagnoses: Vec<String>,
+        #[arg(long, default_value = "")]
+        notes: String,
+    },
+    /// List patients.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one patient (by id or MRN).
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a diagnosis to a patient.
+    Diagnose {
+        id: String,
+        /// ICHD-3 code, e.g. 1.3.
+        code: String,
+        #[arg(long)]
+        onset: Option<NaiveDate>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DiaryCommand {
+    /// Import a daily CSV, or an episode CSV with --covers. All or nothing.
+    Import {
+        #[arg(long)]
+        patient: String,
+        file: PathBuf,
+        /// The period an episode (attack) log covers: FROM..TO. Makes FILE an episode CSV.
+        #[arg(long)]
+        covers: Option<String>,
+        /// Replace days already stored on the file's dates instead of failing.
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Export a patient's diary as the daily CSV (to standard output, or --out FILE).
+    Export {
+        #[arg(long)]
+        patient: String,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    #[arg(long)]
+    pub patient: String,
+    /// First day (default: the first recorded day).
+    #[arg(long)]
+    pub from: Option<NaiveDate>,
+    /// Last day (default: the last recorded day).
+    #[arg(long)]
+    pub to: Option<NaiveDate>,
+    /// any, label-4h or ihs-30min.
+    #[arg(long, default_value = "label-4h")]
+    pub preset: String,
+    /// 28d (aligned to --from) or month.
+    #[arg(long, default_value = "28d")]
+    pub period: String,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ClassifyArgs {
+    #[arg(long)]
+    pub patient: String,
+    /// Classify as of this date (default: today).
+    #[arg(long)]
+    pub on: Option<NaiveDate>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DrugCommand {
+    /// Add a name to the clinic's dictionary.
+    Add {
+        name: String,
+        /// triptan, ergot, opioid, non_opioid, combination, gepant, ditan or other.
+        #[arg(long)]
+        class: String,
+    },
+    /// Show how a name resolves.
+    Lookup { name: String },
+    /// List the clinic's own names.
+    List,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Seed for the synthetic clinic; the same seed and --until give the same clinic.
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
+    /// Last diary day (default: yesterday).
+    #[arg(long)]
+    pub until: Option<NaiveDate>,
+}
+
+/// Today's date on this machine: the limit for diary entries.
+pub fn today() -> NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+pub async fn run(cli: Cli) -> Result<()> {
+    let db = cli.database;
+    match cli.command {
+        Command::Patient(c) => commands::patient(&database(db).await?, c).await,
+        Command::Diary(c) => commands::diary(&database(db).await?, c).await,
+        Command::Metrics(a) => commands::metrics(&database(db).await?, a).await,
+        Command::Classify(a) => commands::classify(&database(db).await?, a).await,
+        Command::Drug(c) => commands::drug(&database(db).await?, c).await,
+        Command::Demo(a) => demo::run(db, a).await,
+    }
+}
+
+async fn database(url: Option<String>) -> Result<cephalog_store::Store> {
+    let url = url.unwrap_or_else(|| DEFAULT_DATABASE.to_owned());
+    Ok(cephalog_store::Store::connect(&url).await?)
+}

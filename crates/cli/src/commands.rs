@@ -1,0 +1,299 @@
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Write};
+use std::path::Path;
+
+use anyhow::{Context, Result, anyhow, bail};
+use chrono::NaiveDate;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+use uuid::Uuid;
+
+use cephalog_core::metrics::DateRange;
+use cephalog_core::preset::DayPreset;
+use cephalog_core::{
+    Diagnosis, DiagnosisCode, DrugClass, Patient, PeriodKind, Sex, classify as classify_diary,
+    compute_metrics,
+};
+use cephalog_interchange::{read_daily, read_episodes, write_daily};
+use cephalog_store::{PatientRecord, Store};
+
+use crate::{ClassifyArgs, DiaryCommand, DrugCommand, MetricsArgs, PatientCommand, output, today};
+
+/// Parses `1.3` or `1.3@2019-05-01`.
+fn parse_diagnosis(s: &str) -> Result<Diagnosis> {
+    let (code, onset) = match s.split_once('@') {
+        Some((c, o)) => (
+            c,
+            Some(
+                o.parse::<NaiveDate>()
+                    .with_context(|| format!("diagnosis onset '{o}' is not YYYY-MM-DD"))?,
+            ),
+        ),
+        None => (s, None),
+    };
+    Ok(Diagnosis {
+        code: code.parse::<DiagnosisCode>()?,
+        onset,
+    })
+}
+
+pub async fn patient(store: &Store, cmd: PatientCommand) -> Result<()> {
+    match cmd {
+        PatientCommand::Add {
+            name,
+            dob,
+            sex,
+            mrn,
+            diagnoses,
+            notes,
+        } => {
+            let sex = sex.map(|s| s.parse::<Sex>()).transpose()?;
+            let mut p = Patient::new(&name, dob, sex, mrn, notes, today())?;
+            for d in &diagnoses {
+                p.diagnose(parse_diagnosis(d)?)?;
+            }
+            let record = store.add_patient(&p).await?;
+            println!("{}", record.id);
+        }
+        PatientCommand::List { json } => {
+            let all = store.patients().await?;
+            if json {
+                let list: Vec<_> = all.iter().map(output::PatientJson::from).collect();
+                print_json(&list)?;
+            } else {
+                println!("{}", output::patient_table(&all, today()));
+            }
+        }
+        PatientCommand::Show { id, json } => {
+            let r = store.find_patient(&id).await?;
+            let diary = store.diary(r.id).await?;
+            if json {
+                print_json(&output::PatientJson::from(&r))?;
+            } else {
+                print!("{}", output::patient_details(&r, &diary, today()));
+            }
+        }
+        PatientCommand::Diagnose { id, code, onset } => {
+            let r = store.find_patient(&id).await?;
+            let code = code.parse::<DiagnosisCode>()?;
+            store
+                .add_diagnosis(r.id, &Diagnosis { code, onset })
+                .await?;
+            println!("{}: added {code}", r.id);
+        }
+    }
+    Ok(())
+}
+
+fn parse_covers(s: &str) -> Result<(NaiveDate, NaiveDate)> {
+    let (a, b) = s
+        .split_once("..")
+        .ok_or_else(|| anyhow!("--covers must be FROM..TO, e.g. 2026-01-01..2026-03-31"))?;
+    let from = a
+        .trim()
+        .parse::<NaiveDate>()
+        .with_context(|| format!("--covers: '{a}' is not YYYY-MM-DD"))?;
+    let to = b
+        .trim()
+        .parse::<NaiveDate>()
+        .with_context(|| format!("--covers: '{b}' is not YYYY-MM-DD"))?;
+    if to < from {
+        bail!("--covers: {to} is before {from}");
+    }
+    Ok((from, to))
+}
+
+fn progress_bar(len: u64, what: &str) -> ProgressBar {
+    let bar = ProgressBar::new(len);
+    if let Ok(style) =
+        ProgressStyle::with_template("{msg:>10} [{bar:30}] {percent:>3}% {elapsed_precise}")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(what.to_owned());
+    bar
+}
+
+pub async fn diary(store: &Store, cmd: DiaryCommand) -> Result<()> {
+    match cmd {
+        DiaryCommand::Import {
+            patient,
+            file,
+            covers,
+            replace,
+        } => import(store, &patient, &file, covers.as_deref(), replace).await,
+        DiaryCommand::Export { patient, out } => {
+            let r = store.find_patient(&patient).await?;
+            let diary = store.diary(r.id).await?;
+            match out {
+                Some(path) => {
+                    let f = File::create(&path)
+                        .with_context(|| format!("cannot create {}", path.display()))?;
+                    write_daily(BufWriter::new(f), diary.days())
+                        .with_context(|| format!("writing {}", path.display()))?;
+                    eprintln!("{} days written to {}", diary.len(), path.display());
+                }
+                None => write_daily(io::stdout().lock(), diary.days())
+                    .context("writing to standard output")?,
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn import(
+    store: &Store,
+    patient: &str,
+    file: &Path,
+    covers: Option<&str>,
+    replace: bool,
+) -> Result<()> {
+    let r = store.find_patient(patient).await?;
+    let dictionary = store.drug_dictionary().await?;
+    let covers = covers.map(parse_covers).transpose()?;
+    let f = File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+    let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let input = BufReader::new(f);
+    let parsed = match covers {
+        Some((from, to)) => read_episodes(input, &dictionary, from, to, today()),
+        None => {
+            let bar = progress_bar(size, "reading");
+            let days = read_daily(input, &dictionary, today(), |pos| bar.set_position(pos));
+            bar.finish_and_clear();
+            days
+        }
+    };
+    let days = parsed.map_err(|errors| {
+        let listed = errors.errors.len() + errors.more;
+        anyhow!(
+            "{} has {listed} error(s); nothing was imported:\n{}",
+            file.display(),
+            prefix_lines(&errors.to_string(), &file.display().to_string())
+        )
+    })?;
+    let bar = progress_bar(days.len() as u64, "storing");
+    let summary = store
+        .import_days(r.id, &days, replace, &mut |n| bar.set_position(n as u64))
+        .await
+        .with_context(|| format!("{}: nothing was imported", file.display()))?;
+    bar.finish_and_clear();
+    println!(
+        "{}: {} day(s) imported for patient {} ({} new, {} replaced)",
+        file.display(),
+        days.len(),
+        r.id,
+        summary.inserted,
+        summary.replaced
+    );
+    Ok(())
+}
+
+fn prefix_lines(text: &str, prefix: &str) -> String {
+    text.lines()
+        .map(|l| format!("  {prefix}: {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
+    let mut out = io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct WithPatient<'a, T: Serialize> {
+    patient: Uuid,
+    #[serde(flatten)]
+    body: &'a T,
+}
+
+pub async fn metrics(store: &Store, a: MetricsArgs) -> Result<()> {
+    let r = store.find_patient(&a.patient).await?;
+    let preset = a.preset.parse::<DayPreset>()?;
+    let kind = a.period.parse::<PeriodKind>()?;
+    let diary = store.diary(r.id).await?;
+    let from = a.from.or(diary.first_date());
+    let to = a.to.or(diary.last_date());
+    let (Some(from), Some(to)) = (from, to) else {
+        bail!(
+            "patient {} has no diary days recorded; give --from and --to to see an empty range",
+            r.id
+        );
+    };
+    let range =
+        DateRange::new(from, to).ok_or_else(|| anyhow!("--to {to} is before --from {from}"))?;
+    let report = compute_metrics(
+        &diary,
+        r.patient.has_migraine_diagnosis(),
+        range,
+        kind,
+        preset,
+    );
+    if a.json {
+        print_json(&WithPatient {
+            patient: r.id,
+            body: &report,
+        })
+    } else {
+        print!("{}", output::metrics_table(&r, &report));
+        Ok(())
+    }
+}
+
+pub async fn classify(store: &Store, a: ClassifyArgs) -> Result<()> {
+    let r: PatientRecord = store.find_patient(&a.patient).await?;
+    let diary = store.diary(r.id).await?;
+    let c = classify_diary(
+        &diary,
+        r.patient.has_migraine_diagnosis(),
+        a.on.unwrap_or_else(today),
+    );
+    if a.json {
+        print_json(&WithPatient {
+            patient: r.id,
+            body: &c,
+        })
+    } else {
+        print!("{}", output::classification_text(&r, &c));
+        Ok(())
+    }
+}
+
+pub async fn drug(store: &Store, cmd: DrugCommand) -> Result<()> {
+    match cmd {
+        DrugCommand::Add { name, class } => {
+            let class = class.parse::<DrugClass>()?;
+            store.add_clinic_drug(&name, class).await?;
+            println!("added '{}' as {class}", name.trim());
+        }
+        DrugCommand::Lookup { name } => {
+            let e = store.drug_dictionary().await?.lookup(&name)?;
+            println!(
+                "{} → {}{}",
+                e.name,
+                e.class,
+                if e.migraine_specific {
+                    " (migraine-specific)"
+                } else {
+                    ""
+                }
+            );
+        }
+        DrugCommand::List => {
+            let dict = store.drug_dictionary().await?;
+            let mut any = false;
+            for (name, class) in dict.clinic_entries() {
+                println!("{name}\t{class}");
+                any = true;
+            }
+            if !any {
+                eprintln!(
+                    "the clinic's dictionary has no names of its own; built-in names resolve as usual"
+                );
+            }
+        }
+    }
+    Ok(())
+}

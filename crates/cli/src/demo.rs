@@ -1,0 +1,638 @@
+//! The demo clinic: realistic synthetic patients with months of diary, deterministic for a seed and
+//! an end date.
+//!
+//! Profiles: chronic migraine with triptan, simple-analgesic and combination-analgesic overuse;
+//! chronic migraine without overuse (with and without aura); episodic migraine; chronic
+//! tension-type headache; occipital neuralgia; a patient who keeps a patchy diary; and a 17-year-old.
+//! Every diary has ordinary gaps (a forgotten day here and there) and some have a holiday's worth.
+
+use anyhow::{Context, Result, bail};
+use chrono::{Duration, NaiveDate};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use cephalog_core::classify::CriterionStatus;
+use cephalog_core::{
+    Diagnosis, DiagnosisCode, DiaryDay, DiaryDraft, DrugDictionary, Features, Intensity,
+    MedicationIntake, Minutes, Patient, Sex, classify,
+};
+use cephalog_store::Store;
+
+use crate::{DEFAULT_DEMO_DATABASE, DemoArgs, today};
+
+/// Days of diary each demo patient has (about eight months).
+const DIARY_DAYS: i64 = 240;
+
+#[derive(Debug, Clone, Copy)]
+enum Pattern {
+    Migraine,
+    TensionType,
+    Occipital,
+}
+
+/// An acute medicine a profile takes, and on what share of headache days.
+#[derive(Debug, Clone, Copy)]
+struct Med {
+    text: &'static str,
+    share: f64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Profile {
+    label: &'static str,
+    diagnoses: &'static [(DiagnosisCode, i64)],
+    pattern: Pattern,
+    /// Chance of headache on a given day.
+    headache: f64,
+    /// Chance that a migraine-pattern headache lasts 4 h or more.
+    long: f64,
+    aura: f64,
+    meds: &'static [Med],
+    /// Chance a day goes unrecorded, and the length of one holiday gap (0 for none).
+    missing: f64,
+    gap_days: i64,
+    age: i64,
+    sex: Sex,
+}
+
+const PROFILES: [Profile; 11] = [
+    Profile {
+        label: "chronic migraine, triptan overuse",
+        diagnoses: &[
+            (DiagnosisCode::ChronicMigraine, 6),
+            (DiagnosisCode::MedicationOveruse, 1),
+        ],
+        pattern: Pattern::Migraine,
+        headache: 0.72,
+        long: 0.7,
+        aura: 0.0,
+        meds: &[
+            Med {
+                text: "sumatriptan 50 mg",
+                share: 0.62,
+            },
+            Med {
+                text: "ibuprofen 400 mg",
+                share: 0.15,
+            },
+        ],
+        missing: 0.03,
+        gap_days: 0,
+        age: 42,
+        sex: Sex::Female,
+    },
+    Profile {
+        label: "chronic migraine, simple-analgesic overuse",
+        diagnoses: &[
+            (DiagnosisCode::ChronicMigraine, 9),
+            (DiagnosisCode::MedicationOveruse, 2),
+        ],
+        pattern: Pattern::Migraine,
+        headache: 0.8,
+        long: 0.75,
+        aura: 0.0,
+        meds: &[
+            Med {
+                text: "paracetamol 1 g",
+                share: 0.7,
+            },
+            Med {
+                text: "naproxen 500 mg",
+                share: 0.25,
+            },
+        ],
+        missing: 0.04,
+        gap_days: 12,
+        age: 51,
+        sex: Sex::Female,
+    },
+    Profile {
+        label: "chronic migraine, combination-analgesic overuse",
+        diagnoses: &[
+            (DiagnosisCode::MigraineWithoutAura, 15),
+            (DiagnosisCode::ChronicMigraine, 4),
+        ],
+        pattern: Pattern::Migraine,
+        headache: 0.7,
+        long: 0.65,
+        aura: 0.0,
+        meds: &[Med {
+            text: "co-codamol 30/500",
+            share: 0.75,
+        }],
+        missing: 0.02,
+        gap_days: 0,
+        age: 38,
+        sex: Sex::Male,
+    },
+    Profile {
+        label: "chronic migraine without overuse",
+        diagnoses: &[(DiagnosisCode::ChronicMigraine, 5)],
+        pattern: Pattern::Migraine,
+        headache: 0.66,
+        long: 0.7,
+        aura: 0.0,
+        meds: &[
+            Med {
+                text: "rizatriptan 10 mg",
+                share: 0.25,
+            },
+            Med {
+                text: "ibuprofen 400 mg",
+                share: 0.2,
+            },
+        ],
+        missing: 0.05,
+        gap_days: 0,
+        age: 35,
+        sex: Sex::Female,
+    },
+    Profile {
+        label: "chronic migraine with aura",
+        diagnoses: &[
+            (DiagnosisCode::MigraineWithAura, 20),
+            (DiagnosisCode::ChronicMigraine, 3),
+        ],
+        pattern: Pattern::Migraine,
+        headache: 0.7,
+        long: 0.65,
+        aura: 0.25,
+        meds: &[
+            Med {
+                text: "ubrogepant 100 mg",
+                share: 0.2,
+            },
+            Med {
+                text: "aspirin 900 mg",
+                share: 0.2,
+            },
+        ],
+        missing: 0.04,
+        gap_days: 14,
+        age: 29,
+        sex: Sex::Female,
+    },
+    Profile {
+        label: "episodic migraine",
+        diagnoses: &[(DiagnosisCode::MigraineWithoutAura, 10)],
+        pattern: Pattern::Migraine,
+        headache: 0.22,
+        long: 0.8,
+        aura: 0.0,
+        meds: &[Med {
+            text: "sumatriptan 100 mg",
+            share: 0.6,
+        }],
+        missing: 0.03,
+        gap_days: 0,
+        age: 33,
+        sex: Sex::Female,
+    },
+    Profile {
+        label: "episodic migraine with aura",
+        diagnoses: &[(DiagnosisCode::MigraineWithAura, 12)],
+        pattern: Pattern::Migraine,
+        headache: 0.18,
+        long: 0.7,
+        aura: 0.4,
+        meds: &[
+            Med {
+                text: "zolmitriptan 2.5 mg",
+                share: 0.5,
+            },
+            Med {
+                text: "metoclopramide 10 mg",
+                share: 0.3,
+            },
+        ],
+        missing: 0.05,
+        gap_days: 10,
+        age: 47,
+        sex: Sex::Male,
+    },
+    Profile {
+        label: "chronic tension-type headache",
+        diagnoses: &[(DiagnosisCode::ChronicTensionType, 7)],
+        pattern: Pattern::TensionType,
+        headache: 0.78,
+        long: 0.6,
+        aura: 0.0,
+        meds: &[Med {
+            text: "paracetamol 1 g",
+            share: 0.25,
+        }],
+        missing: 0.03,
+        gap_days: 0,
+        age: 56,
+        sex: Sex::Male,
+    },
+    Profile {
+        label: "occipital neuralgia",
+        diagnoses: &[(DiagnosisCode::OccipitalNeuralgia, 2)],
+        pattern: Pattern::Occipital,
+        headache: 0.3,
+        long: 0.1,
+        aura: 0.0,
+        meds: &[Med {
+            text: "ibuprofen 400 mg",
+            share: 0.3,
+        }],
+        missing: 0.04,
+        gap_days: 0,
+        age: 61,
+        sex: Sex::Female,
+    },
+    Profile {
+        label: "chronic migraine, patchy diary",
+        diagnoses: &[(DiagnosisCode::ChronicMigraine, 3)],
+        pattern: Pattern::Migraine,
+        headache: 0.7,
+        long: 0.6,
+        aura: 0.0,
+        meds: &[Med {
+            text: "eletriptan 40 mg",
+            share: 0.35,
+        }],
+        missing: 0.3,
+        gap_days: 21,
+        age: 44,
+        sex: Sex::Female,
+    },
+    Profile {
+        label: "chronic migraine, age 17",
+        diagnoses: &[(DiagnosisCode::ChronicMigraine, 1)],
+        pattern: Pattern::Migraine,
+        headache: 0.6,
+        long: 0.5,
+        aura: 0.0,
+        meds: &[Med {
+            text: "ibuprofen 400 mg",
+            share: 0.4,
+        }],
+        missing: 0.06,
+        gap_days: 0,
+        age: 17,
+        sex: Sex::Male,
+    },
+];
+
+const FEMALE_NAMES: [&str; 8] = [
+    "Amelia", "Priya", "Hannah", "Sofia", "Ingrid", "Leila", "Mei", "Rosa",
+];
+const MALE_NAMES: [&str; 8] = [
+    "Jonas", "Tomás", "Kwame", "Mateo", "Yusuf", "Oliver", "Daniel", "Aiden",
+];
+const LAST_NAMES: [&str; 16] = [
+    "Hartmann",
+    "Okafor",
+    "Lindqvist",
+    "Moreau",
+    "Castillo",
+    "Nakamura",
+    "Fischer",
+    "Byrne",
+    "Rossi",
+    "Haddad",
+    "Kowalski",
+    "Silva",
+    "Jensen",
+    "Novak",
+    "Duarte",
+    "Walsh",
+];
+
+const TRIGGER_NOTES: [&str; 6] = [
+    "poor sleep",
+    "work stress",
+    "skipped lunch",
+    "menstruation",
+    "weather change",
+    "long drive",
+];
+
+fn chance(rng: &mut ChaCha8Rng, p: f64) -> bool {
+    rng.random::<f64>() < p
+}
+
+fn migraine_day(rng: &mut ChaCha8Rng, p: &Profile) -> DiaryDraft {
+    let long = chance(rng, p.long);
+    let minutes = if long {
+        rng.random_range(240..=1200)
+    } else {
+        rng.random_range(30..240)
+    };
+    let peak = if chance(rng, 0.75) {
+        if chance(rng, 0.45) {
+            Intensity::Severe
+        } else {
+            Intensity::Moderate
+        }
+    } else {
+        Intensity::Mild
+    };
+    let photophobia = chance(rng, 0.7);
+    DiaryDraft {
+        headache_minutes: Minutes::new(minutes).unwrap_or_default(),
+        peak_intensity: peak,
+        features: Features {
+            unilateral: chance(rng, 0.6),
+            pulsating: chance(rng, 0.7),
+            aggravated_by_activity: chance(rng, 0.65),
+            nausea: chance(rng, 0.55),
+            vomiting: chance(rng, 0.12),
+            photophobia,
+            phonophobia: photophobia && chance(rng, 0.8),
+            aura: chance(rng, p.aura),
+        },
+        ..Default::default()
+    }
+}
+
+fn tension_day(rng: &mut ChaCha8Rng, p: &Profile) -> DiaryDraft {
+    let minutes = if chance(rng, p.long) {
+        rng.random_range(240..=900)
+    } else {
+        rng.random_range(30..240)
+    };
+    DiaryDraft {
+        headache_minutes: Minutes::new(minutes).unwrap_or_default(),
+        peak_intensity: if chance(rng, 0.6) {
+            Intensity::Mild
+        } else {
+            Intensity::Moderate
+        },
+        features: Features {
+            photophobia: chance(rng, 0.1),
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+fn occipital_day(rng: &mut ChaCha8Rng, p: &Profile) -> DiaryDraft {
+    let mut draft = if chance(rng, p.headache) {
+        DiaryDraft {
+            headache_minutes: Minutes::new(rng.random_range(10..180)).unwrap_or_default(),
+            peak_intensity: if chance(rng, 0.6) {
+                Intensity::Severe
+            } else {
+                Intensity::Moderate
+            },
+            features: Features {
+                unilateral: true,
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    } else {
+        DiaryDraft::default()
+    };
+    if chance(rng, 0.45) {
+        draft.paroxysms = rng.random_range(2..25);
+    }
+    draft
+}
+
+fn generate_day(
+    rng: &mut ChaCha8Rng,
+    p: &Profile,
+    date: NaiveDate,
+    dict: &DrugDictionary,
+) -> Result<DiaryDay> {
+    let mut draft = match p.pattern {
+        Pattern::Occipital => occipital_day(rng, p),
+        _ if !chance(rng, p.headache) => DiaryDraft::default(),
+        Pattern::Migraine => migraine_day(rng, p),
+        Pattern::TensionType => tension_day(rng, p),
+    };
+    if draft.headache_minutes.get() > 0 {
+        for m in p.meds {
+            if chance(rng, m.share) {
+                draft
+                    .medications
+                    .push(MedicationIntake::parse(m.text, dict).context("demo medicine")?);
+            }
+        }
+        if chance(rng, 0.08) {
+            draft.notes = TRIGGER_NOTES[rng.random_range(0..TRIGGER_NOTES.len())].to_owned();
+        }
+    }
+    Ok(DiaryDay::restore(date, draft)?)
+}
+
+/// One synthetic patient and their diary.
+#[derive(Debug)]
+pub struct DemoPatient {
+    pub profile: &'static str,
+    pub patient: Patient,
+    pub days: Vec<DiaryDay>,
+}
+
+/// Builds the demo clinic for a seed and a last diary day.
+pub fn generate(seed: u64, until: NaiveDate) -> Result<Vec<DemoPatient>> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let dict = DrugDictionary::builtin();
+    let first = until - Duration::days(DIARY_DAYS - 1);
+    let mut out = Vec::new();
+    for (i, p) in PROFILES.iter().enumerate() {
+        let first_names = if p.sex == Sex::Female {
+            &FEMALE_NAMES
+        } else {
+            &MALE_NAMES
+        };
+        let name = format!(
+            "{} {}",
+            first_names[rng.random_range(0..first_names.len())],
+            LAST_NAMES[rng.random_range(0..LAST_NAMES.len())]
+        );
+        let dob = until - Duration::days(p.age * 365 + rng.random_range(30..330));
+        let mut patient = Patient::new(
+            &name,
+            dob,
+            Some(p.sex),
+            Some(format!("DEMO-{:04}", i + 1)),
+            String::new(),
+            until,
+        )?;
+        for (code, years) in p.diagnoses {
+            let onset = until - Duration::days(years * 365 + rng.random_range(0..200));
+            patient.diagnose(Diagnosis {
+                code: *code,
+                onset: Some(onset.max(dob)),
+            })?;
+        }
+        let gap_start =
+            (p.gap_days > 0).then(|| first + Duration::days(rng.random_range(20..DIARY_DAYS - 40)));
+        let mut days = Vec::new();
+        for offset in 0..DIARY_DAYS {
+            let date = first + Duration::days(offset);
+            let in_gap =
+                gap_start.is_some_and(|g| date >= g && date < g + Duration::days(p.gap_days));
+            let day = generate_day(&mut rng, p, date, &dict)?;
+            if !in_gap && !chance(&mut rng, p.missing) {
+                days.push(day);
+            }
+        }
+        out.push(DemoPatient {
+            profile: p.label,
+            patient,
+            days,
+        });
+    }
+    Ok(out)
+}
+
+fn status(s: CriterionStatus) -> &'static str {
+    match s {
+        CriterionStatus::Met => "met",
+        CriterionStatus::NotMet => "not met",
+        CriterionStatus::InsufficientData => "insufficient data",
+    }
+}
+
+pub async fn run(database: Option<String>, args: DemoArgs) -> Result<()> {
+    let url = match database {
+        Some(url) => url,
+        None => {
+            for suffix in ["", "-wal", "-shm"] {
+                let path = format!("{DEFAULT_DEMO_DATABASE}{suffix}");
+                if std::path::Path::new(&path).exists() {
+                    std::fs::remove_file(&path)
+                        .with_context(|| format!("cannot replace the old demo database {path}"))?;
+                }
+            }
+            DEFAULT_DEMO_DATABASE.to_owned()
+        }
+    };
+    let store = Store::connect(&url).await?;
+    let existing = store.patient_count().await?;
+    if existing > 0 {
+        bail!(
+            "the database already holds {existing} patient(s); the demo fills only an empty database"
+        );
+    }
+    let until = args.until.unwrap_or_else(|| today() - Duration::days(1));
+    let clinic = generate(args.seed, until)?;
+    println!(
+        "Cephalog demo clinic (seed {}, diaries to {until}) in {url}",
+        args.seed
+    );
+    println!();
+    println!(
+        "{:<10} {:<20} {:>4}  {:<48} {:>5}  {:<18} {:<18} {}",
+        "MRN",
+        "name",
+        "age",
+        "profile",
+        "days",
+        "chronic migraine",
+        "chronic TTH",
+        "medication overuse"
+    );
+    for p in &clinic {
+        let record = store.add_patient(&p.patient).await?;
+        store
+            .import_days(record.id, &p.days, false, &mut |_| {})
+            .await?;
+        let diary = cephalog_core::Diary::new(p.days.iter().cloned())?;
+        let c = classify(&diary, p.patient.has_migraine_diagnosis(), until);
+        let moh = if c.medication_overuse.subtypes.is_empty() {
+            status(c.medication_overuse.status).to_owned()
+        } else {
+            c.medication_overuse
+                .subtypes
+                .iter()
+                .map(|s| s.code)
+                .collect::<Vec<_>>()
+                .join(" + ")
+        };
+        println!(
+            "{:<10} {:<20} {:>4}  {:<48} {:>5}  {:<18} {:<18} {}",
+            p.patient.mrn().unwrap_or(""),
+            p.patient.name(),
+            p.patient.age_on(until),
+            p.profile,
+            p.days.len(),
+            status(c.chronic_migraine.status),
+            status(c.chronic_tension_type.status),
+            moh
+        );
+    }
+    println!();
+    println!(
+        "{} patients, {} diary days.",
+        clinic.len(),
+        clinic.iter().map(|p| p.days.len()).sum::<usize>()
+    );
+    println!("Try:");
+    println!("  cephalog --database {url} metrics --patient DEMO-0001 --period month");
+    println!("  cephalog --database {url} classify --patient DEMO-0001");
+    println!("  cephalog --database {url} diary export --patient DEMO-0008");
+    store.close().await;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_seed_gives_the_same_clinic() {
+        let until = NaiveDate::from_ymd_opt(2026, 10, 31).expect("date");
+        let a = generate(7, until).expect("demo");
+        let b = generate(7, until).expect("demo");
+        let c = generate(8, until).expect("demo");
+        assert_eq!(
+            a.iter().map(|p| &p.days).collect::<Vec<_>>(),
+            b.iter().map(|p| &p.days).collect::<Vec<_>>()
+        );
+        assert_ne!(
+            a.iter().map(|p| &p.days).collect::<Vec<_>>(),
+            c.iter().map(|p| &p.days).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn the_clinic_has_the_promised_variety() {
+        let until = NaiveDate::from_ymd_opt(2026, 10, 31).expect("date");
+        let clinic = generate(2026, until).expect("demo");
+        let mut cm = 0;
+        let mut moh = 0;
+        let mut ctth = 0;
+        let mut insufficient = 0;
+        for p in &clinic {
+            let span = p
+                .days
+                .last()
+                .map(DiaryDay::date)
+                .zip(p.days.first().map(DiaryDay::date))
+                .map(|(l, f)| (l - f).num_days());
+            assert!(
+                span.is_some_and(|s| s >= 183),
+                "{}: at least six months of diary",
+                p.profile
+            );
+            assert!(
+                p.days.len() < DIARY_DAYS as usize,
+                "{}: every diary has gaps",
+                p.profile
+            );
+            let diary = cephalog_core::Diary::new(p.days.iter().cloned()).expect("diary");
+            let c = classify(&diary, p.patient.has_migraine_diagnosis(), until);
+            cm += usize::from(c.chronic_migraine.status == CriterionStatus::Met);
+            moh += usize::from(c.medication_overuse.status == CriterionStatus::Met);
+            ctth += usize::from(c.chronic_tension_type.status == CriterionStatus::Met);
+            insufficient +=
+                usize::from(c.chronic_migraine.status == CriterionStatus::InsufficientData);
+        }
+        assert!(cm >= 4, "chronic migraine in {cm}");
+        assert!(moh >= 2, "medication overuse in {moh}");
+        assert!(ctth >= 1, "chronic tension-type in {ctth}");
+        assert!(insufficient >= 1, "a patchy diary in {insufficient}");
+        assert!(
+            clinic
+                .iter()
+                .any(|p| p.days.iter().any(|d| d.paroxysms() > 0))
+        );
+    }
+}
