@@ -504,6 +504,14 @@ fn occipital_neuralgia(months: &[MonthFigures]) -> CriterionResult {
 
 /// Classifies a patient's diary as of `as_of`.
 pub fn classify(diary: &Diary, has_migraine_diagnosis: bool, as_of: NaiveDate) -> Classification {
+    // Nothing recorded after `as_of` counts.
+    let until_as_of;
+    let diary = if diary.last_date().is_some_and(|last| last > as_of) {
+        until_as_of = Diary::new(diary.range(NaiveDate::MIN, as_of).cloned()).unwrap_or_default();
+        &until_as_of
+    } else {
+        diary
+    };
     let examined = months_examined(diary, as_of, has_migraine_diagnosis);
     let deciding = examined
         .windows(CHRONIC_MONTHS_REQUIRED)

@@ -562,3 +562,22 @@ fn wording_never_claims_a_diagnosis() {
     }
     assert!(c.months_rule.contains("3 consecutive"));
 }
+
+#[test]
+fn days_after_the_as_of_date_do_not_count() {
+    let diary = build("2026-04-01", &[cm(20, 10); 3]);
+    // Half of June is before 15 June: June is not adequately recorded as of then.
+    let c = classify(&diary, true, d("2026-06-15"));
+    assert_eq!(c.chronic_migraine.status, CriterionStatus::InsufficientData);
+    let june = c.chronic_migraine.months.last().expect("june");
+    assert_eq!(
+        (june.month.as_str(), june.recorded_days, june.adequate),
+        ("2026-06", 15, false)
+    );
+    assert_eq!(
+        classify(&diary, true, d("2026-06-30"))
+            .chronic_migraine
+            .status,
+        CriterionStatus::Met
+    );
+}

@@ -1,0 +1,153 @@
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use sqlx::{Connection, PgConnection};
+use tokio::runtime::Runtime;
+
+pub const PG_URL_VAR: &str = "CEPHALOG_TEST_POSTGRES_URL";
+pub const PG_REQUIRE_VAR: &str = "CEPHALOG_REQUIRE_POSTGRES";
+
+/// A database and a scratch directory for one test.
+pub struct Env {
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    pg_schema: Option<(String, String)>,
+}
+
+/// What one run of the binary did.
+#[derive(Debug)]
+pub struct Run {
+    pub ok: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Env {
+    pub fn sqlite() -> Env {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = dir.path().join("clinic.db").to_string_lossy().into_owned();
+        Env {
+            url,
+            dir,
+            pg_schema: None,
+        }
+    }
+
+    /// A fresh PostgreSQL schema, or `None` (with a note) when no server is configured.
+    pub fn postgres(name: &str) -> Option<Env> {
+        let Ok(base) = std::env::var(PG_URL_VAR) else {
+            assert!(
+                std::env::var(PG_REQUIRE_VAR).is_err(),
+                "{PG_REQUIRE_VAR} is set but {PG_URL_VAR} is not: the PostgreSQL cases must run"
+            );
+            eprintln!("SKIPPED (PostgreSQL): {name} — set {PG_URL_VAR} to run it");
+            return None;
+        };
+        let schema = format!("cephalog_cli_{}", uuid_like());
+        admin(&base, &format!("CREATE SCHEMA {schema}"));
+        let sep = if base.contains('?') { '&' } else { '?' };
+        let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+        Some(Env {
+            url,
+            dir: tempfile::tempdir().expect("temp dir"),
+            pg_schema: Some((base, schema)),
+        })
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.path(name);
+        std::fs::write(&p, text).expect("write fixture");
+        p
+    }
+
+    /// Runs `cephalog --database URL ARGS…` in the scratch directory.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let out = Command::cargo_bin("cephalog")
+            .expect("binary")
+            .current_dir(self.dir.path())
+            .env_remove("CEPHALOG_DATABASE_URL")
+            .arg("--database")
+            .arg(&self.url)
+            .args(args)
+            .output()
+            .expect("run cephalog");
+        Run {
+            ok: out.status.success(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Runs and insists on success; returns standard output.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let r = self.run(args);
+        assert!(r.ok, "cephalog {args:?} failed:\n{}", r.stderr);
+        r.stdout
+    }
+
+    /// Runs and insists on failure; returns standard error.
+    pub fn fails(&self, args: &[&str]) -> String {
+        let r = self.run(args);
+        assert!(!r.ok, "cephalog {args:?} should have failed:\n{}", r.stdout);
+        r.stderr
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        if let Some((base, schema)) = &self.pg_schema {
+            admin(base, &format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+        }
+    }
+}
+
+fn admin(url: &str, sql: &str) {
+    let rt = Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let mut c = PgConnection::connect(url)
+            .await
+            .expect("connect to PostgreSQL");
+        sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(&mut c)
+            .await
+            .expect("admin statement");
+    });
+}
+
+fn uuid_like() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{:x}{:x}", nanos, std::process::id())
+}
+
+pub fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).expect("read file")
+}
+
+/// Declares a journey and one test per engine.
+#[macro_export]
+macro_rules! journey {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[test]
+            fn sqlite() {
+                let f: fn(&$crate::harness::Env) = $body;
+                f(&$crate::harness::Env::sqlite());
+            }
+            #[test]
+            fn postgres() {
+                let f: fn(&$crate::harness::Env) = $body;
+                if let Some(env) = $crate::harness::Env::postgres(stringify!($name)) {
+                    f(&env);
+                }
+            }
+        }
+    };
+}

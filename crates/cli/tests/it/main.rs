@@ -1,0 +1,7 @@
+//! The `cephalog` binary driven end to end, on SQLite and on PostgreSQL.
+//!
+//! PostgreSQL cases need `CEPHALOG_TEST_POSTGRES_URL`; without it they print that they were
+//! skipped, unless `CEPHALOG_REQUIRE_POSTGRES=1`, when they fail.
+
+mod harness;
+mod journeys;
