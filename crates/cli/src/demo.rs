@@ -420,6 +420,15 @@ fn generate_day(
     Ok(DiaryDay::restore(date, draft)?)
 }
 
+/// A gap-free synthetic diary of `n_days` from `first`, in the pattern of demo profile
+/// `profile % 11`: for benchmarks and load tests.
+pub fn synthetic_days(seed: u64, profile: usize, first: NaiveDate, n_days: i64) -> Result<Vec<DiaryDay>> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let dict = DrugDictionary::builtin();
+    let p = &PROFILES[profile % PROFILES.len()];
+    (0..n_days).map(|i| generate_day(&mut rng, p, first + Duration::days(i), &dict)).collect()
+}
+
 /// One synthetic patient and their diary.
 #[derive(Debug)]
 pub struct DemoPatient {
@@ -517,18 +526,17 @@ pub async fn run(database: Option<String>, args: DemoArgs) -> Result<()> {
         "Cephalog demo clinic (seed {}, diaries to {until}) in {url}",
         args.seed
     );
-    println!();
-    println!(
-        "{:<10} {:<20} {:>4}  {:<48} {:>5}  {:<18} {:<18} {}",
+    let mut table = crate::output::table();
+    table.set_header([
         "MRN",
         "name",
         "age",
         "profile",
-        "days",
+        "diary days",
         "chronic migraine",
         "chronic TTH",
-        "medication overuse"
-    );
+        "medication overuse",
+    ]);
     for p in &clinic {
         let record = store.add_patient(&p.patient).await?;
         store
@@ -546,18 +554,18 @@ pub async fn run(database: Option<String>, args: DemoArgs) -> Result<()> {
                 .collect::<Vec<_>>()
                 .join(" + ")
         };
-        println!(
-            "{:<10} {:<20} {:>4}  {:<48} {:>5}  {:<18} {:<18} {}",
-            p.patient.mrn().unwrap_or(""),
-            p.patient.name(),
-            p.patient.age_on(until),
-            p.profile,
-            p.days.len(),
-            status(c.chronic_migraine.status),
-            status(c.chronic_tension_type.status),
-            moh
-        );
+        table.add_row([
+            p.patient.mrn().unwrap_or("").to_owned(),
+            p.patient.name().to_owned(),
+            p.patient.age_on(until).to_string(),
+            p.profile.to_owned(),
+            p.days.len().to_string(),
+            status(c.chronic_migraine.status).to_owned(),
+            status(c.chronic_tension_type.status).to_owned(),
+            moh,
+        ]);
     }
+    println!("{table}");
     println!();
     println!(
         "{} patients, {} diary days.",

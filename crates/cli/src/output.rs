@@ -39,7 +39,7 @@ impl<'a> From<&'a PatientRecord> for PatientJson<'a> {
     }
 }
 
-fn table() -> Table {
+pub(crate) fn table() -> Table {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic);

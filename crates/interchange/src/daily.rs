@@ -74,7 +74,7 @@ pub fn read_daily(
             }
         }
         let line = record.position().map_or(0, |p| p.line());
-        if line % 4096 == 0 {
+        if line.is_multiple_of(4096) {
             progress(record.position().map_or(0, |p| p.byte()));
         }
         if let Some(day) = parse_row(&header, &record, line, dictionary, today, &mut errors) {
