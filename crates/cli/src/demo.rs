@@ -422,11 +422,18 @@ fn generate_day(
 
 /// A gap-free synthetic diary of `n_days` from `first`, in the pattern of demo profile
 /// `profile % 11`: for benchmarks and load tests.
-pub fn synthetic_days(seed: u64, profile: usize, first: NaiveDate, n_days: i64) -> Result<Vec<DiaryDay>> {
+pub fn synthetic_days(
+    seed: u64,
+    profile: usize,
+    first: NaiveDate,
+    n_days: i64,
+) -> Result<Vec<DiaryDay>> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let dict = DrugDictionary::builtin();
     let p = &PROFILES[profile % PROFILES.len()];
-    (0..n_days).map(|i| generate_day(&mut rng, p, first + Duration::days(i), &dict)).collect()
+    (0..n_days)
+        .map(|i| generate_day(&mut rng, p, first + Duration::days(i), &dict))
+        .collect()
 }
 
 /// One synthetic patient and their diary.

@@ -40,7 +40,12 @@ impl Env {
                 std::env::var(PG_REQUIRE_VAR).is_err(),
                 "{PG_REQUIRE_VAR} is set but {PG_URL_VAR} is not: the PostgreSQL cases must run"
             );
-            eprintln!("SKIPPED (PostgreSQL): {name} — set {PG_URL_VAR} to run it");
+            // Written to the process's stderr directly, past the test harness's output capture, so
+            // the skip shows in every `cargo test` run.
+            let _ = std::io::Write::write_all(
+                &mut std::io::stderr().lock(),
+                format!("SKIPPED (PostgreSQL): {name} — set {PG_URL_VAR} to run it\n").as_bytes(),
+            );
             return None;
         };
         let schema = format!("cephalog_cli_{}", uuid_like());

@@ -32,7 +32,12 @@ where
             std::env::var(PG_REQUIRE_VAR).is_err(),
             "{PG_REQUIRE_VAR} is set but {PG_URL_VAR} is not: the PostgreSQL cases must run"
         );
-        eprintln!("SKIPPED (PostgreSQL): {name} — set {PG_URL_VAR} to run it");
+        // Written to the process's stderr directly, past the test harness's output capture, so
+        // the skip shows in every `cargo test` run.
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr().lock(),
+            format!("SKIPPED (PostgreSQL): {name} — set {PG_URL_VAR} to run it\n").as_bytes(),
+        );
         return;
     };
     let schema = format!("cephalog_test_{}", uuid::Uuid::now_v7().simple());
