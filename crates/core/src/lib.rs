@@ -12,6 +12,8 @@ pub mod episodes;
 pub mod metrics;
 pub mod patient;
 pub mod preset;
+pub mod preventives;
+pub mod prom;
 pub mod reference;
 
 pub use classify::{Classification, CriterionStatus, classify};
