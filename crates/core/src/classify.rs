@@ -142,8 +142,13 @@ const LISTED_CLASSES: [DrugClass; 5] = [
 ];
 const OTHER_CLASSES: [DrugClass; 3] = [DrugClass::Gepant, DrugClass::Ditan, DrugClass::Other];
 
-fn month_figures(diary: &Diary, month: DateRange, has_migraine_diagnosis: bool) -> MonthFigures {
-    let base = PeriodMetrics::compute(diary, month, CLASSIFICATION_PRESET, has_migraine_diagnosis);
+fn month_figures(
+    diary: &Diary,
+    month: DateRange,
+    preset: DayPreset,
+    has_migraine_diagnosis: bool,
+) -> MonthFigures {
+    let base = PeriodMetrics::compute(diary, month, preset, has_migraine_diagnosis);
     let days: Vec<&DiaryDay> = diary.range(month.start, month.end).collect();
     let count = |pred: &dyn Fn(&DiaryDay) -> bool| -> u32 {
         u32::try_from(days.iter().filter(|d| pred(d)).count()).unwrap_or(u32::MAX)
@@ -191,9 +196,35 @@ fn month_figures(diary: &Diary, month: DateRange, has_migraine_diagnosis: bool) 
     }
 }
 
-/// Every calendar month from the first diary entry to the last one on or before `as_of`.
+/// Every calendar month from the first diary entry to the last one on or before `as_of`, with
+/// headache and migraine days under `preset`. Days after `as_of` are not counted.
+pub fn calendar_months(
+    diary: &Diary,
+    preset: DayPreset,
+    has_migraine_diagnosis: bool,
+    as_of: NaiveDate,
+) -> Vec<MonthFigures> {
+    if diary.last_date().is_some_and(|last| last > as_of) {
+        let until = Diary::new(diary.range(NaiveDate::MIN, as_of).cloned()).unwrap_or_default();
+        return months_examined(&until, preset, as_of, has_migraine_diagnosis);
+    }
+    months_examined(diary, preset, as_of, has_migraine_diagnosis)
+}
+
+/// The most recent `n` consecutive adequately recorded months, oldest first.
+pub fn latest_adequate_run(months: &[MonthFigures], n: usize) -> Option<&[MonthFigures]> {
+    if n == 0 {
+        return None;
+    }
+    months
+        .windows(n)
+        .rev()
+        .find(|w| w.iter().all(|m| m.adequate))
+}
+
 fn months_examined(
     diary: &Diary,
+    preset: DayPreset,
     as_of: NaiveDate,
     has_migraine_diagnosis: bool,
 ) -> Vec<MonthFigures> {
@@ -209,7 +240,7 @@ fn months_examined(
     let mut out = Vec::new();
     let mut month = DateRange::month_of(first);
     while month.start <= last {
-        out.push(month_figures(diary, month, has_migraine_diagnosis));
+        out.push(month_figures(diary, month, preset, has_migraine_diagnosis));
         match month.end.succ_opt() {
             Some(next) => month = DateRange::month_of(next),
             None => break,
@@ -504,20 +535,9 @@ fn occipital_neuralgia(months: &[MonthFigures]) -> CriterionResult {
 
 /// Classifies a patient's diary as of `as_of`.
 pub fn classify(diary: &Diary, has_migraine_diagnosis: bool, as_of: NaiveDate) -> Classification {
-    // Nothing recorded after `as_of` counts.
-    let until_as_of;
-    let diary = if diary.last_date().is_some_and(|last| last > as_of) {
-        until_as_of = Diary::new(diary.range(NaiveDate::MIN, as_of).cloned()).unwrap_or_default();
-        &until_as_of
-    } else {
-        diary
-    };
-    let examined = months_examined(diary, as_of, has_migraine_diagnosis);
-    let deciding = examined
-        .windows(CHRONIC_MONTHS_REQUIRED)
-        .rev()
-        .find(|w| w.iter().all(|m| m.adequate))
-        .map(<[MonthFigures]>::to_vec);
+    let examined = calendar_months(diary, CLASSIFICATION_PRESET, has_migraine_diagnosis, as_of);
+    let deciding =
+        latest_adequate_run(&examined, CHRONIC_MONTHS_REQUIRED).map(<[MonthFigures]>::to_vec);
     let (cm, ctth, moh, on) = match deciding {
         None => (
             insufficient("1.3", "chronic migraine", &examined),

@@ -15,6 +15,8 @@ pub mod preset;
 pub mod preventives;
 pub mod prom;
 pub mod reference;
+pub mod response;
+pub mod rules;
 
 pub use classify::{Classification, CriterionStatus, classify};
 pub use diary::{

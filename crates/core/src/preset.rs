@@ -6,7 +6,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::diary::DiaryDay;
 use crate::reference::{
@@ -15,7 +15,8 @@ use crate::reference::{
 };
 
 /// A headache-day definition.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(try_from = "String")]
 pub enum DayPreset {
     /// Any headache: ICHD-3 1.3 A states no duration [V].
     #[serde(rename = "any")]
@@ -96,6 +97,13 @@ impl DayPreset {
 impl fmt::Display for DayPreset {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+impl TryFrom<String> for DayPreset {
+    type Error = UnknownPreset;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
     }
 }
 
