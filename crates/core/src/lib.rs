@@ -8,6 +8,7 @@
 pub mod classify;
 pub mod diary;
 pub mod drugs;
+pub mod eligibility;
 pub mod episodes;
 pub mod metrics;
 pub mod patient;
