@@ -11,6 +11,7 @@ mod daily;
 mod episode;
 mod error;
 mod fields;
+pub mod rules;
 
 pub use daily::{DAILY_COLUMNS, read_daily, write_daily};
 pub use episode::{EPISODE_COLUMNS, read_episodes};
