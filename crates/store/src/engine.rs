@@ -12,6 +12,9 @@ macro_rules! engine {
             use sqlx::{QueryBuilder, Row};
             use uuid::Uuid;
 
+            use cephalog_core::eligibility::Attestation;
+            use cephalog_core::preventives::{PreventiveClass, PreventiveDraft, PreventiveOutcome, PreventiveTrial};
+            use cephalog_core::prom::PromResult;
             use cephalog_core::{
                 Diagnosis, DiagnosisCode, DiaryDay, DiaryDraft, DrugClass, Features, Intensity, MedicationIntake,
                 Minutes, Patient, Sex,
@@ -307,6 +310,135 @@ macro_rules! engine {
                         };
                         DiaryDay::restore(date, draft).map_err(|e| corrupt(&e))
                     })
+                    .collect()
+            }
+
+            pub(crate) async fn add_preventive(
+                pool: &Pool,
+                id: Uuid,
+                patient: Uuid,
+                t: &PreventiveTrial,
+                created_at: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO preventive_trials (id, patient_id, drug, class, start_date, stop_date, dose, \
+                     outcome, reason, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(id)
+                .bind(patient)
+                .bind(t.drug())
+                .bind(t.class().as_str())
+                .bind(t.start())
+                .bind(t.stop())
+                .bind(t.dose())
+                .bind(t.outcome().as_str())
+                .bind(t.reason())
+                .bind(created_at)
+                .execute(pool)
+                .await?;
+                Ok(())
+            }
+
+            pub(crate) async fn preventives(
+                pool: &Pool,
+                patient: Uuid,
+            ) -> Result<Vec<(Uuid, PreventiveTrial)>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT id, drug, class, start_date, stop_date, dose, outcome, reason FROM preventive_trials \
+                     WHERE patient_id = $1 ORDER BY start_date, created_at",
+                )
+                .bind(patient)
+                .fetch_all(pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        let id: Uuid = r.try_get("id")?;
+                        let corrupt = |e: &dyn std::fmt::Display| StoreError::corrupt(format!("preventive {id}"), e);
+                        let class: String = r.try_get("class")?;
+                        let outcome: String = r.try_get("outcome")?;
+                        let draft = PreventiveDraft {
+                            drug: r.try_get("drug")?,
+                            class: Some(class.parse::<PreventiveClass>().map_err(|e| corrupt(&e))?),
+                            start: r.try_get("start_date")?,
+                            stop: r.try_get("stop_date")?,
+                            dose: r.try_get("dose")?,
+                            outcome: Some(outcome.parse::<PreventiveOutcome>().map_err(|e| corrupt(&e))?),
+                            reason: r.try_get("reason")?,
+                        };
+                        Ok((id, PreventiveTrial::new(draft).map_err(|e| corrupt(&e))?))
+                    })
+                    .collect()
+            }
+
+            pub(crate) async fn add_prom(
+                pool: &Pool,
+                id: Uuid,
+                patient: Uuid,
+                taken_on: NaiveDate,
+                result: &PromResult,
+                answers: &str,
+                created_at: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO proms (id, patient_id, taken_on, instrument, answers, total, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(id)
+                .bind(patient)
+                .bind(taken_on)
+                .bind(result.instrument().as_str())
+                .bind(answers)
+                .bind(i32::try_from(result.total()).unwrap_or(i32::MAX))
+                .bind(created_at)
+                .execute(pool)
+                .await?;
+                Ok(())
+            }
+
+            pub(crate) async fn proms(pool: &Pool, patient: Uuid) -> Result<Vec<(Uuid, NaiveDate, String, String)>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT id, taken_on, instrument, answers FROM proms WHERE patient_id = $1 ORDER BY taken_on, created_at",
+                )
+                .bind(patient)
+                .fetch_all(pool)
+                .await?;
+                rows.iter()
+                    .map(|r| Ok((r.try_get("id")?, r.try_get("taken_on")?, r.try_get("instrument")?, r.try_get("answers")?)))
+                    .collect()
+            }
+
+            pub(crate) async fn add_attestation(
+                pool: &Pool,
+                id: Uuid,
+                patient: Uuid,
+                a: &Attestation,
+                created_at: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO overuse_attestations (id, patient_id, attested_on, attested_by, note, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(id)
+                .bind(patient)
+                .bind(a.on)
+                .bind(&a.by)
+                .bind(&a.note)
+                .bind(created_at)
+                .execute(pool)
+                .await?;
+                Ok(())
+            }
+
+            pub(crate) async fn attestations(pool: &Pool, patient: Uuid) -> Result<Vec<Attestation>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT attested_on, attested_by, note FROM overuse_attestations WHERE patient_id = $1 \
+                     ORDER BY attested_on, created_at",
+                )
+                .bind(patient)
+                .fetch_all(pool)
+                .await?;
+                rows.iter()
+                    .map(|r| Ok(Attestation { on: r.try_get("attested_on")?, by: r.try_get("attested_by")?, note: r.try_get("note")? }))
                     .collect()
             }
 

@@ -1,3 +1,4 @@
+use cephalog_core::prom::PromError;
 use cephalog_core::{DiaryError, DrugError, PatientError};
 
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +23,8 @@ pub enum StoreError {
     Diary(#[from] DiaryError),
     #[error(transparent)]
     Drug(#[from] DrugError),
+    #[error(transparent)]
+    Prom(#[from] PromError),
 }
 
 impl StoreError {

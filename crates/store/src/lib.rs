@@ -16,6 +16,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use uuid::Uuid;
 
 use cephalog_core::drugs::normalise_name;
+use cephalog_core::eligibility::Attestation;
+use cephalog_core::preventives::PreventiveTrial;
+use cephalog_core::prom::{Instrument, PromEntry, PromResult};
 use cephalog_core::{Diagnosis, Diary, DiaryDay, DrugClass, DrugDictionary, Patient};
 
 pub use error::StoreError;
@@ -219,6 +222,83 @@ impl Store {
     ) -> Result<Diary, StoreError> {
         let days = dispatch!(self, p => e::diary_days(p, id, from, to).await)?;
         Ok(Diary::new(days)?)
+    }
+
+    /// Adds a preventive trial to the patient's ledger.
+    pub async fn add_preventive(
+        &self,
+        patient: Uuid,
+        trial: &PreventiveTrial,
+    ) -> Result<Uuid, StoreError> {
+        self.patient(patient).await?;
+        let id = Uuid::now_v7();
+        dispatch!(self, p => e::add_preventive(p, id, patient, trial, Utc::now()).await)?;
+        Ok(id)
+    }
+
+    /// The patient's preventive ledger, oldest first.
+    pub async fn preventives(
+        &self,
+        patient: Uuid,
+    ) -> Result<Vec<(Uuid, PreventiveTrial)>, StoreError> {
+        dispatch!(self, p => e::preventives(p, patient).await)
+    }
+
+    /// Scores and stores a questionnaire; the answers are kept and re-scored on reading.
+    pub async fn add_prom(
+        &self,
+        patient: Uuid,
+        taken_on: NaiveDate,
+        instrument: Instrument,
+        answers: &[String],
+    ) -> Result<(Uuid, PromResult), StoreError> {
+        self.patient(patient).await?;
+        let refs: Vec<&str> = answers.iter().map(String::as_str).collect();
+        let result = PromResult::score(instrument, &refs)?;
+        let id = Uuid::now_v7();
+        let text = answers
+            .iter()
+            .map(|a| a.trim())
+            .collect::<Vec<_>>()
+            .join(";");
+        dispatch!(self, p => e::add_prom(p, id, patient, taken_on, &result, &text, Utc::now()).await)?;
+        Ok((id, result))
+    }
+
+    /// The patient's questionnaires, oldest first.
+    pub async fn proms(&self, patient: Uuid) -> Result<Vec<(Uuid, PromEntry)>, StoreError> {
+        let rows = dispatch!(self, p => e::proms(p, patient).await)?;
+        rows.into_iter()
+            .map(|(id, date, instrument, answers)| {
+                let corrupt = |e: &dyn std::fmt::Display| {
+                    StoreError::corrupt(format!("questionnaire {id}"), e)
+                };
+                let instrument = instrument.parse::<Instrument>().map_err(|e| corrupt(&e))?;
+                let parts: Vec<&str> = answers.split(';').collect();
+                let result = PromResult::score(instrument, &parts).map_err(|e| corrupt(&e))?;
+                Ok((id, PromEntry { date, result }))
+            })
+            .collect()
+    }
+
+    /// Records a clinician's attestation that medication overuse has been managed.
+    pub async fn add_overuse_attestation(
+        &self,
+        patient: Uuid,
+        attestation: &Attestation,
+    ) -> Result<(), StoreError> {
+        self.patient(patient).await?;
+        dispatch!(self, p => e::add_attestation(p, Uuid::now_v7(), patient, attestation, Utc::now()).await)
+    }
+
+    /// The latest attestation on or before `on`.
+    pub async fn overuse_attestation(
+        &self,
+        patient: Uuid,
+        on: NaiveDate,
+    ) -> Result<Option<Attestation>, StoreError> {
+        let all = dispatch!(self, p => e::attestations(p, patient).await)?;
+        Ok(all.into_iter().rev().find(|a| a.on <= on))
     }
 
     /// The dictionary: built-in names plus the clinic's.

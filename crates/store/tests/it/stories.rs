@@ -66,7 +66,7 @@ story!(
     migrations_apply_the_same_versions,
     |store: Store| async move {
         let versions = store.applied_migrations().await.expect("versions");
-        assert_eq!(versions, vec![1]);
+        assert_eq!(versions, vec![1, 2]);
         // Applying again is a no-op.
         store.migrate().await.expect("idempotent");
         assert!(matches!(store.engine(), Engine::Sqlite | Engine::Postgres));
@@ -267,6 +267,127 @@ story!(
                 .add_clinic_drug("ibuprofen", DrugClass::Opioid)
                 .await
                 .is_err()
+        );
+    }
+);
+
+story!(preventive_ledger_round_trips, |store: Store| async move {
+    use cephalog_core::preventives::{PreventiveDraft, PreventiveOutcome, PreventiveTrial};
+    let a = store
+        .add_patient(&patient("Alice", None))
+        .await
+        .expect("add");
+    let t = PreventiveTrial::new(PreventiveDraft {
+        drug: "topiramate".into(),
+        start: Some(d("2024-01-01")),
+        stop: Some(d("2024-03-31")),
+        dose: Some("50 mg bd".into()),
+        outcome: Some(PreventiveOutcome::NotTolerated),
+        reason: "paraesthesia, word-finding difficulty".into(),
+        ..Default::default()
+    })
+    .expect("trial");
+    let c = PreventiveTrial::new(PreventiveDraft {
+        drug: "amitriptyline".into(),
+        outcome: Some(PreventiveOutcome::ContraindicatedOrUnsuitable),
+        reason: "cardiac conduction disease".into(),
+        ..Default::default()
+    })
+    .expect("trial");
+    store.add_preventive(a.id, &t).await.expect("add");
+    store.add_preventive(a.id, &c).await.expect("add");
+    let back: Vec<_> = store
+        .preventives(a.id)
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect();
+    assert_eq!(back.len(), 2);
+    assert!(back.contains(&t) && back.contains(&c));
+    assert!(
+        store
+            .add_preventive(uuid::Uuid::now_v7(), &t)
+            .await
+            .is_err()
+    );
+});
+
+story!(
+    questionnaires_are_scored_and_kept,
+    |store: Store| async move {
+        use cephalog_core::prom::Instrument;
+        let a = store
+            .add_patient(&patient("Alice", None))
+            .await
+            .expect("add");
+        let midas: Vec<String> = ["10", "5", "3", "2", "1"].map(String::from).to_vec();
+        let (_, r) = store
+            .add_prom(a.id, d("2026-01-10"), Instrument::Midas, &midas)
+            .await
+            .expect("midas");
+        assert_eq!(r.total(), 21);
+        let hit: Vec<String> = [
+            "always",
+            "very often",
+            "sometimes",
+            "rarely",
+            "never",
+            "always",
+        ]
+        .map(String::from)
+        .to_vec();
+        store
+            .add_prom(a.id, d("2026-01-11"), Instrument::Hit6, &hit)
+            .await
+            .expect("hit6");
+        let bad: Vec<String> = ["always"; 5].map(String::from).to_vec();
+        assert!(
+            store
+                .add_prom(a.id, d("2026-01-12"), Instrument::Hit6, &bad)
+                .await
+                .is_err()
+        );
+        let all = store.proms(a.id).await.expect("list");
+        assert_eq!(
+            all.iter()
+                .map(|(_, e)| e.result.total())
+                .collect::<Vec<_>>(),
+            vec![21, 61]
+        );
+    }
+);
+
+story!(
+    overuse_attestations_apply_from_their_date,
+    |store: Store| async move {
+        use cephalog_core::eligibility::Attestation;
+        let a = store
+            .add_patient(&patient("Alice", None))
+            .await
+            .expect("add");
+        let att = Attestation {
+            by: "Dr Example".into(),
+            on: d("2026-03-01"),
+            note: "withdrawal done".into(),
+        };
+        store
+            .add_overuse_attestation(a.id, &att)
+            .await
+            .expect("add");
+        assert_eq!(
+            store
+                .overuse_attestation(a.id, d("2026-02-28"))
+                .await
+                .expect("get"),
+            None
+        );
+        assert_eq!(
+            store
+                .overuse_attestation(a.id, d("2026-03-01"))
+                .await
+                .expect("get"),
+            Some(att)
         );
     }
 );
