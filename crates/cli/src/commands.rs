@@ -195,7 +195,7 @@ fn prefix_lines(text: &str, prefix: &str) -> String {
         .join("\n")
 }
 
-fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
+pub(crate) fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
     let mut out = io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, value)?;
     writeln!(out)?;
@@ -203,10 +203,10 @@ fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
 }
 
 #[derive(Serialize)]
-struct WithPatient<'a, T: Serialize> {
-    patient: Uuid,
+pub(crate) struct WithPatient<'a, T: Serialize> {
+    pub(crate) patient: Uuid,
     #[serde(flatten)]
-    body: &'a T,
+    pub(crate) body: &'a T,
 }
 
 pub async fn metrics(store: &Store, a: MetricsArgs) -> Result<()> {

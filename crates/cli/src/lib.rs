@@ -4,6 +4,7 @@
 mod commands;
 pub mod demo;
 mod output;
+mod pathway;
 
 use std::path::PathBuf;
 
@@ -28,6 +29,9 @@ pub struct Cli {
         hide_env_values = true
     )]
     pub database: Option<String>,
+    /// A directory of the clinic's own rule-set files (*.toml), read beside the shipped ones.
+    #[arg(long, global = true, env = "CEPHALOG_RULES_DIR")]
+    pub rules_dir: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -50,6 +54,121 @@ pub enum Command {
     Drug(DrugCommand),
     /// Fill a database with a realistic synthetic clinic.
     Demo(DemoArgs),
+    /// The preventive-treatment ledger.
+    #[command(subcommand)]
+    Preventive(PreventiveCommand),
+    /// Patient-reported measures: MIDAS and HIT-6.
+    #[command(subcommand)]
+    Prom(PromCommand),
+    /// Eligibility and continuation rule sets.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+    /// Evaluate a rule set for a patient.
+    Eligibility(EligibilityArgs),
+    /// Record a clinician's attestation that medication overuse has been managed.
+    AttestOveruse(AttestArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PreventiveCommand {
+    /// Add a preventive tried.
+    Add {
+        #[arg(long)]
+        patient: String,
+        #[arg(long)]
+        drug: String,
+        /// beta_blocker, anticonvulsant, tricyclic_snri, candesartan, flunarizine, cgrp_antibody,
+        /// gepant_prevention or other (inferred for known drugs).
+        #[arg(long)]
+        class: Option<String>,
+        #[arg(long)]
+        start: Option<NaiveDate>,
+        #[arg(long)]
+        stop: Option<NaiveDate>,
+        #[arg(long)]
+        dose: Option<String>,
+        /// not_effective, not_tolerated, contraindicated or ongoing.
+        #[arg(long)]
+        outcome: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// List a patient's ledger with failed counts.
+    List {
+        #[arg(long)]
+        patient: String,
+        /// Not-effective trials shorter than this many days are not counted as failures.
+        #[arg(long)]
+        min_trial_days: Option<i64>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PromCommand {
+    /// Score and record a questionnaire.
+    Add {
+        #[arg(long)]
+        patient: String,
+        /// midas or hit6.
+        #[arg(long)]
+        instrument: String,
+        /// Comma-separated: MIDAS 5 day counts (optionally then headache days and average pain);
+        /// HIT-6 6 answers (never, rarely, sometimes, very often, always).
+        #[arg(long)]
+        answers: String,
+        /// Date taken (default today).
+        #[arg(long)]
+        date: Option<NaiveDate>,
+    },
+    /// List a patient's questionnaires over time.
+    List {
+        #[arg(long)]
+        patient: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// List the rule sets.
+    List,
+    /// Show one rule set's criteria and continuation rules.
+    Show {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct EligibilityArgs {
+    #[arg(long)]
+    pub patient: String,
+    /// Rule set id, e.g. nice-ta260.
+    #[arg(long)]
+    pub rules: String,
+    /// Evaluate on this date (default today).
+    #[arg(long)]
+    pub on: Option<NaiveDate>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AttestArgs {
+    #[arg(long)]
+    pub patient: String,
+    /// The clinician attesting.
+    #[arg(long)]
+    pub by: String,
+    #[arg(long, default_value = "")]
+    pub note: String,
+    /// Date of the attestation (default today).
+    #[arg(long)]
+    pub on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -180,6 +299,7 @@ pub fn today() -> NaiveDate {
 
 pub async fn run(cli: Cli) -> Result<()> {
     let db = cli.database;
+    let rules_dir = cli.rules_dir;
     match cli.command {
         Command::Patient(c) => commands::patient(&database(db).await?, c).await,
         Command::Diary(c) => commands::diary(&database(db).await?, c).await,
@@ -187,6 +307,13 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Classify(a) => commands::classify(&database(db).await?, a).await,
         Command::Drug(c) => commands::drug(&database(db).await?, c).await,
         Command::Demo(a) => demo::run(db, a).await,
+        Command::Preventive(c) => pathway::preventive(&database(db).await?, c).await,
+        Command::Prom(c) => pathway::prom(&database(db).await?, c).await,
+        Command::Rules(c) => pathway::rules(rules_dir.as_deref(), c),
+        Command::Eligibility(a) => {
+            pathway::eligibility(&database(db).await?, rules_dir.as_deref(), a).await
+        }
+        Command::AttestOveruse(a) => pathway::attest(&database(db).await?, a).await,
     }
 }
 

@@ -496,3 +496,323 @@ journey!(demo_fills_an_empty_database_once, |env: &Env| {
     .expect("json");
     assert_eq!(json["chronic_migraine"]["status"], "met");
 });
+
+fn add_ledger(env: &Env, id: &str) {
+    env.ok(&[
+        "preventive",
+        "add",
+        "--patient",
+        id,
+        "--drug",
+        "propranolol",
+        "--start",
+        "2025-01-01",
+        "--stop",
+        "2025-03-31",
+        "--outcome",
+        "not_effective",
+        "--reason",
+        "no fewer headache days",
+    ]);
+    env.ok(&[
+        "preventive",
+        "add",
+        "--patient",
+        id,
+        "--drug",
+        "topiramate",
+        "--start",
+        "2025-04-15",
+        "--stop",
+        "2025-05-10",
+        "--dose",
+        "50 mg bd",
+        "--outcome",
+        "not_tolerated",
+        "--reason",
+        "paraesthesia",
+    ]);
+    env.ok(&[
+        "preventive",
+        "add",
+        "--patient",
+        id,
+        "--drug",
+        "amitriptyline",
+        "--outcome",
+        "contraindicated",
+        "--reason",
+        "long QT",
+    ]);
+}
+
+journey!(preventive_ledger_counts_failures, |env: &Env| {
+    let id = add_patient(env, "P1");
+    add_ledger(env, &id);
+    let json: Value =
+        serde_json::from_str(&env.ok(&["preventive", "list", "--patient", "P1", "--json"]))
+            .expect("json");
+    assert_eq!(json["failed"], 3);
+    assert_eq!(json["failed_classes"].as_array().map(Vec::len), Some(3));
+    assert_eq!(json["trials"].as_array().map(Vec::len), Some(3));
+    let json: Value = serde_json::from_str(&env.ok(&[
+        "preventive",
+        "list",
+        "--patient",
+        "P1",
+        "--json",
+        "--min-trial-days",
+        "91",
+    ]))
+    .expect("json");
+    assert_eq!(
+        json["failed"], 2,
+        "an 90-day not-effective trial does not count at a 91-day minimum"
+    );
+    let before = env.ok(&["preventive", "list", "--patient", "P1", "--json"]);
+    let err = env.fails(&[
+        "preventive",
+        "add",
+        "--patient",
+        &id,
+        "--drug",
+        "mystery-pill",
+        "--start",
+        "2025-01-01",
+        "--outcome",
+        "ongoing",
+    ]);
+    assert!(err.contains("class"), "{err}");
+    let err = env.fails(&[
+        "preventive",
+        "add",
+        "--patient",
+        &id,
+        "--drug",
+        "propranolol",
+        "--start",
+        "2025-01-01",
+        "--outcome",
+        "failed",
+    ]);
+    assert!(err.contains("outcome"), "{err}");
+    let err = env.fails(&[
+        "preventive",
+        "add",
+        "--patient",
+        &id,
+        "--drug",
+        "propranolol",
+        "--start",
+        "2025-02-01",
+        "--stop",
+        "2025-01-01",
+        "--outcome",
+        "not_effective",
+        "--reason",
+        "x",
+    ]);
+    assert!(err.contains("before start"), "{err}");
+    assert_eq!(
+        env.ok(&["preventive", "list", "--patient", "P1", "--json"]),
+        before,
+        "refused entries store nothing"
+    );
+});
+
+journey!(questionnaires_are_scored_over_time, |env: &Env| {
+    add_patient(env, "P1");
+    let out = env.ok(&[
+        "prom",
+        "add",
+        "--patient",
+        "P1",
+        "--instrument",
+        "midas",
+        "--answers",
+        "10,5,3,2,1",
+        "--date",
+        "2026-01-05",
+    ]);
+    assert!(out.contains("21 (grade IV"), "{out}");
+    let out = env.ok(&[
+        "prom",
+        "add",
+        "--patient",
+        "P1",
+        "--instrument",
+        "hit6",
+        "--answers",
+        "always,very often,sometimes,rarely,never,always",
+        "--date",
+        "2026-01-05",
+    ]);
+    assert!(out.contains("61 (severe impact)"), "{out}");
+    let err = env.fails(&[
+        "prom",
+        "add",
+        "--patient",
+        "P1",
+        "--instrument",
+        "hit6",
+        "--answers",
+        "always,often,never,never,never,never",
+    ]);
+    assert!(err.contains("HIT-6 item 2"), "{err}");
+    let err = env.fails(&[
+        "prom",
+        "add",
+        "--patient",
+        "P1",
+        "--instrument",
+        "midas",
+        "--answers",
+        "91,0,0,0,0",
+    ]);
+    assert!(err.contains("MIDAS item 1"), "{err}");
+    let list: Value = serde_json::from_str(&env.ok(&["prom", "list", "--patient", "P1", "--json"]))
+        .expect("json");
+    assert!(list["patient"].is_string(), "{list}");
+    assert_eq!(list["questionnaires"][0]["result"]["instrument"], "midas");
+    assert_eq!(list["questionnaires"][1]["result"]["total"], 61);
+    let text = env.ok(&["prom", "list", "--patient", "P1"]);
+    assert!(
+        text.contains("grade IV") && text.contains("severe impact"),
+        "{text}"
+    );
+});
+
+journey!(
+    eligibility_shows_every_criterion_with_evidence,
+    |env: &Env| {
+        let id = add_patient(env, "P1");
+        let csv = env.write("diary.csv", &chronic_migraine_csv());
+        env.ok(&[
+            "diary",
+            "import",
+            "--patient",
+            &id,
+            csv.to_str().expect("path"),
+        ]);
+        add_ledger(env, &id);
+        let json: Value = serde_json::from_str(&env.ok(&[
+            "eligibility",
+            "--patient",
+            "P1",
+            "--rules",
+            "nice-ta260",
+            "--on",
+            "2026-07-01",
+            "--json",
+        ]))
+        .expect("json");
+        assert_eq!(json["rule_set"], "nice-ta260");
+        assert_eq!(json["preset"], "any");
+        assert_eq!(
+            json["verdict"], "not_eligible",
+            "triptan overuse is not yet managed"
+        );
+        let outcome = |json: &Value, id: &str| {
+            json["criteria"]
+                .as_array()
+                .and_then(|c| c.iter().find(|c| c["id"] == id))
+                .map(|c| c["outcome"].clone())
+                .expect("criterion")
+        };
+        assert_eq!(outcome(&json, "headache-days"), "met");
+        assert_eq!(outcome(&json, "migraine-days"), "met");
+        assert_eq!(outcome(&json, "failed-preventives"), "met");
+        assert_eq!(outcome(&json, "overuse-managed"), "not_met");
+        env.ok(&[
+            "attest-overuse",
+            "--patient",
+            "P1",
+            "--by",
+            "Dr Example",
+            "--note",
+            "withdrawal completed",
+            "--on",
+            "2026-06-30",
+        ]);
+        let json: Value = serde_json::from_str(&env.ok(&[
+            "eligibility",
+            "--patient",
+            "P1",
+            "--rules",
+            "nice-ta260",
+            "--on",
+            "2026-07-01",
+            "--json",
+        ]))
+        .expect("json");
+        assert_eq!(json["verdict"], "eligible");
+        // WA needs 2 classes and a 90-day diary; the label counts 4-hour days.
+        let wa: Value = serde_json::from_str(&env.ok(&[
+            "eligibility",
+            "--patient",
+            "P1",
+            "--rules",
+            "wa-lni",
+            "--on",
+            "2026-07-01",
+            "--json",
+        ]))
+        .expect("json");
+        assert_eq!(outcome(&wa, "diary"), "met");
+        assert_eq!(outcome(&wa, "adult"), "met");
+        let text = env.ok(&[
+            "eligibility",
+            "--patient",
+            "P1",
+            "--rules",
+            "fda-label",
+            "--on",
+            "2026-07-01",
+        ]);
+        assert!(text.contains("[unverified default]"), "{text}");
+        assert!(
+            text.contains("headache days per month under preset label-4h"),
+            "{text}"
+        );
+        let err = env.fails(&["eligibility", "--patient", "P1", "--rules", "nope"]);
+        assert!(
+            err.contains("known: fda-label, nice-ta260, wa-lni, evicore"),
+            "{err}"
+        );
+    }
+);
+
+journey!(clinics_add_rule_sets_as_files, |env: &Env| {
+    let dir = env.path("rules");
+    std::fs::create_dir(&dir).expect("dir");
+    std::fs::write(
+        dir.join("acme.toml"),
+        "id = \"acme-health\"\nname = \"Acme Health policy\"\nversion = \"2026\"\nsource = \"Acme policy 12.3\"\npreset = \"label-4h\"\n\n[[criteria]]\nid = \"failed\"\nkind = \"failed_preventives\"\nmin_count = 2\nmin_classes = 2\ndescription = \"2 preventives from 2 classes\"\nsource = \"Acme 12.3(b)\"\n",
+    )
+    .expect("write");
+    let rules_dir = dir.to_str().expect("path");
+    let list = env.ok(&["--rules-dir", rules_dir, "rules", "list"]);
+    assert!(list.contains("acme-health"), "{list}");
+    let id = add_patient(env, "P1");
+    add_ledger(env, &id);
+    let json: Value = serde_json::from_str(&env.ok(&[
+        "--rules-dir",
+        rules_dir,
+        "eligibility",
+        "--patient",
+        "P1",
+        "--rules",
+        "acme-health",
+        "--json",
+    ]))
+    .expect("json");
+    assert_eq!(json["verdict"], "eligible");
+    std::fs::write(dir.join("broken.toml"), "id = \"b\"\nname = \"b\"\nversion = \"1\"\nsource = \"s\"\npreset = \"any\"\n[[criteria]]\nid = \"x\"\nkind = \"min_age\"\nyears = \"eighteen\"\ndescription = \"d\"\nsource = \"s\"\n").expect("write");
+    let err = env.fails(&["--rules-dir", rules_dir, "rules", "list"]);
+    assert!(err.contains("broken.toml") && err.contains("line"), "{err}");
+    let show = env.ok(&["rules", "show", "wa-lni"]);
+    assert!(
+        show.contains("max-five-courses") && show.contains("[unverified default]"),
+        "{show}"
+    );
+});

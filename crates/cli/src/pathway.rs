@@ -1,0 +1,377 @@
+//! Commands of the treatment pathway: the preventive ledger, questionnaires, rule sets and
+//! eligibility.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::{Context, Result, anyhow, bail};
+use serde::Serialize;
+
+use cephalog_core::eligibility::{
+    Attestation, CriterionOutcome, EligibilityInput, Verdict, evaluate,
+};
+use cephalog_core::preventives::{
+    PreventiveClass, PreventiveDraft, PreventiveOutcome, PreventiveTrial, summarise,
+};
+use cephalog_core::prom::{Instrument, PromEntry};
+use cephalog_core::rules::RuleSet;
+use cephalog_interchange::rules::{builtin_rule_sets, parse_rule_set};
+use cephalog_store::Store;
+
+use crate::commands::{WithPatient, print_json};
+use crate::output::table;
+use crate::{AttestArgs, EligibilityArgs, PreventiveCommand, PromCommand, RulesCommand, today};
+
+/// The shipped rule sets and the clinic's own from `dir`; an id defined twice is an error.
+pub fn load_rule_sets(dir: Option<&Path>) -> Result<Vec<RuleSet>> {
+    let mut sets = builtin_rule_sets()?;
+    if let Some(dir) = dir {
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .with_context(|| format!("cannot read the rules directory {}", dir.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        files.sort();
+        for f in files {
+            let text = std::fs::read_to_string(&f)
+                .with_context(|| format!("cannot read {}", f.display()))?;
+            let set = parse_rule_set(&text, &f.display().to_string())?;
+            if sets.iter().any(|s| s.id == set.id) {
+                bail!(
+                    "{}: rule set id '{}' is already defined",
+                    f.display(),
+                    set.id
+                );
+            }
+            sets.push(set);
+        }
+    }
+    Ok(sets)
+}
+
+fn find_rule_set(dir: Option<&Path>, name: &str) -> Result<RuleSet> {
+    let sets = load_rule_sets(dir)?;
+    let known = sets
+        .iter()
+        .map(|s| s.id.clone())
+        .collect::<Vec<_>>()
+        .join(", ");
+    sets.into_iter()
+        .find(|s| s.id == name)
+        .ok_or_else(|| anyhow!("no rule set '{name}' (known: {known})"))
+}
+
+#[derive(Serialize)]
+struct LedgerJson<'a> {
+    trials: Vec<&'a PreventiveTrial>,
+    failed: usize,
+    failed_classes: Vec<PreventiveClass>,
+    too_short: &'a [String],
+}
+
+pub async fn preventive(store: &Store, cmd: PreventiveCommand) -> Result<()> {
+    match cmd {
+        PreventiveCommand::Add {
+            patient,
+            drug,
+            class,
+            start,
+            stop,
+            dose,
+            outcome,
+            reason,
+        } => {
+            let r = store.find_patient(&patient).await?;
+            let draft = PreventiveDraft {
+                drug,
+                class: class.map(|c| c.parse::<PreventiveClass>()).transpose()?,
+                start,
+                stop,
+                dose,
+                outcome: Some(outcome.parse::<PreventiveOutcome>()?),
+                reason,
+            };
+            let trial = PreventiveTrial::new(draft)?;
+            let id = store.add_preventive(r.id, &trial).await?;
+            println!("{id}");
+        }
+        PreventiveCommand::List {
+            patient,
+            min_trial_days,
+            json,
+        } => {
+            let r = store.find_patient(&patient).await?;
+            let trials: Vec<PreventiveTrial> = store
+                .preventives(r.id)
+                .await?
+                .into_iter()
+                .map(|(_, t)| t)
+                .collect();
+            let on = today();
+            let s = summarise(&trials, on, min_trial_days);
+            if json {
+                let body = LedgerJson {
+                    trials: trials.iter().collect(),
+                    failed: s.failed,
+                    failed_classes: s.failed_classes.iter().copied().collect(),
+                    too_short: &s.too_short,
+                };
+                return print_json(&WithPatient {
+                    patient: r.id,
+                    body: &body,
+                });
+            }
+            let mut t = table();
+            t.set_header([
+                "drug", "class", "start", "stop", "days", "dose", "outcome", "reason",
+            ]);
+            for tr in &trials {
+                t.add_row([
+                    tr.drug().to_owned(),
+                    tr.class().to_string(),
+                    tr.start().map_or("—".into(), |d| d.to_string()),
+                    tr.stop().map_or("—".into(), |d| d.to_string()),
+                    tr.trial_days(on).map_or("—".into(), |d| d.to_string()),
+                    tr.dose().unwrap_or("").to_owned(),
+                    tr.outcome().to_string(),
+                    tr.reason().to_owned(),
+                ]);
+            }
+            println!("{t}");
+            println!(
+                "{} failed, not tolerated or unsuitable, in {} class(es): {}",
+                s.failed,
+                s.failed_classes.len(),
+                s.failed_classes
+                    .iter()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            if !s.too_short.is_empty() {
+                println!(
+                    "not counted (trial shorter than the minimum): {}",
+                    s.too_short.join(", ")
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn prom(store: &Store, cmd: PromCommand) -> Result<()> {
+    match cmd {
+        PromCommand::Add {
+            patient,
+            instrument,
+            answers,
+            date,
+        } => {
+            let r = store.find_patient(&patient).await?;
+            let instrument = instrument.parse::<Instrument>()?;
+            let date = date.unwrap_or_else(today);
+            if date > today() {
+                bail!("--date {date} is in the future");
+            }
+            let answers: Vec<String> = answers.split(',').map(|a| a.trim().to_owned()).collect();
+            let (_, result) = store.add_prom(r.id, date, instrument, &answers).await?;
+            println!(
+                "{instrument} on {date}: {} ({})",
+                result.total(),
+                result.interpretation()
+            );
+        }
+        PromCommand::List { patient, json } => {
+            let r = store.find_patient(&patient).await?;
+            let entries: Vec<PromEntry> = store
+                .proms(r.id)
+                .await?
+                .into_iter()
+                .map(|(_, e)| e)
+                .collect();
+            if json {
+                #[derive(Serialize)]
+                struct Questionnaires<'a> {
+                    questionnaires: &'a [PromEntry],
+                }
+                return print_json(&WithPatient {
+                    patient: r.id,
+                    body: &Questionnaires {
+                        questionnaires: &entries,
+                    },
+                });
+            }
+            let mut t = table();
+            t.set_header(["date", "instrument", "score", "interpretation"]);
+            for e in &entries {
+                t.add_row([
+                    e.date.to_string(),
+                    e.result.instrument().to_string(),
+                    e.result.total().to_string(),
+                    e.result.interpretation(),
+                ]);
+            }
+            println!("{t}");
+        }
+    }
+    Ok(())
+}
+
+pub fn rules(dir: Option<&Path>, cmd: RulesCommand) -> Result<()> {
+    match cmd {
+        RulesCommand::List => {
+            let mut t = table();
+            t.set_header([
+                "id",
+                "name",
+                "version",
+                "preset",
+                "criteria",
+                "continuation rules",
+            ]);
+            for s in load_rule_sets(dir)? {
+                t.add_row([
+                    s.id.clone(),
+                    s.name.clone(),
+                    s.version.clone(),
+                    s.preset.to_string(),
+                    s.criteria.len().to_string(),
+                    s.continuation.len().to_string(),
+                ]);
+            }
+            println!("{t}");
+        }
+        RulesCommand::Show { name, json } => {
+            let s = find_rule_set(dir, &name)?;
+            if json {
+                return print_json(&s);
+            }
+            print!("{}", rule_set_text(&s));
+        }
+    }
+    Ok(())
+}
+
+fn mark(unverified: bool) -> &'static str {
+    if unverified {
+        " [unverified default]"
+    } else {
+        ""
+    }
+}
+
+fn rule_set_text(s: &RuleSet) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{} — {} (version {})", s.id, s.name, s.version);
+    let _ = writeln!(out, "Source: {}", s.source);
+    let _ = writeln!(out, "Day preset: {} — {}", s.preset, s.preset.definition());
+    if let Some(n) = &s.notes {
+        let _ = writeln!(out, "Notes: {n}");
+    }
+    let _ = writeln!(out, "\nStart criteria:");
+    for c in &s.criteria {
+        let _ = writeln!(
+            out,
+            "  - {}: {}\n      source: {}{}",
+            c.id,
+            c.description,
+            c.source,
+            mark(c.unverified)
+        );
+    }
+    if !s.continuation.is_empty() {
+        let _ = writeln!(out, "\nContinuation rules:");
+        for c in &s.continuation {
+            let _ = writeln!(
+                out,
+                "  - {}: {}\n      source: {}{}",
+                c.id,
+                c.description,
+                c.source,
+                mark(c.unverified)
+            );
+        }
+    }
+    out
+}
+
+fn outcome_word(o: CriterionOutcome) -> &'static str {
+    match o {
+        CriterionOutcome::Met => "met",
+        CriterionOutcome::NotMet => "NOT MET",
+        CriterionOutcome::Unknown => "unknown",
+    }
+}
+
+pub async fn eligibility(store: &Store, dir: Option<&Path>, a: EligibilityArgs) -> Result<()> {
+    let rules = find_rule_set(dir, &a.rules)?;
+    let r = store.find_patient(&a.patient).await?;
+    let on = a.on.unwrap_or_else(today);
+    let diary = store.diary(r.id).await?;
+    let trials: Vec<PreventiveTrial> = store
+        .preventives(r.id)
+        .await?
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect();
+    let attestation = store.overuse_attestation(r.id, on).await?;
+    let result = evaluate(
+        &rules,
+        EligibilityInput {
+            patient: &r.patient,
+            diary: &diary,
+            preventives: &trials,
+            last_session: None,
+            overuse_attestation: attestation.as_ref(),
+            on,
+        },
+    );
+    if a.json {
+        return print_json(&WithPatient {
+            patient: r.id,
+            body: &result,
+        });
+    }
+    let verdict = match result.verdict {
+        Verdict::Eligible => "ELIGIBLE — every criterion is met",
+        Verdict::NotEligible => "NOT ELIGIBLE — at least one criterion is not met",
+        Verdict::InsufficientInformation => {
+            "INSUFFICIENT INFORMATION — no criterion fails, but some cannot be decided"
+        }
+    };
+    println!(
+        "Patient {} — {} — {} on {on}",
+        r.id,
+        r.patient.name(),
+        result.rule_set_name
+    );
+    println!("Day preset: {}", result.preset);
+    println!("{verdict}\n");
+    for c in &result.criteria {
+        println!("[{}] {}: {}", outcome_word(c.outcome), c.id, c.description);
+        println!("    evidence: {}", c.evidence);
+        println!("    source:   {}", c.source);
+    }
+    println!("\nDecision support only: the clinician decides.");
+    Ok(())
+}
+
+pub async fn attest(store: &Store, a: AttestArgs) -> Result<()> {
+    let r = store.find_patient(&a.patient).await?;
+    let on = a.on.unwrap_or_else(today);
+    if a.by.trim().is_empty() {
+        bail!("--by: name the clinician attesting");
+    }
+    store
+        .add_overuse_attestation(
+            r.id,
+            &Attestation {
+                by: a.by.trim().to_owned(),
+                on,
+                note: a.note,
+            },
+        )
+        .await?;
+    println!("{}: medication overuse recorded as managed on {on}", r.id);
+    Ok(())
+}
