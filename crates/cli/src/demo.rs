@@ -12,6 +12,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use cephalog_core::classify::CriterionStatus;
+use cephalog_core::preventives::{PreventiveDraft, PreventiveOutcome, PreventiveTrial};
+use cephalog_core::prom::Instrument;
 use cephalog_core::{
     Diagnosis, DiagnosisCode, DiaryDay, DiaryDraft, DrugDictionary, Features, Intensity,
     MedicationIntake, Minutes, Patient, Sex, classify,
@@ -53,7 +55,122 @@ struct Profile {
     gap_days: i64,
     age: i64,
     sex: Sex,
+    preventives: &'static [PastPreventive],
 }
+
+/// A preventive in a demo history: drug, start (months before the diary ends), months taken
+/// (0 for never started or still taking), outcome and the reason.
+type PastPreventive = (&'static str, i64, i64, PreventiveOutcome, &'static str);
+
+const THREE_FAILED: &[PastPreventive] = &[
+    (
+        "propranolol",
+        40,
+        3,
+        PreventiveOutcome::NotEffective,
+        "no fewer headache days after 12 weeks at 80 mg twice daily",
+    ),
+    (
+        "topiramate",
+        32,
+        2,
+        PreventiveOutcome::NotTolerated,
+        "paraesthesia and word-finding difficulty",
+    ),
+    (
+        "amitriptyline",
+        24,
+        4,
+        PreventiveOutcome::NotEffective,
+        "no benefit at 30 mg at night after 16 weeks",
+    ),
+];
+const FOUR_FAILED: &[PastPreventive] = &[
+    (
+        "propranolol",
+        60,
+        4,
+        PreventiveOutcome::NotEffective,
+        "no benefit at 160 mg daily",
+    ),
+    (
+        "topiramate",
+        48,
+        1,
+        PreventiveOutcome::NotTolerated,
+        "cognitive slowing",
+    ),
+    (
+        "amitriptyline",
+        36,
+        3,
+        PreventiveOutcome::NotTolerated,
+        "weight gain and daytime sedation",
+    ),
+    (
+        "candesartan",
+        20,
+        4,
+        PreventiveOutcome::NotEffective,
+        "no benefit at 16 mg daily",
+    ),
+];
+const CONTRAINDICATED_AND_CGRP: &[PastPreventive] = &[
+    (
+        "propranolol",
+        0,
+        0,
+        PreventiveOutcome::ContraindicatedOrUnsuitable,
+        "asthma",
+    ),
+    (
+        "topiramate",
+        30,
+        3,
+        PreventiveOutcome::NotEffective,
+        "no benefit at 50 mg twice daily",
+    ),
+    (
+        "amitriptyline",
+        22,
+        1,
+        PreventiveOutcome::NotTolerated,
+        "palpitations",
+    ),
+    (
+        "erenumab",
+        14,
+        6,
+        PreventiveOutcome::NotEffective,
+        "less than 30 % fewer migraine days after 6 months",
+    ),
+];
+const TWO_FAILED: &[PastPreventive] = &[
+    (
+        "topiramate",
+        20,
+        2,
+        PreventiveOutcome::NotTolerated,
+        "low mood",
+    ),
+    (
+        "propranolol",
+        12,
+        3,
+        PreventiveOutcome::NotEffective,
+        "no benefit at 80 mg twice daily",
+    ),
+];
+const ONE_FAILED: &[PastPreventive] = &[(
+    "amitriptyline",
+    10,
+    3,
+    PreventiveOutcome::NotEffective,
+    "no benefit at 10 mg at night",
+)];
+const ON_PROPRANOLOL: &[PastPreventive] = &[("propranolol", 14, 0, PreventiveOutcome::Ongoing, "")];
+const ON_AMITRIPTYLINE: &[PastPreventive] =
+    &[("amitriptyline", 12, 0, PreventiveOutcome::Ongoing, "")];
 
 const PROFILES: [Profile; 11] = [
     Profile {
@@ -80,6 +197,7 @@ const PROFILES: [Profile; 11] = [
         gap_days: 0,
         age: 42,
         sex: Sex::Female,
+        preventives: THREE_FAILED,
     },
     Profile {
         label: "chronic migraine, simple-analgesic overuse",
@@ -105,6 +223,7 @@ const PROFILES: [Profile; 11] = [
         gap_days: 12,
         age: 51,
         sex: Sex::Female,
+        preventives: FOUR_FAILED,
     },
     Profile {
         label: "chronic migraine, combination-analgesic overuse",
@@ -124,6 +243,7 @@ const PROFILES: [Profile; 11] = [
         gap_days: 0,
         age: 38,
         sex: Sex::Male,
+        preventives: THREE_FAILED,
     },
     Profile {
         label: "chronic migraine without overuse",
@@ -146,6 +266,7 @@ const PROFILES: [Profile; 11] = [
         gap_days: 0,
         age: 35,
         sex: Sex::Female,
+        preventives: THREE_FAILED,
     },
     Profile {
         label: "chronic migraine with aura",
@@ -171,6 +292,7 @@ const PROFILES: [Profile; 11] = [
         gap_days: 14,
         age: 29,
         sex: Sex::Female,
+        preventives: CONTRAINDICATED_AND_CGRP,
     },
     Profile {
         label: "episodic migraine",
@@ -187,6 +309,7 @@ const PROFILES: [Profile; 11] = [
         gap_days: 0,
         age: 33,
         sex: Sex::Female,
+        preventives: ON_PROPRANOLOL,
     },
     Profile {
         label: "episodic migraine with aura",
@@ -209,6 +332,7 @@ const PROFILES: [Profile; 11] = [
         gap_days: 10,
         age: 47,
         sex: Sex::Male,
+        preventives: &[],
     },
     Profile {
         label: "chronic tension-type headache",
@@ -225,6 +349,7 @@ const PROFILES: [Profile; 11] = [
         gap_days: 0,
         age: 56,
         sex: Sex::Male,
+        preventives: ON_AMITRIPTYLINE,
     },
     Profile {
         label: "occipital neuralgia",
@@ -241,6 +366,7 @@ const PROFILES: [Profile; 11] = [
         gap_days: 0,
         age: 61,
         sex: Sex::Female,
+        preventives: &[],
     },
     Profile {
         label: "chronic migraine, patchy diary",
@@ -257,6 +383,7 @@ const PROFILES: [Profile; 11] = [
         gap_days: 21,
         age: 44,
         sex: Sex::Female,
+        preventives: TWO_FAILED,
     },
     Profile {
         label: "chronic migraine, age 17",
@@ -273,6 +400,7 @@ const PROFILES: [Profile; 11] = [
         gap_days: 0,
         age: 17,
         sex: Sex::Male,
+        preventives: ONE_FAILED,
     },
 ];
 
@@ -442,6 +570,61 @@ pub struct DemoPatient {
     pub profile: &'static str,
     pub patient: Patient,
     pub days: Vec<DiaryDay>,
+    pub preventives: Vec<PreventiveTrial>,
+    /// MIDAS and HIT-6 at the start of the diary and near its end: date, instrument, answers.
+    pub proms: Vec<(NaiveDate, Instrument, Vec<String>)>,
+}
+
+fn preventive_history(p: &Profile, until: NaiveDate) -> Result<Vec<PreventiveTrial>> {
+    p.preventives
+        .iter()
+        .map(|(drug, months_ago, months, outcome, reason)| {
+            let start = (*outcome != PreventiveOutcome::ContraindicatedOrUnsuitable)
+                .then(|| until - Duration::days(months_ago * 30));
+            let stop = match outcome {
+                PreventiveOutcome::NotEffective | PreventiveOutcome::NotTolerated => {
+                    start.map(|s| s + Duration::days(months * 30 - 1))
+                }
+                _ => None,
+            };
+            Ok(PreventiveTrial::new(PreventiveDraft {
+                drug: (*drug).to_owned(),
+                class: None,
+                start,
+                stop,
+                dose: None,
+                outcome: Some(*outcome),
+                reason: (*reason).to_owned(),
+            })?)
+        })
+        .collect()
+}
+
+const HIT6_WORDS: [&str; 5] = ["never", "rarely", "sometimes", "very often", "always"];
+
+/// Questionnaire answers in keeping with how often the profile has headache.
+fn questionnaires(
+    rng: &mut ChaCha8Rng,
+    p: &Profile,
+    dates: [NaiveDate; 2],
+) -> Vec<(NaiveDate, Instrument, Vec<String>)> {
+    let burden = p.headache;
+    let mut out = Vec::new();
+    for date in dates {
+        let midas: Vec<String> = (0..5)
+            .map(|_| ((burden * 30.0 * rng.random_range(0.2..0.9)) as u32).to_string())
+            .collect();
+        out.push((date, Instrument::Midas, midas));
+        let level = (burden * 5.0).min(4.0) as usize;
+        let hit6: Vec<String> = (0..6)
+            .map(|_| {
+                let jitter = rng.random_range(0..3);
+                HIT6_WORDS[(level + jitter).saturating_sub(1).min(4)].to_owned()
+            })
+            .collect();
+        out.push((date, Instrument::Hit6, hit6));
+    }
+    out
 }
 
 /// Builds the demo clinic for a seed and a last diary day.
@@ -489,10 +672,14 @@ pub fn generate(seed: u64, until: NaiveDate) -> Result<Vec<DemoPatient>> {
                 days.push(day);
             }
         }
+        let preventives = preventive_history(p, until)?;
+        let proms = questionnaires(&mut rng, p, [first, until - Duration::days(7)]);
         out.push(DemoPatient {
             profile: p.label,
             patient,
             days,
+            preventives,
+            proms,
         });
     }
     Ok(out)
@@ -549,6 +736,14 @@ pub async fn run(database: Option<String>, args: DemoArgs) -> Result<()> {
         store
             .import_days(record.id, &p.days, false, &mut |_| {})
             .await?;
+        for t in &p.preventives {
+            store.add_preventive(record.id, t).await?;
+        }
+        for (date, instrument, answers) in &p.proms {
+            store
+                .add_prom(record.id, *date, *instrument, answers)
+                .await?;
+        }
         let diary = cephalog_core::Diary::new(p.days.iter().cloned())?;
         let c = classify(&diary, p.patient.has_migraine_diagnosis(), until);
         let moh = if c.medication_overuse.subtypes.is_empty() {
