@@ -1,9 +1,9 @@
 //! Cephalog's clinical domain.
 //!
 //! The clinic's words as types: diary days and episodes, the acute-medication dictionary, the
-//! day-definition presets, per-period metrics and the ICHD-3 diary criteria. Every clinical number
-//! lives in [`reference`] with its source. This crate performs no I/O, holds no clock (callers pass
-//! "today") and knows no wire format or database.
+//! day-definition presets, per-period metrics and the ICHD-3 diary criteria; injection protocols.
+//! Every clinical number lives in [`reference`] with its source. This crate performs no I/O, holds
+//! no clock (callers pass "today") and knows no wire format or database.
 
 pub mod classify;
 pub mod diary;
@@ -12,6 +12,7 @@ pub mod episodes;
 pub mod metrics;
 pub mod patient;
 pub mod preset;
+pub mod protocol;
 pub mod reference;
 
 pub use classify::{Classification, CriterionStatus, classify};
@@ -23,3 +24,7 @@ pub use episodes::{Episode, EpisodeError, EpisodeLog};
 pub use metrics::{DateRange, MetricsReport, PeriodKind, PeriodMetrics, compute_metrics};
 pub use patient::{Diagnosis, DiagnosisCode, Patient, PatientError, Sex};
 pub use preset::DayPreset;
+pub use protocol::{
+    Concentration, FtpCaps, InjectionSite, Muscle, NerveBlockPlan, NerveDose, OccipitalNerve,
+    PREEMPT_FIXED_SITE_TABLE, Plan, PlanDiff, PlanKind, ProtocolError, Side, Target, Volume,
+};
