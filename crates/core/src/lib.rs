@@ -1,9 +1,9 @@
 //! Cephalog's clinical domain.
 //!
 //! The clinic's words as types: diary days and episodes, the acute-medication dictionary, the
-//! day-definition presets, per-period metrics and the ICHD-3 diary criteria; injection protocols.
-//! Every clinical number lives in [`reference`] with its source. This crate performs no I/O, holds
-//! no clock (callers pass "today") and knows no wire format or database.
+//! day-definition presets, per-period metrics and the ICHD-3 diary criteria; injection protocols,
+//! botulinum-toxin sessions with their safety checks and billing lines. Every clinical number lives in [`reference`] with its source. This crate performs no
+//! I/O, holds no clock (callers pass "today") and knows no wire format or database.
 
 pub mod classify;
 pub mod diary;
@@ -14,6 +14,7 @@ pub mod patient;
 pub mod preset;
 pub mod protocol;
 pub mod reference;
+pub mod session;
 
 pub use classify::{Classification, CriterionStatus, classify};
 pub use diary::{
@@ -27,4 +28,8 @@ pub use preset::DayPreset;
 pub use protocol::{
     Concentration, FtpCaps, InjectionSite, Muscle, NerveBlockPlan, NerveDose, OccipitalNerve,
     PREEMPT_FIXED_SITE_TABLE, Plan, PlanDiff, PlanKind, ProtocolError, Side, Target, Volume,
+};
+pub use session::{
+    Billing, BillingLine, Check, CheckPolicy, Finding, Indication, NerveBlock, Override, Product,
+    Session, SessionCheck, SessionDraft, SessionError, SiteDose, ToxinDose, VialSize, Waste,
 };
