@@ -2,7 +2,8 @@
 //!
 //! The clinic's words as types: diary days and episodes, the acute-medication dictionary, the
 //! day-definition presets, per-period metrics and the ICHD-3 diary criteria; injection protocols,
-//! botulinum-toxin sessions with their safety checks and billing lines. Every clinical number lives in [`reference`] with its source. This crate performs no
+//! botulinum-toxin sessions with their safety checks and billing lines, and the re-treatment
+//! schedule. Every clinical number lives in [`reference`] with its source. This crate performs no
 //! I/O, holds no clock (callers pass "today") and knows no wire format or database.
 
 pub mod classify;
@@ -14,6 +15,7 @@ pub mod patient;
 pub mod preset;
 pub mod protocol;
 pub mod reference;
+pub mod schedule;
 pub mod session;
 
 pub use classify::{Classification, CriterionStatus, classify};
@@ -29,6 +31,7 @@ pub use protocol::{
     Concentration, FtpCaps, InjectionSite, Muscle, NerveBlockPlan, NerveDose, OccipitalNerve,
     PREEMPT_FIXED_SITE_TABLE, Plan, PlanDiff, PlanKind, ProtocolError, Side, Target, Volume,
 };
+pub use schedule::{DueStatus, Schedule, ScheduleEntry, ScheduleError, ScheduleWindow, schedule};
 pub use session::{
     Billing, BillingLine, Check, CheckPolicy, Finding, Indication, NerveBlock, Override, Product,
     Session, SessionCheck, SessionDraft, SessionError, SiteDose, ToxinDose, VialSize, Waste,
