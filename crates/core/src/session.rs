@@ -521,6 +521,33 @@ impl Session {
         u32::try_from(self.sites.len()).unwrap_or(u32::MAX)
     }
 
+    /// The session as a draft, for storage and editing: [`Session::restore`] of it gives the
+    /// session back.
+    pub fn to_draft(&self) -> SessionDraft {
+        SessionDraft {
+            date: self.date,
+            indication: self.indication.clone(),
+            product: self.product.clone(),
+            vial_size: self.vial_size,
+            vials: self.vials,
+            lot: self.lot.0.clone(),
+            expiry: self.expiry,
+            diluent: self.concentration.diluent(),
+            sites: self
+                .sites
+                .iter()
+                .map(|s| SiteDose {
+                    target: s.target().clone(),
+                    side: s.side(),
+                    ordinal: s.ordinal(),
+                    units: s.units(),
+                })
+                .collect(),
+            injector: self.injector.to_string(),
+            notes: self.notes.clone(),
+        }
+    }
+
     /// Units opened, given and discarded (single-dose vials: what is not given is discarded).
     pub fn waste(&self) -> Waste {
         Waste {

@@ -94,6 +94,17 @@ fn expiry_the_day_before_or_of_the_session_is_refused_the_day_after_is_fine() {
 }
 
 #[test]
+fn a_session_round_trips_through_its_draft() {
+    let mut dr = preempt_draft("2026-03-10");
+    dr.sites
+        .retain(|s| s.target != Target::Muscle(Muscle::Procerus));
+    dr.notes = "procerus skipped: bruising".to_owned();
+    let s = session(dr);
+    assert_eq!(Session::restore(s.to_draft()), Ok(s.clone()));
+    assert_eq!(s.to_draft().lot, "C1234");
+}
+
+#[test]
 fn lot_is_trimmed_required_and_bounded() {
     let s = preempt("2026-03-10");
     assert_eq!(s.lot().as_str(), "C1234");
