@@ -1,9 +1,10 @@
 //! Cephalog's clinical domain.
 //!
 //! The clinic's words as types: diary days and episodes, the acute-medication dictionary, the
-//! day-definition presets, per-period metrics and the ICHD-3 diary criteria. Every clinical number
-//! lives in [`reference`] with its source. This crate performs no I/O, holds no clock (callers pass
-//! "today") and knows no wire format or database.
+//! day-definition presets, per-period metrics and the ICHD-3 diary criteria; injection protocols,
+//! botulinum-toxin sessions with their safety checks and billing lines, and the re-treatment
+//! schedule. Every clinical number lives in [`reference`] with its source. This crate performs no
+//! I/O, holds no clock (callers pass "today") and knows no wire format or database.
 
 pub mod classify;
 pub mod diary;
@@ -15,9 +16,12 @@ pub mod patient;
 pub mod preset;
 pub mod preventives;
 pub mod prom;
+pub mod protocol;
 pub mod reference;
 pub mod response;
 pub mod rules;
+pub mod schedule;
+pub mod session;
 
 pub use classify::{Classification, CriterionStatus, classify};
 pub use diary::{
@@ -28,3 +32,12 @@ pub use episodes::{Episode, EpisodeError, EpisodeLog};
 pub use metrics::{DateRange, MetricsReport, PeriodKind, PeriodMetrics, compute_metrics};
 pub use patient::{Diagnosis, DiagnosisCode, Patient, PatientError, Sex};
 pub use preset::DayPreset;
+pub use protocol::{
+    Concentration, FtpCaps, InjectionSite, Muscle, NerveBlockPlan, NerveDose, OccipitalNerve,
+    PREEMPT_FIXED_SITE_TABLE, Plan, PlanDiff, PlanKind, ProtocolError, Side, Target, Volume,
+};
+pub use schedule::{DueStatus, Schedule, ScheduleEntry, ScheduleError, ScheduleWindow, schedule};
+pub use session::{
+    Billing, BillingLine, Check, CheckPolicy, Finding, Indication, NerveBlock, Override, Product,
+    Session, SessionCheck, SessionDraft, SessionError, SiteDose, ToxinDose, VialSize, Waste,
+};

@@ -69,3 +69,109 @@ pub const OCCIPITAL_PAROXYSM_DAYS_PER_MONTH: f64 = 1.0;
 /// ICHD-3 2.3 C: at least 2 of bilateral, pressing/non-pulsating, mild/moderate, not aggravated by
 /// routine activity [V].
 pub const TTH_MIN_PAIN_FEATURES: usize = 2;
+
+// onabotulinumtoxinA (Botox): protocol, re-treatment, cumulative dose, billing. Clinical reference
+// §3, §5 and §7. The PREEMPT fixed-site table itself is `protocol::PREEMPT_FIXED_SITE_TABLE`, built
+// from these numbers.
+
+/// PREEMPT fixed-site protocol: 5 U per injection site (FDA label, chronic migraine dosing) [V2].
+pub const PREEMPT_UNITS_PER_SITE: u32 = 5;
+
+/// PREEMPT fixed-site protocol: 0.1 mL per injection site, in microlitres (FDA label) [V2].
+pub const PREEMPT_SITE_VOLUME_MICROLITRES: u32 = 100;
+
+/// PREEMPT fixed-site protocol: 155 U in total (FDA label) [V2].
+pub const PREEMPT_FIXED_UNITS: u32 = 155;
+
+/// PREEMPT fixed-site protocol: 31 injection sites over 7 head and neck muscle areas (FDA label)
+/// [V2].
+pub const PREEMPT_FIXED_SITE_COUNT: u32 = 31;
+
+/// PREEMPT follow-the-pain: at most 40 U more than the fixed sites (FDA label) [V2].
+pub const FTP_MAX_EXTRA_UNITS: u32 = 40;
+
+/// PREEMPT follow-the-pain: at most 8 extra sites of 5 U (FDA label) [V2].
+pub const FTP_MAX_EXTRA_SITES: u32 = 8;
+
+/// PREEMPT with follow-the-pain: at most 195 U in one session (FDA label) [V2].
+pub const PREEMPT_MAX_UNITS: u32 = PREEMPT_FIXED_UNITS + FTP_MAX_EXTRA_UNITS;
+
+/// PREEMPT with follow-the-pain: at most 39 sites in one session (FDA label) [V2].
+pub const PREEMPT_MAX_SITES: u32 = PREEMPT_FIXED_SITE_COUNT + FTP_MAX_EXTRA_SITES;
+
+/// Follow-the-pain per-muscle cap, temporalis: +10 U (Blumenfeld 2010, Headache 50:1406) [U].
+pub const FTP_CAP_TEMPORALIS_UNITS: u32 = 10;
+
+/// Follow-the-pain per-muscle cap, occipitalis: +10 U (Blumenfeld 2010, Headache 50:1406) [U].
+pub const FTP_CAP_OCCIPITALIS_UNITS: u32 = 10;
+
+/// Follow-the-pain per-muscle cap, trapezius: +20 U (Blumenfeld 2010, Headache 50:1406) [U].
+pub const FTP_CAP_TRAPEZIUS_UNITS: u32 = 20;
+
+/// Vial sizes of onabotulinumtoxinA and the preservative-free 0.9 % NaCl that gives 5 U / 0.1 mL:
+/// 100 U + 2 mL (FDA label) [V2].
+pub const VIAL_100_UNITS: u32 = 100;
+/// See [`VIAL_100_UNITS`]: 2 mL, in microlitres [V2].
+pub const VIAL_100_DILUENT_MICROLITRES: u32 = 2000;
+/// 200 U vial + 4 mL → 5 U / 0.1 mL (FDA label) [V2].
+pub const VIAL_200_UNITS: u32 = 200;
+/// See [`VIAL_200_UNITS`]: 4 mL, in microlitres [V2].
+pub const VIAL_200_DILUENT_MICROLITRES: u32 = 4000;
+
+/// Re-treatment every 12 weeks (FDA label) [V2]; Cephalog refuses a botulinum-toxin session sooner
+/// than this after another, unless overridden with a recorded reason.
+pub const RETREATMENT_MIN_WEEKS: i64 = 12;
+
+/// [`RETREATMENT_MIN_WEEKS`] in days: 84.
+pub const RETREATMENT_MIN_DAYS: i64 = RETREATMENT_MIN_WEEKS * 7;
+
+/// Cumulative maximum across all indications: 400 U of onabotulinumtoxinA in any 3-month interval
+/// (FDA label) [V2].
+pub const CUMULATIVE_MAX_UNITS: u32 = 400;
+
+/// The label's "3-month interval" for [`CUMULATIVE_MAX_UNITS`], in calendar months.
+pub const CUMULATIVE_WINDOW_MONTHS: u32 = 3;
+
+/// How Cephalog reads the label's "any 3-month interval"; shown with every cumulative-dose finding.
+pub const CUMULATIVE_WINDOW_INTERPRETATION: &str = "the label's \"any 3-month interval\" is taken as every span from a day up to, \
+     not including, the same day 3 calendar months later (end of month clamped, e.g. 30 November to 28 February)";
+
+/// Under 18 years, safety and effectiveness of onabotulinumtoxinA for chronic migraine are not
+/// established (FDA pediatric labeling database) [V].
+pub const ADULT_AGE_YEARS: u32 = 18;
+
+/// Scheduling window, latest: a patient is overdue more than 98 days (14 weeks) after the last
+/// session. A clinic scheduling default, not a label figure [U]; configurable.
+pub const SCHEDULE_LATEST_DAYS: i64 = 98;
+
+/// Greater occipital nerve block: 2–3 mL of local anaesthetic is typical (clinical reference §7)
+/// [V2]. Outside this range Cephalog warns; it never refuses.
+pub const GON_BLOCK_TYPICAL_MIN_MICROLITRES: u32 = 2000;
+/// See [`GON_BLOCK_TYPICAL_MIN_MICROLITRES`]: 3 mL [V2].
+pub const GON_BLOCK_TYPICAL_MAX_MICROLITRES: u32 = 3000;
+
+/// Off-label botulinum toxin for occipital neuralgia, study dose: 50 U per nerve (Kapural 2007,
+/// n=6) [V]. Shown as context, never enforced.
+pub const ON_TOXIN_KAPURAL_2007_UNITS_PER_NERVE: u32 = 50;
+
+/// Off-label botulinum toxin for occipital neuralgia, study dose: mean 18.7 U per nerve (Marcolla
+/// 2022, n=29) [V]. Shown as context, never enforced.
+pub const ON_TOXIN_MARCOLLA_2022_MEAN_UNITS_PER_NERVE: f64 = 18.7;
+
+/// HCPCS J0585: onabotulinumtoxinA, per 1 unit (clinical reference §5) [V].
+pub const HCPCS_ONABOTULINUMTOXINA: &str = "J0585";
+
+/// CPT 64615: chemodenervation for chronic migraine, bilateral, once per session (clinical
+/// reference §5) [V].
+pub const CPT_CHEMODENERVATION_CHRONIC_MIGRAINE: &str = "64615";
+
+/// CPT 64405: greater occipital nerve block (clinical reference §5) [V2].
+pub const CPT_GREATER_OCCIPITAL_NERVE_BLOCK: &str = "64405";
+
+/// Modifier JW: units discarded from a single-dose vial (clinical reference §5) [V].
+pub const MODIFIER_DISCARDED: &str = "JW";
+
+/// Modifier JZ: nothing discarded from a single-dose vial; required on Medicare claims since
+/// 2023-07-01 (clinical reference §5) [V]. CMS asks for it on the line with the administered units
+/// (CMS JW/JZ modifier FAQ; MLN Matters MM13056) [V2].
+pub const MODIFIER_NONE_DISCARDED: &str = "JZ";
