@@ -15,6 +15,8 @@ macro_rules! engine {
             use cephalog_core::eligibility::Attestation;
             use cephalog_core::preventives::{PreventiveClass, PreventiveDraft, PreventiveOutcome, PreventiveTrial};
             use cephalog_core::prom::PromResult;
+            use cephalog_core::protocol::{Side, Target, Volume};
+            use cephalog_core::session::{Indication, Overridden, Product, Session, SessionDraft, SiteDose, ToxinDose, VialSize};
             use cephalog_core::{
                 Diagnosis, DiagnosisCode, DiaryDay, DiaryDraft, DrugClass, Features, Intensity, MedicationIntake,
                 Minutes, Patient, Sex,
@@ -440,6 +442,199 @@ macro_rules! engine {
                 rows.iter()
                     .map(|r| Ok(Attestation { on: r.try_get("attested_on")?, by: r.try_get("attested_by")?, note: r.try_get("note")? }))
                     .collect()
+            }
+
+            pub(crate) async fn insert_session(
+                pool: &Pool,
+                id: Uuid,
+                patient: Uuid,
+                s: &Session,
+                overridden: &[Overridden],
+                created_at: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                let d = s.to_draft();
+                let mut tx = pool.begin().await?;
+                sqlx::query(
+                    "INSERT INTO toxin_sessions (id, patient_id, session_date, indication, product, vial_units, \
+                     vials, lot, expiry, diluent_ul, injector, notes, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                )
+                .bind(id)
+                .bind(patient)
+                .bind(d.date)
+                .bind(d.indication.key())
+                .bind(d.product.key())
+                .bind(i32::try_from(d.vial_size.units()).unwrap_or(i32::MAX))
+                .bind(i32::try_from(d.vials).unwrap_or(i32::MAX))
+                .bind(&d.lot)
+                .bind(d.expiry)
+                .bind(i32::try_from(d.diluent.microlitres()).unwrap_or(i32::MAX))
+                .bind(&d.injector)
+                .bind(&d.notes)
+                .bind(created_at)
+                .execute(&mut *tx)
+                .await?;
+                for (pos, site) in d.sites.iter().enumerate() {
+                    sqlx::query(
+                        "INSERT INTO session_sites (session_id, position, target, side, ordinal, units) \
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(id)
+                    .bind(i32::try_from(pos).unwrap_or(i32::MAX))
+                    .bind(site.target.key())
+                    .bind(site.side.as_str())
+                    .bind(i32::try_from(site.ordinal).unwrap_or(i32::MAX))
+                    .bind(i32::try_from(site.units).unwrap_or(i32::MAX))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                for (pos, o) in overridden.iter().enumerate() {
+                    sqlx::query(
+                        "INSERT INTO session_overrides (session_id, position, check_kind, finding, reason, by_name) \
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(id)
+                    .bind(i32::try_from(pos).unwrap_or(i32::MAX))
+                    .bind(o.by.check().as_str())
+                    .bind(o.finding.to_string())
+                    .bind(o.by.reason())
+                    .bind(o.by.by().as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            pub(crate) async fn sessions(
+                pool: &Pool,
+                patient: Uuid,
+            ) -> Result<Vec<(Uuid, SessionDraft, Vec<(String, String, String, String)>)>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT id, session_date, indication, product, vial_units, vials, lot, expiry, diluent_ul, \
+                     injector, notes FROM toxin_sessions WHERE patient_id = $1 ORDER BY session_date, created_at",
+                )
+                .bind(patient)
+                .fetch_all(pool)
+                .await?;
+                let mut out = Vec::new();
+                for r in &rows {
+                    let id: Uuid = r.try_get("id")?;
+                    let corrupt = |e: &dyn std::fmt::Display| StoreError::corrupt(format!("session {id}"), e);
+                    let site_rows = sqlx::query(
+                        "SELECT target, side, ordinal, units FROM session_sites WHERE session_id = $1 ORDER BY position",
+                    )
+                    .bind(id)
+                    .fetch_all(pool)
+                    .await?;
+                    let mut sites = Vec::new();
+                    for sr in &site_rows {
+                        let target: String = sr.try_get("target")?;
+                        let side: String = sr.try_get("side")?;
+                        let ordinal: i32 = sr.try_get("ordinal")?;
+                        let units: i32 = sr.try_get("units")?;
+                        sites.push(SiteDose {
+                            target: target.parse::<Target>().map_err(|e| corrupt(&e))?,
+                            side: side.parse::<Side>().map_err(|e| corrupt(&e))?,
+                            ordinal: u32::try_from(ordinal).map_err(|e| corrupt(&e))?,
+                            units: u32::try_from(units).map_err(|e| corrupt(&e))?,
+                        });
+                    }
+                    let override_rows = sqlx::query(
+                        "SELECT check_kind, finding, reason, by_name FROM session_overrides WHERE session_id = $1 \
+                         ORDER BY position",
+                    )
+                    .bind(id)
+                    .fetch_all(pool)
+                    .await?;
+                    let overrides = override_rows
+                        .iter()
+                        .map(|o| Ok((o.try_get("check_kind")?, o.try_get("finding")?, o.try_get("reason")?, o.try_get("by_name")?)))
+                        .collect::<Result<Vec<_>, StoreError>>()?;
+                    let indication: String = r.try_get("indication")?;
+                    let product: String = r.try_get("product")?;
+                    let vial_units: i32 = r.try_get("vial_units")?;
+                    let vials: i32 = r.try_get("vials")?;
+                    let diluent: i32 = r.try_get("diluent_ul")?;
+                    let draft = SessionDraft {
+                        date: r.try_get("session_date")?,
+                        indication: indication.parse::<Indication>().map_err(|e| corrupt(&e))?,
+                        product: product.parse::<Product>().map_err(|e| corrupt(&e))?,
+                        vial_size: vial_units.to_string().parse::<VialSize>().map_err(|e| corrupt(&e))?,
+                        vials: u32::try_from(vials).map_err(|e| corrupt(&e))?,
+                        lot: r.try_get("lot")?,
+                        expiry: r.try_get("expiry")?,
+                        diluent: Volume::from_microlitres(u32::try_from(diluent).map_err(|e| corrupt(&e))?),
+                        sites,
+                        injector: r.try_get("injector")?,
+                        notes: r.try_get("notes")?,
+                    };
+                    out.push((id, draft, overrides));
+                }
+                Ok(out)
+            }
+
+            pub(crate) async fn add_other_dose(
+                pool: &Pool,
+                id: Uuid,
+                patient: Uuid,
+                dose: &ToxinDose,
+                created_at: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO other_toxin_doses (id, patient_id, dose_date, product, units, indication, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(id)
+                .bind(patient)
+                .bind(dose.date())
+                .bind(dose.product().key())
+                .bind(i32::try_from(dose.units()).unwrap_or(i32::MAX))
+                .bind(dose.indication().key())
+                .bind(created_at)
+                .execute(pool)
+                .await?;
+                Ok(())
+            }
+
+            pub(crate) async fn other_doses(pool: &Pool, patient: Uuid) -> Result<Vec<ToxinDose>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT dose_date, product, units, indication FROM other_toxin_doses WHERE patient_id = $1 \
+                     ORDER BY dose_date",
+                )
+                .bind(patient)
+                .fetch_all(pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        let date: NaiveDate = r.try_get("dose_date")?;
+                        let corrupt = |e: &dyn std::fmt::Display| StoreError::corrupt(format!("toxin dose on {date}"), e);
+                        let product: String = r.try_get("product")?;
+                        let indication: String = r.try_get("indication")?;
+                        let units: i32 = r.try_get("units")?;
+                        ToxinDose::new(
+                            date,
+                            product.parse::<Product>().map_err(|e| corrupt(&e))?,
+                            u32::try_from(units).map_err(|e| corrupt(&e))?,
+                            indication.parse::<Indication>().map_err(|e| corrupt(&e))?,
+                        )
+                        .map_err(|e| corrupt(&e))
+                    })
+                    .collect()
+            }
+
+            pub(crate) async fn last_headache_sessions(pool: &Pool) -> Result<Vec<(Uuid, NaiveDate)>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT patient_id, session_date FROM toxin_sessions \
+                     WHERE indication IN ('chronic_migraine', 'occipital_neuralgia') ORDER BY patient_id, session_date",
+                )
+                .fetch_all(pool)
+                .await?;
+                let mut last: BTreeMap<Uuid, NaiveDate> = BTreeMap::new();
+                for r in &rows {
+                    last.insert(r.try_get("patient_id")?, r.try_get("session_date")?);
+                }
+                Ok(last.into_iter().collect())
             }
 
             pub(crate) async fn clinic_drugs(pool: &Pool) -> Result<Vec<(String, DrugClass)>, StoreError> {

@@ -1,4 +1,5 @@
 use cephalog_core::prom::PromError;
+use cephalog_core::session::SessionCheck;
 use cephalog_core::{DiaryError, DrugError, PatientError};
 
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +26,8 @@ pub enum StoreError {
     Drug(#[from] DrugError),
     #[error(transparent)]
     Prom(#[from] PromError),
+    #[error("session refused by the safety checks: {}", .0.refusals.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    SessionRefused(Box<SessionCheck>),
 }
 
 impl StoreError {

@@ -19,6 +19,7 @@ use cephalog_core::drugs::normalise_name;
 use cephalog_core::eligibility::Attestation;
 use cephalog_core::preventives::PreventiveTrial;
 use cephalog_core::prom::{Instrument, PromEntry, PromResult};
+use cephalog_core::session::{CheckPolicy, Override, Session, SessionCheck, ToxinDose};
 use cephalog_core::{Diagnosis, Diary, DiaryDay, DrugClass, DrugDictionary, Patient};
 
 pub use error::StoreError;
@@ -29,6 +30,23 @@ pub struct PatientRecord {
     pub id: Uuid,
     pub patient: Patient,
     pub created_at: DateTime<Utc>,
+}
+
+/// A stored botulinum-toxin session with the overrides recorded with it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionRecord {
+    pub id: Uuid,
+    pub session: Session,
+    pub overrides: Vec<StoredOverride>,
+}
+
+/// An override as stored: the check, the finding it let through (in words), why and by whom.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StoredOverride {
+    pub check: String,
+    pub finding: String,
+    pub reason: String,
+    pub by: String,
 }
 
 /// What an import did.
@@ -299,6 +317,72 @@ impl Store {
     ) -> Result<Option<Attestation>, StoreError> {
         let all = dispatch!(self, p => e::attestations(p, patient).await)?;
         Ok(all.into_iter().rev().find(|a| a.on <= on))
+    }
+
+    /// Every botulinum-toxin dose the patient has had: sessions recorded here and doses given
+    /// elsewhere, of any indication.
+    pub async fn toxin_history(&self, patient: Uuid) -> Result<Vec<ToxinDose>, StoreError> {
+        let mut doses: Vec<ToxinDose> = self.sessions(patient).await?.iter().map(|r| r.session.dose()).collect();
+        doses.extend(dispatch!(self, p => e::other_doses(p, patient).await)?);
+        doses.sort_by_key(ToxinDose::date);
+        Ok(doses)
+    }
+
+    /// Runs the recording-time safety checks for a session against the patient's stored history.
+    pub async fn check_session(
+        &self,
+        patient: Uuid,
+        session: &Session,
+        overrides: &[Override],
+        policy: &CheckPolicy,
+    ) -> Result<SessionCheck, StoreError> {
+        let record = self.patient(patient).await?;
+        let history = self.toxin_history(patient).await?;
+        Ok(session.check(record.patient.date_of_birth(), &history, overrides, policy))
+    }
+
+    /// Records a session after the safety checks; any refusal not overridden refuses the whole
+    /// session and stores nothing. The overrides that let refusals through are stored with it.
+    pub async fn record_session(
+        &self,
+        patient: Uuid,
+        session: &Session,
+        overrides: &[Override],
+        policy: &CheckPolicy,
+    ) -> Result<(Uuid, SessionCheck), StoreError> {
+        let check = self.check_session(patient, session, overrides, policy).await?;
+        if !check.may_save() {
+            return Err(StoreError::SessionRefused(Box::new(check)));
+        }
+        let id = Uuid::now_v7();
+        dispatch!(self, p => e::insert_session(p, id, patient, session, &check.overridden, Utc::now()).await)?;
+        Ok((id, check))
+    }
+
+    /// The patient's sessions, oldest first.
+    pub async fn sessions(&self, patient: Uuid) -> Result<Vec<SessionRecord>, StoreError> {
+        let rows = dispatch!(self, p => e::sessions(p, patient).await)?;
+        rows.into_iter()
+            .map(|(id, draft, overrides)| {
+                let session = Session::restore(draft).map_err(|e| StoreError::corrupt(format!("session {id}"), e))?;
+                let overrides = overrides
+                    .into_iter()
+                    .map(|(check, finding, reason, by)| StoredOverride { check, finding, reason, by })
+                    .collect();
+                Ok(SessionRecord { id, session, overrides })
+            })
+            .collect()
+    }
+
+    /// Records a botulinum-toxin dose given elsewhere (another indication or clinic).
+    pub async fn add_other_toxin_dose(&self, patient: Uuid, dose: &ToxinDose) -> Result<(), StoreError> {
+        self.patient(patient).await?;
+        dispatch!(self, p => e::add_other_dose(p, Uuid::now_v7(), patient, dose, Utc::now()).await)
+    }
+
+    /// Each patient's last chronic-migraine or occipital-neuralgia session, for the schedule.
+    pub async fn last_headache_sessions(&self) -> Result<Vec<(Uuid, NaiveDate)>, StoreError> {
+        dispatch!(self, p => e::last_headache_sessions(p).await)
     }
 
     /// The dictionary: built-in names plus the clinic's.
