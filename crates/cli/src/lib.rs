@@ -5,6 +5,7 @@ mod commands;
 pub mod demo;
 mod output;
 mod pathway;
+mod treatment;
 
 use std::path::PathBuf;
 
@@ -67,6 +68,135 @@ pub enum Command {
     Eligibility(EligibilityArgs),
     /// Record a clinician's attestation that medication overuse has been managed.
     AttestOveruse(AttestArgs),
+    /// Injection plans: PREEMPT, PREEMPT with follow-the-pain, occipital nerve block.
+    #[command(subcommand)]
+    Plan(PlanCommand),
+    /// Botulinum-toxin sessions.
+    #[command(subcommand)]
+    Session(SessionCommand),
+    /// Who is due, overdue or too early for their next session.
+    Schedule(ScheduleArgs),
+    /// Response per cycle against the baseline, with the rule set's continuation decisions.
+    Response(ResponseArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PlanCommand {
+    /// Show a plan: preempt, preempt-ftp or gon-block.
+    Show {
+        name: String,
+        /// Follow-the-pain sites for preempt-ftp: MUSCLE:SIDE, repeatable (e.g. temporalis:left).
+        #[arg(long = "extra")]
+        extra: Vec<String>,
+        /// Side(s) for gon-block: left, right or bilateral.
+        #[arg(long, default_value = "bilateral")]
+        side: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SessionCommand {
+    /// Record a PREEMPT session: the plan's sites, with skipped, changed and follow-the-pain sites.
+    Record(SessionRecordArgs),
+    /// List a patient's sessions with waste and billing lines.
+    List {
+        #[arg(long)]
+        patient: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record a botulinum-toxin dose given elsewhere (counts toward the 400 U / 3 months cap).
+    AddDose {
+        #[arg(long)]
+        patient: String,
+        #[arg(long)]
+        date: NaiveDate,
+        #[arg(long)]
+        units: u32,
+        /// e.g. "cervical dystonia".
+        #[arg(long)]
+        indication: String,
+        #[arg(long, default_value = "onabotulinumtoxinA")]
+        product: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct SessionRecordArgs {
+    #[arg(long)]
+    pub patient: String,
+    #[arg(long)]
+    pub date: NaiveDate,
+    /// preempt or preempt-ftp.
+    #[arg(long, default_value = "preempt")]
+    pub plan: String,
+    /// Follow-the-pain sites: MUSCLE:SIDE, repeatable.
+    #[arg(long = "extra")]
+    pub extra: Vec<String>,
+    /// Sites not given: MUSCLE:SIDE:ORDINAL, repeatable (e.g. frontalis:left:2).
+    #[arg(long = "skip")]
+    pub skip: Vec<String>,
+    /// Vial size in units: 100 or 200.
+    #[arg(long)]
+    pub vial: String,
+    #[arg(long, default_value_t = 1)]
+    pub vials: u32,
+    #[arg(long)]
+    pub lot: String,
+    #[arg(long)]
+    pub expiry: NaiveDate,
+    /// Diluent per vial in mL (default: 2 mL for 100 U, 4 mL for 200 U, giving 5 U / 0.1 mL).
+    #[arg(long)]
+    pub diluent_ml: Option<f64>,
+    #[arg(long)]
+    pub injector: String,
+    #[arg(long, default_value = "")]
+    pub notes: String,
+    /// Go ahead despite a refusal: CHECK=REASON, repeatable (e.g. retreatment_interval="travel").
+    #[arg(long = "override")]
+    pub overrides: Vec<String>,
+    /// The clinician recording overrides (default: the injector).
+    #[arg(long)]
+    pub by: Option<String>,
+    /// Run the checks and show waste and billing without saving.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ScheduleArgs {
+    /// The date to plan for (default today).
+    #[arg(long)]
+    pub on: Option<NaiveDate>,
+    /// Earliest re-treatment, days after the last session.
+    #[arg(long, default_value_t = 84)]
+    pub earliest_days: i64,
+    /// Latest re-treatment before a patient counts as overdue.
+    #[arg(long, default_value_t = 98)]
+    pub latest_days: i64,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ResponseArgs {
+    #[arg(long)]
+    pub patient: String,
+    /// Rule set whose preset and continuation rules apply.
+    #[arg(long, default_value = "nice-ta260")]
+    pub rules: String,
+    /// End of the 28-day baseline (default: the day before the first session).
+    #[arg(long)]
+    pub baseline_end: Option<NaiveDate>,
+    /// Assess as of this date (default today).
+    #[arg(long)]
+    pub on: Option<NaiveDate>,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -314,6 +444,12 @@ pub async fn run(cli: Cli) -> Result<()> {
             pathway::eligibility(&database(db).await?, rules_dir.as_deref(), a).await
         }
         Command::AttestOveruse(a) => pathway::attest(&database(db).await?, a).await,
+        Command::Plan(c) => treatment::plan(c),
+        Command::Session(c) => treatment::session(&database(db).await?, c).await,
+        Command::Schedule(a) => treatment::schedule(&database(db).await?, a).await,
+        Command::Response(a) => {
+            treatment::response(&database(db).await?, rules_dir.as_deref(), a).await
+        }
     }
 }
 

@@ -49,7 +49,7 @@ pub fn load_rule_sets(dir: Option<&Path>) -> Result<Vec<RuleSet>> {
     Ok(sets)
 }
 
-fn find_rule_set(dir: Option<&Path>, name: &str) -> Result<RuleSet> {
+pub(crate) fn find_rule_set(dir: Option<&Path>, name: &str) -> Result<RuleSet> {
     let sets = load_rule_sets(dir)?;
     let known = sets
         .iter()
@@ -321,7 +321,13 @@ pub async fn eligibility(store: &Store, dir: Option<&Path>, a: EligibilityArgs) 
             patient: &r.patient,
             diary: &diary,
             preventives: &trials,
-            last_session: None,
+            last_session: store
+                .sessions(r.id)
+                .await?
+                .iter()
+                .map(|s| s.session.date())
+                .filter(|d| *d < on)
+                .max(),
             overuse_attestation: attestation.as_ref(),
             on,
         },

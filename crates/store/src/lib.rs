@@ -322,7 +322,12 @@ impl Store {
     /// Every botulinum-toxin dose the patient has had: sessions recorded here and doses given
     /// elsewhere, of any indication.
     pub async fn toxin_history(&self, patient: Uuid) -> Result<Vec<ToxinDose>, StoreError> {
-        let mut doses: Vec<ToxinDose> = self.sessions(patient).await?.iter().map(|r| r.session.dose()).collect();
+        let mut doses: Vec<ToxinDose> = self
+            .sessions(patient)
+            .await?
+            .iter()
+            .map(|r| r.session.dose())
+            .collect();
         doses.extend(dispatch!(self, p => e::other_doses(p, patient).await)?);
         doses.sort_by_key(ToxinDose::date);
         Ok(doses)
@@ -350,7 +355,9 @@ impl Store {
         overrides: &[Override],
         policy: &CheckPolicy,
     ) -> Result<(Uuid, SessionCheck), StoreError> {
-        let check = self.check_session(patient, session, overrides, policy).await?;
+        let check = self
+            .check_session(patient, session, overrides, policy)
+            .await?;
         if !check.may_save() {
             return Err(StoreError::SessionRefused(Box::new(check)));
         }
@@ -364,18 +371,32 @@ impl Store {
         let rows = dispatch!(self, p => e::sessions(p, patient).await)?;
         rows.into_iter()
             .map(|(id, draft, overrides)| {
-                let session = Session::restore(draft).map_err(|e| StoreError::corrupt(format!("session {id}"), e))?;
+                let session = Session::restore(draft)
+                    .map_err(|e| StoreError::corrupt(format!("session {id}"), e))?;
                 let overrides = overrides
                     .into_iter()
-                    .map(|(check, finding, reason, by)| StoredOverride { check, finding, reason, by })
+                    .map(|(check, finding, reason, by)| StoredOverride {
+                        check,
+                        finding,
+                        reason,
+                        by,
+                    })
                     .collect();
-                Ok(SessionRecord { id, session, overrides })
+                Ok(SessionRecord {
+                    id,
+                    session,
+                    overrides,
+                })
             })
             .collect()
     }
 
     /// Records a botulinum-toxin dose given elsewhere (another indication or clinic).
-    pub async fn add_other_toxin_dose(&self, patient: Uuid, dose: &ToxinDose) -> Result<(), StoreError> {
+    pub async fn add_other_toxin_dose(
+        &self,
+        patient: Uuid,
+        dose: &ToxinDose,
+    ) -> Result<(), StoreError> {
         self.patient(patient).await?;
         dispatch!(self, p => e::add_other_dose(p, Uuid::now_v7(), patient, dose, Utc::now()).await)
     }

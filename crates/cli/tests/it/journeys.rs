@@ -816,3 +816,247 @@ journey!(clinics_add_rule_sets_as_files, |env: &Env| {
         "{show}"
     );
 });
+
+fn record(env: &Env, extra: &[&str]) -> crate::harness::Run {
+    let mut args = vec![
+        "session",
+        "record",
+        "--patient",
+        "P1",
+        "--vial",
+        "200",
+        "--lot",
+        "C4021AB",
+        "--expiry",
+        "2027-03-31",
+        "--injector",
+        "Dr Example",
+    ];
+    args.extend_from_slice(extra);
+    env.run(&args)
+}
+
+journey!(sessions_are_checked_billed_and_listed, |env: &Env| {
+    add_patient(env, "P1");
+    // PREEMPT with two follow-the-pain sites: 165 U from a 200 U vial.
+    let r = record(
+        env,
+        &[
+            "--date",
+            "2026-04-01",
+            "--plan",
+            "preempt-ftp",
+            "--extra",
+            "temporalis:left",
+            "--extra",
+            "trapezius:right",
+            "--json",
+        ],
+    );
+    assert!(r.ok, "{}", r.stderr);
+    let json: Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(json["units_given"], 165);
+    assert_eq!(json["sites_given"], 33);
+    assert_eq!(json["waste"]["discarded"], 35);
+    let lines: Vec<String> = json["billing"]["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .map(|l| {
+            format!(
+                "{}{}×{}",
+                l["code"].as_str().unwrap_or(""),
+                l["modifier"]
+                    .as_str()
+                    .map(|m| format!("-{m}"))
+                    .unwrap_or_default(),
+                l["quantity"]
+            )
+        })
+        .collect();
+    assert_eq!(lines, vec!["64615×1", "J0585×165", "J0585-JW×35"]);
+    // 83 days later: refused, nothing saved.
+    let before = env.ok(&["session", "list", "--patient", "P1", "--json"]);
+    let r = record(env, &["--date", "2026-06-23"]);
+    assert!(!r.ok);
+    assert!(
+        r.stdout.contains("REFUSED: re-treatment interval: 83 days"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stderr.contains("nothing was saved"), "{}", r.stderr);
+    assert_eq!(
+        env.ok(&["session", "list", "--patient", "P1", "--json"]),
+        before
+    );
+    // 84 days later: allowed; a skipped site shows and 155 − 5 U is below protocol (a warning).
+    let r = record(env, &["--date", "2026-06-24", "--skip", "frontalis:left:2"]);
+    assert!(r.ok, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("skipped: frontalis left #2"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("warning: PREEMPT below protocol"),
+        "{}",
+        r.stdout
+    );
+    // An expired vial is an error; so is one expiring on the session day.
+    let r = env.run(&[
+        "session",
+        "record",
+        "--patient",
+        "P1",
+        "--date",
+        "2026-09-20",
+        "--vial",
+        "200",
+        "--lot",
+        "X1",
+        "--expiry",
+        "2026-09-20",
+        "--injector",
+        "Dr Example",
+    ]);
+    assert!(!r.ok && r.stderr.contains("expir"), "{}", r.stderr);
+    // Over 195 U is refused: 40 U of follow-the-pain plus nothing else fits, 45 U does not.
+    let nine: Vec<&str> = [
+        "temporalis:left",
+        "temporalis:right",
+        "occipitalis:left",
+        "occipitalis:right",
+        "trapezius:left",
+        "trapezius:left",
+        "trapezius:right",
+        "trapezius:right",
+        "temporalis:left",
+    ]
+    .iter()
+    .flat_map(|s| ["--extra", *s])
+    .collect();
+    let mut args = vec!["plan", "show", "preempt-ftp"];
+    args.extend(nine.iter().copied());
+    let err = env.fails(&args);
+    assert!(
+        err.contains("195") || err.contains("40 U") || err.contains("cap"),
+        "{err}"
+    );
+    // Another indication's doses count toward 400 U in 3 months.
+    env.ok(&[
+        "session",
+        "add-dose",
+        "--patient",
+        "P1",
+        "--date",
+        "2026-08-01",
+        "--units",
+        "300",
+        "--indication",
+        "cervical dystonia",
+    ]);
+    let r = record(
+        env,
+        &[
+            "--date",
+            "2026-09-20",
+            "--override",
+            "retreatment_interval=dystonia clinic dose 50 days earlier, agreed with neurologist",
+        ],
+    );
+    assert!(!r.ok, "300 + 155 U within 3 months is over 400 U");
+    assert!(
+        r.stdout.contains("REFUSED") && r.stdout.contains("400"),
+        "{}",
+        r.stdout
+    );
+    let r = record(
+        env,
+        &[
+            "--date",
+            "2026-09-20",
+            "--override",
+            "retreatment_interval=agreed with neurologist",
+            "--override",
+            "cumulative_units=dystonia dose reduced next time",
+            "--by",
+            "Dr Lead",
+        ],
+    );
+    assert!(r.ok, "{}", r.stderr);
+    let list: Value =
+        serde_json::from_str(&env.ok(&["session", "list", "--patient", "P1", "--json"]))
+            .expect("json");
+    let sessions = list["sessions"].as_array().expect("sessions");
+    assert_eq!(sessions.len(), 3);
+    let overrides = sessions[2]["overrides"].as_array().expect("overrides");
+    assert_eq!(overrides.len(), 2);
+    assert_eq!(overrides[0]["by"], "Dr Lead");
+});
+
+journey!(schedule_and_response_follow_the_sessions, |env: &Env| {
+    let id = add_patient(env, "P1");
+    let csv = env.write("diary.csv", &chronic_migraine_csv());
+    env.ok(&[
+        "diary",
+        "import",
+        "--patient",
+        &id,
+        csv.to_str().expect("path"),
+    ]);
+    let r = record(env, &["--date", "2026-05-01"]);
+    assert!(r.ok, "{}", r.stderr);
+    let json: Value =
+        serde_json::from_str(&env.ok(&["schedule", "--on", "2026-07-24", "--json"])).expect("json");
+    assert_eq!(
+        json["due"].as_array().map(Vec::len),
+        Some(1),
+        "84 days after 1 May is 24 July: {json}"
+    );
+    let json: Value =
+        serde_json::from_str(&env.ok(&["schedule", "--on", "2026-07-23", "--json"])).expect("json");
+    assert_eq!(json["too_early"].as_array().map(Vec::len), Some(1));
+    let json: Value =
+        serde_json::from_str(&env.ok(&["schedule", "--on", "2026-08-08", "--json"])).expect("json");
+    assert_eq!(
+        json["overdue"].as_array().map(Vec::len),
+        Some(1),
+        "99 days is overdue"
+    );
+    let json: Value = serde_json::from_str(&env.ok(&[
+        "response",
+        "--patient",
+        "P1",
+        "--rules",
+        "nice-ta260",
+        "--on",
+        "2026-06-30",
+        "--json",
+    ]))
+    .expect("json");
+    assert_eq!(json["preset"], "any");
+    assert_eq!(json["baseline"]["start"], "2026-04-03");
+    assert_eq!(json["cycles"][0]["window"]["end"], "2026-06-30");
+    assert_eq!(json["decisions"][0]["outcome"], "not_yet_applicable");
+    let text = env.ok(&["response", "--patient", "P1", "--on", "2026-06-30"]);
+    assert!(text.contains("Decision support only"), "{text}");
+    let err = env.fails(&["response", "--patient", "P1", "--on", "2026-04-30"]);
+    assert!(err.contains("no chronic-migraine session"), "{err}");
+    // Eligibility now sees the last session.
+    let json: Value = serde_json::from_str(&env.ok(&[
+        "eligibility",
+        "--patient",
+        "P1",
+        "--rules",
+        "fda-label",
+        "--on",
+        "2026-07-23",
+        "--json",
+    ]))
+    .expect("json");
+    let interval = json["criteria"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["id"] == "retreatment-interval"))
+        .expect("criterion");
+    assert_eq!(interval["outcome"], "not_met", "{interval}");
+});

@@ -411,36 +411,82 @@ fn preempt_session(date: &str) -> cephalog_core::session::Session {
     .expect("session")
 }
 
-story!(sessions_are_checked_stored_and_read_back, |store: Store| async move {
-    use cephalog_core::session::{Check, CheckPolicy, Indication, Override, Product, ToxinDose};
-    let a = store.add_patient(&patient("Alice", None)).await.expect("add");
-    let policy = CheckPolicy::default();
-    let first = preempt_session("2026-01-05");
-    let (id, check) = store.record_session(a.id, &first, &[], &policy).await.expect("first session");
-    assert!(check.refusals.is_empty());
-    let back = store.sessions(a.id).await.expect("list");
-    assert_eq!(back.len(), 1);
-    assert_eq!((back[0].id, &back[0].session), (id, &first));
-    assert_eq!(back[0].session.waste().discarded, 45);
-    // 83 days later: refused, nothing stored.
-    let early = preempt_session("2026-03-29");
-    let err = store.record_session(a.id, &early, &[], &policy).await.expect_err("too early");
-    assert!(matches!(err, StoreError::SessionRefused(_)), "{err}");
-    assert_eq!(store.sessions(a.id).await.expect("list").len(), 1);
-    // With a recorded reason it goes ahead, and the override is kept.
-    let o = Override::new(Check::RetreatmentInterval, "travelling abroad for 4 months", "Dr Example").expect("override");
-    store.record_session(a.id, &early, &[o], &policy).await.expect("overridden");
-    let back = store.sessions(a.id).await.expect("list");
-    assert_eq!(back[1].overrides.len(), 1);
-    assert_eq!(back[1].overrides[0].check, "retreatment_interval");
-    assert_eq!(back[1].overrides[0].reason, "travelling abroad for 4 months");
-    // Doses given elsewhere count toward the history.
-    let dystonia = ToxinDose::new(d("2026-06-01"), Product::OnabotulinumtoxinA, 300, Indication::other("cervical dystonia").expect("indication"))
+story!(
+    sessions_are_checked_stored_and_read_back,
+    |store: Store| async move {
+        use cephalog_core::session::{
+            Check, CheckPolicy, Indication, Override, Product, ToxinDose,
+        };
+        let a = store
+            .add_patient(&patient("Alice", None))
+            .await
+            .expect("add");
+        let policy = CheckPolicy::default();
+        let first = preempt_session("2026-01-05");
+        let (id, check) = store
+            .record_session(a.id, &first, &[], &policy)
+            .await
+            .expect("first session");
+        assert!(check.refusals.is_empty());
+        let back = store.sessions(a.id).await.expect("list");
+        assert_eq!(back.len(), 1);
+        assert_eq!((back[0].id, &back[0].session), (id, &first));
+        assert_eq!(back[0].session.waste().discarded, 45);
+        // 83 days later: refused, nothing stored.
+        let early = preempt_session("2026-03-29");
+        let err = store
+            .record_session(a.id, &early, &[], &policy)
+            .await
+            .expect_err("too early");
+        assert!(matches!(err, StoreError::SessionRefused(_)), "{err}");
+        assert_eq!(store.sessions(a.id).await.expect("list").len(), 1);
+        // With a recorded reason it goes ahead, and the override is kept.
+        let o = Override::new(
+            Check::RetreatmentInterval,
+            "travelling abroad for 4 months",
+            "Dr Example",
+        )
+        .expect("override");
+        store
+            .record_session(a.id, &early, &[o], &policy)
+            .await
+            .expect("overridden");
+        let back = store.sessions(a.id).await.expect("list");
+        assert_eq!(back[1].overrides.len(), 1);
+        assert_eq!(back[1].overrides[0].check, "retreatment_interval");
+        assert_eq!(
+            back[1].overrides[0].reason,
+            "travelling abroad for 4 months"
+        );
+        // Doses given elsewhere count toward the history.
+        let dystonia = ToxinDose::new(
+            d("2026-06-01"),
+            Product::OnabotulinumtoxinA,
+            300,
+            Indication::other("cervical dystonia").expect("indication"),
+        )
         .expect("dose");
-    store.add_other_toxin_dose(a.id, &dystonia).await.expect("dose");
-    assert_eq!(store.toxin_history(a.id).await.expect("history").len(), 3);
-    let late = preempt_session("2026-08-30");
-    let check = store.check_session(a.id, &late, &[], &policy).await.expect("check");
-    assert!(check.refusals.iter().any(|f| f.check() == Check::CumulativeUnits), "{:?}", check.refusals);
-    assert_eq!(store.last_headache_sessions().await.expect("last"), vec![(a.id, d("2026-03-29"))]);
-});
+        store
+            .add_other_toxin_dose(a.id, &dystonia)
+            .await
+            .expect("dose");
+        assert_eq!(store.toxin_history(a.id).await.expect("history").len(), 3);
+        let late = preempt_session("2026-08-30");
+        let check = store
+            .check_session(a.id, &late, &[], &policy)
+            .await
+            .expect("check");
+        assert!(
+            check
+                .refusals
+                .iter()
+                .any(|f| f.check() == Check::CumulativeUnits),
+            "{:?}",
+            check.refusals
+        );
+        assert_eq!(
+            store.last_headache_sessions().await.expect("last"),
+            vec![(a.id, d("2026-03-29"))]
+        );
+    }
+);

@@ -1,0 +1,575 @@
+//! Commands for plans, sessions, the re-treatment schedule and the response to treatment.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::{Context, Result, anyhow, bail};
+use serde::Serialize;
+use uuid::Uuid;
+
+use cephalog_core::protocol::{Laterality, Muscle, NerveBlockPlan, Plan, Side, Target, Volume};
+use cephalog_core::response::{CycleStatus, DecisionOutcome, ResponseInput, assess};
+use cephalog_core::schedule::{ScheduleWindow, schedule as sort_schedule};
+use cephalog_core::session::{
+    Check, CheckPolicy, Indication, Override, Product, Session, SessionCheck, SessionDraft,
+    SiteDose, ToxinDose, VialSize,
+};
+use cephalog_store::{SessionRecord, Store};
+
+use crate::commands::{WithPatient, print_json};
+use crate::output::table;
+use crate::pathway::find_rule_set;
+use crate::{PlanCommand, ResponseArgs, ScheduleArgs, SessionCommand, SessionRecordArgs, today};
+
+fn parse_site(s: &str) -> Result<(Muscle, Side)> {
+    let (m, side) = s
+        .split_once(':')
+        .ok_or_else(|| anyhow!("'{s}': give MUSCLE:SIDE, e.g. temporalis:left"))?;
+    Ok((m.parse::<Muscle>()?, side.parse::<Side>()?))
+}
+
+fn parse_skip(s: &str) -> Result<(Muscle, Side, u32)> {
+    let parts: Vec<&str> = s.split(':').collect();
+    let [m, side, ordinal] = parts.as_slice() else {
+        bail!("--skip '{s}': give MUSCLE:SIDE:ORDINAL, e.g. frontalis:left:2");
+    };
+    let ordinal = ordinal
+        .parse::<u32>()
+        .with_context(|| format!("--skip '{s}': the ordinal is a number"))?;
+    Ok((m.parse::<Muscle>()?, side.parse::<Side>()?, ordinal))
+}
+
+fn build_plan(name: &str, extra: &[String]) -> Result<Plan> {
+    match name {
+        "preempt" if extra.is_empty() => Ok(Plan::preempt()),
+        "preempt" => bail!("follow-the-pain sites need --plan preempt-ftp"),
+        "preempt-ftp" => {
+            let sites = extra
+                .iter()
+                .map(|e| parse_site(e))
+                .collect::<Result<Vec<_>>>()?;
+            Ok(Plan::preempt_ftp(&sites)?)
+        }
+        other => {
+            bail!("no injection plan '{other}' (preempt, preempt-ftp; gon-block with `plan show`)")
+        }
+    }
+}
+
+fn plan_table(plan: &Plan) -> String {
+    let mut t = table();
+    t.set_header(["site", "side", "#", "units", "volume"]);
+    for s in plan.sites() {
+        t.add_row([
+            s.target().to_string(),
+            s.side().to_string(),
+            s.ordinal().to_string(),
+            s.units().to_string(),
+            s.volume().to_string(),
+        ]);
+    }
+    t.to_string()
+}
+
+pub fn plan(cmd: PlanCommand) -> Result<()> {
+    let PlanCommand::Show {
+        name,
+        extra,
+        side,
+        json,
+    } = cmd;
+    if name == "gon-block" {
+        let block = NerveBlockPlan::typical_gon(side.parse::<Laterality>()?);
+        if json {
+            return print_json(&block);
+        }
+        println!("Greater occipital nerve block ({})", block.laterality());
+        println!(
+            "  agent: {}; volume per side: {}; total {}",
+            block.agent(),
+            block.volume_per_side(),
+            block.total_volume()
+        );
+        if let Some(s) = block.steroid() {
+            println!("  steroid: {s}");
+        }
+        for n in block.notes().iter().chain(block.warnings().iter()) {
+            println!("  {n}");
+        }
+        return Ok(());
+    }
+    let plan = build_plan(&name, &extra)?;
+    if json {
+        return print_json(&plan);
+    }
+    println!(
+        "{} — {} sites, {} U, {} at {}",
+        plan.kind(),
+        plan.total_sites(),
+        plan.total_units(),
+        plan.total_volume(),
+        plan.concentration()
+    );
+    println!("{}", plan_table(&plan));
+    for n in plan.notes() {
+        println!("{n}");
+    }
+    Ok(())
+}
+
+/// The session the arguments describe.
+fn session_from(a: &SessionRecordArgs) -> Result<(Plan, Session)> {
+    let plan = build_plan(&a.plan, &a.extra)?;
+    let mut sites = SiteDose::from_plan(&plan);
+    for s in &a.skip {
+        let (m, side, ordinal) = parse_skip(s)?;
+        let before = sites.len();
+        sites
+            .retain(|d| !(d.target == Target::Muscle(m) && d.side == side && d.ordinal == ordinal));
+        if sites.len() == before {
+            bail!("--skip {s}: the plan has no such site");
+        }
+    }
+    let vial_size = a.vial.parse::<VialSize>()?;
+    let diluent = match a.diluent_ml {
+        Some(ml) => Volume::from_ml("diluent", ml)?,
+        None => vial_size.protocol_diluent(),
+    };
+    let session = Session::record(
+        SessionDraft {
+            date: a.date,
+            indication: Indication::ChronicMigraine,
+            product: Product::OnabotulinumtoxinA,
+            vial_size,
+            vials: a.vials,
+            lot: a.lot.clone(),
+            expiry: a.expiry,
+            diluent,
+            sites,
+            injector: a.injector.clone(),
+            notes: a.notes.clone(),
+        },
+        today(),
+    )?;
+    Ok((plan, session))
+}
+
+fn overrides_from(a: &SessionRecordArgs) -> Result<Vec<Override>> {
+    let by = a.by.clone().unwrap_or_else(|| a.injector.clone());
+    a.overrides
+        .iter()
+        .map(|o| {
+            let (check, reason) = o
+                .split_once('=')
+                .ok_or_else(|| anyhow!("--override '{o}': give CHECK=REASON"))?;
+            Ok(Override::new(check.trim().parse::<Check>()?, reason, &by)?)
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct SessionView<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<Uuid>,
+    date: chrono::NaiveDate,
+    indication: String,
+    product: String,
+    vial: String,
+    vials: u32,
+    lot: &'a str,
+    expiry: chrono::NaiveDate,
+    concentration: String,
+    units_given: u32,
+    sites_given: u32,
+    waste: cephalog_core::session::Waste,
+    billing: cephalog_core::session::Billing,
+    injector: &'a str,
+    notes: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    plan_differences: Option<cephalog_core::protocol::PlanDiff>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    checks: Option<&'a SessionCheck>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    overrides: Option<&'a [cephalog_store::StoredOverride]>,
+}
+
+fn view<'a>(
+    id: Option<Uuid>,
+    s: &'a Session,
+    plan: Option<&Plan>,
+    checks: Option<&'a SessionCheck>,
+    overrides: Option<&'a [cephalog_store::StoredOverride]>,
+) -> SessionView<'a> {
+    SessionView {
+        id,
+        date: s.date(),
+        indication: s.indication().to_string(),
+        product: s.product().to_string(),
+        vial: s.vial_size().to_string(),
+        vials: s.vials(),
+        lot: s.lot().as_str(),
+        expiry: s.expiry(),
+        concentration: s.concentration().to_string(),
+        units_given: s.units_given(),
+        sites_given: s.site_count(),
+        waste: s.waste(),
+        billing: s.billing(),
+        injector: s.injector().as_str(),
+        notes: s.notes(),
+        plan_differences: plan.map(|p| s.diff(p)),
+        checks,
+        overrides,
+    }
+}
+
+fn session_text(v: &SessionView<'_>) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} — {} — {} × {} vial, lot {}, expiry {}",
+        v.date, v.indication, v.vials, v.vial, v.lot, v.expiry
+    );
+    let _ = writeln!(
+        out,
+        "  {} U over {} sites at {}; injector {}",
+        v.units_given, v.sites_given, v.concentration, v.injector
+    );
+    let _ = writeln!(
+        out,
+        "  waste: {} U opened, {} U given, {} U discarded",
+        v.waste.opened, v.waste.given, v.waste.discarded
+    );
+    let _ = writeln!(
+        out,
+        "  billing: {}",
+        v.billing
+            .lines
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+    for n in &v.billing.notes {
+        let _ = writeln!(out, "    {n}");
+    }
+    if let Some(d) = &v.plan_differences
+        && !d.is_empty()
+    {
+        for s in &d.skipped {
+            let _ = writeln!(
+                out,
+                "  skipped: {} {} #{}",
+                s.target(),
+                s.side(),
+                s.ordinal()
+            );
+        }
+        for s in &d.added {
+            let _ = writeln!(
+                out,
+                "  added: {} {} #{} ({} U)",
+                s.target(),
+                s.side(),
+                s.ordinal(),
+                s.units()
+            );
+        }
+        for c in &d.changed {
+            let _ = writeln!(
+                out,
+                "  changed: {} {} #{}: {} U planned, {} U given",
+                c.target, c.side, c.ordinal, c.planned_units, c.given_units
+            );
+        }
+    }
+    if let Some(c) = v.checks {
+        for f in &c.refusals {
+            let _ = writeln!(out, "  REFUSED: {f}");
+        }
+        for o in &c.overridden {
+            let _ = writeln!(
+                out,
+                "  overridden by {} ({}): {}",
+                o.by.by(),
+                o.by.reason(),
+                o.finding
+            );
+        }
+        for w in &c.warnings {
+            let _ = writeln!(out, "  warning: {w}");
+        }
+    }
+    if let Some(os) = v.overrides {
+        for o in os {
+            let _ = writeln!(
+                out,
+                "  override {} by {}: {} — {}",
+                o.check, o.by, o.reason, o.finding
+            );
+        }
+    }
+    out
+}
+
+pub async fn session(store: &Store, cmd: SessionCommand) -> Result<()> {
+    match cmd {
+        SessionCommand::Record(a) => {
+            let r = store.find_patient(&a.patient).await?;
+            let (plan, session) = session_from(&a)?;
+            let overrides = overrides_from(&a)?;
+            let policy = CheckPolicy::default();
+            let check = store
+                .check_session(r.id, &session, &overrides, &policy)
+                .await?;
+            if !check.may_save() || a.dry_run {
+                let v = view(None, &session, Some(&plan), Some(&check), None);
+                if a.json {
+                    print_json(&WithPatient {
+                        patient: r.id,
+                        body: &v,
+                    })?;
+                } else {
+                    print!("{}", session_text(&v));
+                }
+                if !check.may_save() {
+                    bail!(
+                        "session refused by the safety checks; nothing was saved. Override with --override CHECK=REASON \
+                         ({}) only with a recorded clinical reason",
+                        check
+                            .refusals
+                            .iter()
+                            .map(|f| f.check().to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                }
+                println!("dry run: nothing saved");
+                return Ok(());
+            }
+            let (id, check) = store
+                .record_session(r.id, &session, &overrides, &policy)
+                .await?;
+            let v = view(Some(id), &session, Some(&plan), Some(&check), None);
+            if a.json {
+                print_json(&WithPatient {
+                    patient: r.id,
+                    body: &v,
+                })?;
+            } else {
+                println!("session {id} recorded");
+                print!("{}", session_text(&v));
+            }
+        }
+        SessionCommand::List { patient, json } => {
+            let r = store.find_patient(&patient).await?;
+            let sessions: Vec<SessionRecord> = store.sessions(r.id).await?;
+            let views: Vec<SessionView<'_>> = sessions
+                .iter()
+                .map(|s| view(Some(s.id), &s.session, None, None, Some(&s.overrides)))
+                .collect();
+            if json {
+                #[derive(Serialize)]
+                struct Sessions<'a> {
+                    sessions: &'a [SessionView<'a>],
+                }
+                return print_json(&WithPatient {
+                    patient: r.id,
+                    body: &Sessions { sessions: &views },
+                });
+            }
+            if views.is_empty() {
+                println!("no sessions recorded");
+            }
+            for v in &views {
+                print!("{}", session_text(v));
+            }
+        }
+        SessionCommand::AddDose {
+            patient,
+            date,
+            units,
+            indication,
+            product,
+        } => {
+            let r = store.find_patient(&patient).await?;
+            let dose = ToxinDose::new(
+                date,
+                product.parse::<Product>()?,
+                units,
+                Indication::other(&indication)?,
+            )?;
+            store.add_other_toxin_dose(r.id, &dose).await?;
+            println!(
+                "{}: {units} U of {} on {date} ({indication}) recorded",
+                r.id,
+                dose.product()
+            );
+        }
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct Who {
+    id: Uuid,
+    mrn: Option<String>,
+    name: String,
+}
+
+pub async fn schedule(store: &Store, a: ScheduleArgs) -> Result<()> {
+    let on = a.on.unwrap_or_else(today);
+    let window = ScheduleWindow::new(a.earliest_days, a.latest_days)?;
+    let patients = store.patients().await?;
+    let last = store.last_headache_sessions().await?;
+    let entries = last.into_iter().filter_map(|(id, date)| {
+        patients.iter().find(|p| p.id == id).map(|p| {
+            (
+                Who {
+                    id,
+                    mrn: p.patient.mrn().map(str::to_owned),
+                    name: p.patient.name().to_owned(),
+                },
+                date,
+            )
+        })
+    });
+    let s = sort_schedule(on, window, entries);
+    if a.json {
+        return print_json(&s);
+    }
+    println!("Schedule on {on}: {}", s.basis);
+    for (title, list) in [
+        ("OVERDUE", &s.overdue),
+        ("DUE", &s.due),
+        ("TOO EARLY", &s.too_early),
+    ] {
+        println!("\n{title} ({})", list.len());
+        if list.is_empty() {
+            continue;
+        }
+        let mut t = table();
+        t.set_header(["MRN", "name", "last session", "days since", "window"]);
+        for e in list {
+            t.add_row([
+                e.patient.mrn.clone().unwrap_or_default(),
+                e.patient.name.clone(),
+                e.last_session.to_string(),
+                e.days_since.to_string(),
+                format!("{} – {}", e.earliest_due, e.latest_due),
+            ]);
+        }
+        println!("{t}");
+    }
+    Ok(())
+}
+
+fn num(x: Option<f64>) -> String {
+    x.map_or_else(|| "—".to_owned(), |v| format!("{v:.1}"))
+}
+
+pub async fn response(store: &Store, dir: Option<&Path>, a: ResponseArgs) -> Result<()> {
+    let rules = find_rule_set(dir, &a.rules)?;
+    let r = store.find_patient(&a.patient).await?;
+    let on = a.on.unwrap_or_else(today);
+    let diary = store.diary(r.id).await?;
+    let sessions: Vec<_> = store
+        .sessions(r.id)
+        .await?
+        .iter()
+        .filter(|s| s.session.indication() == &Indication::ChronicMigraine)
+        .map(|s| s.session.date())
+        .collect();
+    let report = assess(
+        ResponseInput {
+            diary: &diary,
+            has_migraine_diagnosis: r.patient.has_migraine_diagnosis(),
+            sessions: &sessions,
+            baseline_end: a.baseline_end,
+            as_of: on,
+        },
+        &rules,
+    )
+    .ok_or_else(|| {
+        anyhow!(
+            "patient {} has no chronic-migraine session on or before {on}",
+            r.id
+        )
+    })?;
+    if a.json {
+        return print_json(&WithPatient {
+            patient: r.id,
+            body: &report,
+        });
+    }
+    println!(
+        "Patient {} — {} — response under {} (preset {}) as of {on}",
+        r.id,
+        r.patient.name(),
+        rules.name,
+        report.preset
+    );
+    println!(
+        "Baseline {} – {}: {} headache days, {} migraine days per 28 days{}",
+        report.baseline.start,
+        report.baseline.end,
+        num(report.baseline.headache_days_per_28),
+        num(report.baseline.migraine_days_per_28),
+        report
+            .baseline
+            .insufficient
+            .map(|s| format!(" ({s})"))
+            .unwrap_or_default()
+    );
+    let mut t = table();
+    t.set_header([
+        "cycle",
+        "session",
+        "window",
+        "headache /28d",
+        "change",
+        "migraine /28d",
+        "change",
+        "≥30 %",
+        "≥50 %",
+        "note",
+    ]);
+    let yn = |b: Option<bool>| b.map_or("—", |b| if b { "yes" } else { "no" }).to_owned();
+    for c in &report.cycles {
+        let window = c
+            .window
+            .as_ref()
+            .map_or("—".to_owned(), |w| format!("{} – {}", w.start, w.end));
+        let pct = |p: Option<f64>| p.map_or("—".to_owned(), |p| format!("{p:+.1} %"));
+        t.add_row([
+            c.cycle.to_string(),
+            c.session_date.to_string(),
+            window,
+            num(c.headache_days.cycle),
+            pct(c.headache_days.percent),
+            num(c.migraine_days.cycle),
+            pct(c.migraine_days.percent),
+            yn(c.responder_30),
+            yn(c.responder_50),
+            match (c.status, &c.note) {
+                (CycleStatus::InProgress, Some(n)) | (CycleStatus::Complete, Some(n)) => n.clone(),
+                _ => String::new(),
+            },
+        ]);
+    }
+    println!("{t}");
+    for d in report.decisions.iter().chain(report.review_prompt.iter()) {
+        let word = match d.outcome {
+            DecisionOutcome::Continue => "CONTINUE",
+            DecisionOutcome::Stop => "STOP",
+            DecisionOutcome::Review => "REVIEW",
+            DecisionOutcome::NotYetApplicable => "NOT YET",
+            DecisionOutcome::Unknown => "UNKNOWN",
+        };
+        println!(
+            "[{word}] {}\n    evidence: {}\n    source: {}",
+            d.description, d.evidence, d.source
+        );
+    }
+    println!("\nDecision support only: the clinician decides.");
+    Ok(())
+}
