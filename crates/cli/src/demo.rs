@@ -14,6 +14,10 @@ use rand_chacha::ChaCha8Rng;
 use cephalog_core::classify::CriterionStatus;
 use cephalog_core::preventives::{PreventiveDraft, PreventiveOutcome, PreventiveTrial};
 use cephalog_core::prom::Instrument;
+use cephalog_core::protocol::{Muscle, Plan, Side};
+use cephalog_core::session::{
+    CheckPolicy, Indication, Product, Session, SessionDraft, SiteDose, VialSize,
+};
 use cephalog_core::{
     Diagnosis, DiagnosisCode, DiaryDay, DiaryDraft, DrugDictionary, Features, Intensity,
     MedicationIntake, Minutes, Patient, Sex, classify,
@@ -22,8 +26,8 @@ use cephalog_store::Store;
 
 use crate::{DEFAULT_DEMO_DATABASE, DemoArgs, today};
 
-/// Days of diary each demo patient has (about eight months).
-const DIARY_DAYS: i64 = 240;
+/// Days of diary each demo patient has (about ten months).
+const DIARY_DAYS: i64 = 320;
 
 #[derive(Debug, Clone, Copy)]
 enum Pattern {
@@ -56,7 +60,15 @@ struct Profile {
     age: i64,
     sex: Sex,
     preventives: &'static [PastPreventive],
+    /// Botulinum-toxin treatment: the share of the headache chance left once treatment starts
+    /// (0.4 is a good responder, 0.95 no response); `None` for untreated patients.
+    treatment: Option<f64>,
 }
+
+/// Treated patients' first session: after this many days of diary (a baseline of about 3 months),
+/// then every 12 weeks.
+const FIRST_SESSION_DAY: i64 = 130;
+const SESSION_INTERVAL_DAYS: i64 = 84;
 
 /// A preventive in a demo history: drug, start (months before the diary ends), months taken
 /// (0 for never started or still taking), outcome and the reason.
@@ -180,7 +192,7 @@ const PROFILES: [Profile; 11] = [
             (DiagnosisCode::MedicationOveruse, 1),
         ],
         pattern: Pattern::Migraine,
-        headache: 0.72,
+        headache: 0.82,
         long: 0.7,
         aura: 0.0,
         meds: &[
@@ -198,6 +210,7 @@ const PROFILES: [Profile; 11] = [
         age: 42,
         sex: Sex::Female,
         preventives: THREE_FAILED,
+        treatment: Some(0.55),
     },
     Profile {
         label: "chronic migraine, simple-analgesic overuse",
@@ -206,7 +219,7 @@ const PROFILES: [Profile; 11] = [
             (DiagnosisCode::MedicationOveruse, 2),
         ],
         pattern: Pattern::Migraine,
-        headache: 0.8,
+        headache: 0.85,
         long: 0.75,
         aura: 0.0,
         meds: &[
@@ -224,6 +237,7 @@ const PROFILES: [Profile; 11] = [
         age: 51,
         sex: Sex::Female,
         preventives: FOUR_FAILED,
+        treatment: Some(0.45),
     },
     Profile {
         label: "chronic migraine, combination-analgesic overuse",
@@ -232,7 +246,7 @@ const PROFILES: [Profile; 11] = [
             (DiagnosisCode::ChronicMigraine, 4),
         ],
         pattern: Pattern::Migraine,
-        headache: 0.7,
+        headache: 0.8,
         long: 0.65,
         aura: 0.0,
         meds: &[Med {
@@ -244,12 +258,13 @@ const PROFILES: [Profile; 11] = [
         age: 38,
         sex: Sex::Male,
         preventives: THREE_FAILED,
+        treatment: Some(0.95),
     },
     Profile {
         label: "chronic migraine without overuse",
         diagnoses: &[(DiagnosisCode::ChronicMigraine, 5)],
         pattern: Pattern::Migraine,
-        headache: 0.66,
+        headache: 0.76,
         long: 0.7,
         aura: 0.0,
         meds: &[
@@ -267,6 +282,7 @@ const PROFILES: [Profile; 11] = [
         age: 35,
         sex: Sex::Female,
         preventives: THREE_FAILED,
+        treatment: Some(0.35),
     },
     Profile {
         label: "chronic migraine with aura",
@@ -275,7 +291,7 @@ const PROFILES: [Profile; 11] = [
             (DiagnosisCode::ChronicMigraine, 3),
         ],
         pattern: Pattern::Migraine,
-        headache: 0.7,
+        headache: 0.76,
         long: 0.65,
         aura: 0.25,
         meds: &[
@@ -293,6 +309,7 @@ const PROFILES: [Profile; 11] = [
         age: 29,
         sex: Sex::Female,
         preventives: CONTRAINDICATED_AND_CGRP,
+        treatment: Some(0.75),
     },
     Profile {
         label: "episodic migraine",
@@ -310,6 +327,7 @@ const PROFILES: [Profile; 11] = [
         age: 33,
         sex: Sex::Female,
         preventives: ON_PROPRANOLOL,
+        treatment: None,
     },
     Profile {
         label: "episodic migraine with aura",
@@ -333,6 +351,7 @@ const PROFILES: [Profile; 11] = [
         age: 47,
         sex: Sex::Male,
         preventives: &[],
+        treatment: None,
     },
     Profile {
         label: "chronic tension-type headache",
@@ -350,6 +369,7 @@ const PROFILES: [Profile; 11] = [
         age: 56,
         sex: Sex::Male,
         preventives: ON_AMITRIPTYLINE,
+        treatment: None,
     },
     Profile {
         label: "occipital neuralgia",
@@ -367,6 +387,7 @@ const PROFILES: [Profile; 11] = [
         age: 61,
         sex: Sex::Female,
         preventives: &[],
+        treatment: None,
     },
     Profile {
         label: "chronic migraine, patchy diary",
@@ -384,6 +405,7 @@ const PROFILES: [Profile; 11] = [
         age: 44,
         sex: Sex::Female,
         preventives: TWO_FAILED,
+        treatment: None,
     },
     Profile {
         label: "chronic migraine, age 17",
@@ -401,6 +423,7 @@ const PROFILES: [Profile; 11] = [
         age: 17,
         sex: Sex::Male,
         preventives: ONE_FAILED,
+        treatment: None,
     },
 ];
 
@@ -573,7 +596,20 @@ pub struct DemoPatient {
     pub preventives: Vec<PreventiveTrial>,
     /// MIDAS and HIT-6 at the start of the diary and near its end: date, instrument, answers.
     pub proms: Vec<(NaiveDate, Instrument, Vec<String>)>,
+    pub sessions: Vec<Session>,
 }
+
+impl DemoPatient {
+    /// The date the diary classification is shown for: before the first session for treated
+    /// patients (their baseline), else the last diary day.
+    pub fn baseline_date(&self, until: NaiveDate) -> NaiveDate {
+        self.sessions
+            .first()
+            .map_or(until, |s| s.date() - Duration::days(1))
+    }
+}
+
+const INJECTORS: [&str; 2] = ["Dr Ana Ruiz", "Nurse Sam Patel"];
 
 fn preventive_history(p: &Profile, until: NaiveDate) -> Result<Vec<PreventiveTrial>> {
     p.preventives
@@ -660,19 +696,62 @@ pub fn generate(seed: u64, until: NaiveDate) -> Result<Vec<DemoPatient>> {
                 onset: Some(onset.max(dob)),
             })?;
         }
-        let gap_start =
-            (p.gap_days > 0).then(|| first + Duration::days(rng.random_range(20..DIARY_DAYS - 40)));
+        let gap_start = (p.gap_days > 0).then(|| {
+            first + Duration::days(rng.random_range(FIRST_SESSION_DAY + 20..DIARY_DAYS - 30))
+        });
         let mut days = Vec::new();
         for offset in 0..DIARY_DAYS {
             let date = first + Duration::days(offset);
             let in_gap =
                 gap_start.is_some_and(|g| date >= g && date < g + Duration::days(p.gap_days));
-            let day = generate_day(&mut rng, p, date, &dict)?;
+            let treated = p.treatment.filter(|_| offset >= FIRST_SESSION_DAY);
+            let profile = match treated {
+                Some(share) => Profile {
+                    headache: p.headache * share,
+                    ..*p
+                },
+                None => *p,
+            };
+            let day = generate_day(&mut rng, &profile, date, &dict)?;
             if !in_gap && !chance(&mut rng, p.missing) {
                 days.push(day);
             }
         }
         let preventives = preventive_history(p, until)?;
+        let mut sessions = Vec::new();
+        if p.treatment.is_some() {
+            let mut day = FIRST_SESSION_DAY;
+            while day < DIARY_DAYS {
+                let date = first + Duration::days(day);
+                let extra: &[(Muscle, Side)] = if sessions.len() == 1 && i % 2 == 0 {
+                    &[
+                        (Muscle::Temporalis, Side::Left),
+                        (Muscle::Occipitalis, Side::Right),
+                    ]
+                } else {
+                    &[]
+                };
+                let plan = if extra.is_empty() {
+                    Plan::preempt()
+                } else {
+                    Plan::preempt_ftp(extra)?
+                };
+                sessions.push(Session::restore(SessionDraft {
+                    date,
+                    indication: Indication::ChronicMigraine,
+                    product: Product::OnabotulinumtoxinA,
+                    vial_size: VialSize::U200,
+                    vials: 1,
+                    lot: format!("C{}AB", rng.random_range(1000..9999)),
+                    expiry: date + Duration::days(rng.random_range(120..700)),
+                    diluent: VialSize::U200.protocol_diluent(),
+                    sites: SiteDose::from_plan(&plan),
+                    injector: INJECTORS[sessions.len() % INJECTORS.len()].to_owned(),
+                    notes: String::new(),
+                })?);
+                day += SESSION_INTERVAL_DAYS;
+            }
+        }
         let proms = questionnaires(&mut rng, p, [first, until - Duration::days(7)]);
         out.push(DemoPatient {
             profile: p.label,
@@ -680,6 +759,7 @@ pub fn generate(seed: u64, until: NaiveDate) -> Result<Vec<DemoPatient>> {
             days,
             preventives,
             proms,
+            sessions,
         });
     }
     Ok(out)
@@ -727,9 +807,10 @@ pub async fn run(database: Option<String>, args: DemoArgs) -> Result<()> {
         "age",
         "profile",
         "diary days",
-        "chronic migraine",
-        "chronic TTH",
-        "medication overuse",
+        "chronic migraine*",
+        "chronic TTH*",
+        "medication overuse*",
+        "sessions",
     ]);
     for p in &clinic {
         let record = store.add_patient(&p.patient).await?;
@@ -744,8 +825,17 @@ pub async fn run(database: Option<String>, args: DemoArgs) -> Result<()> {
                 .add_prom(record.id, *date, *instrument, answers)
                 .await?;
         }
+        for session in &p.sessions {
+            store
+                .record_session(record.id, session, &[], &CheckPolicy::default())
+                .await?;
+        }
         let diary = cephalog_core::Diary::new(p.days.iter().cloned())?;
-        let c = classify(&diary, p.patient.has_migraine_diagnosis(), until);
+        let c = classify(
+            &diary,
+            p.patient.has_migraine_diagnosis(),
+            p.baseline_date(until),
+        );
         let moh = if c.medication_overuse.subtypes.is_empty() {
             status(c.medication_overuse.status).to_owned()
         } else {
@@ -765,9 +855,11 @@ pub async fn run(database: Option<String>, args: DemoArgs) -> Result<()> {
             status(c.chronic_migraine.status).to_owned(),
             status(c.chronic_tension_type.status).to_owned(),
             moh,
+            p.sessions.len().to_string(),
         ]);
     }
     println!("{table}");
+    println!("* ICHD-3 diary criteria at baseline: before the first session for treated patients.");
     println!();
     println!(
         "{} patients, {} diary days.",
@@ -828,7 +920,11 @@ mod tests {
                 p.profile
             );
             let diary = cephalog_core::Diary::new(p.days.iter().cloned()).expect("diary");
-            let c = classify(&diary, p.patient.has_migraine_diagnosis(), until);
+            let c = classify(
+                &diary,
+                p.patient.has_migraine_diagnosis(),
+                p.baseline_date(until),
+            );
             cm += usize::from(c.chronic_migraine.status == CriterionStatus::Met);
             moh += usize::from(c.medication_overuse.status == CriterionStatus::Met);
             ctth += usize::from(c.chronic_tension_type.status == CriterionStatus::Met);

@@ -485,16 +485,39 @@ journey!(demo_fills_an_empty_database_once, |env: &Env| {
     assert_eq!(list.as_array().map(Vec::len), Some(11));
     let err = env.fails(&["demo"]);
     assert!(err.contains("only an empty database"), "{err}");
+    // Treated patients' first session is 130 days into a 320-day diary ending 2026-10-31.
     let json: Value = serde_json::from_str(&env.ok(&[
         "classify",
         "--patient",
         "DEMO-0001",
         "--json",
         "--on",
-        "2026-10-31",
+        "2026-04-24",
     ]))
     .expect("json");
     assert_eq!(json["chronic_migraine"]["status"], "met");
+    let sessions: Value =
+        serde_json::from_str(&env.ok(&["session", "list", "--patient", "DEMO-0004", "--json"]))
+            .expect("json");
+    assert_eq!(sessions["sessions"][0]["date"], "2026-04-25");
+    let response: Value = serde_json::from_str(&env.ok(&[
+        "response",
+        "--patient",
+        "DEMO-0004",
+        "--on",
+        "2026-10-31",
+        "--json",
+    ]))
+    .expect("json");
+    assert_eq!(response["cycles"].as_array().map(Vec::len), Some(3));
+    assert_eq!(
+        response["cycles"][0]["responder_30"], true,
+        "the demo's good responder: {response}"
+    );
+    let ledger: Value =
+        serde_json::from_str(&env.ok(&["preventive", "list", "--patient", "DEMO-0002", "--json"]))
+            .expect("json");
+    assert_eq!(ledger["failed"], 4);
 });
 
 fn add_ledger(env: &Env, id: &str) {
