@@ -15,8 +15,8 @@ macro_rules! engine {
             use cephalog_core::eligibility::Attestation;
             use cephalog_core::preventives::{PreventiveClass, PreventiveDraft, PreventiveOutcome, PreventiveTrial};
             use cephalog_core::prom::PromResult;
-            use cephalog_core::protocol::{Side, Target, Volume};
-            use cephalog_core::session::{Indication, Overridden, Product, Session, SessionDraft, SiteDose, ToxinDose, VialSize};
+            use cephalog_core::protocol::{Anaesthetic, Laterality, NerveBlockPlan, OccipitalNerve, Side, Steroid, Target, Volume};
+            use cephalog_core::session::{Indication, NerveBlock, Overridden, Product, Session, SessionDraft, SiteDose, ToxinDose, VialSize};
             use cephalog_core::{
                 Diagnosis, DiagnosisCode, DiaryDay, DiaryDraft, DrugClass, Features, Intensity, MedicationIntake,
                 Minutes, Patient, Sex,
@@ -635,6 +635,106 @@ macro_rules! engine {
                     last.insert(r.try_get("patient_id")?, r.try_get("session_date")?);
                 }
                 Ok(last.into_iter().collect())
+            }
+
+            pub(crate) async fn insert_nerve_block(
+                pool: &Pool,
+                id: Uuid,
+                patient: Uuid,
+                b: &NerveBlock,
+                created_at: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                let g = b.given();
+                sqlx::query(
+                    "INSERT INTO nerve_blocks (id, patient_id, block_date, nerve, laterality, agent, volume_ul, \
+                     steroid_agent, steroid_mg, injector, notes, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                )
+                .bind(id)
+                .bind(patient)
+                .bind(b.date())
+                .bind(g.nerve().as_str())
+                .bind(g.laterality().as_str())
+                .bind(g.agent().key())
+                .bind(i32::try_from(g.volume_per_side().microlitres()).unwrap_or(i32::MAX))
+                .bind(g.steroid().map(|s| s.agent().as_str().to_owned()))
+                .bind(g.steroid().map(|s| s.dose_mg()))
+                .bind(b.injector().as_str())
+                .bind(b.notes())
+                .bind(created_at)
+                .execute(pool)
+                .await?;
+                Ok(())
+            }
+
+            pub(crate) async fn set_block_relief(
+                pool: &Pool,
+                id: Uuid,
+                percent: u8,
+                minutes: u32,
+                on: NaiveDate,
+            ) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "UPDATE nerve_blocks SET relief_percent = $1, relief_minutes = $2, relief_recorded_on = $3 \
+                     WHERE id = $4",
+                )
+                .bind(i32::from(percent))
+                .bind(i32::try_from(minutes).unwrap_or(i32::MAX))
+                .bind(on)
+                .bind(id)
+                .execute(pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            pub(crate) async fn nerve_blocks(pool: &Pool, patient: Uuid) -> Result<Vec<(Uuid, NerveBlock)>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT id, block_date, nerve, laterality, agent, volume_ul, steroid_agent, steroid_mg, injector, \
+                     notes, relief_percent, relief_minutes, relief_recorded_on FROM nerve_blocks \
+                     WHERE patient_id = $1 ORDER BY block_date, created_at",
+                )
+                .bind(patient)
+                .fetch_all(pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        let id: Uuid = r.try_get("id")?;
+                        let corrupt = |e: &dyn std::fmt::Display| StoreError::corrupt(format!("nerve block {id}"), e);
+                        let nerve: String = r.try_get("nerve")?;
+                        let laterality: String = r.try_get("laterality")?;
+                        let agent: String = r.try_get("agent")?;
+                        let volume: i32 = r.try_get("volume_ul")?;
+                        let steroid_agent: Option<String> = r.try_get("steroid_agent")?;
+                        let steroid_mg: Option<f64> = r.try_get("steroid_mg")?;
+                        let steroid = match (steroid_agent, steroid_mg) {
+                            (Some(a), Some(mg)) => Some(Steroid::new(&a, mg).map_err(|e| corrupt(&e))?),
+                            _ => None,
+                        };
+                        let plan = NerveBlockPlan::new(
+                            nerve.parse::<OccipitalNerve>().map_err(|e| corrupt(&e))?,
+                            laterality.parse::<Laterality>().map_err(|e| corrupt(&e))?,
+                            agent.parse::<Anaesthetic>().map_err(|e| corrupt(&e))?,
+                            Volume::from_microlitres(u32::try_from(volume).map_err(|e| corrupt(&e))?),
+                            steroid,
+                        )
+                        .map_err(|e| corrupt(&e))?;
+                        let percent: Option<i32> = r.try_get("relief_percent")?;
+                        let minutes: Option<i32> = r.try_get("relief_minutes")?;
+                        let on: Option<NaiveDate> = r.try_get("relief_recorded_on")?;
+                        let relief = match (percent, minutes, on) {
+                            (Some(p), Some(m), Some(on)) => Some((
+                                u32::try_from(p).map_err(|e| corrupt(&e))?,
+                                u32::try_from(m).map_err(|e| corrupt(&e))?,
+                                on,
+                            )),
+                            _ => None,
+                        };
+                        let injector: String = r.try_get("injector")?;
+                        let block = NerveBlock::restore(r.try_get("block_date")?, plan, &injector, r.try_get("notes")?, relief)
+                            .map_err(|e| corrupt(&e))?;
+                        Ok((id, block))
+                    })
+                    .collect()
             }
 
             pub(crate) async fn clinic_drugs(pool: &Pool) -> Result<Vec<(String, DrugClass)>, StoreError> {

@@ -12,6 +12,10 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("no patient with id or MRN '{0}'")]
     PatientNotFound(String),
+    #[error("no {0}")]
+    NotFound(String),
+    #[error(transparent)]
+    Session(#[from] cephalog_core::session::SessionError),
     #[error("a patient with MRN '{0}' already exists")]
     DuplicateMrn(String),
     #[error("{} date(s) already stored for this patient: {}{} (use --replace to overwrite them)", .total, .dates.join(", "), if *.total > .dates.len() { ", …" } else { "" })]

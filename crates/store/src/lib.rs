@@ -19,7 +19,7 @@ use cephalog_core::drugs::normalise_name;
 use cephalog_core::eligibility::Attestation;
 use cephalog_core::preventives::PreventiveTrial;
 use cephalog_core::prom::{Instrument, PromEntry, PromResult};
-use cephalog_core::session::{CheckPolicy, Override, Session, SessionCheck, ToxinDose};
+use cephalog_core::session::{CheckPolicy, NerveBlock, Override, Session, SessionCheck, ToxinDose};
 use cephalog_core::{Diagnosis, Diary, DiaryDay, DrugClass, DrugDictionary, Patient};
 
 pub use error::StoreError;
@@ -399,6 +399,48 @@ impl Store {
     ) -> Result<(), StoreError> {
         self.patient(patient).await?;
         dispatch!(self, p => e::add_other_dose(p, Uuid::now_v7(), patient, dose, Utc::now()).await)
+    }
+
+    /// Records an occipital nerve block.
+    pub async fn record_nerve_block(
+        &self,
+        patient: Uuid,
+        block: &NerveBlock,
+    ) -> Result<Uuid, StoreError> {
+        self.patient(patient).await?;
+        let id = Uuid::now_v7();
+        dispatch!(self, p => e::insert_nerve_block(p, id, patient, block, Utc::now()).await)?;
+        Ok(id)
+    }
+
+    /// The patient's nerve blocks, oldest first.
+    pub async fn nerve_blocks(&self, patient: Uuid) -> Result<Vec<(Uuid, NerveBlock)>, StoreError> {
+        dispatch!(self, p => e::nerve_blocks(p, patient).await)
+    }
+
+    /// Records the relief after a block (replacing an earlier record); checked by the domain first.
+    pub async fn record_block_relief(
+        &self,
+        patient: Uuid,
+        block: Uuid,
+        percent: u32,
+        minutes: u32,
+        on: NaiveDate,
+    ) -> Result<NerveBlock, StoreError> {
+        let (_, mut b) = self
+            .nerve_blocks(patient)
+            .await?
+            .into_iter()
+            .find(|(id, _)| *id == block)
+            .ok_or_else(|| {
+                StoreError::NotFound(format!("nerve block {block} of patient {patient}"))
+            })?;
+        b.record_relief(percent, minutes, on)?;
+        let relief = b
+            .relief()
+            .ok_or_else(|| StoreError::corrupt("nerve block", "relief not kept"))?;
+        dispatch!(self, p => e::set_block_relief(p, block, relief.percent(), relief.duration_minutes(), on).await)?;
+        Ok(b)
     }
 
     /// Each patient's last chronic-migraine or occipital-neuralgia session, for the schedule.

@@ -66,7 +66,7 @@ story!(
     migrations_apply_the_same_versions,
     |store: Store| async move {
         let versions = store.applied_migrations().await.expect("versions");
-        assert_eq!(versions, vec![1, 2, 3]);
+        assert_eq!(versions, vec![1, 2, 3, 4]);
         // Applying again is a no-op.
         store.migrate().await.expect("idempotent");
         assert!(matches!(store.engine(), Engine::Sqlite | Engine::Postgres));
@@ -490,3 +490,49 @@ story!(
         );
     }
 );
+
+story!(nerve_blocks_and_their_relief, |store: Store| async move {
+    use cephalog_core::protocol::{Laterality, NerveBlockPlan};
+    use cephalog_core::session::NerveBlock;
+    let a = store
+        .add_patient(&patient("Alice", None))
+        .await
+        .expect("add");
+    let block = NerveBlock::record(
+        d("2026-02-01"),
+        NerveBlockPlan::typical_gon(Laterality::Bilateral),
+        "Dr Example",
+        String::new(),
+        d("2026-02-01"),
+    )
+    .expect("block");
+    let id = store
+        .record_nerve_block(a.id, &block)
+        .await
+        .expect("record");
+    assert_eq!(
+        store.nerve_blocks(a.id).await.expect("list"),
+        vec![(id, block.clone())]
+    );
+    assert!(
+        store
+            .record_block_relief(a.id, id, 101, 60, d("2026-02-02"))
+            .await
+            .is_err()
+    );
+    assert!(
+        store
+            .record_block_relief(a.id, id, 80, 60, d("2026-01-31"))
+            .await
+            .is_err(),
+        "relief before the block"
+    );
+    let b = store
+        .record_block_relief(a.id, id, 80, 4 * 60, d("2026-02-02"))
+        .await
+        .expect("relief");
+    let back = store.nerve_blocks(a.id).await.expect("list");
+    assert_eq!(back[0].1, b);
+    assert_eq!(back[0].1.relief().map(|r| r.percent()), Some(80));
+    assert_eq!(b.billing().lines.len(), 2, "64405 once per side");
+});
