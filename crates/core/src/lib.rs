@@ -1,10 +1,12 @@
 //! Cephalog's clinical domain.
 //!
 //! The clinic's words as types: diary days and episodes, the acute-medication dictionary, the
-//! day-definition presets, per-period metrics and the ICHD-3 diary criteria; injection protocols,
-//! botulinum-toxin sessions with their safety checks and billing lines, and the re-treatment
-//! schedule. Every clinical number lives in [`reference`] with its source. This crate performs no
-//! I/O, holds no clock (callers pass "today") and knows no wire format or database.
+//! day-definition presets, per-period metrics and the ICHD-3 diary criteria; the preventive ledger,
+//! questionnaires, eligibility rule sets and the response to treatment; injection protocols,
+//! botulinum-toxin sessions with their safety checks and billing lines, the re-treatment schedule,
+//! and adverse-event safety reporting. The diary's clinical numbers live in [`reference`] with
+//! their sources. This crate performs no I/O, holds no clock (callers pass "today") and knows no
+//! wire format or database.
 
 pub mod classify;
 pub mod diary;
@@ -20,6 +22,7 @@ pub mod protocol;
 pub mod reference;
 pub mod response;
 pub mod rules;
+pub mod safety;
 pub mod schedule;
 pub mod session;
 
@@ -35,6 +38,11 @@ pub use preset::DayPreset;
 pub use protocol::{
     Concentration, FtpCaps, InjectionSite, Muscle, NerveBlockPlan, NerveDose, OccipitalNerve,
     PREEMPT_FIXED_SITE_TABLE, Plan, PlanDiff, PlanKind, ProtocolError, Side, Target, Volume,
+};
+pub use safety::{
+    ActionTaken, AdverseEvent, AdverseEventDraft, Causality, ClinicSafetyRates, EventOutcome,
+    IcsrElement, IcsrPatient, IcsrPatientDraft, Reporter, ReporterDraft, ReporterQualification,
+    SafetyError, SeriousOutcome, SuspectProduct, SuspectProductDraft,
 };
 pub use schedule::{DueStatus, Schedule, ScheduleEntry, ScheduleError, ScheduleWindow, schedule};
 pub use session::{

@@ -175,3 +175,78 @@ pub const MODIFIER_DISCARDED: &str = "JW";
 /// 2023-07-01 (clinical reference §5) [V]. CMS asks for it on the line with the administered units
 /// (CMS JW/JZ modifier FAQ; MLN Matters MM13056) [V2].
 pub const MODIFIER_NONE_DISCARDED: &str = "JZ";
+// ---------------------------------------------------------------------------------------------
+// Safety reporting (clinical reference §3, §8 and §9)
+// ---------------------------------------------------------------------------------------------
+
+/// Lowest CTCAE v5.0 grade: mild (Common Terminology Criteria for Adverse Events v5.0, NCI 2017;
+/// clinical reference §8) [V].
+pub const CTCAE_MIN_GRADE: u8 = 1;
+
+/// Highest CTCAE v5.0 grade: "death related to AE" (CTCAE v5.0) [V]. An event of this grade has a
+/// fatal outcome and the serious outcome "death".
+pub const CTCAE_MAX_GRADE: u8 = 5;
+
+/// Boxed warning, distant spread of toxin effect: symptoms "may occur hours to weeks after
+/// injection" (onabotulinumtoxinA FDA label, clinical reference §3) [V]. The label sets no upper
+/// bound; Cephalog looks back one re-treatment interval, 12 weeks = 84 days (label dosing,
+/// clinical reference §3 [V2]), on both ends inclusive. The window length is a Cephalog default
+/// [U].
+pub const DISTANT_SPREAD_WINDOW_DAYS: i64 = 84;
+
+/// Expedited reporting of a serious case: 15 calendar days from the day the clinic became aware
+/// of it, that day being day 0 (EU timelines, clinical reference §8) [V2].
+pub const SERIOUS_REPORT_DAYS: u32 = 15;
+
+/// Reporting of a non-serious case: 90 calendar days from awareness, day 0 being the day of
+/// awareness (EU timelines, clinical reference §8) [V2].
+pub const NON_SERIOUS_REPORT_DAYS: u32 = 90;
+
+/// FDA label, chronic migraine adverse reactions: neck pain in 9 % of onabotulinumtoxinA
+/// patients (clinical reference §3) [V2]. Percentage of patients, not of sessions.
+pub const LABEL_NECK_PAIN_PERCENT: f64 = 9.0;
+
+/// FDA label, chronic migraine adverse reactions: neck pain in 3 % of placebo patients
+/// (clinical reference §3) [V2].
+pub const LABEL_NECK_PAIN_PLACEBO_PERCENT: f64 = 3.0;
+
+/// PREEMPT pooled (Dodick 2010, Headache 50:921): serious adverse events in 4.8 % of
+/// onabotulinumtoxinA patients (clinical reference §3) [V2]. Percentage of patients over the
+/// 24-week double-blind phase (two treatment cycles).
+pub const PREEMPT_SERIOUS_AE_PERCENT: f64 = 4.8;
+
+/// PREEMPT pooled: serious adverse events in 2.3 % of placebo patients (clinical reference §3)
+/// [V2].
+pub const PREEMPT_SERIOUS_AE_PLACEBO_PERCENT: f64 = 2.3;
+
+/// PREEMPT pooled: treatment-related neck pain in 6.7 % of onabotulinumtoxinA patients
+/// (clinical reference §3) [V2].
+pub const PREEMPT_RELATED_NECK_PAIN_PERCENT: f64 = 6.7;
+
+/// PREEMPT pooled: treatment-related neck pain in 2.2 % of placebo patients (clinical reference
+/// §3) [V2].
+pub const PREEMPT_RELATED_NECK_PAIN_PLACEBO_PERCENT: f64 = 2.2;
+
+/// COMPEL (Blumenfeld 2018; 155 U every 12 weeks for 9 cycles, N = 716): treatment-related neck
+/// pain in 4.1 % of patients (clinical reference §3) [V].
+pub const COMPEL_RELATED_NECK_PAIN_PERCENT: f64 = 4.1;
+
+/// COMPEL: treatment-related eyelid ptosis in 2.5 % of patients (clinical reference §3) [V].
+pub const COMPEL_RELATED_EYELID_PTOSIS_PERCENT: f64 = 2.5;
+
+/// COMPEL: treatment-related musculoskeletal stiffness in 2.4 % of patients (clinical reference
+/// §3) [V].
+pub const COMPEL_RELATED_MUSCULOSKELETAL_STIFFNESS_PERCENT: f64 = 2.4;
+
+/// COMPEL: treatment-related injection-site pain in 2.0 % of patients (clinical reference §3)
+/// [V].
+pub const COMPEL_RELATED_INJECTION_SITE_PAIN_PERCENT: f64 = 2.0;
+
+/// COMPEL: treatment-related headache in 1.7 % of patients (clinical reference §3) [V].
+pub const COMPEL_RELATED_HEADACHE_PERCENT: f64 = 1.7;
+
+/// COMPEL: treatment-related muscular weakness in 1.4 % of patients (clinical reference §3) [V].
+pub const COMPEL_RELATED_MUSCULAR_WEAKNESS_PERCENT: f64 = 1.4;
+
+/// COMPEL: treatment-related facial paresis in 1.3 % of patients (clinical reference §3) [V].
+pub const COMPEL_RELATED_FACIAL_PARESIS_PERCENT: f64 = 1.3;
