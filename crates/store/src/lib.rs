@@ -19,6 +19,7 @@ use cephalog_core::drugs::normalise_name;
 use cephalog_core::eligibility::Attestation;
 use cephalog_core::preventives::PreventiveTrial;
 use cephalog_core::prom::{Instrument, PromEntry, PromResult};
+use cephalog_core::safety::AdverseEvent;
 use cephalog_core::session::{CheckPolicy, NerveBlock, Override, Session, SessionCheck, ToxinDose};
 use cephalog_core::{Diagnosis, Diary, DiaryDay, DrugClass, DrugDictionary, Patient};
 
@@ -47,6 +48,15 @@ pub struct StoredOverride {
     pub finding: String,
     pub reason: String,
     pub by: String,
+}
+
+/// A stored adverse event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdverseEventRecord {
+    pub id: Uuid,
+    pub patient: Uuid,
+    pub event: AdverseEvent,
+    pub submitted_on: Option<NaiveDate>,
 }
 
 /// What an import did.
@@ -441,6 +451,65 @@ impl Store {
             .ok_or_else(|| StoreError::corrupt("nerve block", "relief not kept"))?;
         dispatch!(self, p => e::set_block_relief(p, block, relief.percent(), relief.duration_minutes(), on).await)?;
         Ok(b)
+    }
+
+    /// Stores an adverse event (valid ICSR or not).
+    pub async fn add_adverse_event(
+        &self,
+        patient: Uuid,
+        event: &AdverseEvent,
+    ) -> Result<Uuid, StoreError> {
+        self.patient(patient).await?;
+        let id = Uuid::now_v7();
+        dispatch!(self, p => e::insert_adverse_event(p, id, patient, event, Utc::now()).await)?;
+        Ok(id)
+    }
+
+    /// Adverse events of one patient, or of the whole clinic.
+    pub async fn adverse_events(
+        &self,
+        patient: Option<Uuid>,
+    ) -> Result<Vec<AdverseEventRecord>, StoreError> {
+        let rows = dispatch!(self, p => e::adverse_events(p, patient).await)?;
+        rows.into_iter()
+            .map(|(id, patient, draft, submitted_on)| {
+                let event = AdverseEvent::try_from(draft)
+                    .map_err(|e| StoreError::corrupt(format!("adverse event {id}"), e))?;
+                Ok(AdverseEventRecord {
+                    id,
+                    patient,
+                    event,
+                    submitted_on,
+                })
+            })
+            .collect()
+    }
+
+    /// One adverse event by id.
+    pub async fn adverse_event(&self, id: Uuid) -> Result<AdverseEventRecord, StoreError> {
+        self.adverse_events(None)
+            .await?
+            .into_iter()
+            .find(|r| r.id == id)
+            .ok_or_else(|| StoreError::NotFound(format!("adverse event {id}")))
+    }
+
+    /// Records that the case was submitted to the regulator on `on`.
+    pub async fn mark_adverse_event_submitted(
+        &self,
+        id: Uuid,
+        on: NaiveDate,
+    ) -> Result<(), StoreError> {
+        if dispatch!(self, p => e::mark_submitted(p, id, on).await)? {
+            Ok(())
+        } else {
+            Err(StoreError::NotFound(format!("adverse event {id}")))
+        }
+    }
+
+    /// Botulinum-toxin sessions recorded in the clinic.
+    pub async fn session_count(&self) -> Result<i64, StoreError> {
+        dispatch!(self, p => e::session_count(p).await)
     }
 
     /// Each patient's last chronic-migraine or occipital-neuralgia session, for the schedule.

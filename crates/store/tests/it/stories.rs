@@ -66,7 +66,7 @@ story!(
     migrations_apply_the_same_versions,
     |store: Store| async move {
         let versions = store.applied_migrations().await.expect("versions");
-        assert_eq!(versions, vec![1, 2, 3, 4]);
+        assert_eq!(versions, vec![1, 2, 3, 4, 5]);
         // Applying again is a no-op.
         store.migrate().await.expect("idempotent");
         assert!(matches!(store.engine(), Engine::Sqlite | Engine::Postgres));
@@ -536,3 +536,84 @@ story!(nerve_blocks_and_their_relief, |store: Store| async move {
     assert_eq!(back[0].1.relief().map(|r| r.percent()), Some(80));
     assert_eq!(b.billing().lines.len(), 2, "64405 once per side");
 });
+
+story!(
+    adverse_events_are_stored_valid_or_not,
+    |store: Store| async move {
+        use cephalog_core::safety::{
+            ActionTaken, AdverseEvent, AdverseEventDraft, Causality, EventOutcome, ReporterDraft,
+            ReporterQualification, SeriousOutcome, SuspectProductDraft,
+        };
+        let a = store
+            .add_patient(&patient("Alice", Some("M1")))
+            .await
+            .expect("add");
+        let complete = AdverseEvent::try_from(AdverseEventDraft {
+            reported_term: "dysphagia".into(),
+            meddra_code: Some("10013950".into()),
+            onset: d("2026-02-10"),
+            resolution: Some(d("2026-03-01")),
+            ctcae_grade: 3,
+            seriousness: vec![SeriousOutcome::Hospitalization],
+            action_taken: ActionTaken::NotApplicable,
+            outcome: EventOutcome::Recovered,
+            causality: Causality::PossiblyRelated,
+            reporter: ReporterDraft {
+                given_name: Some("Ana".into()),
+                family_name: Some("Ruiz".into()),
+                qualification: Some(ReporterQualification::Physician),
+                country: Some("GB".into()),
+                email: None,
+            },
+            awareness_date: d("2026-02-12"),
+            narrative: "Difficulty swallowing solids from day 4 after the session.".into(),
+            suspect_products: vec![SuspectProductDraft {
+                product_name: "onabotulinumtoxinA (Botox)".into(),
+                lot_number: Some("C4021AB".into()),
+                dose_units: Some(155.0),
+                session_date: d("2026-02-06"),
+            }],
+        })
+        .expect("event");
+        let incomplete = AdverseEvent::try_from(AdverseEventDraft {
+            reported_term: "neck pain".into(),
+            meddra_code: None,
+            onset: d("2026-02-08"),
+            resolution: None,
+            ctcae_grade: 1,
+            seriousness: vec![],
+            action_taken: ActionTaken::DoseNotChanged,
+            outcome: EventOutcome::Recovering,
+            causality: Causality::Related,
+            reporter: ReporterDraft::default(),
+            awareness_date: d("2026-02-09"),
+            narrative: String::new(),
+            suspect_products: vec![],
+        })
+        .expect("event");
+        let id = store.add_adverse_event(a.id, &complete).await.expect("add");
+        store
+            .add_adverse_event(a.id, &incomplete)
+            .await
+            .expect("an incomplete case is stored too");
+        let all = store.adverse_events(Some(a.id)).await.expect("list");
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[1].event, complete, "ordered by onset");
+        assert_eq!(all[0].event, incomplete);
+        store
+            .mark_adverse_event_submitted(id, d("2026-02-20"))
+            .await
+            .expect("submitted");
+        assert_eq!(
+            store.adverse_event(id).await.expect("get").submitted_on,
+            Some(d("2026-02-20"))
+        );
+        assert_eq!(store.adverse_events(None).await.expect("clinic").len(), 2);
+        assert!(
+            store
+                .mark_adverse_event_submitted(uuid::Uuid::now_v7(), d("2026-02-20"))
+                .await
+                .is_err()
+        );
+    }
+);
