@@ -5,6 +5,7 @@ mod commands;
 pub mod demo;
 mod output;
 mod pathway;
+mod safety;
 mod treatment;
 
 use std::path::PathBuf;
@@ -12,6 +13,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
+use uuid::Uuid;
 
 /// The SQLite file used when no database is named.
 pub const DEFAULT_DATABASE: &str = "cephalog.db";
@@ -78,6 +80,108 @@ pub enum Command {
     Schedule(ScheduleArgs),
     /// Response per cycle against the baseline, with the rule set's continuation decisions.
     Response(ResponseArgs),
+    /// Adverse events and safety reports (E2B(R3), MedWatch 3500).
+    #[command(subcommand)]
+    Ae(AeCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AeCommand {
+    /// Record an adverse event; boxed-warning symptoms after a session are flagged for urgent review.
+    Add(AeAddArgs),
+    /// List adverse events (one patient, or the whole clinic).
+    List {
+        #[arg(long)]
+        patient: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one case with its ICSR validity and due date.
+    Show {
+        id: Uuid,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Cases past their reporting due date and not submitted.
+    Overdue {
+        #[arg(long)]
+        on: Option<NaiveDate>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record that a case was submitted.
+    Submitted {
+        #[arg(long)]
+        case: Uuid,
+        #[arg(long)]
+        on: Option<NaiveDate>,
+    },
+    /// Adverse-event rates per session and per 100 sessions beside published figures.
+    Rates {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export a valid case: e2b-r3 (ICH E2B(R3) XML) or medwatch-json (MedWatch 3500 field set).
+    Export {
+        #[arg(long)]
+        case: Uuid,
+        #[arg(long)]
+        format: String,
+        /// The sender's details (TOML) for E2B(R3); see README.
+        #[arg(long, env = "CEPHALOG_SENDER_FILE")]
+        sender: Option<PathBuf>,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AeAddArgs {
+    #[arg(long)]
+    pub patient: String,
+    /// The reaction as reported, e.g. "ptosis".
+    #[arg(long)]
+    pub term: String,
+    /// MedDRA LLT/PT code supplied by the clinic (8 digits).
+    #[arg(long)]
+    pub meddra: Option<String>,
+    #[arg(long)]
+    pub onset: NaiveDate,
+    #[arg(long)]
+    pub resolution: Option<NaiveDate>,
+    /// CTCAE v5 grade 1–5.
+    #[arg(long)]
+    pub grade: i64,
+    /// Serious outcomes, comma-separated: death, life_threatening, hospitalization, disability,
+    /// congenital_anomaly, required_intervention, other_important_medical_event.
+    #[arg(long, default_value = "")]
+    pub serious: String,
+    #[arg(long, default_value = "not_applicable")]
+    pub action: String,
+    #[arg(long, default_value = "unknown")]
+    pub outcome: String,
+    #[arg(long, default_value = "not_assessed")]
+    pub causality: String,
+    #[arg(long)]
+    pub reporter_given: Option<String>,
+    #[arg(long)]
+    pub reporter_family: Option<String>,
+    /// physician, pharmacist, other_health_professional, lawyer or consumer.
+    #[arg(long)]
+    pub reporter_qualification: Option<String>,
+    /// ISO 3166-1 alpha-2, e.g. GB.
+    #[arg(long)]
+    pub reporter_country: Option<String>,
+    /// The day the clinic learned of it (default: today).
+    #[arg(long)]
+    pub aware: Option<NaiveDate>,
+    #[arg(long, default_value = "")]
+    pub narrative: String,
+    /// The session(s) suspected, by date (default: the latest session on or before onset).
+    #[arg(long = "session-date")]
+    pub session_dates: Vec<NaiveDate>,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -106,6 +210,45 @@ pub enum SessionCommand {
         patient: String,
         #[arg(long)]
         json: bool,
+    },
+    /// Record an occipital nerve block (CPT 64405 for the greater occipital nerve).
+    Block {
+        #[arg(long)]
+        patient: String,
+        #[arg(long)]
+        date: NaiveDate,
+        /// greater or lesser.
+        #[arg(long, default_value = "greater")]
+        nerve: String,
+        /// left, right or bilateral.
+        #[arg(long, default_value = "bilateral")]
+        side: String,
+        /// bupivacaine_0.5, lidocaine_1, lidocaine_2 or another agent's name.
+        #[arg(long, default_value = "bupivacaine_0.5")]
+        agent: String,
+        #[arg(long, default_value_t = 2.0)]
+        volume_ml: f64,
+        /// Steroid added: AGENT:MG, e.g. methylprednisolone:40.
+        #[arg(long)]
+        steroid: Option<String>,
+        #[arg(long)]
+        injector: String,
+        #[arg(long, default_value = "")]
+        notes: String,
+    },
+    /// Record the relief after a nerve block (ICHD-3 13.4 D depends on it).
+    Relief {
+        #[arg(long)]
+        patient: String,
+        #[arg(long)]
+        block: Uuid,
+        #[arg(long)]
+        percent: u32,
+        /// How long the relief lasted, in hours.
+        #[arg(long)]
+        hours: f64,
+        #[arg(long)]
+        on: Option<NaiveDate>,
     },
     /// Record a botulinum-toxin dose given elsewhere (counts toward the 400 U / 3 months cap).
     AddDose {
@@ -450,6 +593,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Response(a) => {
             treatment::response(&database(db).await?, rules_dir.as_deref(), a).await
         }
+        Command::Ae(c) => safety::ae(&database(db).await?, c).await,
     }
 }
 

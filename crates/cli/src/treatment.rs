@@ -7,12 +7,15 @@ use anyhow::{Context, Result, anyhow, bail};
 use serde::Serialize;
 use uuid::Uuid;
 
-use cephalog_core::protocol::{Laterality, Muscle, NerveBlockPlan, Plan, Side, Target, Volume};
+use cephalog_core::protocol::{
+    Anaesthetic, Laterality, Muscle, NerveBlockPlan, OccipitalNerve, Plan, Side, Steroid, Target,
+    Volume,
+};
 use cephalog_core::response::{CycleStatus, DecisionOutcome, ResponseInput, assess};
 use cephalog_core::schedule::{ScheduleWindow, schedule as sort_schedule};
 use cephalog_core::session::{
-    Check, CheckPolicy, Indication, Override, Product, Session, SessionCheck, SessionDraft,
-    SiteDose, ToxinDose, VialSize,
+    Check, CheckPolicy, Indication, NerveBlock, Override, Product, Session, SessionCheck,
+    SessionDraft, SiteDose, ToxinDose, VialSize,
 };
 use cephalog_store::{SessionRecord, Store};
 
@@ -367,22 +370,104 @@ pub async fn session(store: &Store, cmd: SessionCommand) -> Result<()> {
                 .iter()
                 .map(|s| view(Some(s.id), &s.session, None, None, Some(&s.overrides)))
                 .collect();
+            let blocks = store.nerve_blocks(r.id).await?;
             if json {
+                #[derive(Serialize)]
+                struct Block<'a> {
+                    id: Uuid,
+                    #[serde(flatten)]
+                    block: &'a NerveBlock,
+                    billing: cephalog_core::session::Billing,
+                }
                 #[derive(Serialize)]
                 struct Sessions<'a> {
                     sessions: &'a [SessionView<'a>],
+                    nerve_blocks: Vec<Block<'a>>,
                 }
+                let nerve_blocks = blocks
+                    .iter()
+                    .map(|(id, b)| Block {
+                        id: *id,
+                        block: b,
+                        billing: b.billing(),
+                    })
+                    .collect();
                 return print_json(&WithPatient {
                     patient: r.id,
-                    body: &Sessions { sessions: &views },
+                    body: &Sessions {
+                        sessions: &views,
+                        nerve_blocks,
+                    },
                 });
             }
-            if views.is_empty() {
+            if views.is_empty() && blocks.is_empty() {
                 println!("no sessions recorded");
             }
             for v in &views {
                 print!("{}", session_text(v));
             }
+            for (id, b) in &blocks {
+                println!("nerve block {id}");
+                print!("{}", block_text(b));
+            }
+        }
+        SessionCommand::Block {
+            patient,
+            date,
+            nerve,
+            side,
+            agent,
+            volume_ml,
+            steroid,
+            injector,
+            notes,
+        } => {
+            let r = store.find_patient(&patient).await?;
+            let steroid = steroid
+                .map(|s| {
+                    let (agent, mg) = s
+                        .split_once(':')
+                        .ok_or_else(|| anyhow!("--steroid '{s}': give AGENT:MG"))?;
+                    let mg = mg
+                        .trim()
+                        .parse::<f64>()
+                        .with_context(|| format!("--steroid '{s}': the dose is a number of mg"))?;
+                    Ok::<_, anyhow::Error>(Steroid::new(agent, mg)?)
+                })
+                .transpose()?;
+            let plan = NerveBlockPlan::new(
+                nerve.parse::<OccipitalNerve>()?,
+                side.parse::<Laterality>()?,
+                agent.parse::<Anaesthetic>()?,
+                Volume::from_ml("volume", volume_ml)?,
+                steroid,
+            )?;
+            let block = NerveBlock::record(date, plan, &injector, notes, today())?;
+            let id = store.record_nerve_block(r.id, &block).await?;
+            println!("nerve block {id} recorded");
+            print!("{}", block_text(&block));
+        }
+        SessionCommand::Relief {
+            patient,
+            block,
+            percent,
+            hours,
+            on,
+        } => {
+            let r = store.find_patient(&patient).await?;
+            if !hours.is_finite() || hours < 0.0 {
+                bail!("--hours must be 0 or more");
+            }
+            let b = store
+                .record_block_relief(
+                    r.id,
+                    block,
+                    percent,
+                    (hours * 60.0).round() as u32,
+                    on.unwrap_or_else(today),
+                )
+                .await?;
+            print!("{}", block_text(&b));
         }
         SessionCommand::AddDose {
             patient,
@@ -407,6 +492,45 @@ pub async fn session(store: &Store, cmd: SessionCommand) -> Result<()> {
         }
     }
     Ok(())
+}
+
+fn block_text(b: &NerveBlock) -> String {
+    let g = b.given();
+    let mut out = format!(
+        "{} — {} ({}), {} {} per side{} — injector {}\n",
+        b.date(),
+        g.nerve(),
+        g.laterality(),
+        g.volume_per_side(),
+        g.agent(),
+        g.steroid().map(|s| format!(" + {s}")).unwrap_or_default(),
+        b.injector()
+    );
+    let billing = b.billing();
+    if !billing.lines.is_empty() {
+        out.push_str(&format!(
+            "  billing: {}\n",
+            billing
+                .lines
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
+    }
+    for n in billing.notes.iter().chain(g.warnings().iter()) {
+        out.push_str(&format!("    {n}\n"));
+    }
+    match b.relief() {
+        Some(r) => out.push_str(&format!(
+            "  relief: {} % for {:.1} h (recorded {})\n",
+            r.percent(),
+            f64::from(r.duration_minutes()) / 60.0,
+            r.recorded_on()
+        )),
+        None => out.push_str("  relief: not yet recorded (ICHD-3 13.4 D depends on it)\n"),
+    }
+    out
 }
 
 #[derive(Serialize)]

@@ -1083,3 +1083,232 @@ journey!(schedule_and_response_follow_the_sessions, |env: &Env| {
         .expect("criterion");
     assert_eq!(interval["outcome"], "not_met", "{interval}");
 });
+
+const SENDER: &str = r#"sender_id = "CEPHALOGCLINIC"
+meddra_version = "27.1"
+case_country = "GB"
+organisation = "Example Headache Clinic"
+department = "Neurology"
+title = "Dr"
+given_name = "Ana"
+family_name = "Ruiz"
+street = "1 Hospital Road"
+city = "Leeds"
+state = "West Yorkshire"
+postcode = "LS1 3EX"
+country = "GB"
+telephone = "+44 113 000 0000"
+fax = "+44 113 000 0001"
+email = "safety@example.org"
+"#;
+
+journey!(
+    adverse_events_are_flagged_validated_and_exported,
+    |env: &Env| {
+        add_patient(env, "P1");
+        assert!(record(env, &["--date", "2026-03-02"]).ok);
+        // A boxed-warning symptom 12 days after the session: urgent review; a complete case.
+        let out = env.ok(&[
+            "ae",
+            "add",
+            "--patient",
+            "P1",
+            "--term",
+            "ptosis",
+            "--meddra",
+            "10015995",
+            "--onset",
+            "2026-03-14",
+            "--grade",
+            "2",
+            "--serious",
+            "other_important_medical_event",
+            "--outcome",
+            "recovering",
+            "--causality",
+            "related",
+            "--reporter-given",
+            "Ana",
+            "--reporter-family",
+            "Ruiz",
+            "--reporter-qualification",
+            "physician",
+            "--reporter-country",
+            "GB",
+            "--aware",
+            "2026-03-15",
+            "--narrative",
+            "Left eyelid ptosis from day 12.",
+            "--json",
+        ]);
+        let case: Value = serde_json::from_str(&out).expect("json");
+        assert_eq!(case["icsr"]["valid"], true);
+        assert_eq!(case["urgent_review"]["symptom"], "ptosis");
+        assert_eq!(
+            case["report_due"], "2026-03-30",
+            "serious: 15 days from awareness"
+        );
+        let id = case["id"].as_str().expect("id").to_owned();
+        // An incomplete case is stored, with what is missing.
+        let out = env.ok(&[
+            "ae",
+            "add",
+            "--patient",
+            "P1",
+            "--term",
+            "neck pain",
+            "--onset",
+            "2026-03-05",
+            "--grade",
+            "1",
+            "--aware",
+            "2026-03-06",
+            "--json",
+        ]);
+        let incomplete: Value = serde_json::from_str(&out).expect("json");
+        assert_eq!(incomplete["icsr"]["valid"], false);
+        assert_eq!(incomplete["urgent_review"], Value::Null);
+        let inc_id = incomplete["id"].as_str().expect("id").to_owned();
+        let err = env.fails(&[
+            "ae",
+            "add",
+            "--patient",
+            "P1",
+            "--term",
+            "x",
+            "--onset",
+            "2026-03-05",
+            "--grade",
+            "6",
+        ]);
+        assert!(err.contains("grade"), "{err}");
+        assert_eq!(
+            serde_json::from_str::<Value>(&env.ok(&["ae", "list", "--json"]))
+                .expect("json")
+                .as_array()
+                .map(Vec::len),
+            Some(2)
+        );
+        // Overdue on 31 March (serious, due 30 March); submitted, it leaves the list.
+        let overdue: Value =
+            serde_json::from_str(&env.ok(&["ae", "overdue", "--on", "2026-03-31", "--json"]))
+                .expect("json");
+        assert_eq!(overdue.as_array().map(Vec::len), Some(1));
+        env.ok(&["ae", "submitted", "--case", &id, "--on", "2026-03-20"]);
+        let overdue: Value =
+            serde_json::from_str(&env.ok(&["ae", "overdue", "--on", "2026-03-31", "--json"]))
+                .expect("json");
+        assert_eq!(overdue.as_array().map(Vec::len), Some(0));
+        // Exports.
+        let sender = env.write("sender.toml", SENDER);
+        let xml_path = env.path("case.xml");
+        env.ok(&[
+            "ae",
+            "export",
+            "--case",
+            &id,
+            "--format",
+            "e2b-r3",
+            "--sender",
+            sender.to_str().expect("path"),
+            "--out",
+            xml_path.to_str().expect("path"),
+        ]);
+        let xml = read(&xml_path);
+        assert!(
+            xml.contains("MCCI_IN200100UV01")
+                && xml.contains("10015995")
+                && xml.contains("C4021AB"),
+            "{xml}"
+        );
+        let medwatch: Value = serde_json::from_str(&env.ok(&[
+            "ae",
+            "export",
+            "--case",
+            &id,
+            "--format",
+            "medwatch-json",
+        ]))
+        .expect("json");
+        assert_eq!(medwatch["form"], "FDA 3500");
+        let err = env.fails(&[
+            "ae",
+            "export",
+            "--case",
+            &inc_id,
+            "--format",
+            "e2b-r3",
+            "--sender",
+            sender.to_str().expect("path"),
+        ]);
+        assert!(err.contains("reporter") || err.contains("missing"), "{err}");
+        let err = env.fails(&["ae", "export", "--case", &id, "--format", "e2b-r3"]);
+        assert!(err.contains("--sender"), "{err}");
+        let rates: Value = serde_json::from_str(&env.ok(&["ae", "rates", "--json"])).expect("json");
+        assert_eq!(rates["sessions"], 1);
+    }
+);
+
+journey!(nerve_blocks_record_relief_and_bill_64405, |env: &Env| {
+    add_patient(env, "P1");
+    let out = env.ok(&[
+        "session",
+        "block",
+        "--patient",
+        "P1",
+        "--date",
+        "2026-03-01",
+        "--side",
+        "left",
+        "--volume-ml",
+        "3",
+        "--injector",
+        "Dr Example",
+    ]);
+    assert!(out.contains("64405 × 1"), "{out}");
+    let list: Value =
+        serde_json::from_str(&env.ok(&["session", "list", "--patient", "P1", "--json"]))
+            .expect("json");
+    let block = &list["nerve_blocks"][0];
+    let id = block["id"].as_str().expect("id").to_owned();
+    assert_eq!(block["billing"]["lines"].as_array().map(Vec::len), Some(1));
+    let out = env.ok(&[
+        "session",
+        "relief",
+        "--patient",
+        "P1",
+        "--block",
+        &id,
+        "--percent",
+        "80",
+        "--hours",
+        "36",
+        "--on",
+        "2026-03-03",
+    ]);
+    assert!(out.contains("80 % for 36.0 h"), "{out}");
+    let err = env.fails(&[
+        "session",
+        "relief",
+        "--patient",
+        "P1",
+        "--block",
+        &id,
+        "--percent",
+        "120",
+        "--hours",
+        "1",
+    ]);
+    assert!(err.contains("120") || err.contains("percent"), "{err}");
+    let err = env.fails(&[
+        "session",
+        "block",
+        "--patient",
+        "P1",
+        "--date",
+        "2099-01-01",
+        "--injector",
+        "Dr Example",
+    ]);
+    assert!(err.contains("future"), "{err}");
+});

@@ -1,0 +1,448 @@
+//! Adverse events: recording with the boxed-warning flag, ICSR validity, reporting due dates,
+//! clinic rates and the E2B(R3) and MedWatch 3500 exports.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, anyhow, bail};
+use chrono::{NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use cephalog_core::safety::{
+    ActionTaken, AdverseEvent, AdverseEventDraft, Causality, EventOutcome, IcsrPatient,
+    IcsrPatientDraft, IcsrValidity, ReporterDraft, ReporterQualification, ReportingCase,
+    SeriousOutcome, SuspectProductDraft, UrgentReview, clinic_safety_rates, overdue_reports,
+};
+use cephalog_e2b::{
+    FDA_BATCH_RECEIVER, FDA_CDER_RECEIVER, IcsrHeader, MedWatchReport, Sender, SenderDraft,
+};
+use cephalog_store::{AdverseEventRecord, PatientRecord, Store};
+
+use crate::commands::print_json;
+use crate::output::table;
+use crate::{AeAddArgs, AeCommand, today};
+
+/// The patient as an ICSR names them: initials, the clinic's record number (or Cephalog's id),
+/// date of birth and sex.
+fn icsr_patient(r: &PatientRecord) -> Result<IcsrPatient> {
+    let initials: String = r
+        .patient
+        .name()
+        .split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .collect();
+    Ok(IcsrPatient::try_from(IcsrPatientDraft {
+        initials: (!initials.is_empty()).then_some(initials),
+        identifier: Some(
+            r.patient
+                .mrn()
+                .map_or_else(|| r.id.to_string(), str::to_owned),
+        ),
+        date_of_birth: Some(r.patient.date_of_birth()),
+        age_years: None,
+        sex: r.patient.sex(),
+        weight_kg: None,
+    })?)
+}
+
+/// A case as shown: the event, its validity, due date, and review flag.
+#[derive(Serialize)]
+struct CaseView<'a> {
+    id: Uuid,
+    patient: Uuid,
+    #[serde(flatten)]
+    event: &'a AdverseEvent,
+    serious: bool,
+    icsr: IcsrValidity,
+    report_due: NaiveDate,
+    submitted_on: Option<NaiveDate>,
+    urgent_review: Option<UrgentReview>,
+}
+
+async fn case_view<'a>(store: &Store, rec: &'a AdverseEventRecord) -> Result<CaseView<'a>> {
+    let patient = store.patient(rec.patient).await?;
+    let sessions: Vec<NaiveDate> = store
+        .sessions(rec.patient)
+        .await?
+        .iter()
+        .map(|s| s.session.date())
+        .collect();
+    Ok(CaseView {
+        id: rec.id,
+        patient: rec.patient,
+        event: &rec.event,
+        serious: rec.event.is_serious(),
+        icsr: rec.event.icsr_validity(&icsr_patient(&patient)?),
+        report_due: rec.event.report_due_date(),
+        submitted_on: rec.submitted_on,
+        urgent_review: rec.event.distant_spread_review(&sessions),
+    })
+}
+
+fn case_text(v: &CaseView<'_>) -> String {
+    let e = v.event;
+    let mut out = format!(
+        "case {} — {} (onset {}), CTCAE grade {}, {}\n",
+        v.id,
+        e.reported_term(),
+        e.onset(),
+        e.ctcae_grade().get(),
+        if v.serious {
+            format!(
+                "SERIOUS: {}",
+                e.seriousness()
+                    .outcomes()
+                    .map(|o| o.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        } else {
+            "non-serious".to_owned()
+        }
+    );
+    if let Some(u) = &v.urgent_review {
+        out.push_str(&format!("  URGENT REVIEW: {}\n", u.reason));
+    }
+    if v.icsr.valid {
+        out.push_str("  valid ICSR (reporter, patient, suspect product, reaction)\n");
+    } else {
+        out.push_str(&format!(
+            "  not yet a valid ICSR; missing: {}\n",
+            v.icsr
+                .missing
+                .iter()
+                .map(|m| m.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    match v.submitted_on {
+        Some(d) => out.push_str(&format!("  submitted on {d}\n")),
+        None => out.push_str(&format!(
+            "  report due {} (aware {})\n",
+            v.report_due,
+            e.awareness_date()
+        )),
+    }
+    out
+}
+
+fn split_list(s: &str) -> impl Iterator<Item = &str> {
+    s.split(',').map(str::trim).filter(|x| !x.is_empty())
+}
+
+async fn add(store: &Store, a: AeAddArgs) -> Result<()> {
+    let r = store.find_patient(&a.patient).await?;
+    let sessions = store.sessions(r.id).await?;
+    let dates: Vec<NaiveDate> = if a.session_dates.is_empty() {
+        sessions
+            .iter()
+            .map(|s| s.session.date())
+            .filter(|d| *d <= a.onset)
+            .max()
+            .into_iter()
+            .collect()
+    } else {
+        a.session_dates.clone()
+    };
+    let suspect_products = dates
+        .iter()
+        .map(|d| {
+            let s = sessions
+                .iter()
+                .find(|s| s.session.date() == *d)
+                .ok_or_else(|| {
+                    anyhow!("--session-date {d}: no session recorded for this patient on that day")
+                })?;
+            Ok(SuspectProductDraft {
+                product_name: s.session.product().to_string(),
+                lot_number: Some(s.session.lot().as_str().to_owned()),
+                dose_units: Some(f64::from(s.session.units_given())),
+                session_date: *d,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let event = AdverseEvent::try_from(AdverseEventDraft {
+        reported_term: a.term,
+        meddra_code: a.meddra,
+        onset: a.onset,
+        resolution: a.resolution,
+        ctcae_grade: a.grade,
+        seriousness: split_list(&a.serious)
+            .map(|s| s.parse::<SeriousOutcome>())
+            .collect::<Result<_, _>>()?,
+        action_taken: a.action.parse::<ActionTaken>()?,
+        outcome: a.outcome.parse::<EventOutcome>()?,
+        causality: a.causality.parse::<Causality>()?,
+        reporter: ReporterDraft {
+            given_name: a.reporter_given,
+            family_name: a.reporter_family,
+            qualification: a
+                .reporter_qualification
+                .map(|q| q.parse::<ReporterQualification>())
+                .transpose()?,
+            country: a.reporter_country,
+            email: None,
+        },
+        awareness_date: a.aware.unwrap_or_else(today),
+        narrative: a.narrative,
+        suspect_products,
+    })?;
+    if event.onset() > today() {
+        bail!("--onset {} is in the future", event.onset());
+    }
+    let id = store.add_adverse_event(r.id, &event).await?;
+    let rec = store.adverse_event(id).await?;
+    let v = case_view(store, &rec).await?;
+    if a.json {
+        return print_json(&v);
+    }
+    print!("{}", case_text(&v));
+    Ok(())
+}
+
+/// The sender's details for E2B(R3) messages, kept in a TOML file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SenderFile {
+    /// The clinic's sender identifier with the receiver (N.1.3).
+    sender_id: String,
+    /// The MedDRA release the clinic codes with, e.g. "27.1".
+    meddra_version: String,
+    #[serde(default = "default_batch_receiver")]
+    batch_receiver: String,
+    #[serde(default = "default_message_receiver")]
+    message_receiver: String,
+    /// Country code that begins the case id (C.1.1), e.g. "GB".
+    case_country: String,
+    organisation: String,
+    department: String,
+    title: String,
+    given_name: String,
+    family_name: String,
+    street: String,
+    city: String,
+    state: String,
+    postcode: String,
+    country: String,
+    telephone: String,
+    fax: String,
+    email: String,
+}
+
+fn default_batch_receiver() -> String {
+    FDA_BATCH_RECEIVER.to_owned()
+}
+fn default_message_receiver() -> String {
+    FDA_CDER_RECEIVER.to_owned()
+}
+
+fn read_sender(path: &Path) -> Result<SenderFile> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    toml::from_str(&text).map_err(|e| anyhow!("{}: {}", path.display(), e.message()))
+}
+
+async fn export(
+    store: &Store,
+    case: Uuid,
+    format: &str,
+    sender: Option<&Path>,
+    out: Option<&Path>,
+) -> Result<()> {
+    let rec = store.adverse_event(case).await?;
+    let patient = icsr_patient(&store.patient(rec.patient).await?)?;
+    let text = match format {
+        "e2b-r3" => {
+            let path = sender.ok_or_else(|| {
+                anyhow!("an E2B(R3) message needs the sender's details: --sender FILE or CEPHALOG_SENDER_FILE (see README)")
+            })?;
+            let f = read_sender(path)?;
+            let now = Utc::now().fixed_offset();
+            let header = IcsrHeader {
+                batch_number: format!("{}-{}", f.sender_id, now.format("%Y%m%d%H%M%S")),
+                case_id: format!("{}-{}-{}", f.case_country, f.sender_id, rec.id.simple()),
+                sender_id: f.sender_id.clone(),
+                batch_receiver_id: f.batch_receiver.clone(),
+                message_receiver_id: f.message_receiver.clone(),
+                created_at: now,
+                latest_information: None,
+                meddra_version: f.meddra_version.clone(),
+                language: "eng".to_owned(),
+            };
+            let sender = Sender::try_from(SenderDraft {
+                organisation: f.organisation,
+                department: f.department,
+                title: f.title,
+                given_name: f.given_name,
+                family_name: f.family_name,
+                street: f.street,
+                city: f.city,
+                state: f.state,
+                postcode: f.postcode,
+                country: f.country,
+                telephone: f.telephone,
+                fax: f.fax,
+                email: f.email,
+            })?;
+            cephalog_e2b::icsr_xml(&rec.event, &patient, &header, &sender)?
+        }
+        "medwatch-json" => cephalog_e2b::medwatch_3500_json(
+            &rec.event,
+            &patient,
+            &MedWatchReport {
+                report_date: today(),
+                product_available: None,
+            },
+        )?,
+        other => bail!("--format {other}: use e2b-r3 or medwatch-json"),
+    };
+    match out {
+        Some(p) => {
+            std::fs::write(p, &text).with_context(|| format!("cannot write {}", p.display()))?;
+            eprintln!("case {case} written to {}", p.display());
+        }
+        None => print!("{text}"),
+    }
+    Ok(())
+}
+
+pub async fn ae(store: &Store, cmd: AeCommand) -> Result<()> {
+    match cmd {
+        AeCommand::Add(a) => add(store, a).await,
+        AeCommand::List { patient, json } => {
+            let who = match patient {
+                Some(p) => Some(store.find_patient(&p).await?.id),
+                None => None,
+            };
+            let records = store.adverse_events(who).await?;
+            let mut views = Vec::new();
+            for r in &records {
+                views.push(case_view(store, r).await?);
+            }
+            if json {
+                return print_json(&views);
+            }
+            let mut t = table();
+            t.set_header([
+                "case",
+                "onset",
+                "term",
+                "grade",
+                "serious",
+                "urgent review",
+                "valid ICSR",
+                "due / submitted",
+            ]);
+            for v in &views {
+                t.add_row([
+                    v.id.to_string(),
+                    v.event.onset().to_string(),
+                    v.event.reported_term().to_owned(),
+                    v.event.ctcae_grade().get().to_string(),
+                    if v.serious { "yes" } else { "no" }.to_owned(),
+                    v.urgent_review
+                        .as_ref()
+                        .map_or(String::new(), |u| u.symptom.to_string()),
+                    if v.icsr.valid {
+                        "yes".to_owned()
+                    } else {
+                        format!("missing {}", v.icsr.missing.len())
+                    },
+                    v.submitted_on.map_or_else(
+                        || format!("due {}", v.report_due),
+                        |d| format!("submitted {d}"),
+                    ),
+                ]);
+            }
+            println!("{t}");
+            Ok(())
+        }
+        AeCommand::Show { id, json } => {
+            let rec = store.adverse_event(id).await?;
+            let v = case_view(store, &rec).await?;
+            if json {
+                return print_json(&v);
+            }
+            print!("{}", case_text(&v));
+            let e = &rec.event;
+            println!(
+                "  action {}, outcome {}, causality {}",
+                e.action_taken(),
+                e.outcome(),
+                e.causality()
+            );
+            for p in e.suspect_products() {
+                println!(
+                    "  suspect: {} lot {} ({} U) on {}",
+                    p.product_name(),
+                    p.lot_number().unwrap_or("—"),
+                    p.dose_units().map_or(0.0, |d| d.get()),
+                    p.session_date()
+                );
+            }
+            if !e.narrative().is_empty() {
+                println!("  narrative: {}", e.narrative());
+            }
+            Ok(())
+        }
+        AeCommand::Overdue { on, json } => {
+            let on = on.unwrap_or_else(today);
+            let records = store.adverse_events(None).await?;
+            let cases: Vec<ReportingCase<Uuid>> = records
+                .iter()
+                .map(|r| ReportingCase {
+                    case: r.id,
+                    awareness_date: r.event.awareness_date(),
+                    serious: r.event.is_serious(),
+                    submitted: r.submitted_on.is_some(),
+                })
+                .collect();
+            let overdue = overdue_reports(&cases, on);
+            if json {
+                return print_json(&overdue);
+            }
+            println!(
+                "{} case(s) overdue on {on} (serious 15 days, non-serious 90 days from awareness)",
+                overdue.len()
+            );
+            for o in &overdue {
+                println!(
+                    "  {} — {} — due {}, {} day(s) overdue",
+                    o.case,
+                    if o.serious { "serious" } else { "non-serious" },
+                    o.due_date,
+                    o.days_overdue
+                );
+            }
+            Ok(())
+        }
+        AeCommand::Submitted { case, on } => {
+            let on = on.unwrap_or_else(today);
+            store.mark_adverse_event_submitted(case, on).await?;
+            println!("case {case} recorded as submitted on {on}");
+            Ok(())
+        }
+        AeCommand::Rates { json } => {
+            let sessions = u32::try_from(store.session_count().await?).unwrap_or(u32::MAX);
+            let events: Vec<AdverseEvent> = store
+                .adverse_events(None)
+                .await?
+                .into_iter()
+                .map(|r| r.event)
+                .collect();
+            let rates = clinic_safety_rates(sessions, &events);
+            if json {
+                return print_json(&rates);
+            }
+            println!("{}", serde_json::to_string_pretty(&rates)?);
+            Ok(())
+        }
+        AeCommand::Export {
+            case,
+            format,
+            sender,
+            out,
+        } => export(store, case, &format, sender.as_deref(), out.as_deref()).await,
+    }
+}
