@@ -88,7 +88,7 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum AeCommand {
     /// Record an adverse event; boxed-warning symptoms after a session are flagged for urgent review.
-    Add(AeAddArgs),
+    Add(Box<AeAddArgs>),
     /// List adverse events (one patient, or the whole clinic).
     List {
         #[arg(long)]

@@ -309,7 +309,7 @@ async fn export(
 
 pub async fn ae(store: &Store, cmd: AeCommand) -> Result<()> {
     match cmd {
-        AeCommand::Add(a) => add(store, a).await,
+        AeCommand::Add(a) => add(store, *a).await,
         AeCommand::List { patient, json } => {
             let who = match patient {
                 Some(p) => Some(store.find_patient(&p).await?.id),
