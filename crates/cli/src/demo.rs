@@ -15,6 +15,10 @@ use cephalog_core::classify::CriterionStatus;
 use cephalog_core::preventives::{PreventiveDraft, PreventiveOutcome, PreventiveTrial};
 use cephalog_core::prom::Instrument;
 use cephalog_core::protocol::{Muscle, Plan, Side};
+use cephalog_core::safety::{
+    ActionTaken, AdverseEvent, AdverseEventDraft, Causality, EventOutcome, ReporterDraft,
+    ReporterQualification, SeriousOutcome, SuspectProductDraft,
+};
 use cephalog_core::session::{
     CheckPolicy, Indication, Product, Session, SessionDraft, SiteDose, VialSize,
 };
@@ -597,6 +601,130 @@ pub struct DemoPatient {
     /// MIDAS and HIT-6 at the start of the diary and near its end: date, instrument, answers.
     pub proms: Vec<(NaiveDate, Instrument, Vec<String>)>,
     pub sessions: Vec<Session>,
+    pub adverse_events: Vec<AdverseEvent>,
+}
+
+/// Adverse events the demo gives its treated patients, by profile index: reported term, MedDRA code
+/// (as a clinic would supply it), days after which session, CTCAE grade, serious outcomes,
+/// outcome, causality, whether the reporter's details were taken.
+type DemoEvent = (
+    &'static str,
+    Option<&'static str>,
+    (usize, i64),
+    i64,
+    &'static [SeriousOutcome],
+    EventOutcome,
+    Causality,
+    bool,
+);
+
+fn demo_events(profile: usize) -> &'static [DemoEvent] {
+    const NECK_PAIN: DemoEvent = (
+        "neck pain",
+        Some("10028836"),
+        (0, 3),
+        1,
+        &[],
+        EventOutcome::Recovered,
+        Causality::Related,
+        true,
+    );
+    match profile {
+        0 => &[
+            NECK_PAIN,
+            (
+                "eyelid ptosis",
+                Some("10015995"),
+                (1, 10),
+                2,
+                &[],
+                EventOutcome::Recovered,
+                Causality::Related,
+                true,
+            ),
+        ],
+        2 => &[(
+            "difficulty swallowing",
+            Some("10013950"),
+            (1, 6),
+            3,
+            &[SeriousOutcome::Hospitalization],
+            EventOutcome::Recovered,
+            Causality::PossiblyRelated,
+            true,
+        )],
+        3 => &[NECK_PAIN],
+        4 => &[(
+            "injection site pain",
+            None,
+            (0, 1),
+            1,
+            &[],
+            EventOutcome::Recovered,
+            Causality::Related,
+            false,
+        )],
+        _ => &[],
+    }
+}
+
+fn adverse_events(
+    profile: usize,
+    sessions: &[Session],
+    until: NaiveDate,
+) -> Result<Vec<AdverseEvent>> {
+    let mut out = Vec::new();
+    for (term, meddra, (session, days), grade, serious, outcome, causality, reporter) in
+        demo_events(profile)
+    {
+        let Some(s) = sessions.get(*session) else {
+            continue;
+        };
+        let onset = s.date() + Duration::days(*days);
+        if onset > until {
+            continue;
+        }
+        out.push(AdverseEvent::try_from(AdverseEventDraft {
+            reported_term: (*term).to_owned(),
+            meddra_code: meddra.map(str::to_owned),
+            onset,
+            resolution: (*outcome == EventOutcome::Recovered)
+                .then(|| onset + Duration::days(14))
+                .filter(|d| *d <= until),
+            ctcae_grade: *grade,
+            seriousness: serious.to_vec(),
+            action_taken: ActionTaken::NotApplicable,
+            outcome: if onset + Duration::days(14) <= until {
+                *outcome
+            } else {
+                EventOutcome::Recovering
+            },
+            causality: *causality,
+            reporter: if *reporter {
+                ReporterDraft {
+                    given_name: Some("Ana".to_owned()),
+                    family_name: Some("Ruiz".to_owned()),
+                    qualification: Some(ReporterQualification::Physician),
+                    country: Some("GB".to_owned()),
+                    email: None,
+                }
+            } else {
+                ReporterDraft::default()
+            },
+            awareness_date: (onset + Duration::days(2)).min(until),
+            narrative: format!(
+                "{term} beginning {days} day(s) after the session of {}.",
+                s.date()
+            ),
+            suspect_products: vec![SuspectProductDraft {
+                product_name: s.product().to_string(),
+                lot_number: Some(s.lot().as_str().to_owned()),
+                dose_units: Some(f64::from(s.units_given())),
+                session_date: s.date(),
+            }],
+        })?);
+    }
+    Ok(out)
 }
 
 impl DemoPatient {
@@ -759,6 +887,7 @@ pub fn generate(seed: u64, until: NaiveDate) -> Result<Vec<DemoPatient>> {
             days,
             preventives,
             proms,
+            adverse_events: adverse_events(i, &sessions, until)?,
             sessions,
         });
     }
@@ -829,6 +958,14 @@ pub async fn run(database: Option<String>, args: DemoArgs) -> Result<()> {
             store
                 .record_session(record.id, session, &[], &CheckPolicy::default())
                 .await?;
+        }
+        for event in &p.adverse_events {
+            let id = store.add_adverse_event(record.id, event).await?;
+            // Cases reported in good time, except one left for the overdue list.
+            let submitted = event.awareness_date() + Duration::days(7);
+            if event.reported_term() != "eyelid ptosis" && submitted <= until {
+                store.mark_adverse_event_submitted(id, submitted).await?;
+            }
         }
         let diary = cephalog_core::Diary::new(p.days.iter().cloned())?;
         let c = classify(
