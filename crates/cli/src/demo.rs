@@ -766,15 +766,20 @@ fn preventive_history(p: &Profile, until: NaiveDate) -> Result<Vec<PreventiveTri
 
 const HIT6_WORDS: [&str; 5] = ["never", "rarely", "sometimes", "very often", "always"];
 
-/// Questionnaire answers in keeping with how often the profile has headache.
+/// Questionnaire answers at the start of the diary and near its end, in keeping with how often the
+/// profile has headache then (treatment lowers it for the treated profiles).
 fn questionnaires(
     rng: &mut ChaCha8Rng,
     p: &Profile,
     dates: [NaiveDate; 2],
 ) -> Vec<(NaiveDate, Instrument, Vec<String>)> {
-    let burden = p.headache;
     let mut out = Vec::new();
-    for date in dates {
+    for (k, date) in dates.into_iter().enumerate() {
+        let burden = if k == 0 {
+            p.headache
+        } else {
+            p.headache * p.treatment.unwrap_or(1.0)
+        };
         let midas: Vec<String> = (0..5)
             .map(|_| ((burden * 30.0 * rng.random_range(0.2..0.9)) as u32).to_string())
             .collect();

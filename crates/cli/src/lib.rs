@@ -186,12 +186,15 @@ pub struct AeAddArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum PlanCommand {
-    /// Show a plan: preempt, preempt-ftp or gon-block.
+    /// Show a plan: preempt, preempt-ftp, on-toxin or gon-block.
     Show {
         name: String,
         /// Follow-the-pain sites for preempt-ftp: MUSCLE:SIDE, repeatable (e.g. temporalis:left).
         #[arg(long = "extra")]
         extra: Vec<String>,
+        /// Doses for on-toxin (off-label, occipital neuralgia): NERVE:SIDE:UNITS, repeatable.
+        #[arg(long = "nerve-dose")]
+        nerve_doses: Vec<String>,
         /// Side(s) for gon-block: left, right or bilateral.
         #[arg(long, default_value = "bilateral")]
         side: String,
@@ -202,7 +205,8 @@ pub enum PlanCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum SessionCommand {
-    /// Record a PREEMPT session: the plan's sites, with skipped, changed and follow-the-pain sites.
+    /// Record a session: PREEMPT (with skipped and follow-the-pain sites) or off-label occipital
+    /// nerve toxin.
     Record(SessionRecordArgs),
     /// List a patient's sessions with waste and billing lines.
     List {
@@ -272,12 +276,15 @@ pub struct SessionRecordArgs {
     pub patient: String,
     #[arg(long)]
     pub date: NaiveDate,
-    /// preempt or preempt-ftp.
+    /// preempt, preempt-ftp, or on-toxin (off-label botulinum toxin for occipital neuralgia).
     #[arg(long, default_value = "preempt")]
     pub plan: String,
     /// Follow-the-pain sites: MUSCLE:SIDE, repeatable.
     #[arg(long = "extra")]
     pub extra: Vec<String>,
+    /// Doses for on-toxin: NERVE:SIDE:UNITS, repeatable (e.g. greater:left:25).
+    #[arg(long = "nerve-dose")]
+    pub nerve_doses: Vec<String>,
     /// Sites not given: MUSCLE:SIDE:ORDINAL, repeatable (e.g. frontalis:left:2).
     #[arg(long = "skip")]
     pub skip: Vec<String>,

@@ -8,8 +8,8 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use cephalog_core::protocol::{
-    Anaesthetic, Laterality, Muscle, NerveBlockPlan, OccipitalNerve, Plan, Side, Steroid, Target,
-    Volume,
+    Anaesthetic, Concentration, Laterality, Muscle, NerveBlockPlan, NerveDose, OccipitalNerve,
+    Plan, Side, Steroid, Target, Volume,
 };
 use cephalog_core::response::{CycleStatus, DecisionOutcome, ResponseInput, assess};
 use cephalog_core::schedule::{ScheduleWindow, schedule as sort_schedule};
@@ -42,7 +42,28 @@ fn parse_skip(s: &str) -> Result<(Muscle, Side, u32)> {
     Ok((m.parse::<Muscle>()?, side.parse::<Side>()?, ordinal))
 }
 
-fn build_plan(name: &str, extra: &[String]) -> Result<Plan> {
+fn parse_nerve_dose(s: &str) -> Result<NerveDose> {
+    let parts: Vec<&str> = s.split(':').collect();
+    let [nerve, side, units] = parts.as_slice() else {
+        bail!("--nerve-dose '{s}': give NERVE:SIDE:UNITS, e.g. greater:left:25");
+    };
+    Ok(NerveDose {
+        nerve: nerve.parse::<OccipitalNerve>()?,
+        side: side.parse::<Side>()?,
+        units: units
+            .parse::<u32>()
+            .with_context(|| format!("--nerve-dose '{s}': units are a whole number"))?,
+    })
+}
+
+/// A plan by name: `preempt`, `preempt-ftp` with follow-the-pain sites, or `on-toxin` (off-label
+/// botulinum toxin for occipital neuralgia) with doses per nerve at `concentration`.
+fn build_plan(
+    name: &str,
+    extra: &[String],
+    nerve_doses: &[String],
+    concentration: Concentration,
+) -> Result<Plan> {
     match name {
         "preempt" if extra.is_empty() => Ok(Plan::preempt()),
         "preempt" => bail!("follow-the-pain sites need --plan preempt-ftp"),
@@ -53,8 +74,17 @@ fn build_plan(name: &str, extra: &[String]) -> Result<Plan> {
                 .collect::<Result<Vec<_>>>()?;
             Ok(Plan::preempt_ftp(&sites)?)
         }
+        "on-toxin" => {
+            let doses = nerve_doses
+                .iter()
+                .map(|d| parse_nerve_dose(d))
+                .collect::<Result<Vec<_>>>()?;
+            Ok(Plan::occipital_toxin(&doses, concentration)?)
+        }
         other => {
-            bail!("no injection plan '{other}' (preempt, preempt-ftp; gon-block with `plan show`)")
+            bail!(
+                "no injection plan '{other}' (preempt, preempt-ftp, on-toxin; gon-block with `plan show`)"
+            )
         }
     }
 }
@@ -78,6 +108,7 @@ pub fn plan(cmd: PlanCommand) -> Result<()> {
     let PlanCommand::Show {
         name,
         extra,
+        nerve_doses,
         side,
         json,
     } = cmd;
@@ -101,7 +132,7 @@ pub fn plan(cmd: PlanCommand) -> Result<()> {
         }
         return Ok(());
     }
-    let plan = build_plan(&name, &extra)?;
+    let plan = build_plan(&name, &extra, &nerve_doses, Concentration::PREEMPT)?;
     if json {
         return print_json(&plan);
     }
@@ -122,7 +153,17 @@ pub fn plan(cmd: PlanCommand) -> Result<()> {
 
 /// The session the arguments describe.
 fn session_from(a: &SessionRecordArgs) -> Result<(Plan, Session)> {
-    let plan = build_plan(&a.plan, &a.extra)?;
+    let vial_size = a.vial.parse::<VialSize>()?;
+    let diluent = match a.diluent_ml {
+        Some(ml) => Volume::from_ml("diluent", ml)?,
+        None => vial_size.protocol_diluent(),
+    };
+    let plan = build_plan(
+        &a.plan,
+        &a.extra,
+        &a.nerve_doses,
+        Concentration::new(vial_size.units(), diluent)?,
+    )?;
     let mut sites = SiteDose::from_plan(&plan);
     for s in &a.skip {
         let (m, side, ordinal) = parse_skip(s)?;
@@ -133,15 +174,14 @@ fn session_from(a: &SessionRecordArgs) -> Result<(Plan, Session)> {
             bail!("--skip {s}: the plan has no such site");
         }
     }
-    let vial_size = a.vial.parse::<VialSize>()?;
-    let diluent = match a.diluent_ml {
-        Some(ml) => Volume::from_ml("diluent", ml)?,
-        None => vial_size.protocol_diluent(),
-    };
     let session = Session::record(
         SessionDraft {
             date: a.date,
-            indication: Indication::ChronicMigraine,
+            indication: if a.plan == "on-toxin" {
+                Indication::OccipitalNeuralgia
+            } else {
+                Indication::ChronicMigraine
+            },
             product: Product::OnabotulinumtoxinA,
             vial_size,
             vials: a.vials,
@@ -619,10 +659,20 @@ pub async fn response(store: &Store, dir: Option<&Path>, a: ResponseArgs) -> Res
             r.id
         )
     })?;
+    let proms = proms_by_cycle(store, r.id, &sessions).await?;
     if a.json {
+        #[derive(Serialize)]
+        struct ResponseView<'a> {
+            #[serde(flatten)]
+            report: &'a cephalog_core::response::ResponseReport,
+            proms: &'a [PromInCycle],
+        }
         return print_json(&WithPatient {
             patient: r.id,
-            body: &report,
+            body: &ResponseView {
+                report: &report,
+                proms: &proms,
+            },
         });
     }
     println!(
@@ -681,6 +731,20 @@ pub async fn response(store: &Store, dir: Option<&Path>, a: ResponseArgs) -> Res
         ]);
     }
     println!("{t}");
+    if !proms.is_empty() {
+        let mut t = table();
+        t.set_header(["period", "date", "instrument", "score", "interpretation"]);
+        for p in &proms {
+            t.add_row([
+                p.period.clone(),
+                p.date.to_string(),
+                p.instrument.to_string(),
+                p.total.to_string(),
+                p.interpretation.clone(),
+            ]);
+        }
+        println!("Questionnaires by cycle:\n{t}");
+    }
     for d in report.decisions.iter().chain(report.review_prompt.iter()) {
         let word = match d.outcome {
             DecisionOutcome::Continue => "CONTINUE",
@@ -696,4 +760,41 @@ pub async fn response(store: &Store, dir: Option<&Path>, a: ResponseArgs) -> Res
     }
     println!("\nDecision support only: the clinician decides.");
     Ok(())
+}
+
+/// A questionnaire placed in the treatment course: the baseline (before the first session) or the
+/// cycle whose session it follows.
+#[derive(Debug, Serialize)]
+struct PromInCycle {
+    period: String,
+    cycle: Option<usize>,
+    date: chrono::NaiveDate,
+    instrument: cephalog_core::prom::Instrument,
+    total: u32,
+    interpretation: String,
+}
+
+async fn proms_by_cycle(
+    store: &Store,
+    patient: Uuid,
+    sessions: &[chrono::NaiveDate],
+) -> Result<Vec<PromInCycle>> {
+    let mut sorted = sessions.to_vec();
+    sorted.sort();
+    Ok(store
+        .proms(patient)
+        .await?
+        .into_iter()
+        .map(|(_, e)| {
+            let cycle = sorted.iter().rposition(|s| *s <= e.date).map(|i| i + 1);
+            PromInCycle {
+                period: cycle.map_or_else(|| "baseline".to_owned(), |c| format!("cycle {c}")),
+                cycle,
+                date: e.date,
+                instrument: e.result.instrument(),
+                total: e.result.total(),
+                interpretation: e.result.interpretation(),
+            }
+        })
+        .collect())
 }

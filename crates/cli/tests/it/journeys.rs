@@ -1312,3 +1312,114 @@ journey!(nerve_blocks_record_relief_and_bill_64405, |env: &Env| {
     ]);
     assert!(err.contains("future"), "{err}");
 });
+
+journey!(occipital_toxin_and_questionnaires_by_cycle, |env: &Env| {
+    let id = add_patient(env, "P1");
+    let out = env.ok(&[
+        "session",
+        "record",
+        "--patient",
+        "P1",
+        "--date",
+        "2026-03-02",
+        "--plan",
+        "on-toxin",
+        "--nerve-dose",
+        "greater:left:25",
+        "--nerve-dose",
+        "greater:right:25",
+        "--vial",
+        "100",
+        "--lot",
+        "X77",
+        "--expiry",
+        "2027-01-01",
+        "--injector",
+        "Dr Example",
+        "--json",
+    ]);
+    let s: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(s["indication"], "occipital neuralgia (off-label)");
+    assert_eq!(s["units_given"], 50);
+    let codes: Vec<&str> = s["billing"]["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .filter_map(|l| l["code"].as_str())
+        .collect();
+    assert!(
+        !codes.contains(&"64615"),
+        "64615 is for chronic migraine only: {codes:?}"
+    );
+    // Questionnaires fall into the baseline or the cycle they follow.
+    let csv = env.write("diary.csv", &chronic_migraine_csv());
+    env.ok(&[
+        "diary",
+        "import",
+        "--patient",
+        &id,
+        csv.to_str().expect("path"),
+    ]);
+    let other = add_patient(env, "P2");
+    let csv = env.write("diary2.csv", &chronic_migraine_csv());
+    env.ok(&[
+        "diary",
+        "import",
+        "--patient",
+        &other,
+        csv.to_str().expect("path"),
+    ]);
+    let r = env.run(&[
+        "session",
+        "record",
+        "--patient",
+        "P2",
+        "--vial",
+        "200",
+        "--lot",
+        "C4021AB",
+        "--expiry",
+        "2027-03-31",
+        "--injector",
+        "Dr Example",
+        "--date",
+        "2026-05-01",
+    ]);
+    assert!(r.ok, "{}", r.stderr);
+    env.ok(&[
+        "prom",
+        "add",
+        "--patient",
+        "P2",
+        "--instrument",
+        "midas",
+        "--answers",
+        "10,5,3,2,1",
+        "--date",
+        "2026-04-20",
+    ]);
+    env.ok(&[
+        "prom",
+        "add",
+        "--patient",
+        "P2",
+        "--instrument",
+        "midas",
+        "--answers",
+        "2,1,0,0,0",
+        "--date",
+        "2026-06-20",
+    ]);
+    let json: Value = serde_json::from_str(&env.ok(&[
+        "response",
+        "--patient",
+        "P2",
+        "--on",
+        "2026-06-30",
+        "--json",
+    ]))
+    .expect("json");
+    assert_eq!(json["proms"][0]["period"], "baseline");
+    assert_eq!(json["proms"][1]["period"], "cycle 1");
+    assert_eq!(json["proms"][1]["total"], 3);
+});
