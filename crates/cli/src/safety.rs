@@ -436,29 +436,50 @@ pub async fn ae(store: &Store, cmd: AeCommand) -> Result<()> {
                 return print_json(&rates);
             }
             let per100 = |r: &cephalog_core::safety::Rate| {
-                r.per_100_sessions.map_or_else(|| "—".to_owned(), |v| format!("{v:.1}"))
+                r.per_100_sessions
+                    .map_or_else(|| "—".to_owned(), |v| format!("{v:.1}"))
             };
             println!("{} session(s) recorded", rates.sessions);
             let mut t = table();
             t.set_header(["events", "count", "per 100 sessions"]);
-            t.add_row(["all".to_owned(), rates.overall.events.to_string(), per100(&rates.overall)]);
-            t.add_row(["serious".to_owned(), rates.serious.events.to_string(), per100(&rates.serious)]);
+            t.add_row([
+                "all".to_owned(),
+                rates.overall.events.to_string(),
+                per100(&rates.overall),
+            ]);
+            t.add_row([
+                "serious".to_owned(),
+                rates.serious.events.to_string(),
+                per100(&rates.serious),
+            ]);
             t.add_row([
                 "related or possibly related".to_owned(),
                 rates.treatment_related.events.to_string(),
                 per100(&rates.treatment_related),
             ]);
             for tr in &rates.by_term {
-                t.add_row([format!("  {}", tr.term), tr.rate.events.to_string(), per100(&tr.rate)]);
+                t.add_row([
+                    format!("  {}", tr.term),
+                    tr.rate.events.to_string(),
+                    per100(&tr.rate),
+                ]);
             }
             println!("{t}");
             let mut c = table();
-            c.set_header(["published figure", "Botox % of patients", "placebo %", "clinic per 100 sessions", "source"]);
+            c.set_header([
+                "published figure",
+                "Botox % of patients",
+                "placebo %",
+                "clinic per 100 sessions",
+                "source",
+            ]);
             for cmp in &rates.comparisons {
                 c.add_row([
                     cmp.published.name.to_owned(),
                     format!("{:.1}", cmp.published.botox_percent_of_patients),
-                    cmp.published.placebo_percent_of_patients.map_or_else(|| "—".to_owned(), |p| format!("{p:.1}")),
+                    cmp.published
+                        .placebo_percent_of_patients
+                        .map_or_else(|| "—".to_owned(), |p| format!("{p:.1}")),
                     per100(&cmp.clinic),
                     format!("{} {}", cmp.published.source, cmp.published.status.mark()),
                 ]);

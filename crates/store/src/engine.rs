@@ -20,7 +20,7 @@ macro_rules! engine {
                 ReporterQualification, SeriousOutcome, SuspectProductDraft,
             };
             use cephalog_core::protocol::{Anaesthetic, Laterality, NerveBlockPlan, OccipitalNerve, Side, Steroid, Target, Volume};
-            use cephalog_core::session::{Indication, NerveBlock, Overridden, Product, Session, SessionDraft, SiteDose, ToxinDose, VialSize};
+            use cephalog_core::session::{Indication, NerveBlock, Overridden, Product, Session, SessionCheck, SessionDraft, SiteDose, ToxinDose, VialSize};
             use cephalog_core::{
                 Diagnosis, DiagnosisCode, DiaryDay, DiaryDraft, DrugClass, Features, Intensity, MedicationIntake,
                 Minutes, Patient, Sex,
@@ -448,8 +448,49 @@ macro_rules! engine {
                     .collect()
             }
 
-            pub(crate) async fn insert_session(
+            /// Checks a session against the patient's toxin history and stores it, in one
+            /// transaction that first locks the patient's row, so two sessions recorded at once for
+            /// the same patient are checked one after the other.
+            pub(crate) async fn record_session_checked(
                 pool: &Pool,
+                id: Uuid,
+                patient: Uuid,
+                s: &Session,
+                check: impl FnOnce(&[ToxinDose]) -> SessionCheck,
+                created_at: DateTime<Utc>,
+            ) -> Result<SessionCheck, StoreError> {
+                let mut tx = pool.begin().await?;
+                let locked = sqlx::query("UPDATE patients SET id = id WHERE id = $1").bind(patient).execute(&mut *tx).await?;
+                if locked.rows_affected() != 1 {
+                    return Err(StoreError::PatientNotFound(patient.to_string()));
+                }
+                let history = toxin_history(&mut tx, patient).await?;
+                let result = check(&history);
+                if !result.may_save() {
+                    return Err(StoreError::SessionRefused(Box::new(result)));
+                }
+                insert_session(&mut tx, id, patient, s, &result.overridden, created_at).await?;
+                tx.commit().await?;
+                Ok(result)
+            }
+
+            /// Every toxin dose: sessions recorded here and doses given elsewhere, by date.
+            pub(crate) async fn toxin_history(
+                conn: &mut <Db as sqlx::Database>::Connection,
+                patient: Uuid,
+            ) -> Result<Vec<ToxinDose>, StoreError> {
+                let mut doses = Vec::new();
+                for (id, draft, _) in sessions(&mut *conn, patient).await? {
+                    let session = Session::restore(draft).map_err(|e| StoreError::corrupt(format!("session {id}"), e))?;
+                    doses.push(session.dose());
+                }
+                doses.extend(other_doses(&mut *conn, patient).await?);
+                doses.sort_by_key(ToxinDose::date);
+                Ok(doses)
+            }
+
+            async fn insert_session(
+                tx: &mut sqlx::Transaction<'_, Db>,
                 id: Uuid,
                 patient: Uuid,
                 s: &Session,
@@ -457,7 +498,6 @@ macro_rules! engine {
                 created_at: DateTime<Utc>,
             ) -> Result<(), StoreError> {
                 let d = s.to_draft();
-                let mut tx = pool.begin().await?;
                 sqlx::query(
                     "INSERT INTO toxin_sessions (id, patient_id, session_date, indication, product, vial_units, \
                      vials, lot, expiry, diluent_ul, injector, notes, created_at) \
@@ -476,7 +516,7 @@ macro_rules! engine {
                 .bind(&d.injector)
                 .bind(&d.notes)
                 .bind(created_at)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
                 for (pos, site) in d.sites.iter().enumerate() {
                     sqlx::query(
@@ -489,7 +529,7 @@ macro_rules! engine {
                     .bind(site.side.as_str())
                     .bind(i32::try_from(site.ordinal).unwrap_or(i32::MAX))
                     .bind(i32::try_from(site.units).unwrap_or(i32::MAX))
-                    .execute(&mut *tx)
+                    .execute(&mut **tx)
                     .await?;
                 }
                 for (pos, o) in overridden.iter().enumerate() {
@@ -503,15 +543,14 @@ macro_rules! engine {
                     .bind(o.finding.to_string())
                     .bind(o.by.reason())
                     .bind(o.by.by().as_str())
-                    .execute(&mut *tx)
+                    .execute(&mut **tx)
                     .await?;
                 }
-                tx.commit().await?;
                 Ok(())
             }
 
             pub(crate) async fn sessions(
-                pool: &Pool,
+                conn: &mut <Db as sqlx::Database>::Connection,
                 patient: Uuid,
             ) -> Result<Vec<(Uuid, SessionDraft, Vec<(String, String, String, String)>)>, StoreError> {
                 let rows = sqlx::query(
@@ -519,7 +558,7 @@ macro_rules! engine {
                      injector, notes FROM toxin_sessions WHERE patient_id = $1 ORDER BY session_date, created_at",
                 )
                 .bind(patient)
-                .fetch_all(pool)
+                .fetch_all(&mut *conn)
                 .await?;
                 let mut out = Vec::new();
                 for r in &rows {
@@ -529,7 +568,7 @@ macro_rules! engine {
                         "SELECT target, side, ordinal, units FROM session_sites WHERE session_id = $1 ORDER BY position",
                     )
                     .bind(id)
-                    .fetch_all(pool)
+                    .fetch_all(&mut *conn)
                     .await?;
                     let mut sites = Vec::new();
                     for sr in &site_rows {
@@ -549,7 +588,7 @@ macro_rules! engine {
                          ORDER BY position",
                     )
                     .bind(id)
-                    .fetch_all(pool)
+                    .fetch_all(&mut *conn)
                     .await?;
                     let overrides = override_rows
                         .iter()
@@ -601,13 +640,16 @@ macro_rules! engine {
                 Ok(())
             }
 
-            pub(crate) async fn other_doses(pool: &Pool, patient: Uuid) -> Result<Vec<ToxinDose>, StoreError> {
+            pub(crate) async fn other_doses(
+                conn: &mut <Db as sqlx::Database>::Connection,
+                patient: Uuid,
+            ) -> Result<Vec<ToxinDose>, StoreError> {
                 let rows = sqlx::query(
                     "SELECT dose_date, product, units, indication FROM other_toxin_doses WHERE patient_id = $1 \
                      ORDER BY dose_date",
                 )
                 .bind(patient)
-                .fetch_all(pool)
+                .fetch_all(&mut *conn)
                 .await?;
                 rows.iter()
                     .map(|r| {

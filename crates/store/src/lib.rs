@@ -332,15 +332,14 @@ impl Store {
     /// Every botulinum-toxin dose the patient has had: sessions recorded here and doses given
     /// elsewhere, of any indication.
     pub async fn toxin_history(&self, patient: Uuid) -> Result<Vec<ToxinDose>, StoreError> {
-        let mut doses: Vec<ToxinDose> = self
-            .sessions(patient)
-            .await?
-            .iter()
-            .map(|r| r.session.dose())
-            .collect();
-        doses.extend(dispatch!(self, p => e::other_doses(p, patient).await)?);
-        doses.sort_by_key(ToxinDose::date);
-        Ok(doses)
+        match self {
+            Store::Sqlite(p) => {
+                engine::sqlite::toxin_history(&mut *p.acquire().await?, patient).await
+            }
+            Store::Postgres(p) => {
+                engine::postgres::toxin_history(&mut *p.acquire().await?, patient).await
+            }
+        }
     }
 
     /// Runs the recording-time safety checks for a session against the patient's stored history.
@@ -356,8 +355,9 @@ impl Store {
         Ok(session.check(record.patient.date_of_birth(), &history, overrides, policy))
     }
 
-    /// Records a session after the safety checks; any refusal not overridden refuses the whole
-    /// session and stores nothing. The overrides that let refusals through are stored with it.
+    /// Records a session after the safety checks, run inside the write transaction with the
+    /// patient's row locked; any refusal not overridden refuses the whole session and stores
+    /// nothing. The overrides that let refusals through are stored with it.
     pub async fn record_session(
         &self,
         patient: Uuid,
@@ -365,20 +365,21 @@ impl Store {
         overrides: &[Override],
         policy: &CheckPolicy,
     ) -> Result<(Uuid, SessionCheck), StoreError> {
-        let check = self
-            .check_session(patient, session, overrides, policy)
-            .await?;
-        if !check.may_save() {
-            return Err(StoreError::SessionRefused(Box::new(check)));
-        }
+        let dob = self.patient(patient).await?.patient.date_of_birth();
         let id = Uuid::now_v7();
-        dispatch!(self, p => e::insert_session(p, id, patient, session, &check.overridden, Utc::now()).await)?;
-        Ok((id, check))
+        let check = |history: &[ToxinDose]| session.check(dob, history, overrides, policy);
+        let result = dispatch!(self, p => e::record_session_checked(p, id, patient, session, check, Utc::now()).await)?;
+        Ok((id, result))
     }
 
     /// The patient's sessions, oldest first.
     pub async fn sessions(&self, patient: Uuid) -> Result<Vec<SessionRecord>, StoreError> {
-        let rows = dispatch!(self, p => e::sessions(p, patient).await)?;
+        let rows = match self {
+            Store::Sqlite(p) => engine::sqlite::sessions(&mut *p.acquire().await?, patient).await?,
+            Store::Postgres(p) => {
+                engine::postgres::sessions(&mut *p.acquire().await?, patient).await?
+            }
+        };
         rows.into_iter()
             .map(|(id, draft, overrides)| {
                 let session = Session::restore(draft)

@@ -617,3 +617,28 @@ story!(
         );
     }
 );
+
+story!(
+    sessions_recorded_at_once_are_checked_one_after_the_other,
+    |store: Store| async move {
+        use cephalog_core::session::CheckPolicy;
+        let a = store
+            .add_patient(&patient("Alice", None))
+            .await
+            .expect("add");
+        let policy = CheckPolicy::default();
+        let (first, second) = (preempt_session("2026-01-05"), preempt_session("2026-01-15"));
+        let (r1, r2) = tokio::join!(
+            store.record_session(a.id, &first, &[], &policy),
+            store.record_session(a.id, &second, &[], &policy)
+        );
+        let saved = [r1.is_ok(), r2.is_ok()].iter().filter(|ok| **ok).count();
+        assert_eq!(
+            saved, 1,
+            "exactly one of two sessions 10 days apart is saved: {r1:?} / {r2:?}"
+        );
+        let refused = if r1.is_err() { r1 } else { r2 };
+        assert!(matches!(refused, Err(StoreError::SessionRefused(_))));
+        assert_eq!(store.sessions(a.id).await.expect("list").len(), 1);
+    }
+);
