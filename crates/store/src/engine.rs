@@ -12,6 +12,7 @@ macro_rules! engine {
             use sqlx::{QueryBuilder, Row};
             use uuid::Uuid;
 
+            use cephalog_auth::{AuditFields, ChainedEntry, Role, Username, chain_hash};
             use cephalog_core::eligibility::Attestation;
             use cephalog_core::preventives::{PreventiveClass, PreventiveDraft, PreventiveOutcome, PreventiveTrial};
             use cephalog_core::prom::PromResult;
@@ -26,7 +27,7 @@ macro_rules! engine {
                 Minutes, Patient, Sex,
             };
 
-            use crate::{BATCH_ROWS, ImportSummary, PatientRecord, StoreError};
+            use crate::{BATCH_ROWS, ImportSummary, UserRecord, PatientRecord, StoreError};
 
             type Db = $db;
             type Pool = sqlx::Pool<Db>;
@@ -929,6 +930,165 @@ macro_rules! engine {
 
             pub(crate) async fn session_count(pool: &Pool) -> Result<i64, StoreError> {
                 Ok(sqlx::query("SELECT COUNT(*) AS n FROM toxin_sessions").fetch_one(pool).await?.try_get("n")?)
+            }
+
+            pub(crate) async fn ensure_clinic(pool: &Pool, name: &str) -> Result<Uuid, StoreError> {
+                if let Some(r) = sqlx::query("SELECT id FROM clinics WHERE name = $1").bind(name).fetch_optional(pool).await? {
+                    return Ok(r.try_get("id")?);
+                }
+                let id = Uuid::now_v7();
+                sqlx::query("INSERT INTO clinics (id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING")
+                    .bind(id)
+                    .bind(name)
+                    .bind(Utc::now())
+                    .execute(pool)
+                    .await?;
+                let r = sqlx::query("SELECT id FROM clinics WHERE name = $1").bind(name).fetch_one(pool).await?;
+                Ok(r.try_get("id")?)
+            }
+
+            pub(crate) async fn insert_user(pool: &Pool, u: &UserRecord, password_hash: &str) -> Result<(), StoreError> {
+                let done = sqlx::query(
+                    "INSERT INTO users (id, clinic_id, username, display_name, role, patient_id, password_hash, disabled, \
+                     created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(u.id)
+                .bind(u.clinic_id)
+                .bind(u.username.as_str())
+                .bind(&u.display_name)
+                .bind(u.role.as_str())
+                .bind(u.patient_id)
+                .bind(password_hash)
+                .bind(u.disabled)
+                .bind(u.created_at)
+                .execute(pool)
+                .await;
+                match done {
+                    Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                        Err(StoreError::DuplicateUsername(u.username.to_string()))
+                    }
+                    other => other.map(|_| ()).map_err(StoreError::from),
+                }
+            }
+
+            pub(crate) async fn users(pool: &Pool) -> Result<Vec<(UserRecord, String)>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT u.id, u.clinic_id, c.name AS clinic, u.username, u.display_name, u.role, u.patient_id, \
+                     u.password_hash, u.disabled, u.created_at FROM users u JOIN clinics c ON c.id = u.clinic_id \
+                     ORDER BY u.username",
+                )
+                .fetch_all(pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        let username: String = r.try_get("username")?;
+                        let role: String = r.try_get("role")?;
+                        let corrupt = |e: &dyn std::fmt::Display| StoreError::corrupt(format!("user {username}"), e);
+                        Ok((
+                            UserRecord {
+                                id: r.try_get("id")?,
+                                clinic_id: r.try_get("clinic_id")?,
+                                clinic: r.try_get("clinic")?,
+                                username: Username::new(&username).map_err(|e| corrupt(&e))?,
+                                display_name: r.try_get("display_name")?,
+                                role: role.parse::<Role>().map_err(|e| corrupt(&e))?,
+                                patient_id: r.try_get("patient_id")?,
+                                disabled: r.try_get("disabled")?,
+                                created_at: r.try_get("created_at")?,
+                            },
+                            r.try_get("password_hash")?,
+                        ))
+                    })
+                    .collect()
+            }
+
+            pub(crate) async fn set_user_disabled(pool: &Pool, username: &str, disabled: bool) -> Result<bool, StoreError> {
+                let done = sqlx::query("UPDATE users SET disabled = $1 WHERE username = $2")
+                    .bind(disabled)
+                    .bind(username)
+                    .execute(pool)
+                    .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            pub(crate) async fn set_password_hash(pool: &Pool, username: &str, hash: &str) -> Result<bool, StoreError> {
+                let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE username = $2")
+                    .bind(hash)
+                    .bind(username)
+                    .execute(pool)
+                    .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            /// Appends one audit entry: the head row is updated first, which serialises appends.
+            pub(crate) async fn append_audit(pool: &Pool, mut f: AuditFields) -> Result<ChainedEntry, StoreError> {
+                let mut tx = pool.begin().await?;
+                sqlx::query("UPDATE audit_head SET last_seq = last_seq + 1 WHERE id = 1").execute(&mut *tx).await?;
+                let head = sqlx::query("SELECT last_seq, last_hash FROM audit_head WHERE id = 1").fetch_one(&mut *tx).await?;
+                f.seq = head.try_get("last_seq")?;
+                let prev_hash: String = head.try_get("last_hash")?;
+                let f = f.normalised();
+                let hash = chain_hash(&prev_hash, &f);
+                sqlx::query(
+                    "INSERT INTO audit_log (seq, at, actor, action, entity, entity_id, patient_id, source, prev_hash, hash) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(f.seq)
+                .bind(f.at)
+                .bind(&f.actor)
+                .bind(&f.action)
+                .bind(&f.entity)
+                .bind(&f.entity_id)
+                .bind(&f.patient_id)
+                .bind(&f.source)
+                .bind(&prev_hash)
+                .bind(&hash)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("UPDATE audit_head SET last_hash = $1 WHERE id = 1").bind(&hash).execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(ChainedEntry { fields: f, prev_hash, hash })
+            }
+
+            pub(crate) async fn audit_entries(pool: &Pool, patient: Option<String>) -> Result<Vec<ChainedEntry>, StoreError> {
+                let rows = match patient {
+                    Some(p) => sqlx::query(
+                        "SELECT seq, at, actor, action, entity, entity_id, patient_id, source, prev_hash, hash \
+                         FROM audit_log WHERE patient_id = $1 ORDER BY seq",
+                    )
+                    .bind(p)
+                    .fetch_all(pool)
+                    .await?,
+                    None => sqlx::query(
+                        "SELECT seq, at, actor, action, entity, entity_id, patient_id, source, prev_hash, hash \
+                         FROM audit_log ORDER BY seq",
+                    )
+                    .fetch_all(pool)
+                    .await?,
+                };
+                rows.iter()
+                    .map(|r| {
+                        Ok(ChainedEntry {
+                            fields: AuditFields {
+                                seq: r.try_get("seq")?,
+                                at: r.try_get("at")?,
+                                actor: r.try_get("actor")?,
+                                action: r.try_get("action")?,
+                                entity: r.try_get("entity")?,
+                                entity_id: r.try_get("entity_id")?,
+                                patient_id: r.try_get("patient_id")?,
+                                source: r.try_get("source")?,
+                            },
+                            prev_hash: r.try_get("prev_hash")?,
+                            hash: r.try_get("hash")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            pub(crate) async fn audit_head(pool: &Pool) -> Result<(i64, String), StoreError> {
+                let r = sqlx::query("SELECT last_seq, last_hash FROM audit_head WHERE id = 1").fetch_one(pool).await?;
+                Ok((r.try_get("last_seq")?, r.try_get("last_hash")?))
             }
 
             pub(crate) async fn clinic_drugs(pool: &Pool) -> Result<Vec<(String, DrugClass)>, StoreError> {

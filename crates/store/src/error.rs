@@ -14,6 +14,10 @@ pub enum StoreError {
     PatientNotFound(String),
     #[error("no {0}")]
     NotFound(String),
+    #[error("a user named '{0}' already exists")]
+    DuplicateUsername(String),
+    #[error("a patient account must name its patient (--patient), and only a patient account may")]
+    PatientAccount,
     #[error(transparent)]
     Session(#[from] cephalog_core::session::SessionError),
     #[error("a patient with MRN '{0}' already exists")]

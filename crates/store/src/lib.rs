@@ -15,6 +15,9 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use uuid::Uuid;
 
+use cephalog_auth::{
+    AuditFields, ChainBreak, ChainedEntry, GENESIS_HASH, Role, Username, verify_chain,
+};
 use cephalog_core::drugs::normalise_name;
 use cephalog_core::eligibility::Attestation;
 use cephalog_core::preventives::PreventiveTrial;
@@ -57,6 +60,41 @@ pub struct AdverseEventRecord {
     pub patient: Uuid,
     pub event: AdverseEvent,
     pub submitted_on: Option<NaiveDate>,
+}
+
+/// A user account (the password hash is kept apart).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct UserRecord {
+    pub id: Uuid,
+    pub clinic_id: Uuid,
+    pub clinic: String,
+    pub username: Username,
+    pub display_name: String,
+    pub role: Role,
+    /// For patient accounts: the patient whose diary it is.
+    pub patient_id: Option<Uuid>,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What to record in the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEvent {
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub patient: Option<Uuid>,
+    pub source: String,
+}
+
+/// The result of checking the whole audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AuditVerification {
+    pub entries: usize,
+    pub head_seq: i64,
+    /// `None` when the chain is intact up to the stored head.
+    pub broken: Option<ChainBreak>,
 }
 
 /// What an import did.
@@ -511,6 +549,135 @@ impl Store {
     /// Botulinum-toxin sessions recorded in the clinic.
     pub async fn session_count(&self) -> Result<i64, StoreError> {
         dispatch!(self, p => e::session_count(p).await)
+    }
+
+    /// The clinic of that name, created on first use.
+    pub async fn clinic(&self, name: &str) -> Result<Uuid, StoreError> {
+        dispatch!(self, p => e::ensure_clinic(p, name.trim()).await)
+    }
+
+    /// Adds a user with an already hashed password. A patient account names its patient.
+    pub async fn add_user(
+        &self,
+        clinic: &str,
+        username: Username,
+        display_name: &str,
+        role: Role,
+        patient: Option<Uuid>,
+        password_hash: &str,
+    ) -> Result<UserRecord, StoreError> {
+        if (role == Role::Patient) != patient.is_some() {
+            return Err(StoreError::PatientAccount);
+        }
+        if let Some(p) = patient {
+            self.patient(p).await?;
+        }
+        let clinic_id = self.clinic(clinic).await?;
+        let user = UserRecord {
+            id: Uuid::now_v7(),
+            clinic_id,
+            clinic: clinic.trim().to_owned(),
+            username,
+            display_name: display_name.trim().to_owned(),
+            role,
+            patient_id: patient,
+            disabled: false,
+            created_at: Utc::now(),
+        };
+        dispatch!(self, p => e::insert_user(p, &user, password_hash).await)?;
+        Ok(user)
+    }
+
+    /// Every user, by username.
+    pub async fn users(&self) -> Result<Vec<UserRecord>, StoreError> {
+        Ok(dispatch!(self, p => e::users(p).await)?
+            .into_iter()
+            .map(|(u, _)| u)
+            .collect())
+    }
+
+    /// A user and the stored password hash, for signing in.
+    pub async fn user_with_hash(
+        &self,
+        username: &Username,
+    ) -> Result<Option<(UserRecord, String)>, StoreError> {
+        Ok(dispatch!(self, p => e::users(p).await)?
+            .into_iter()
+            .find(|(u, _)| u.username == *username))
+    }
+
+    pub async fn set_user_disabled(
+        &self,
+        username: &Username,
+        disabled: bool,
+    ) -> Result<(), StoreError> {
+        if dispatch!(self, p => e::set_user_disabled(p, username.as_str(), disabled).await)? {
+            Ok(())
+        } else {
+            Err(StoreError::NotFound(format!("user {username}")))
+        }
+    }
+
+    pub async fn set_password_hash(
+        &self,
+        username: &Username,
+        hash: &str,
+    ) -> Result<(), StoreError> {
+        if dispatch!(self, p => e::set_password_hash(p, username.as_str(), hash).await)? {
+            Ok(())
+        } else {
+            Err(StoreError::NotFound(format!("user {username}")))
+        }
+    }
+
+    /// Appends an entry to the hash-chained audit trail.
+    pub async fn audit(&self, event: AuditEvent) -> Result<ChainedEntry, StoreError> {
+        let fields = AuditFields {
+            seq: 0,
+            at: Utc::now(),
+            actor: event.actor,
+            action: event.action,
+            entity: event.entity,
+            entity_id: event.entity_id,
+            patient_id: event.patient.map(|p| p.to_string()),
+            source: event.source,
+        };
+        dispatch!(self, p => e::append_audit(p, fields).await)
+    }
+
+    /// The audit trail, whole or for one patient, in order.
+    pub async fn audit_trail(
+        &self,
+        patient: Option<Uuid>,
+    ) -> Result<Vec<ChainedEntry>, StoreError> {
+        dispatch!(self, p => e::audit_entries(p, patient.map(|p| p.to_string())).await)
+    }
+
+    /// Recomputes the whole chain and compares its end with the stored head, so a changed,
+    /// inserted or deleted entry (the last one included) is found.
+    pub async fn verify_audit(&self) -> Result<AuditVerification, StoreError> {
+        let entries = self.audit_trail(None).await?;
+        let (head_seq, head_hash) = dispatch!(self, p => e::audit_head(p).await)?;
+        let broken = match verify_chain(&entries) {
+            Err(b) => Some(b),
+            Ok(_) => {
+                let last = entries.last().map_or((0, GENESIS_HASH.to_owned()), |e| {
+                    (e.fields.seq, e.hash.clone())
+                });
+                (last != (head_seq, head_hash)).then(|| ChainBreak {
+                    seq: last.0 + 1,
+                    reason: format!(
+                        "the trail ends at entry {} but the head records entry {head_seq}",
+                        last.0
+                    ),
+                })
+            }
+        };
+        Ok(AuditVerification {
+            entries: entries.len(),
+            head_seq,
+            broken,
+        })
     }
 
     /// Each patient's last chronic-migraine or occipital-neuralgia session, for the schedule.

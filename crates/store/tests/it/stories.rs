@@ -66,7 +66,7 @@ story!(
     migrations_apply_the_same_versions,
     |store: Store| async move {
         let versions = store.applied_migrations().await.expect("versions");
-        assert_eq!(versions, vec![1, 2, 3, 4, 5]);
+        assert_eq!(versions, vec![1, 2, 3, 4, 5, 6]);
         // Applying again is a no-op.
         store.migrate().await.expect("idempotent");
         assert!(matches!(store.engine(), Engine::Sqlite | Engine::Postgres));
@@ -640,5 +640,204 @@ story!(
         let refused = if r1.is_err() { r1 } else { r2 };
         assert!(matches!(refused, Err(StoreError::SessionRefused(_))));
         assert_eq!(store.sessions(a.id).await.expect("list").len(), 1);
+    }
+);
+
+story!(
+    users_have_roles_and_hashed_passwords,
+    |store: Store| async move {
+        use cephalog_auth::{Role, Username, hash_password, verify_password};
+        let a = store
+            .add_patient(&patient("Alice", Some("M1")))
+            .await
+            .expect("add");
+        let hash = hash_password("correct horse battery").expect("hash");
+        let admin = store
+            .add_user(
+                "Leeds Headache Clinic",
+                Username::new("Admin").expect("name"),
+                "Ada Admin",
+                Role::Admin,
+                None,
+                &hash,
+            )
+            .await
+            .expect("admin");
+        assert_eq!(admin.username.as_str(), "admin");
+        store
+            .add_user(
+                "Leeds Headache Clinic",
+                Username::new("alice").expect("name"),
+                "Alice",
+                Role::Patient,
+                Some(a.id),
+                &hash,
+            )
+            .await
+            .expect("patient account");
+        let dup = store
+            .add_user(
+                "Leeds Headache Clinic",
+                Username::new("ADMIN").expect("name"),
+                "x",
+                Role::Nurse,
+                None,
+                &hash,
+            )
+            .await;
+        assert!(
+            matches!(dup, Err(StoreError::DuplicateUsername(_))),
+            "{dup:?}"
+        );
+        let no_patient = store
+            .add_user(
+                "Leeds Headache Clinic",
+                Username::new("bob").expect("name"),
+                "Bob",
+                Role::Patient,
+                None,
+                &hash,
+            )
+            .await;
+        assert!(matches!(no_patient, Err(StoreError::PatientAccount)));
+        let users = store.users().await.expect("users");
+        assert_eq!(users.len(), 2);
+        assert_eq!(users[0].clinic, "Leeds Headache Clinic");
+        let name = Username::new("admin").expect("name");
+        let (_, stored) = store
+            .user_with_hash(&name)
+            .await
+            .expect("get")
+            .expect("found");
+        assert!(
+            stored.starts_with("$argon2id$") && verify_password("correct horse battery", &stored)
+        );
+        store
+            .set_password_hash(
+                &name,
+                &hash_password("another long password").expect("hash"),
+            )
+            .await
+            .expect("reset");
+        let (_, stored) = store
+            .user_with_hash(&name)
+            .await
+            .expect("get")
+            .expect("found");
+        assert!(
+            verify_password("another long password", &stored)
+                && !verify_password("correct horse battery", &stored)
+        );
+        store.set_user_disabled(&name, true).await.expect("disable");
+        assert!(
+            store
+                .users()
+                .await
+                .expect("users")
+                .iter()
+                .any(|u| u.username == name && u.disabled)
+        );
+        assert!(
+            store
+                .set_user_disabled(&Username::new("nobody").expect("name"), true)
+                .await
+                .is_err()
+        );
+    }
+);
+
+async fn raw(store: &Store, sqlite: &str, postgres: &str) {
+    match store {
+        Store::Sqlite(p) => {
+            sqlx::query(sqlx::AssertSqlSafe(sqlite.to_owned()))
+                .execute(p)
+                .await
+                .expect("raw sqlite");
+        }
+        Store::Postgres(p) => {
+            sqlx::query(sqlx::AssertSqlSafe(postgres.to_owned()))
+                .execute(p)
+                .await
+                .expect("raw postgres");
+        }
+    }
+}
+
+story!(
+    the_audit_trail_is_chained_and_tampering_is_found,
+    |store: Store| async move {
+        use cephalog_store::AuditEvent;
+        let a = store
+            .add_patient(&patient("Alice", None))
+            .await
+            .expect("add");
+        for action in [
+            "patient.read",
+            "diary.import",
+            "metrics.read",
+            "classify.read",
+        ] {
+            store
+                .audit(AuditEvent {
+                    actor: "user:ana".into(),
+                    action: action.into(),
+                    entity: "patient".into(),
+                    entity_id: a.id.to_string(),
+                    patient: Some(a.id),
+                    source: "127.0.0.1".into(),
+                })
+                .await
+                .expect("append");
+        }
+        let v = store.verify_audit().await.expect("verify");
+        assert_eq!((v.entries, v.head_seq, v.broken), (4, 4, None));
+        assert_eq!(store.audit_trail(Some(a.id)).await.expect("trail").len(), 4);
+        // The table refuses updates and deletes.
+        let refused = match &store {
+            Store::Sqlite(p) => sqlx::query("UPDATE audit_log SET actor = 'x' WHERE seq = 2")
+                .execute(p)
+                .await
+                .is_err(),
+            Store::Postgres(p) => sqlx::query("UPDATE audit_log SET actor = 'x' WHERE seq = 2")
+                .execute(p)
+                .await
+                .is_err(),
+        };
+        assert!(refused, "audit_log is append-only");
+        // Someone with the database owner's rights goes round the trigger: the chain finds it.
+        raw(
+            &store,
+            "DROP TRIGGER audit_log_no_update",
+            "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change",
+        )
+        .await;
+        raw(
+            &store,
+            "UPDATE audit_log SET actor = 'user:mallory' WHERE seq = 2",
+            "UPDATE audit_log SET actor = 'user:mallory' WHERE seq = 2",
+        )
+        .await;
+        let v = store.verify_audit().await.expect("verify");
+        assert_eq!(v.broken.map(|b| b.seq), Some(2));
+        raw(
+            &store,
+            "UPDATE audit_log SET actor = 'user:ana' WHERE seq = 2",
+            "UPDATE audit_log SET actor = 'user:ana' WHERE seq = 2",
+        )
+        .await;
+        assert_eq!(store.verify_audit().await.expect("verify").broken, None);
+        raw(&store, "DROP TRIGGER audit_log_no_delete", "SELECT 1").await;
+        raw(
+            &store,
+            "DELETE FROM audit_log WHERE seq = 4",
+            "DELETE FROM audit_log WHERE seq = 4",
+        )
+        .await;
+        let v = store.verify_audit().await.expect("verify");
+        assert_eq!(
+            v.broken.map(|b| b.seq),
+            Some(4),
+            "a deleted last entry is found against the head"
+        );
     }
 );
