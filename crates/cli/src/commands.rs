@@ -53,9 +53,12 @@ pub async fn patient(store: &Store, cmd: PatientCommand) -> Result<()> {
                 p.diagnose(parse_diagnosis(d)?)?;
             }
             let record = store.add_patient(&p).await?;
+            crate::access::record(store, Some(record.id), "patient", &record.id.to_string())
+                .await?;
             println!("{}", record.id);
         }
         PatientCommand::List { json } => {
+            crate::access::clinic(store).await?;
             let all = store.patients().await?;
             if json {
                 let list: Vec<_> = all.iter().map(output::PatientJson::from).collect();
@@ -65,7 +68,7 @@ pub async fn patient(store: &Store, cmd: PatientCommand) -> Result<()> {
             }
         }
         PatientCommand::Show { id, json } => {
-            let r = store.find_patient(&id).await?;
+            let r = crate::access::patient(store, &id).await?;
             let diary = store.diary(r.id).await?;
             if json {
                 print_json(&output::PatientJson::from(&r))?;
@@ -74,7 +77,7 @@ pub async fn patient(store: &Store, cmd: PatientCommand) -> Result<()> {
             }
         }
         PatientCommand::Diagnose { id, code, onset } => {
-            let r = store.find_patient(&id).await?;
+            let r = crate::access::patient(store, &id).await?;
             let code = code.parse::<DiagnosisCode>()?;
             store
                 .add_diagnosis(r.id, &Diagnosis { code, onset })
@@ -123,7 +126,7 @@ pub async fn diary(store: &Store, cmd: DiaryCommand) -> Result<()> {
             replace,
         } => import(store, &patient, &file, covers.as_deref(), replace).await,
         DiaryCommand::Export { patient, out } => {
-            let r = store.find_patient(&patient).await?;
+            let r = crate::access::patient(store, &patient).await?;
             let diary = store.diary(r.id).await?;
             match out {
                 Some(path) => {
@@ -148,7 +151,7 @@ async fn import(
     covers: Option<&str>,
     replace: bool,
 ) -> Result<()> {
-    let r = store.find_patient(patient).await?;
+    let r = crate::access::patient(store, patient).await?;
     let dictionary = store.drug_dictionary().await?;
     let covers = covers.map(parse_covers).transpose()?;
     let f = File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
@@ -210,7 +213,7 @@ pub(crate) struct WithPatient<'a, T: Serialize> {
 }
 
 pub async fn metrics(store: &Store, a: MetricsArgs) -> Result<()> {
-    let r = store.find_patient(&a.patient).await?;
+    let r = crate::access::patient(store, &a.patient).await?;
     let preset = a.preset.parse::<DayPreset>()?;
     let kind = a.period.parse::<PeriodKind>()?;
     let diary = store.diary(r.id).await?;
@@ -243,7 +246,7 @@ pub async fn metrics(store: &Store, a: MetricsArgs) -> Result<()> {
 }
 
 pub async fn classify(store: &Store, a: ClassifyArgs) -> Result<()> {
-    let r: PatientRecord = store.find_patient(&a.patient).await?;
+    let r: PatientRecord = crate::access::patient(store, &a.patient).await?;
     let diary = store.diary(r.id).await?;
     let c = classify_diary(
         &diary,

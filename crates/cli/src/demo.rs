@@ -922,6 +922,7 @@ pub async fn run(database: Option<String>, args: DemoArgs) -> Result<()> {
         }
     };
     let store = Store::connect(&url).await?;
+    crate::access::clinic(&store).await?;
     let existing = store.patient_count().await?;
     if existing > 0 {
         bail!(

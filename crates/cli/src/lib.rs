@@ -1,6 +1,8 @@
 //! The `cephalog` command line: patients, diary import and export, metrics, classification, the
 //! medicine dictionary and the demo clinic.
 
+mod access;
+mod accounts;
 mod commands;
 pub mod demo;
 mod output;
@@ -83,6 +85,57 @@ pub enum Command {
     /// Adverse events and safety reports (E2B(R3), MedWatch 3500).
     #[command(subcommand)]
     Ae(AeCommand),
+    /// User accounts (the first admin is made here).
+    #[command(subcommand)]
+    User(UserCommand),
+    /// The audit trail of every read and write of patient data.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user. The password is read from standard input with --password-stdin, or generated
+    /// and printed once.
+    Add {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        name: String,
+        /// admin, clinician, nurse or patient.
+        #[arg(long)]
+        role: String,
+        /// For a patient account: the patient (id or MRN).
+        #[arg(long)]
+        patient: Option<String>,
+        #[arg(long, default_value = "Cephalog clinic")]
+        clinic: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users.
+    List,
+    /// Disable a user (they can no longer sign in).
+    Disable { username: String },
+    /// Set a new password (from standard input with --password-stdin, or generated and printed).
+    ResetPassword {
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute the hash chain and report the first changed, inserted or deleted entry.
+    Verify,
+    /// Show the trail, whole or for one patient.
+    Log {
+        #[arg(long)]
+        patient: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -578,6 +631,7 @@ pub fn today() -> NaiveDate {
 }
 
 pub async fn run(cli: Cli) -> Result<()> {
+    access::set_action(action_name(&cli.command));
     let db = cli.database;
     let rules_dir = cli.rules_dir;
     match cli.command {
@@ -601,10 +655,100 @@ pub async fn run(cli: Cli) -> Result<()> {
             treatment::response(&database(db).await?, rules_dir.as_deref(), a).await
         }
         Command::Ae(c) => safety::ae(&database(db).await?, c).await,
+        Command::User(c) => accounts::user(&database(db).await?, c).await,
+        Command::Audit(c) => accounts::audit(&database(db).await?, c).await,
     }
 }
 
 async fn database(url: Option<String>) -> Result<cephalog_store::Store> {
     let url = url.unwrap_or_else(|| DEFAULT_DATABASE.to_owned());
     Ok(cephalog_store::Store::connect(&url).await?)
+}
+
+/// The audit name of a command, e.g. "diary.import".
+fn action_name(c: &Command) -> String {
+    let (top, sub) = match c {
+        Command::Patient(p) => (
+            "patient",
+            match p {
+                PatientCommand::Add { .. } => "add",
+                PatientCommand::List { .. } => "list",
+                PatientCommand::Show { .. } => "show",
+                PatientCommand::Diagnose { .. } => "diagnose",
+            },
+        ),
+        Command::Diary(d) => (
+            "diary",
+            match d {
+                DiaryCommand::Import { .. } => "import",
+                DiaryCommand::Export { .. } => "export",
+            },
+        ),
+        Command::Metrics(_) => ("metrics", "read"),
+        Command::Classify(_) => ("classify", "read"),
+        Command::Drug(_) => ("drug", "dictionary"),
+        Command::Demo(_) => ("demo", "create"),
+        Command::Preventive(p) => (
+            "preventive",
+            if matches!(p, PreventiveCommand::Add { .. }) {
+                "add"
+            } else {
+                "list"
+            },
+        ),
+        Command::Prom(p) => (
+            "prom",
+            if matches!(p, PromCommand::Add { .. }) {
+                "add"
+            } else {
+                "list"
+            },
+        ),
+        Command::Rules(_) => ("rules", "read"),
+        Command::Eligibility(_) => ("eligibility", "read"),
+        Command::AttestOveruse(_) => ("overuse", "attest"),
+        Command::Plan(_) => ("plan", "read"),
+        Command::Session(s) => (
+            "session",
+            match s {
+                SessionCommand::Record(_) => "record",
+                SessionCommand::List { .. } => "list",
+                SessionCommand::Block { .. } => "block",
+                SessionCommand::Relief { .. } => "relief",
+                SessionCommand::AddDose { .. } => "add-dose",
+            },
+        ),
+        Command::Schedule(_) => ("schedule", "read"),
+        Command::Response(_) => ("response", "read"),
+        Command::Ae(a) => (
+            "ae",
+            match a {
+                AeCommand::Add(_) => "add",
+                AeCommand::List { .. } => "list",
+                AeCommand::Show { .. } => "show",
+                AeCommand::Overdue { .. } => "overdue",
+                AeCommand::Submitted { .. } => "submitted",
+                AeCommand::Rates { .. } => "rates",
+                AeCommand::Export { .. } => "export",
+            },
+        ),
+        Command::User(u) => (
+            "user",
+            match u {
+                UserCommand::Add { .. } => "add",
+                UserCommand::List => "list",
+                UserCommand::Disable { .. } => "disable",
+                UserCommand::ResetPassword { .. } => "reset-password",
+            },
+        ),
+        Command::Audit(a) => (
+            "audit",
+            if matches!(a, AuditCommand::Verify) {
+                "verify"
+            } else {
+                "log"
+            },
+        ),
+    };
+    format!("{top}.{sub}")
 }

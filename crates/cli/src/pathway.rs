@@ -81,7 +81,7 @@ pub async fn preventive(store: &Store, cmd: PreventiveCommand) -> Result<()> {
             outcome,
             reason,
         } => {
-            let r = store.find_patient(&patient).await?;
+            let r = crate::access::patient(store, &patient).await?;
             let draft = PreventiveDraft {
                 drug,
                 class: class.map(|c| c.parse::<PreventiveClass>()).transpose()?,
@@ -100,7 +100,7 @@ pub async fn preventive(store: &Store, cmd: PreventiveCommand) -> Result<()> {
             min_trial_days,
             json,
         } => {
-            let r = store.find_patient(&patient).await?;
+            let r = crate::access::patient(store, &patient).await?;
             let trials: Vec<PreventiveTrial> = store
                 .preventives(r.id)
                 .await?
@@ -167,7 +167,7 @@ pub async fn prom(store: &Store, cmd: PromCommand) -> Result<()> {
             answers,
             date,
         } => {
-            let r = store.find_patient(&patient).await?;
+            let r = crate::access::patient(store, &patient).await?;
             let instrument = instrument.parse::<Instrument>()?;
             let date = date.unwrap_or_else(today);
             if date > today() {
@@ -182,7 +182,7 @@ pub async fn prom(store: &Store, cmd: PromCommand) -> Result<()> {
             );
         }
         PromCommand::List { patient, json } => {
-            let r = store.find_patient(&patient).await?;
+            let r = crate::access::patient(store, &patient).await?;
             let entries: Vec<PromEntry> = store
                 .proms(r.id)
                 .await?
@@ -305,7 +305,7 @@ fn outcome_word(o: CriterionOutcome) -> &'static str {
 
 pub async fn eligibility(store: &Store, dir: Option<&Path>, a: EligibilityArgs) -> Result<()> {
     let rules = find_rule_set(dir, &a.rules)?;
-    let r = store.find_patient(&a.patient).await?;
+    let r = crate::access::patient(store, &a.patient).await?;
     let on = a.on.unwrap_or_else(today);
     let diary = store.diary(r.id).await?;
     let trials: Vec<PreventiveTrial> = store
@@ -363,7 +363,7 @@ pub async fn eligibility(store: &Store, dir: Option<&Path>, a: EligibilityArgs) 
 }
 
 pub async fn attest(store: &Store, a: AttestArgs) -> Result<()> {
-    let r = store.find_patient(&a.patient).await?;
+    let r = crate::access::patient(store, &a.patient).await?;
     let on = a.on.unwrap_or_else(today);
     if a.by.trim().is_empty() {
         bail!("--by: name the clinician attesting");

@@ -20,7 +20,7 @@ use cephalog_store::{AdverseEventRecord, PatientRecord, Store};
 
 use crate::commands::print_json;
 use crate::output::table;
-use crate::{AeAddArgs, AeCommand, today};
+use crate::{AeAddArgs, AeCommand, access, today};
 
 /// The patient as an ICSR names them: initials, the clinic's record number (or Cephalog's id),
 /// date of birth and sex.
@@ -132,7 +132,7 @@ fn split_list(s: &str) -> impl Iterator<Item = &str> {
 }
 
 async fn add(store: &Store, a: AeAddArgs) -> Result<()> {
-    let r = store.find_patient(&a.patient).await?;
+    let r = crate::access::patient(store, &a.patient).await?;
     let sessions = store.sessions(r.id).await?;
     let dates: Vec<NaiveDate> = if a.session_dates.is_empty() {
         sessions
@@ -192,6 +192,7 @@ async fn add(store: &Store, a: AeAddArgs) -> Result<()> {
         bail!("--onset {} is in the future", event.onset());
     }
     let id = store.add_adverse_event(r.id, &event).await?;
+    access::record(store, Some(r.id), "adverse_event", &id.to_string()).await?;
     let rec = store.adverse_event(id).await?;
     let v = case_view(store, &rec).await?;
     if a.json {
@@ -251,6 +252,7 @@ async fn export(
     out: Option<&Path>,
 ) -> Result<()> {
     let rec = store.adverse_event(case).await?;
+    access::record(store, Some(rec.patient), "adverse_event", &case.to_string()).await?;
     let patient = icsr_patient(&store.patient(rec.patient).await?)?;
     let text = match format {
         "e2b-r3" => {
@@ -312,9 +314,12 @@ pub async fn ae(store: &Store, cmd: AeCommand) -> Result<()> {
         AeCommand::Add(a) => add(store, *a).await,
         AeCommand::List { patient, json } => {
             let who = match patient {
-                Some(p) => Some(store.find_patient(&p).await?.id),
+                Some(p) => Some(crate::access::patient(store, &p).await?.id),
                 None => None,
             };
+            if who.is_none() {
+                access::clinic(store).await?;
+            }
             let records = store.adverse_events(who).await?;
             let mut views = Vec::new();
             for r in &records {
@@ -360,6 +365,7 @@ pub async fn ae(store: &Store, cmd: AeCommand) -> Result<()> {
         }
         AeCommand::Show { id, json } => {
             let rec = store.adverse_event(id).await?;
+            access::record(store, Some(rec.patient), "adverse_event", &id.to_string()).await?;
             let v = case_view(store, &rec).await?;
             if json {
                 return print_json(&v);
@@ -388,6 +394,7 @@ pub async fn ae(store: &Store, cmd: AeCommand) -> Result<()> {
         }
         AeCommand::Overdue { on, json } => {
             let on = on.unwrap_or_else(today);
+            access::clinic(store).await?;
             let records = store.adverse_events(None).await?;
             let cases: Vec<ReportingCase<Uuid>> = records
                 .iter()
@@ -419,11 +426,14 @@ pub async fn ae(store: &Store, cmd: AeCommand) -> Result<()> {
         }
         AeCommand::Submitted { case, on } => {
             let on = on.unwrap_or_else(today);
+            let rec = store.adverse_event(case).await?;
+            access::record(store, Some(rec.patient), "adverse_event", &case.to_string()).await?;
             store.mark_adverse_event_submitted(case, on).await?;
             println!("case {case} recorded as submitted on {on}");
             Ok(())
         }
         AeCommand::Rates { json } => {
+            access::clinic(store).await?;
             let sessions = u32::try_from(store.session_count().await?).unwrap_or(u32::MAX);
             let events: Vec<AdverseEvent> = store
                 .adverse_events(None)

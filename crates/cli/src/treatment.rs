@@ -357,7 +357,7 @@ fn session_text(v: &SessionView<'_>) -> String {
 pub async fn session(store: &Store, cmd: SessionCommand) -> Result<()> {
     match cmd {
         SessionCommand::Record(a) => {
-            let r = store.find_patient(&a.patient).await?;
+            let r = crate::access::patient(store, &a.patient).await?;
             let (plan, session) = session_from(&a)?;
             let overrides = overrides_from(&a)?;
             let policy = CheckPolicy::default();
@@ -404,7 +404,7 @@ pub async fn session(store: &Store, cmd: SessionCommand) -> Result<()> {
             }
         }
         SessionCommand::List { patient, json } => {
-            let r = store.find_patient(&patient).await?;
+            let r = crate::access::patient(store, &patient).await?;
             let sessions: Vec<SessionRecord> = store.sessions(r.id).await?;
             let views: Vec<SessionView<'_>> = sessions
                 .iter()
@@ -462,7 +462,7 @@ pub async fn session(store: &Store, cmd: SessionCommand) -> Result<()> {
             injector,
             notes,
         } => {
-            let r = store.find_patient(&patient).await?;
+            let r = crate::access::patient(store, &patient).await?;
             let steroid = steroid
                 .map(|s| {
                     let (agent, mg) = s
@@ -494,7 +494,7 @@ pub async fn session(store: &Store, cmd: SessionCommand) -> Result<()> {
             hours,
             on,
         } => {
-            let r = store.find_patient(&patient).await?;
+            let r = crate::access::patient(store, &patient).await?;
             if !hours.is_finite() || hours < 0.0 {
                 bail!("--hours must be 0 or more");
             }
@@ -516,7 +516,7 @@ pub async fn session(store: &Store, cmd: SessionCommand) -> Result<()> {
             indication,
             product,
         } => {
-            let r = store.find_patient(&patient).await?;
+            let r = crate::access::patient(store, &patient).await?;
             let dose = ToxinDose::new(
                 date,
                 product.parse::<Product>()?,
@@ -583,6 +583,7 @@ struct Who {
 pub async fn schedule(store: &Store, a: ScheduleArgs) -> Result<()> {
     let on = a.on.unwrap_or_else(today);
     let window = ScheduleWindow::new(a.earliest_days, a.latest_days)?;
+    crate::access::clinic(store).await?;
     let patients = store.patients().await?;
     let last = store.last_headache_sessions().await?;
     let entries = last.into_iter().filter_map(|(id, date)| {
@@ -633,7 +634,7 @@ fn num(x: Option<f64>) -> String {
 
 pub async fn response(store: &Store, dir: Option<&Path>, a: ResponseArgs) -> Result<()> {
     let rules = find_rule_set(dir, &a.rules)?;
-    let r = store.find_patient(&a.patient).await?;
+    let r = crate::access::patient(store, &a.patient).await?;
     let on = a.on.unwrap_or_else(today);
     let diary = store.diary(r.id).await?;
     let sessions: Vec<_> = store

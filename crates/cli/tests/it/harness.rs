@@ -87,6 +87,25 @@ impl Env {
         }
     }
 
+    /// Runs with `input` on standard input.
+    pub fn run_with_stdin(&self, args: &[&str], input: &str) -> Run {
+        let out = Command::cargo_bin("cephalog")
+            .expect("binary")
+            .current_dir(self.dir.path())
+            .env_remove("CEPHALOG_DATABASE_URL")
+            .arg("--database")
+            .arg(&self.url)
+            .args(args)
+            .write_stdin(input.to_owned())
+            .output()
+            .expect("run cephalog");
+        Run {
+            ok: out.status.success(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
     /// Runs and insists on success; returns standard output.
     pub fn ok(&self, args: &[&str]) -> String {
         let r = self.run(args);

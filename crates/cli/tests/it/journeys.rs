@@ -1423,3 +1423,113 @@ journey!(occipital_toxin_and_questionnaires_by_cycle, |env: &Env| {
     assert_eq!(json["proms"][1]["period"], "cycle 1");
     assert_eq!(json["proms"][1]["total"], 3);
 });
+
+journey!(users_and_the_audit_trail, |env: &Env| {
+    let id = add_patient(env, "P1");
+    env.ok(&[
+        "metrics",
+        "--patient",
+        "P1",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-01-28",
+    ]);
+    let r = env.run_with_stdin(
+        &[
+            "user",
+            "add",
+            "--username",
+            "ana.ruiz",
+            "--name",
+            "Dr Ana Ruiz",
+            "--role",
+            "clinician",
+            "--password-stdin",
+        ],
+        "a long enough password\n",
+    );
+    assert!(r.ok, "{}", r.stderr);
+    assert!(!r.stdout.contains("password (shown once)"));
+    let r = env.run_with_stdin(
+        &[
+            "user",
+            "add",
+            "--username",
+            "short.pw",
+            "--name",
+            "X",
+            "--role",
+            "nurse",
+            "--password-stdin",
+        ],
+        "short\n",
+    );
+    assert!(!r.ok && r.stderr.contains("at least 12"), "{}", r.stderr);
+    let out = env.ok(&[
+        "user",
+        "add",
+        "--username",
+        "patient.one",
+        "--name",
+        "Patient One",
+        "--role",
+        "patient",
+        "--patient",
+        "P1",
+    ]);
+    assert!(out.contains("password (shown once): "), "{out}");
+    let err = env.fails(&[
+        "user",
+        "add",
+        "--username",
+        "ana.ruiz",
+        "--name",
+        "Again",
+        "--role",
+        "admin",
+    ]);
+    assert!(err.contains("already exists"), "{err}");
+    let err = env.fails(&[
+        "user",
+        "add",
+        "--username",
+        "nopatient",
+        "--name",
+        "X",
+        "--role",
+        "patient",
+    ]);
+    assert!(err.contains("patient account"), "{err}");
+    env.ok(&["user", "disable", "ana.ruiz"]);
+    let list = env.ok(&["user", "list"]);
+    assert!(
+        list.contains("disabled") && list.contains("patient.one"),
+        "{list}"
+    );
+    let out = env.ok(&["user", "reset-password", "patient.one"]);
+    assert!(out.contains("password (shown once): "), "{out}");
+    // Every read and write of the patient's data is in the trail, and the chain is intact.
+    let trail: Value =
+        serde_json::from_str(&env.ok(&["audit", "log", "--patient", "P1", "--json"]))
+            .expect("json");
+    let actions: Vec<&str> = trail
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert!(
+        actions.starts_with(&["patient.add", "metrics.read"]),
+        "{actions:?}"
+    );
+    assert!(actions.contains(&"user.add"), "{actions:?}");
+    assert!(
+        trail[0]["actor"]
+            .as_str()
+            .is_some_and(|a| a.starts_with("cli:"))
+    );
+    assert_eq!(trail[0]["patient_id"], Value::String(id));
+    let out = env.ok(&["audit", "verify"]);
+    assert!(out.contains("audit trail intact"), "{out}");
+});
