@@ -27,7 +27,7 @@ macro_rules! engine {
                 Minutes, Patient, Sex,
             };
 
-            use crate::{BATCH_ROWS, ImportSummary, UserRecord, PatientRecord, StoreError};
+            use crate::{BATCH_ROWS, EventFilter, ImportSummary, UserRecord, PatientRecord, StoreError};
 
             type Db = $db;
             type Pool = sqlx::Pool<Db>;
@@ -853,18 +853,21 @@ macro_rules! engine {
             /// (id, patient, draft, submitted on).
             pub(crate) async fn adverse_events(
                 pool: &Pool,
-                patient: Option<Uuid>,
+                filter: EventFilter,
             ) -> Result<Vec<(Uuid, Uuid, AdverseEventDraft, Option<NaiveDate>)>, StoreError> {
-                let rows = match patient {
-                    Some(p) => {
-                        sqlx::query(
-                            "SELECT * FROM adverse_events WHERE patient_id = $1 ORDER BY onset, created_at",
-                        )
-                        .bind(p)
-                        .fetch_all(pool)
-                        .await?
+                let rows = match filter {
+                    EventFilter::Clinic => {
+                        sqlx::query("SELECT * FROM adverse_events ORDER BY onset, created_at").fetch_all(pool).await?
                     }
-                    None => sqlx::query("SELECT * FROM adverse_events ORDER BY onset, created_at").fetch_all(pool).await?,
+                    EventFilter::Patient(p) => {
+                        sqlx::query("SELECT * FROM adverse_events WHERE patient_id = $1 ORDER BY onset, created_at")
+                            .bind(p)
+                            .fetch_all(pool)
+                            .await?
+                    }
+                    EventFilter::Case(id) => {
+                        sqlx::query("SELECT * FROM adverse_events WHERE id = $1").bind(id).fetch_all(pool).await?
+                    }
                 };
                 let mut out = Vec::new();
                 for r in &rows {
@@ -971,14 +974,29 @@ macro_rules! engine {
                 }
             }
 
-            pub(crate) async fn users(pool: &Pool) -> Result<Vec<(UserRecord, String)>, StoreError> {
-                let rows = sqlx::query(
-                    "SELECT u.id, u.clinic_id, c.name AS clinic, u.username, u.display_name, u.role, u.patient_id, \
-                     u.password_hash, u.disabled, u.created_at FROM users u JOIN clinics c ON c.id = u.clinic_id \
-                     ORDER BY u.username",
-                )
-                .fetch_all(pool)
-                .await?;
+            /// Every user, or the one with `username`, with the stored password hash.
+            pub(crate) async fn users(pool: &Pool, username: Option<&str>) -> Result<Vec<(UserRecord, String)>, StoreError> {
+                let rows = match username {
+                    None => {
+                        sqlx::query(
+                            "SELECT u.id, u.clinic_id, c.name AS clinic, u.username, u.display_name, u.role, \
+                             u.patient_id, u.password_hash, u.disabled, u.created_at \
+                             FROM users u JOIN clinics c ON c.id = u.clinic_id ORDER BY u.username",
+                        )
+                        .fetch_all(pool)
+                        .await?
+                    }
+                    Some(name) => {
+                        sqlx::query(
+                            "SELECT u.id, u.clinic_id, c.name AS clinic, u.username, u.display_name, u.role, \
+                             u.patient_id, u.password_hash, u.disabled, u.created_at \
+                             FROM users u JOIN clinics c ON c.id = u.clinic_id WHERE u.username = $1",
+                        )
+                        .bind(name)
+                        .fetch_all(pool)
+                        .await?
+                    }
+                };
                 rows.iter()
                     .map(|r| {
                         let username: String = r.try_get("username")?;

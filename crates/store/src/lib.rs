@@ -53,6 +53,14 @@ pub struct StoredOverride {
     pub by: String,
 }
 
+/// Which adverse events to read.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum EventFilter {
+    Clinic,
+    Patient(Uuid),
+    Case(Uuid),
+}
+
 /// A stored adverse event.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AdverseEventRecord {
@@ -509,7 +517,23 @@ impl Store {
         &self,
         patient: Option<Uuid>,
     ) -> Result<Vec<AdverseEventRecord>, StoreError> {
-        let rows = dispatch!(self, p => e::adverse_events(p, patient).await)?;
+        self.read_adverse_events(patient.map_or(EventFilter::Clinic, EventFilter::Patient))
+            .await
+    }
+
+    /// One adverse event by id.
+    pub async fn adverse_event(&self, id: Uuid) -> Result<AdverseEventRecord, StoreError> {
+        self.read_adverse_events(EventFilter::Case(id))
+            .await?
+            .pop()
+            .ok_or_else(|| StoreError::NotFound(format!("adverse event {id}")))
+    }
+
+    async fn read_adverse_events(
+        &self,
+        filter: EventFilter,
+    ) -> Result<Vec<AdverseEventRecord>, StoreError> {
+        let rows = dispatch!(self, p => e::adverse_events(p, filter).await)?;
         rows.into_iter()
             .map(|(id, patient, draft, submitted_on)| {
                 let event = AdverseEvent::try_from(draft)
@@ -522,15 +546,6 @@ impl Store {
                 })
             })
             .collect()
-    }
-
-    /// One adverse event by id.
-    pub async fn adverse_event(&self, id: Uuid) -> Result<AdverseEventRecord, StoreError> {
-        self.adverse_events(None)
-            .await?
-            .into_iter()
-            .find(|r| r.id == id)
-            .ok_or_else(|| StoreError::NotFound(format!("adverse event {id}")))
     }
 
     /// Records that the case was submitted to the regulator on `on`.
@@ -590,7 +605,7 @@ impl Store {
 
     /// Every user, by username.
     pub async fn users(&self) -> Result<Vec<UserRecord>, StoreError> {
-        Ok(dispatch!(self, p => e::users(p).await)?
+        Ok(dispatch!(self, p => e::users(p, None).await)?
             .into_iter()
             .map(|(u, _)| u)
             .collect())
@@ -601,9 +616,7 @@ impl Store {
         &self,
         username: &Username,
     ) -> Result<Option<(UserRecord, String)>, StoreError> {
-        Ok(dispatch!(self, p => e::users(p).await)?
-            .into_iter()
-            .find(|(u, _)| u.username == *username))
+        Ok(dispatch!(self, p => e::users(p, Some(username.as_str())).await)?.pop())
     }
 
     pub async fn set_user_disabled(
