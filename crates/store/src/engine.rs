@@ -43,8 +43,8 @@ macro_rules! engine {
                 let p = &r.patient;
                 let mut tx = pool.begin().await?;
                 let inserted = sqlx::query(
-                    "INSERT INTO patients (id, mrn, name, date_of_birth, sex, notes, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    "INSERT INTO patients (id, mrn, name, date_of_birth, sex, notes, created_at, clinic_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 )
                 .bind(r.id)
                 .bind(p.mrn())
@@ -53,6 +53,7 @@ macro_rules! engine {
                 .bind(p.sex().map(Sex::as_str))
                 .bind(p.notes())
                 .bind(r.created_at)
+                .bind(r.clinic_id)
                 .execute(&mut *tx)
                 .await;
                 match inserted {
@@ -96,7 +97,7 @@ macro_rules! engine {
 
             pub(crate) async fn patient(pool: &Pool, id: Uuid) -> Result<Option<PatientRecord>, StoreError> {
                 let row = sqlx::query(
-                    "SELECT id, mrn, name, date_of_birth, sex, notes, created_at FROM patients WHERE id = $1",
+                    "SELECT id, mrn, name, date_of_birth, sex, notes, created_at, clinic_id FROM patients WHERE id = $1",
                 )
                 .bind(id)
                 .fetch_optional(pool)
@@ -110,13 +111,22 @@ macro_rules! engine {
                 patient_from_row(&row, diagnoses.remove(&id).unwrap_or_default()).map(Some)
             }
 
-            pub(crate) async fn patients(pool: &Pool) -> Result<Vec<PatientRecord>, StoreError> {
+            /// Every patient, or those of one clinic.
+            pub(crate) async fn patients(pool: &Pool, clinic: Option<Uuid>) -> Result<Vec<PatientRecord>, StoreError> {
                 let rows = sqlx::query(
-                    "SELECT id, mrn, name, date_of_birth, sex, notes, created_at FROM patients ORDER BY name, id",
+                    "SELECT id, mrn, name, date_of_birth, sex, notes, created_at, clinic_id FROM patients \
+                     WHERE $1 IS NULL OR clinic_id = $1 ORDER BY name, id",
                 )
+                .bind(clinic)
                 .fetch_all(pool)
                 .await?;
-                let dx = sqlx::query("SELECT patient_id, code, onset FROM patient_diagnoses").fetch_all(pool).await?;
+                let dx = sqlx::query(
+                    "SELECT d.patient_id, d.code, d.onset FROM patient_diagnoses d JOIN patients p ON p.id = d.patient_id \
+                     WHERE $1 IS NULL OR p.clinic_id = $1",
+                )
+                .bind(clinic)
+                .fetch_all(pool)
+                .await?;
                 let mut diagnoses = diagnoses_by_patient(&dx)?;
                 rows.iter()
                     .map(|row| {
@@ -154,7 +164,9 @@ macro_rules! engine {
                 let patient = Patient::restore(&name, dob, sex, row.try_get("mrn")?, row.try_get("notes")?, diagnoses)
                     .map_err(|e| StoreError::corrupt(format!("patient {id}"), e))?;
                 let created_at: DateTime<Utc> = row.try_get("created_at")?;
-                Ok(PatientRecord { id, patient, created_at })
+                let clinic_id: Option<Uuid> = row.try_get("clinic_id")?;
+                let clinic_id = clinic_id.ok_or_else(|| StoreError::corrupt(format!("patient {id}"), "it belongs to no clinic"))?;
+                Ok(PatientRecord { id, clinic_id, patient, created_at })
             }
 
             pub(crate) async fn import_days(
@@ -974,50 +986,51 @@ macro_rules! engine {
                 }
             }
 
+            const USER_SELECT: &str = "SELECT u.id, u.clinic_id, c.name AS clinic, u.username, u.display_name, u.role, \
+                 u.patient_id, u.password_hash, u.disabled, u.created_at \
+                 FROM users u JOIN clinics c ON c.id = u.clinic_id";
+
             /// Every user, or the one with `username`, with the stored password hash.
             pub(crate) async fn users(pool: &Pool, username: Option<&str>) -> Result<Vec<(UserRecord, String)>, StoreError> {
                 let rows = match username {
-                    None => {
-                        sqlx::query(
-                            "SELECT u.id, u.clinic_id, c.name AS clinic, u.username, u.display_name, u.role, \
-                             u.patient_id, u.password_hash, u.disabled, u.created_at \
-                             FROM users u JOIN clinics c ON c.id = u.clinic_id ORDER BY u.username",
-                        )
-                        .fetch_all(pool)
-                        .await?
-                    }
+                    None => sqlx::query(sqlx::AssertSqlSafe(format!("{USER_SELECT} ORDER BY u.username"))).fetch_all(pool).await?,
                     Some(name) => {
-                        sqlx::query(
-                            "SELECT u.id, u.clinic_id, c.name AS clinic, u.username, u.display_name, u.role, \
-                             u.patient_id, u.password_hash, u.disabled, u.created_at \
-                             FROM users u JOIN clinics c ON c.id = u.clinic_id WHERE u.username = $1",
-                        )
-                        .bind(name)
-                        .fetch_all(pool)
-                        .await?
+                        sqlx::query(sqlx::AssertSqlSafe(format!("{USER_SELECT} WHERE u.username = $1")))
+                            .bind(name)
+                            .fetch_all(pool)
+                            .await?
                     }
                 };
-                rows.iter()
-                    .map(|r| {
-                        let username: String = r.try_get("username")?;
-                        let role: String = r.try_get("role")?;
-                        let corrupt = |e: &dyn std::fmt::Display| StoreError::corrupt(format!("user {username}"), e);
-                        Ok((
-                            UserRecord {
-                                id: r.try_get("id")?,
-                                clinic_id: r.try_get("clinic_id")?,
-                                clinic: r.try_get("clinic")?,
-                                username: Username::new(&username).map_err(|e| corrupt(&e))?,
-                                display_name: r.try_get("display_name")?,
-                                role: role.parse::<Role>().map_err(|e| corrupt(&e))?,
-                                patient_id: r.try_get("patient_id")?,
-                                disabled: r.try_get("disabled")?,
-                                created_at: r.try_get("created_at")?,
-                            },
-                            r.try_get("password_hash")?,
-                        ))
-                    })
-                    .collect()
+                rows.iter().map(user_from_row).collect()
+            }
+
+            /// The user with that id.
+            pub(crate) async fn user_by_id(pool: &Pool, id: Uuid) -> Result<Option<UserRecord>, StoreError> {
+                let row = sqlx::query(sqlx::AssertSqlSafe(format!("{USER_SELECT} WHERE u.id = $1")))
+                    .bind(id)
+                    .fetch_optional(pool)
+                    .await?;
+                row.as_ref().map(user_from_row).transpose().map(|u| u.map(|(u, _)| u))
+            }
+
+            fn user_from_row(r: &<Db as sqlx::Database>::Row) -> Result<(UserRecord, String), StoreError> {
+                let username: String = r.try_get("username")?;
+                let role: String = r.try_get("role")?;
+                let corrupt = |e: &dyn std::fmt::Display| StoreError::corrupt(format!("user {username}"), e);
+                Ok((
+                    UserRecord {
+                        id: r.try_get("id")?,
+                        clinic_id: r.try_get("clinic_id")?,
+                        clinic: r.try_get("clinic")?,
+                        username: Username::new(&username).map_err(|e| corrupt(&e))?,
+                        display_name: r.try_get("display_name")?,
+                        role: role.parse::<Role>().map_err(|e| corrupt(&e))?,
+                        patient_id: r.try_get("patient_id")?,
+                        disabled: r.try_get("disabled")?,
+                        created_at: r.try_get("created_at")?,
+                    },
+                    r.try_get("password_hash")?,
+                ))
             }
 
             pub(crate) async fn set_user_disabled(pool: &Pool, username: &str, disabled: bool) -> Result<bool, StoreError> {
@@ -1128,6 +1141,165 @@ macro_rules! engine {
                     .execute(pool)
                     .await?;
                 Ok(())
+            }
+
+            // --- web sessions ---------------------------------------------------------------
+
+            pub(crate) async fn session_load(pool: &Pool, id_hash: &str, now: DateTime<Utc>) -> Result<Option<String>, StoreError> {
+                let row = sqlx::query("SELECT data FROM web_sessions WHERE id_hash = $1 AND expires_at > $2")
+                    .bind(id_hash)
+                    .bind(now)
+                    .fetch_optional(pool)
+                    .await?;
+                Ok(row.map(|r| r.try_get("data")).transpose()?)
+            }
+
+            /// Inserts a new session; false when the id is taken.
+            pub(crate) async fn session_create(
+                pool: &Pool,
+                id_hash: &str,
+                data: &str,
+                expires_at: DateTime<Utc>,
+            ) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "INSERT INTO web_sessions (id_hash, data, expires_at) VALUES ($1, $2, $3) ON CONFLICT (id_hash) DO NOTHING",
+                )
+                .bind(id_hash)
+                .bind(data)
+                .bind(expires_at)
+                .execute(pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            pub(crate) async fn session_save(
+                pool: &Pool,
+                id_hash: &str,
+                data: &str,
+                expires_at: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO web_sessions (id_hash, data, expires_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (id_hash) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
+                )
+                .bind(id_hash)
+                .bind(data)
+                .bind(expires_at)
+                .execute(pool)
+                .await?;
+                Ok(())
+            }
+
+            pub(crate) async fn session_delete(pool: &Pool, id_hash: &str) -> Result<(), StoreError> {
+                sqlx::query("DELETE FROM web_sessions WHERE id_hash = $1").bind(id_hash).execute(pool).await?;
+                Ok(())
+            }
+
+            pub(crate) async fn sessions_expire(pool: &Pool, now: DateTime<Utc>) -> Result<u64, StoreError> {
+                Ok(sqlx::query("DELETE FROM web_sessions WHERE expires_at <= $1").bind(now).execute(pool).await?.rows_affected())
+            }
+
+            // --- API tokens -------------------------------------------------------------------
+
+            pub(crate) async fn insert_api_token(
+                pool: &Pool,
+                t: &crate::ApiTokenRecord,
+                token_hash: &str,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(t.id)
+                .bind(t.user_id)
+                .bind(&t.name)
+                .bind(token_hash)
+                .bind(t.created_at)
+                .execute(pool)
+                .await?;
+                Ok(())
+            }
+
+            pub(crate) async fn api_tokens(pool: &Pool, user: Uuid) -> Result<Vec<crate::ApiTokenRecord>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT id, user_id, name, created_at, last_used_at, revoked_at FROM api_tokens \
+                     WHERE user_id = $1 ORDER BY created_at, id",
+                )
+                .bind(user)
+                .fetch_all(pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(crate::ApiTokenRecord {
+                            id: r.try_get("id")?,
+                            user_id: r.try_get("user_id")?,
+                            name: r.try_get("name")?,
+                            created_at: r.try_get("created_at")?,
+                            last_used_at: r.try_get("last_used_at")?,
+                            revoked_at: r.try_get("revoked_at")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            /// The live (unrevoked) token with that hash: its owner's id; marks it used.
+            pub(crate) async fn use_api_token(pool: &Pool, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Uuid>, StoreError> {
+                let row = sqlx::query(
+                    "UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL RETURNING user_id",
+                )
+                .bind(now)
+                .bind(token_hash)
+                .fetch_optional(pool)
+                .await?;
+                Ok(row.map(|r| r.try_get("user_id")).transpose()?)
+            }
+
+            pub(crate) async fn revoke_api_token(pool: &Pool, user: Uuid, id: Uuid, now: DateTime<Utc>) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
+                )
+                .bind(now)
+                .bind(id)
+                .bind(user)
+                .execute(pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            // --- sign-in throttling ------------------------------------------------------------
+
+            pub(crate) async fn add_login_failure(pool: &Pool, keys: &[String], at: DateTime<Utc>) -> Result<(), StoreError> {
+                let mut tx = pool.begin().await?;
+                for k in keys {
+                    sqlx::query("INSERT INTO login_failures (key, at) VALUES ($1, $2)").bind(k).bind(at).execute(&mut *tx).await?;
+                }
+                sqlx::query("DELETE FROM login_failures WHERE at < $1")
+                    .bind(at - chrono::Duration::days(1))
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            pub(crate) async fn login_failures_since(pool: &Pool, key: &str, since: DateTime<Utc>) -> Result<(i64, Option<DateTime<Utc>>), StoreError> {
+                let r = sqlx::query("SELECT COUNT(*) AS n, MAX(at) AS last FROM login_failures WHERE key = $1 AND at > $2")
+                    .bind(key)
+                    .bind(since)
+                    .fetch_one(pool)
+                    .await?;
+                Ok((r.try_get("n")?, r.try_get("last")?))
+            }
+
+            pub(crate) async fn clear_login_failures(pool: &Pool, key: &str) -> Result<(), StoreError> {
+                sqlx::query("DELETE FROM login_failures WHERE key = $1").bind(key).execute(pool).await?;
+                Ok(())
+            }
+
+            /// Each patient's latest recorded diary day.
+            pub(crate) async fn last_diary_days(pool: &Pool) -> Result<Vec<(Uuid, NaiveDate)>, StoreError> {
+                let rows = sqlx::query("SELECT patient_id, MAX(day) AS last FROM diary_days GROUP BY patient_id")
+                    .fetch_all(pool)
+                    .await?;
+                rows.iter().map(|r| Ok((r.try_get("patient_id")?, r.try_get("last")?))).collect()
             }
         }
     };

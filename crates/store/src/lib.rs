@@ -32,6 +32,8 @@ pub use error::StoreError;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PatientRecord {
     pub id: Uuid,
+    /// The clinic (tenant) whose clinicians may see this patient.
+    pub clinic_id: Uuid,
     pub patient: Patient,
     pub created_at: DateTime<Utc>,
 }
@@ -111,6 +113,20 @@ pub struct ImportSummary {
     pub inserted: usize,
     pub replaced: usize,
 }
+
+/// A per-user API token as listed (the token itself is shown once, and only its hash is kept).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ApiTokenRecord {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// The clinic patients join when none is named: a single-clinic installation needs no more.
+pub const DEFAULT_CLINIC: &str = "Main clinic";
 
 /// Which engine a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -217,9 +233,21 @@ impl Store {
         }
     }
 
+    /// Adds a patient to the default clinic ([`DEFAULT_CLINIC`]).
     pub async fn add_patient(&self, patient: &Patient) -> Result<PatientRecord, StoreError> {
+        let clinic = self.clinic(DEFAULT_CLINIC).await?;
+        self.add_patient_in(clinic, patient).await
+    }
+
+    /// Adds a patient to the clinic with that id.
+    pub async fn add_patient_in(
+        &self,
+        clinic_id: Uuid,
+        patient: &Patient,
+    ) -> Result<PatientRecord, StoreError> {
         let record = PatientRecord {
             id: Uuid::now_v7(),
+            clinic_id,
             patient: patient.clone(),
             created_at: Utc::now(),
         };
@@ -252,8 +280,19 @@ impl Store {
         .ok_or_else(|| StoreError::PatientNotFound(key.to_owned()))
     }
 
+    /// Every patient of every clinic (administration and the command line).
     pub async fn patients(&self) -> Result<Vec<PatientRecord>, StoreError> {
-        dispatch!(self, p => e::patients(p).await)
+        dispatch!(self, p => e::patients(p, None).await)
+    }
+
+    /// The patients of one clinic, by name.
+    pub async fn clinic_patients(&self, clinic: Uuid) -> Result<Vec<PatientRecord>, StoreError> {
+        dispatch!(self, p => e::patients(p, Some(clinic)).await)
+    }
+
+    /// Each patient's latest recorded diary day (patients with none are absent).
+    pub async fn last_diary_days(&self) -> Result<Vec<(Uuid, NaiveDate)>, StoreError> {
+        dispatch!(self, p => e::last_diary_days(p).await)
     }
 
     pub async fn patient_count(&self) -> Result<i64, StoreError> {
@@ -619,6 +658,12 @@ impl Store {
         Ok(dispatch!(self, p => e::users(p, Some(username.as_str())).await)?.pop())
     }
 
+    /// The user with that id.
+    pub async fn user(&self, id: Uuid) -> Result<UserRecord, StoreError> {
+        dispatch!(self, p => e::user_by_id(p, id).await)?
+            .ok_or_else(|| StoreError::NotFound(format!("user {id}")))
+    }
+
     pub async fn set_user_disabled(
         &self,
         username: &Username,
@@ -712,5 +757,99 @@ impl Store {
         let mut dict = self.drug_dictionary().await?;
         dict.add_clinic_entry(name, class)?;
         dispatch!(self, p => e::add_clinic_drug(p, &normalise_name(name), class).await)
+    }
+
+    // --- web sessions: stored by the SHA-256 of the cookie's id ----------------------------
+
+    /// The data of a live session.
+    pub async fn web_session(&self, id_hash: &str) -> Result<Option<String>, StoreError> {
+        dispatch!(self, p => e::session_load(p, id_hash, Utc::now()).await)
+    }
+
+    /// Stores a new session; false when that id is already taken.
+    pub async fn create_web_session(
+        &self,
+        id_hash: &str,
+        data: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        dispatch!(self, p => e::session_create(p, id_hash, data, expires_at).await)
+    }
+
+    pub async fn save_web_session(
+        &self,
+        id_hash: &str,
+        data: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        dispatch!(self, p => e::session_save(p, id_hash, data, expires_at).await)
+    }
+
+    pub async fn delete_web_session(&self, id_hash: &str) -> Result<(), StoreError> {
+        dispatch!(self, p => e::session_delete(p, id_hash).await)
+    }
+
+    /// Deletes expired sessions; how many.
+    pub async fn expire_web_sessions(&self) -> Result<u64, StoreError> {
+        dispatch!(self, p => e::sessions_expire(p, Utc::now()).await)
+    }
+
+    // --- API tokens ---------------------------------------------------------------------------
+
+    /// Stores a new token for `user` by its hash.
+    pub async fn add_api_token(
+        &self,
+        user: Uuid,
+        name: &str,
+        token_hash: &str,
+    ) -> Result<ApiTokenRecord, StoreError> {
+        let t = ApiTokenRecord {
+            id: Uuid::now_v7(),
+            user_id: user,
+            name: name.trim().to_owned(),
+            created_at: Utc::now(),
+            last_used_at: None,
+            revoked_at: None,
+        };
+        dispatch!(self, p => e::insert_api_token(p, &t, token_hash).await)?;
+        Ok(t)
+    }
+
+    pub async fn api_tokens(&self, user: Uuid) -> Result<Vec<ApiTokenRecord>, StoreError> {
+        dispatch!(self, p => e::api_tokens(p, user).await)
+    }
+
+    /// The owner of the live token with that hash, marking it used.
+    pub async fn use_api_token(&self, token_hash: &str) -> Result<Option<Uuid>, StoreError> {
+        dispatch!(self, p => e::use_api_token(p, token_hash, Utc::now()).await)
+    }
+
+    /// Revokes one of `user`'s tokens.
+    pub async fn revoke_api_token(&self, user: Uuid, id: Uuid) -> Result<(), StoreError> {
+        if dispatch!(self, p => e::revoke_api_token(p, user, id, Utc::now()).await)? {
+            Ok(())
+        } else {
+            Err(StoreError::NotFound(format!("live API token {id}")))
+        }
+    }
+
+    // --- sign-in throttling ---------------------------------------------------------------------
+
+    /// Records a failed sign-in under each key (e.g. "user:name", "ip:address").
+    pub async fn add_login_failure(&self, keys: &[String]) -> Result<(), StoreError> {
+        dispatch!(self, p => e::add_login_failure(p, keys, Utc::now()).await)
+    }
+
+    /// Failed sign-ins under `key` after `since`, and the latest of them.
+    pub async fn login_failures(
+        &self,
+        key: &str,
+        since: DateTime<Utc>,
+    ) -> Result<(i64, Option<DateTime<Utc>>), StoreError> {
+        dispatch!(self, p => e::login_failures_since(p, key, since).await)
+    }
+
+    pub async fn clear_login_failures(&self, key: &str) -> Result<(), StoreError> {
+        dispatch!(self, p => e::clear_login_failures(p, key).await)
     }
 }

@@ -66,7 +66,7 @@ story!(
     migrations_apply_the_same_versions,
     |store: Store| async move {
         let versions = store.applied_migrations().await.expect("versions");
-        assert_eq!(versions, vec![1, 2, 3, 4, 5, 6]);
+        assert_eq!(versions, vec![1, 2, 3, 4, 5, 6, 7]);
         // Applying again is a no-op.
         store.migrate().await.expect("idempotent");
         assert!(matches!(store.engine(), Engine::Sqlite | Engine::Postgres));
@@ -838,6 +838,193 @@ story!(
             v.broken.map(|b| b.seq),
             Some(4),
             "a deleted last entry is found against the head"
+        );
+    }
+);
+
+story!(patients_belong_to_clinics, |store: Store| async move {
+    let north = store.clinic("North").await.expect("clinic");
+    let south = store.clinic("South").await.expect("clinic");
+    let a = store
+        .add_patient_in(north, &patient("Alice", Some("N1")))
+        .await
+        .expect("add");
+    let b = store
+        .add_patient_in(south, &patient("Bob", Some("S1")))
+        .await
+        .expect("add");
+    let c = store
+        .add_patient(&patient("Carol", None))
+        .await
+        .expect("add");
+    assert_eq!(store.patient(a.id).await.expect("read").clinic_id, north);
+    let names = |v: Vec<cephalog_store::PatientRecord>| {
+        v.into_iter()
+            .map(|p| p.patient.name().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        names(store.clinic_patients(north).await.expect("list")),
+        ["Alice"]
+    );
+    assert_eq!(
+        names(store.clinic_patients(south).await.expect("list")),
+        ["Bob"]
+    );
+    let main = store
+        .clinic(cephalog_store::DEFAULT_CLINIC)
+        .await
+        .expect("clinic");
+    assert_eq!(c.clinic_id, main);
+    assert_eq!(store.patients().await.expect("all").len(), 3);
+    assert_eq!(
+        store
+            .patient(b.id)
+            .await
+            .expect("read")
+            .patient
+            .diagnoses()
+            .len(),
+        1
+    );
+});
+
+story!(
+    web_sessions_expire_and_are_replaced,
+    |store: Store| async move {
+        let later = chrono::Utc::now() + chrono::Duration::minutes(30);
+        assert!(
+            store
+                .create_web_session("h1", "{}", later)
+                .await
+                .expect("create")
+        );
+        assert!(
+            !store
+                .create_web_session("h1", "{\"x\":1}", later)
+                .await
+                .expect("create"),
+            "an id already taken is refused"
+        );
+        assert_eq!(
+            store.web_session("h1").await.expect("load").as_deref(),
+            Some("{}")
+        );
+        store
+            .save_web_session("h1", "{\"user\":2}", later)
+            .await
+            .expect("save");
+        assert_eq!(
+            store.web_session("h1").await.expect("load").as_deref(),
+            Some("{\"user\":2}")
+        );
+        let past = chrono::Utc::now() - chrono::Duration::seconds(1);
+        store
+            .save_web_session("h2", "{}", past)
+            .await
+            .expect("save");
+        assert_eq!(
+            store.web_session("h2").await.expect("load"),
+            None,
+            "expired"
+        );
+        assert_eq!(store.expire_web_sessions().await.expect("expire"), 1);
+        store.delete_web_session("h1").await.expect("delete");
+        assert_eq!(store.web_session("h1").await.expect("load"), None);
+    }
+);
+
+story!(
+    api_tokens_are_found_by_hash_and_revoked,
+    |store: Store| async move {
+        let hash = cephalog_auth::hash_password("a long enough password").expect("hash");
+        let user = store
+            .add_user(
+                "North",
+                cephalog_auth::Username::new("dr.north").expect("name"),
+                "Dr North",
+                cephalog_auth::Role::Clinician,
+                None,
+                &hash,
+            )
+            .await
+            .expect("user");
+        let t = store
+            .add_api_token(user.id, "EHR bridge", "abc")
+            .await
+            .expect("token");
+        assert_eq!(
+            store.use_api_token("abc").await.expect("use"),
+            Some(user.id)
+        );
+        assert_eq!(store.use_api_token("abd").await.expect("use"), None);
+        let listed = store.api_tokens(user.id).await.expect("list");
+        assert_eq!(listed.len(), 1);
+        assert!(listed[0].last_used_at.is_some());
+        assert!(
+            store
+                .revoke_api_token(uuid::Uuid::now_v7(), t.id)
+                .await
+                .is_err(),
+            "not theirs"
+        );
+        store.revoke_api_token(user.id, t.id).await.expect("revoke");
+        assert_eq!(
+            store.use_api_token("abc").await.expect("use"),
+            None,
+            "revoked"
+        );
+        assert!(
+            store.revoke_api_token(user.id, t.id).await.is_err(),
+            "already revoked"
+        );
+        assert_eq!(
+            store.user(user.id).await.expect("user").username,
+            user.username
+        );
+    }
+);
+
+story!(
+    failed_sign_ins_are_counted_per_key,
+    |store: Store| async move {
+        let since = chrono::Utc::now() - chrono::Duration::minutes(15);
+        for _ in 0..3 {
+            store
+                .add_login_failure(&["user:ann".to_owned(), "ip:10.0.0.1".to_owned()])
+                .await
+                .expect("fail");
+        }
+        let (n, last) = store
+            .login_failures("user:ann", since)
+            .await
+            .expect("count");
+        assert_eq!(n, 3);
+        assert!(last.is_some());
+        assert_eq!(
+            store
+                .login_failures("user:bob", since)
+                .await
+                .expect("count")
+                .0,
+            0
+        );
+        store.clear_login_failures("user:ann").await.expect("clear");
+        assert_eq!(
+            store
+                .login_failures("user:ann", since)
+                .await
+                .expect("count")
+                .0,
+            0
+        );
+        assert_eq!(
+            store
+                .login_failures("ip:10.0.0.1", since)
+                .await
+                .expect("count")
+                .0,
+            3
         );
     }
 );
