@@ -4,18 +4,15 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Result, bail};
 use serde::Serialize;
 
-use cephalog_core::eligibility::{
-    Attestation, CriterionOutcome, EligibilityInput, Verdict, evaluate,
-};
+use cephalog_core::eligibility::{Attestation, CriterionOutcome, Verdict};
 use cephalog_core::preventives::{
     PreventiveClass, PreventiveDraft, PreventiveOutcome, PreventiveTrial, summarise,
 };
 use cephalog_core::prom::{Instrument, PromEntry};
 use cephalog_core::rules::RuleSet;
-use cephalog_interchange::rules::{builtin_rule_sets, parse_rule_set};
 use cephalog_store::Store;
 
 use crate::commands::{WithPatient, print_json};
@@ -24,41 +21,12 @@ use crate::{AttestArgs, EligibilityArgs, PreventiveCommand, PromCommand, RulesCo
 
 /// The shipped rule sets and the clinic's own from `dir`; an id defined twice is an error.
 pub fn load_rule_sets(dir: Option<&Path>) -> Result<Vec<RuleSet>> {
-    let mut sets = builtin_rule_sets()?;
-    if let Some(dir) = dir {
-        let mut files: Vec<_> = std::fs::read_dir(dir)
-            .with_context(|| format!("cannot read the rules directory {}", dir.display()))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-            .collect();
-        files.sort();
-        for f in files {
-            let text = std::fs::read_to_string(&f)
-                .with_context(|| format!("cannot read {}", f.display()))?;
-            let set = parse_rule_set(&text, &f.display().to_string())?;
-            if sets.iter().any(|s| s.id == set.id) {
-                bail!(
-                    "{}: rule set id '{}' is already defined",
-                    f.display(),
-                    set.id
-                );
-            }
-            sets.push(set);
-        }
-    }
-    Ok(sets)
+    Ok(cephalog_app::load_rule_sets(dir)?)
 }
 
 pub(crate) fn find_rule_set(dir: Option<&Path>, name: &str) -> Result<RuleSet> {
     let sets = load_rule_sets(dir)?;
-    let known = sets
-        .iter()
-        .map(|s| s.id.clone())
-        .collect::<Vec<_>>()
-        .join(", ");
-    sets.into_iter()
-        .find(|s| s.id == name)
-        .ok_or_else(|| anyhow!("no rule set '{name}' (known: {known})"))
+    Ok(cephalog_app::find_rule_set(&sets, name)?.clone())
 }
 
 #[derive(Serialize)]
@@ -307,31 +275,7 @@ pub async fn eligibility(store: &Store, dir: Option<&Path>, a: EligibilityArgs) 
     let rules = find_rule_set(dir, &a.rules)?;
     let r = crate::access::patient(store, &a.patient).await?;
     let on = a.on.unwrap_or_else(today);
-    let diary = store.diary(r.id).await?;
-    let trials: Vec<PreventiveTrial> = store
-        .preventives(r.id)
-        .await?
-        .into_iter()
-        .map(|(_, t)| t)
-        .collect();
-    let attestation = store.overuse_attestation(r.id, on).await?;
-    let result = evaluate(
-        &rules,
-        EligibilityInput {
-            patient: &r.patient,
-            diary: &diary,
-            preventives: &trials,
-            last_session: store
-                .sessions(r.id)
-                .await?
-                .iter()
-                .map(|s| s.session.date())
-                .filter(|d| *d < on)
-                .max(),
-            overuse_attestation: attestation.as_ref(),
-            on,
-        },
-    );
+    let result = cephalog_app::eligibility(store, &rules, &r, on).await?;
     if a.json {
         return print_json(&WithPatient {
             patient: r.id,

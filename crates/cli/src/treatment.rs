@@ -11,8 +11,8 @@ use cephalog_core::protocol::{
     Anaesthetic, Concentration, Laterality, Muscle, NerveBlockPlan, NerveDose, OccipitalNerve,
     Plan, Side, Steroid, Target, Volume,
 };
-use cephalog_core::response::{CycleStatus, DecisionOutcome, ResponseInput, assess};
-use cephalog_core::schedule::{ScheduleWindow, schedule as sort_schedule};
+use cephalog_core::response::{CycleStatus, DecisionOutcome};
+use cephalog_core::schedule::ScheduleWindow;
 use cephalog_core::session::{
     Check, CheckPolicy, Indication, NerveBlock, Override, Product, Session, SessionCheck,
     SessionDraft, SiteDose, ToxinDose, VialSize,
@@ -573,32 +573,11 @@ fn block_text(b: &NerveBlock) -> String {
     out
 }
 
-#[derive(Serialize)]
-struct Who {
-    id: Uuid,
-    mrn: Option<String>,
-    name: String,
-}
-
 pub async fn schedule(store: &Store, a: ScheduleArgs) -> Result<()> {
     let on = a.on.unwrap_or_else(today);
     let window = ScheduleWindow::new(a.earliest_days, a.latest_days)?;
     crate::access::clinic(store).await?;
-    let patients = store.patients().await?;
-    let last = store.last_headache_sessions().await?;
-    let entries = last.into_iter().filter_map(|(id, date)| {
-        patients.iter().find(|p| p.id == id).map(|p| {
-            (
-                Who {
-                    id,
-                    mrn: p.patient.mrn().map(str::to_owned),
-                    name: p.patient.name().to_owned(),
-                },
-                date,
-            )
-        })
-    });
-    let s = sort_schedule(on, window, entries);
+    let s = cephalog_app::treatment_schedule(store, window, on, None).await?;
     if a.json {
         return print_json(&s);
     }
@@ -636,46 +615,21 @@ pub async fn response(store: &Store, dir: Option<&Path>, a: ResponseArgs) -> Res
     let rules = find_rule_set(dir, &a.rules)?;
     let r = crate::access::patient(store, &a.patient).await?;
     let on = a.on.unwrap_or_else(today);
-    let diary = store.diary(r.id).await?;
-    let sessions: Vec<_> = store
-        .sessions(r.id)
+    let view = cephalog_app::response(store, &rules, &r, on, a.baseline_end)
         .await?
-        .iter()
-        .filter(|s| s.session.indication() == &Indication::ChronicMigraine)
-        .map(|s| s.session.date())
-        .collect();
-    let report = assess(
-        ResponseInput {
-            diary: &diary,
-            has_migraine_diagnosis: r.patient.has_migraine_diagnosis(),
-            sessions: &sessions,
-            baseline_end: a.baseline_end,
-            as_of: on,
-        },
-        &rules,
-    )
-    .ok_or_else(|| {
-        anyhow!(
-            "patient {} has no chronic-migraine session on or before {on}",
-            r.id
-        )
-    })?;
-    let proms = proms_by_cycle(store, r.id, &sessions).await?;
+        .ok_or_else(|| {
+            anyhow!(
+                "patient {} has no chronic-migraine session on or before {on}",
+                r.id
+            )
+        })?;
     if a.json {
-        #[derive(Serialize)]
-        struct ResponseView<'a> {
-            #[serde(flatten)]
-            report: &'a cephalog_core::response::ResponseReport,
-            proms: &'a [PromInCycle],
-        }
         return print_json(&WithPatient {
             patient: r.id,
-            body: &ResponseView {
-                report: &report,
-                proms: &proms,
-            },
+            body: &view,
         });
     }
+    let (report, proms) = (&view.report, &view.proms);
     println!(
         "Patient {} — {} — response under {} (preset {}) as of {on}",
         r.id,
@@ -735,7 +689,7 @@ pub async fn response(store: &Store, dir: Option<&Path>, a: ResponseArgs) -> Res
     if !proms.is_empty() {
         let mut t = table();
         t.set_header(["period", "date", "instrument", "score", "interpretation"]);
-        for p in &proms {
+        for p in proms {
             t.add_row([
                 p.period.clone(),
                 p.date.to_string(),
@@ -761,41 +715,4 @@ pub async fn response(store: &Store, dir: Option<&Path>, a: ResponseArgs) -> Res
     }
     println!("\nDecision support only: the clinician decides.");
     Ok(())
-}
-
-/// A questionnaire placed in the treatment course: the baseline (before the first session) or the
-/// cycle whose session it follows.
-#[derive(Debug, Serialize)]
-struct PromInCycle {
-    period: String,
-    cycle: Option<usize>,
-    date: chrono::NaiveDate,
-    instrument: cephalog_core::prom::Instrument,
-    total: u32,
-    interpretation: String,
-}
-
-async fn proms_by_cycle(
-    store: &Store,
-    patient: Uuid,
-    sessions: &[chrono::NaiveDate],
-) -> Result<Vec<PromInCycle>> {
-    let mut sorted = sessions.to_vec();
-    sorted.sort();
-    Ok(store
-        .proms(patient)
-        .await?
-        .into_iter()
-        .map(|(_, e)| {
-            let cycle = sorted.iter().rposition(|s| *s <= e.date).map(|i| i + 1);
-            PromInCycle {
-                period: cycle.map_or_else(|| "baseline".to_owned(), |c| format!("cycle {c}")),
-                cycle,
-                date: e.date,
-                instrument: e.result.instrument(),
-                total: e.result.total(),
-                interpretation: e.result.interpretation(),
-            }
-        })
-        .collect())
 }

@@ -1,0 +1,245 @@
+//! Cephalog's use cases: each loads what it needs from the [`Store`], hands it to the pure domain
+//! core and returns the core's answer. The command line and the web server both call these, so a
+//! figure on a page and the same figure at the terminal cannot differ. Nothing here prints, speaks
+//! HTTP or records the audit trail: the caller knows who is asking and records it.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use uuid::Uuid;
+
+use cephalog_core::eligibility::{Eligibility, EligibilityInput, evaluate};
+use cephalog_core::preventives::PreventiveTrial;
+use cephalog_core::prom::Instrument;
+use cephalog_core::response::{ResponseInput, ResponseReport, assess};
+use cephalog_core::rules::RuleSet;
+use cephalog_core::schedule::{Schedule, ScheduleWindow, schedule};
+use cephalog_core::session::Indication;
+use cephalog_interchange::rules::{RuleFileError, builtin_rule_sets, parse_rule_set};
+use cephalog_store::{PatientRecord, Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    RuleFile(#[from] RuleFileError),
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: rule set id '{id}' is already defined")]
+    DuplicateRuleSet { path: PathBuf, id: String },
+    #[error("no rule set '{name}' (known: {known})")]
+    UnknownRuleSet { name: String, known: String },
+}
+
+/// The shipped rule sets and the clinic's own `*.toml` files from `dir`; an id defined twice is an
+/// error.
+pub fn load_rule_sets(dir: Option<&Path>) -> Result<Vec<RuleSet>, AppError> {
+    let mut sets = builtin_rule_sets()?;
+    let Some(dir) = dir else { return Ok(sets) };
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |source| AppError::Io { path, source }
+    };
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map_err(io(dir))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    for f in files {
+        let text = std::fs::read_to_string(&f).map_err(io(&f))?;
+        let set = parse_rule_set(&text, &f.display().to_string())?;
+        if sets.iter().any(|s| s.id == set.id) {
+            return Err(AppError::DuplicateRuleSet {
+                path: f,
+                id: set.id,
+            });
+        }
+        sets.push(set);
+    }
+    Ok(sets)
+}
+
+/// The rule set with that id, or an error listing the known ones.
+pub fn find_rule_set<'a>(sets: &'a [RuleSet], name: &str) -> Result<&'a RuleSet, AppError> {
+    sets.iter()
+        .find(|s| s.id == name)
+        .ok_or_else(|| AppError::UnknownRuleSet {
+            name: name.to_owned(),
+            known: sets
+                .iter()
+                .map(|s| s.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+}
+
+/// A patient's eligibility under `rules` on `on`, from the stored diary, preventive ledger,
+/// overuse attestation and sessions.
+pub async fn eligibility(
+    store: &Store,
+    rules: &RuleSet,
+    r: &PatientRecord,
+    on: NaiveDate,
+) -> Result<Eligibility, AppError> {
+    let diary = store.diary(r.id).await?;
+    let trials: Vec<PreventiveTrial> = store
+        .preventives(r.id)
+        .await?
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect();
+    let attestation = store.overuse_attestation(r.id, on).await?;
+    let last_session = store
+        .sessions(r.id)
+        .await?
+        .iter()
+        .map(|s| s.session.date())
+        .filter(|d| *d < on)
+        .max();
+    Ok(evaluate(
+        rules,
+        EligibilityInput {
+            patient: &r.patient,
+            diary: &diary,
+            preventives: &trials,
+            last_session,
+            overuse_attestation: attestation.as_ref(),
+            on,
+        },
+    ))
+}
+
+/// A questionnaire placed in the treatment course: the baseline (before the first session) or the
+/// cycle whose session it follows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PromInCycle {
+    pub period: String,
+    pub cycle: Option<usize>,
+    pub date: NaiveDate,
+    pub instrument: Instrument,
+    pub total: u32,
+    pub interpretation: String,
+}
+
+/// The response to treatment and the questionnaires placed by cycle.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResponseView {
+    #[serde(flatten)]
+    pub report: ResponseReport,
+    pub proms: Vec<PromInCycle>,
+}
+
+/// The patient's chronic-migraine session dates, oldest first.
+pub async fn migraine_session_dates(
+    store: &Store,
+    patient: Uuid,
+) -> Result<Vec<NaiveDate>, AppError> {
+    let mut dates: Vec<NaiveDate> = store
+        .sessions(patient)
+        .await?
+        .iter()
+        .filter(|s| s.session.indication() == &Indication::ChronicMigraine)
+        .map(|s| s.session.date())
+        .collect();
+    dates.sort();
+    Ok(dates)
+}
+
+/// The response per cycle under `rules` as of `on`; `None` before the first chronic-migraine
+/// session.
+pub async fn response(
+    store: &Store,
+    rules: &RuleSet,
+    r: &PatientRecord,
+    on: NaiveDate,
+    baseline_end: Option<NaiveDate>,
+) -> Result<Option<ResponseView>, AppError> {
+    let diary = store.diary(r.id).await?;
+    let sessions = migraine_session_dates(store, r.id).await?;
+    let Some(report) = assess(
+        ResponseInput {
+            diary: &diary,
+            has_migraine_diagnosis: r.patient.has_migraine_diagnosis(),
+            sessions: &sessions,
+            baseline_end,
+            as_of: on,
+        },
+        rules,
+    ) else {
+        return Ok(None);
+    };
+    let proms = proms_by_cycle(store, r.id, &sessions).await?;
+    Ok(Some(ResponseView { report, proms }))
+}
+
+/// The patient's questionnaires, each placed in the baseline or a cycle.
+pub async fn proms_by_cycle(
+    store: &Store,
+    patient: Uuid,
+    sessions: &[NaiveDate],
+) -> Result<Vec<PromInCycle>, AppError> {
+    let mut sorted = sessions.to_vec();
+    sorted.sort();
+    Ok(store
+        .proms(patient)
+        .await?
+        .into_iter()
+        .map(|(_, e)| {
+            let cycle = sorted.iter().rposition(|s| *s <= e.date).map(|i| i + 1);
+            PromInCycle {
+                period: cycle.map_or_else(|| "baseline".to_owned(), |c| format!("cycle {c}")),
+                cycle,
+                date: e.date,
+                instrument: e.result.instrument(),
+                total: e.result.total(),
+                interpretation: e.result.interpretation(),
+            }
+        })
+        .collect())
+}
+
+/// A patient as the schedule names them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Who {
+    pub id: Uuid,
+    pub mrn: Option<String>,
+    pub name: String,
+}
+
+impl Who {
+    pub fn of(r: &PatientRecord) -> Self {
+        Who {
+            id: r.id,
+            mrn: r.patient.mrn().map(str::to_owned),
+            name: r.patient.name().to_owned(),
+        }
+    }
+}
+
+/// Who is too early, due and overdue for their next session on `on`: the whole installation, or
+/// one clinic's patients.
+pub async fn treatment_schedule(
+    store: &Store,
+    window: ScheduleWindow,
+    on: NaiveDate,
+    clinic: Option<Uuid>,
+) -> Result<Schedule<Who>, AppError> {
+    let patients = match clinic {
+        Some(c) => store.clinic_patients(c).await?,
+        None => store.patients().await?,
+    };
+    let last = store.last_headache_sessions().await?;
+    let entries = last.into_iter().filter_map(|(id, date)| {
+        patients
+            .iter()
+            .find(|p| p.id == id)
+            .map(|p| (Who::of(p), date))
+    });
+    Ok(schedule(on, window, entries))
+}
