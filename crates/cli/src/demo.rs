@@ -907,7 +907,18 @@ fn status(s: CriterionStatus) -> &'static str {
     }
 }
 
-pub async fn run(database: Option<String>, args: DemoArgs) -> Result<()> {
+/// The demo's clinics: patients are in the first; the last demo patient is in the second, to show
+/// that a clinic's staff see only their own patients.
+pub const DEMO_CLINIC: &str = "Cephalog Demo Headache Clinic";
+pub const DEMO_OTHER_CLINIC: &str = "Northside Neurology";
+/// Every demo login's password (the demo's data are synthetic and it serves on this machine only).
+pub const DEMO_PASSWORD: &str = "cephalog-demo";
+
+pub async fn run(
+    database: Option<String>,
+    rules_dir: Option<std::path::PathBuf>,
+    args: DemoArgs,
+) -> Result<()> {
     let url = match database {
         Some(url) => url,
         None => {
@@ -947,8 +958,13 @@ pub async fn run(database: Option<String>, args: DemoArgs) -> Result<()> {
         "medication overuse*",
         "sessions",
     ]);
-    for p in &clinic {
-        let record = store.add_patient(&p.patient).await?;
+    let home = store.clinic(DEMO_CLINIC).await?;
+    let other = store.clinic(DEMO_OTHER_CLINIC).await?;
+    let mut records = Vec::new();
+    for (i, p) in clinic.iter().enumerate() {
+        let tenant = if i + 1 == clinic.len() { other } else { home };
+        let record = store.add_patient_in(tenant, &p.patient).await?;
+        records.push(record.clone());
         store
             .import_days(record.id, &p.days, false, &mut |_| {})
             .await?;
@@ -1009,12 +1025,111 @@ pub async fn run(database: Option<String>, args: DemoArgs) -> Result<()> {
         clinic.len(),
         clinic.iter().map(|p| p.days.len()).sum::<usize>()
     );
-    println!("Try:");
-    println!("  cephalog --database {url} metrics --patient DEMO-0001 --period month");
-    println!("  cephalog --database {url} classify --patient DEMO-0001");
-    println!("  cephalog --database {url} diary export --patient DEMO-0008");
+    let logins = demo_logins(&store, &records).await?;
+    if args.no_serve {
+        println!("Try:");
+        println!("  cephalog --database {url} metrics --patient DEMO-0001 --period month");
+        println!("  cephalog --database {url} classify --patient DEMO-0001");
+        println!("  cephalog --database {url} diary export --patient DEMO-0008");
+        store.close().await;
+        return Ok(());
+    }
+    crate::server::init_logs("text");
+    let rules = crate::pathway::load_rule_sets(rules_dir.as_deref())?;
+    let config = cephalog_web::Config {
+        // The demo serves plain HTTP on this machine.
+        secure_cookies: false,
+        clock: cephalog_web::Clock::Fixed(until),
+        ..cephalog_web::Config::default()
+    };
+    let state = cephalog_web::AppState::new(store.clone(), rules, config);
+    crate::server::run_server(&args.listen, state, |addr| {
+        println!();
+        println!("Cephalog demo is serving on http://{addr}/ (today is {until} in the demo)");
+        println!("Logins (password for all: {DEMO_PASSWORD}):");
+        for (user, what) in &logins {
+            println!("  {user:<12} {what}");
+        }
+        println!("Stop with Ctrl-C.");
+    })
+    .await?;
     store.close().await;
     Ok(())
+}
+
+/// The demo's accounts: an administrator, a clinician and a nurse of the demo clinic, two patients
+/// with their own diaries, and a clinician of the other clinic.
+async fn demo_logins(
+    store: &Store,
+    records: &[cephalog_store::PatientRecord],
+) -> Result<Vec<(String, String)>> {
+    use cephalog_auth::{Role, Username, hash_password};
+    let hash = hash_password(DEMO_PASSWORD)?;
+    let mut logins = Vec::new();
+    let mut add = |username: &str,
+                   name: &str,
+                   role: Role,
+                   patient: Option<&cephalog_store::PatientRecord>,
+                   clinic: &str| {
+        let entry = (
+            username.to_owned(),
+            format!(
+                "{} — {name}{}",
+                role.as_str(),
+                patient
+                    .map(|p| format!(" ({})", p.patient.mrn().unwrap_or("")))
+                    .unwrap_or_default()
+            ),
+            Username::new(username),
+            name.to_owned(),
+            role,
+            patient.map(|p| p.id),
+            clinic.to_owned(),
+        );
+        logins.push(entry);
+    };
+    add("admin", "Alex Admin", Role::Admin, None, DEMO_CLINIC);
+    add(
+        "dr.lee",
+        "Dr Morgan Lee",
+        Role::Clinician,
+        None,
+        DEMO_CLINIC,
+    );
+    add("nurse.kim", "Sam Kim RN", Role::Nurse, None, DEMO_CLINIC);
+    if let Some(p) = records.first() {
+        add(
+            "patient1",
+            p.patient.name(),
+            Role::Patient,
+            Some(p),
+            DEMO_CLINIC,
+        );
+    }
+    if let Some(p) = records.get(1) {
+        add(
+            "patient2",
+            p.patient.name(),
+            Role::Patient,
+            Some(p),
+            DEMO_CLINIC,
+        );
+    }
+    add(
+        "dr.north",
+        "Dr Robin North",
+        Role::Clinician,
+        None,
+        DEMO_OTHER_CLINIC,
+    );
+    let mut shown = Vec::new();
+    for (user, what, username, name, role, patient, clinic) in logins {
+        store
+            .add_user(&clinic, username?, &name, role, patient, &hash)
+            .await?;
+        shown.push((user, format!("{what}, {clinic}")));
+    }
+    Ok(shown)
 }
 
 #[cfg(test)]

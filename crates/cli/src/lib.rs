@@ -8,6 +8,7 @@ pub mod demo;
 mod output;
 mod pathway;
 mod safety;
+mod server;
 mod treatment;
 
 use std::path::PathBuf;
@@ -57,8 +58,10 @@ pub enum Command {
     /// The acute-medicine dictionary.
     #[command(subcommand)]
     Drug(DrugCommand),
-    /// Fill a database with a realistic synthetic clinic.
+    /// Fill a database with a realistic synthetic clinic and serve it on the web.
     Demo(DemoArgs),
+    /// Serve the web app and the JSON API.
+    Serve(ServeArgs),
     /// The preventive-treatment ledger.
     #[command(subcommand)]
     Preventive(PreventiveCommand),
@@ -623,6 +626,36 @@ pub struct DemoArgs {
     /// Last diary day (default: yesterday).
     #[arg(long)]
     pub until: Option<NaiveDate>,
+    /// Address to serve on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// Fill the database and stop, without serving it.
+    #[arg(long)]
+    pub no_serve: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (default 127.0.0.1:8080).
+    #[arg(long, env = "CEPHALOG_LISTEN")]
+    pub listen: Option<String>,
+    /// A TOML settings file (listen, database_url, rules_dir, insecure_cookies,
+    /// trust_forwarded_for, idle_timeout_minutes, absolute_timeout_hours, log_format); flags and
+    /// environment variables take precedence.
+    #[arg(long, env = "CEPHALOG_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Cookies without `Secure`, for plain HTTP on one's own machine. A clinic serves over TLS.
+    #[arg(long, env = "CEPHALOG_INSECURE_COOKIES")]
+    pub insecure_cookies: bool,
+    /// Take the client address from X-Forwarded-For (behind a load balancer).
+    #[arg(long, env = "CEPHALOG_TRUST_FORWARDED_FOR")]
+    pub trust_forwarded_for: bool,
+    /// text (default) or json request logs.
+    #[arg(long, env = "CEPHALOG_LOG_FORMAT")]
+    pub log_format: Option<String>,
+    /// Treat this date as today (a fixed clock, for demonstrations and tests).
+    #[arg(long)]
+    pub today: Option<NaiveDate>,
 }
 
 /// Today's date on this machine: the limit for diary entries.
@@ -640,7 +673,8 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Metrics(a) => commands::metrics(&database(db).await?, a).await,
         Command::Classify(a) => commands::classify(&database(db).await?, a).await,
         Command::Drug(c) => commands::drug(&database(db).await?, c).await,
-        Command::Demo(a) => demo::run(db, a).await,
+        Command::Demo(a) => demo::run(db, rules_dir, a).await,
+        Command::Serve(a) => server::serve(db, rules_dir, a).await,
         Command::Preventive(c) => pathway::preventive(&database(db).await?, c).await,
         Command::Prom(c) => pathway::prom(&database(db).await?, c).await,
         Command::Rules(c) => pathway::rules(rules_dir.as_deref(), c),
@@ -688,6 +722,7 @@ fn action_name(c: &Command) -> String {
         Command::Classify(_) => ("classify", "read"),
         Command::Drug(_) => ("drug", "dictionary"),
         Command::Demo(_) => ("demo", "create"),
+        Command::Serve(_) => ("server", "start"),
         Command::Preventive(p) => (
             "preventive",
             if matches!(p, PreventiveCommand::Add { .. }) {

@@ -1145,13 +1145,17 @@ macro_rules! engine {
 
             // --- web sessions ---------------------------------------------------------------
 
-            pub(crate) async fn session_load(pool: &Pool, id_hash: &str, now: DateTime<Utc>) -> Result<Option<String>, StoreError> {
-                let row = sqlx::query("SELECT data FROM web_sessions WHERE id_hash = $1 AND expires_at > $2")
+            pub(crate) async fn session_load(
+                pool: &Pool,
+                id_hash: &str,
+                now: DateTime<Utc>,
+            ) -> Result<Option<(String, DateTime<Utc>)>, StoreError> {
+                let row = sqlx::query("SELECT data, expires_at FROM web_sessions WHERE id_hash = $1 AND expires_at > $2")
                     .bind(id_hash)
                     .bind(now)
                     .fetch_optional(pool)
                     .await?;
-                Ok(row.map(|r| r.try_get("data")).transpose()?)
+                row.map(|r| Ok((r.try_get("data")?, r.try_get("expires_at")?))).transpose()
             }
 
             /// Inserts a new session; false when the id is taken.

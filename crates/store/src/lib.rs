@@ -761,8 +761,11 @@ impl Store {
 
     // --- web sessions: stored by the SHA-256 of the cookie's id ----------------------------
 
-    /// The data of a live session.
-    pub async fn web_session(&self, id_hash: &str) -> Result<Option<String>, StoreError> {
+    /// The data of a live session and when it expires.
+    pub async fn web_session(
+        &self,
+        id_hash: &str,
+    ) -> Result<Option<(String, DateTime<Utc>)>, StoreError> {
         dispatch!(self, p => e::session_load(p, id_hash, Utc::now()).await)
     }
 

@@ -476,7 +476,7 @@ journey!(clinic_dictionary_admits_new_names, |env: &Env| {
 });
 
 journey!(demo_fills_an_empty_database_once, |env: &Env| {
-    let out = env.ok(&["demo", "--seed", "7", "--until", "2026-10-31"]);
+    let out = env.ok(&["demo", "--seed", "7", "--until", "2026-10-31", "--no-serve"]);
     assert!(
         out.contains("DEMO-0001") && out.contains("11 patients"),
         "{out}"

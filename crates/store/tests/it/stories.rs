@@ -907,7 +907,12 @@ story!(
             "an id already taken is refused"
         );
         assert_eq!(
-            store.web_session("h1").await.expect("load").as_deref(),
+            store
+                .web_session("h1")
+                .await
+                .expect("load")
+                .map(|(d, _)| d)
+                .as_deref(),
             Some("{}")
         );
         store
@@ -915,7 +920,12 @@ story!(
             .await
             .expect("save");
         assert_eq!(
-            store.web_session("h1").await.expect("load").as_deref(),
+            store
+                .web_session("h1")
+                .await
+                .expect("load")
+                .map(|(d, _)| d)
+                .as_deref(),
             Some("{\"user\":2}")
         );
         let past = chrono::Utc::now() - chrono::Duration::seconds(1);

@@ -1,0 +1,282 @@
+//! Diary days: read a range, upsert one day, or write many at once (all or nothing).
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use cephalog_core::{
+    DiaryDay, DiaryDraft, DrugDictionary, Features, Intensity, MedicationIntake, Minutes,
+};
+
+use crate::AppState;
+use crate::audit;
+use crate::auth::Principal;
+use crate::error::{ApiError, ErrorBody, WebError};
+use crate::policy::Need;
+
+/// Accompanying features of the day's headache (all default to false).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct FeaturesJson {
+    pub unilateral: bool,
+    pub pulsating: bool,
+    pub aggravated_by_activity: bool,
+    pub nausea: bool,
+    pub vomiting: bool,
+    pub photophobia: bool,
+    pub phonophobia: bool,
+    pub aura: bool,
+}
+
+/// One diary day. An unrecorded day is absent, never a headache-free day.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DiaryDayJson {
+    /// Required in bulk writes; in a single-day upsert it must match the path if given.
+    #[serde(default)]
+    pub date: Option<NaiveDate>,
+    /// Minutes of headache, 0–1440.
+    pub headache_minutes: i64,
+    /// none, mild, moderate or severe (0–10 scores map: 1–3 mild, 4–6 moderate, 7–10 severe).
+    #[serde(default)]
+    pub peak_intensity: Option<String>,
+    #[serde(default)]
+    pub features: FeaturesJson,
+    /// Acute medicines as "name dose", e.g. "sumatriptan 50mg"; names go through the drug
+    /// dictionary.
+    #[serde(default)]
+    pub medicines: Vec<String>,
+    /// Occipital paroxysms (sudden stabbing pains) counted that day.
+    #[serde(default)]
+    pub paroxysms: u32,
+    #[serde(default)]
+    pub notes: String,
+}
+
+impl DiaryDayJson {
+    pub fn of(d: &DiaryDay) -> Self {
+        let f = d.features();
+        DiaryDayJson {
+            date: Some(d.date()),
+            headache_minutes: i64::from(d.headache_minutes()),
+            peak_intensity: Some(d.peak_intensity().to_string()),
+            features: FeaturesJson {
+                unilateral: f.unilateral,
+                pulsating: f.pulsating,
+                aggravated_by_activity: f.aggravated_by_activity,
+                nausea: f.nausea,
+                vomiting: f.vomiting,
+                photophobia: f.photophobia,
+                phonophobia: f.phonophobia,
+                aura: f.aura,
+            },
+            medicines: d
+                .medications()
+                .iter()
+                .map(|m| match &m.dose {
+                    Some(dose) => format!("{} {dose}", m.name),
+                    None => m.name.clone(),
+                })
+                .collect(),
+            paroxysms: d.paroxysms(),
+            notes: d.notes().to_owned(),
+        }
+    }
+
+    /// A validated day; errors name the field, prefixed by `at` (e.g. "days[3].").
+    fn validate(
+        self,
+        date: NaiveDate,
+        today: NaiveDate,
+        dictionary: &DrugDictionary,
+        at: &str,
+    ) -> Result<DiaryDay, WebError> {
+        let headache_minutes = Minutes::new(self.headache_minutes)
+            .map_err(|e| WebError::invalid(format!("{at}headache_minutes"), e))?;
+        let peak_intensity: Intensity = self
+            .peak_intensity
+            .as_deref()
+            .unwrap_or("none")
+            .parse()
+            .map_err(|e| WebError::invalid(format!("{at}peak_intensity"), e))?;
+        let medications = self
+            .medicines
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                MedicationIntake::parse(m, dictionary)
+                    .map_err(|e| WebError::invalid(format!("{at}medicines[{i}]"), e))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let f = self.features;
+        let draft = DiaryDraft {
+            date: Some(date),
+            headache_minutes,
+            peak_intensity,
+            features: Features {
+                unilateral: f.unilateral,
+                pulsating: f.pulsating,
+                aggravated_by_activity: f.aggravated_by_activity,
+                nausea: f.nausea,
+                vomiting: f.vomiting,
+                photophobia: f.photophobia,
+                phonophobia: f.phonophobia,
+                aura: f.aura,
+            },
+            medications,
+            paroxysms: self.paroxysms,
+            notes: self.notes,
+        };
+        DiaryDay::record(date, draft, today).map_err(|e| WebError::invalid(format!("{at}date"), e))
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct RangeQuery {
+    /// First day (default: the first recorded).
+    pub from: Option<NaiveDate>,
+    /// Last day (default: the last recorded).
+    pub to: Option<NaiveDate>,
+}
+
+/// The recorded days in a range, oldest first.
+#[utoipa::path(get, path = "/patients/{id}/diary", tag = "diary",
+    params(("id" = Uuid, Path, description = "patient id"), RangeQuery),
+    responses((status = 200, body = Vec<DiaryDayJson>), (status = 404, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<Uuid>,
+    Query(q): Query<RangeQuery>,
+) -> Result<Json<Vec<DiaryDayJson>>, ApiError> {
+    let r = audit::patient(&state, &who, id, Need::ReadDiary, "diary.read").await?;
+    let diary = match (q.from, q.to) {
+        (None, None) => state.store.diary(r.id).await?,
+        (from, to) => {
+            state
+                .store
+                .diary_between(
+                    r.id,
+                    from.unwrap_or(NaiveDate::MIN),
+                    to.unwrap_or(NaiveDate::MAX),
+                )
+                .await?
+        }
+    };
+    Ok(Json(diary.days().map(DiaryDayJson::of).collect()))
+}
+
+/// One day, if recorded.
+#[utoipa::path(get, path = "/patients/{id}/diary/{date}", tag = "diary",
+    params(("id" = Uuid, Path, description = "patient id"), ("date" = NaiveDate, Path, description = "YYYY-MM-DD")),
+    responses((status = 200, body = DiaryDayJson), (status = 404, body = ErrorBody)))]
+pub async fn get_day(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((id, date)): Path<(Uuid, NaiveDate)>,
+) -> Result<Json<DiaryDayJson>, ApiError> {
+    let r = audit::patient(&state, &who, id, Need::ReadDiary, "diary.read").await?;
+    let diary = state.store.diary_between(r.id, date, date).await?;
+    diary
+        .get(date)
+        .map(|d| Json(DiaryDayJson::of(d)))
+        .ok_or_else(|| ApiError(WebError::NotFound(format!("{date} is not recorded"))))
+}
+
+/// Records or replaces one day.
+#[utoipa::path(put, path = "/patients/{id}/diary/{date}", tag = "diary",
+    params(("id" = Uuid, Path, description = "patient id"), ("date" = NaiveDate, Path, description = "YYYY-MM-DD")),
+    request_body = DiaryDayJson,
+    responses((status = 200, body = DiaryDayJson), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn upsert(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((id, date)): Path<(Uuid, NaiveDate)>,
+    Json(day): Json<DiaryDayJson>,
+) -> Result<Json<DiaryDayJson>, ApiError> {
+    let r = audit::patient(&state, &who, id, Need::WriteDiary, "diary.write").await?;
+    if day.date.is_some_and(|d| d != date) {
+        return Err(WebError::invalid("date", "the body's date differs from the path's").into());
+    }
+    let dictionary = state.store.drug_dictionary().await?;
+    let valid = day.validate(date, state.today(), &dictionary, "")?;
+    state
+        .store
+        .import_days(r.id, std::slice::from_ref(&valid), true, &mut |_| {})
+        .await?;
+    audit::record(
+        &state,
+        &who,
+        "diary.upsert",
+        "diary_day",
+        &date.to_string(),
+        Some(r.id),
+    )
+    .await?;
+    Ok(Json(DiaryDayJson::of(&valid)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkDiary {
+    pub days: Vec<DiaryDayJson>,
+    /// Replace days already recorded (otherwise any such day refuses the whole request).
+    #[serde(default)]
+    pub replace: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BulkResult {
+    pub inserted: usize,
+    pub replaced: usize,
+}
+
+/// Writes many days in one transaction: every day is valid and stored, or nothing is.
+#[utoipa::path(post, path = "/patients/{id}/diary/bulk", tag = "diary",
+    params(("id" = Uuid, Path, description = "patient id")),
+    request_body = BulkDiary,
+    responses((status = 200, body = BulkResult), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn bulk(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<Uuid>,
+    Json(b): Json<BulkDiary>,
+) -> Result<Json<BulkResult>, ApiError> {
+    let r = audit::patient(&state, &who, id, Need::WriteDiary, "diary.bulk").await?;
+    let dictionary = state.store.drug_dictionary().await?;
+    let today = state.today();
+    let mut days = Vec::with_capacity(b.days.len());
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, d) in b.days.into_iter().enumerate() {
+        let at = format!("days[{i}].");
+        let date = d
+            .date
+            .ok_or_else(|| WebError::invalid(format!("{at}date"), "each day needs its date"))?;
+        if !seen.insert(date) {
+            return Err(
+                WebError::invalid(format!("{at}date"), format!("{date} is given twice")).into(),
+            );
+        }
+        days.push(d.validate(date, today, &dictionary, &at)?);
+    }
+    let s = state
+        .store
+        .import_days(r.id, &days, b.replace, &mut |_| {})
+        .await?;
+    audit::record(
+        &state,
+        &who,
+        "diary.bulk",
+        "diary",
+        &format!("{} days", days.len()),
+        Some(r.id),
+    )
+    .await?;
+    Ok(Json(BulkResult {
+        inserted: s.inserted,
+        replaced: s.replaced,
+    }))
+}

@@ -1,0 +1,191 @@
+//! One error type for handlers. API routes answer JSON (`{"error": {"code", "message", "field"}}`);
+//! pages answer an HTML page or, when nobody is signed in, a redirect to the sign-in page. A 5xx is
+//! logged in full and answered opaquely.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Serialize;
+
+use cephalog_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    #[error("sign in first")]
+    Unauthenticated,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{message}")]
+    Invalid {
+        field: Option<String>,
+        message: String,
+    },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    TooManyAttempts(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl WebError {
+    pub fn invalid(field: impl Into<String>, message: impl ToString) -> Self {
+        WebError::Invalid {
+            field: Some(field.into()),
+            message: message.to_string(),
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            WebError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            WebError::Forbidden(_) => StatusCode::FORBIDDEN,
+            WebError::NotFound(_) => StatusCode::NOT_FOUND,
+            WebError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            WebError::Conflict(_) => StatusCode::CONFLICT,
+            WebError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
+            WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The machine-readable code of the JSON error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            WebError::Unauthenticated => "unauthenticated",
+            WebError::Forbidden(_) => "forbidden",
+            WebError::NotFound(_) => "not_found",
+            WebError::Invalid { .. } => "invalid",
+            WebError::Conflict(_) => "conflict",
+            WebError::TooManyAttempts(_) => "too_many_attempts",
+            WebError::Internal(_) => "internal",
+        }
+    }
+
+    /// What the user may be told: everything but the detail of an internal error.
+    pub fn public_message(&self) -> String {
+        match self {
+            WebError::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                "something went wrong on the server; the error has been logged".to_owned()
+            }
+            other => other.to_string(),
+        }
+    }
+}
+
+impl From<StoreError> for WebError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::PatientNotFound(_) | StoreError::NotFound(_) => {
+                WebError::NotFound(e.to_string())
+            }
+            StoreError::DuplicateMrn(_)
+            | StoreError::DuplicateUsername(_)
+            | StoreError::DatesAlreadyStored { .. } => WebError::Conflict(e.to_string()),
+            StoreError::SessionRefused(_) => WebError::Conflict(e.to_string()),
+            StoreError::Patient(_)
+            | StoreError::Diary(_)
+            | StoreError::Drug(_)
+            | StoreError::Prom(_)
+            | StoreError::Session(_)
+            | StoreError::PatientAccount => WebError::Invalid {
+                field: None,
+                message: e.to_string(),
+            },
+            other => WebError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<cephalog_app::AppError> for WebError {
+    fn from(e: cephalog_app::AppError) -> Self {
+        match e {
+            cephalog_app::AppError::Store(s) => s.into(),
+            cephalog_app::AppError::UnknownRuleSet { .. } => WebError::invalid("rules", e),
+            other => WebError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<tower_sessions::session::Error> for WebError {
+    fn from(e: tower_sessions::session::Error) -> Self {
+        WebError::Internal(format!("session: {e}"))
+    }
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// A JSON error.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Machine-readable: unauthenticated, forbidden, not_found, invalid, conflict,
+    /// too_many_attempts, internal.
+    pub code: String,
+    pub message: String,
+    /// The request field at fault, when one is.
+    pub field: Option<String>,
+}
+
+/// A [`WebError`] answered as JSON (API routes).
+#[derive(Debug)]
+pub struct ApiError(pub WebError);
+
+impl<E: Into<WebError>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        ApiError(e.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let field = match &self.0 {
+            WebError::Invalid { field, .. } => field.clone(),
+            _ => None,
+        };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.0.code().to_owned(),
+                message: self.0.public_message(),
+                field,
+            },
+        };
+        (self.0.status(), Json(body)).into_response()
+    }
+}
+
+/// A [`WebError`] answered as a page (HTML routes).
+#[derive(Debug)]
+pub struct PageError(pub WebError);
+
+impl<E: Into<WebError>> From<E> for PageError {
+    fn from(e: E) -> Self {
+        PageError(e.into())
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        if matches!(self.0, WebError::Unauthenticated) {
+            return Redirect::to("/login").into_response();
+        }
+        let status = self.0.status();
+        let page = crate::pages::ErrorPage {
+            nav: None,
+            status: status.as_u16(),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            message: self.0.public_message(),
+        };
+        match askama::Template::render(&page) {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot render the error page");
+                status.into_response()
+            }
+        }
+    }
+}

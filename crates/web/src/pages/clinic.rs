@@ -1,0 +1,426 @@
+//! The clinic's pages: the worklist, the patient list, a patient's overview and access log, and
+//! the clinic's adverse events.
+
+use std::collections::{HashMap, HashSet};
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{Duration, NaiveDate};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use cephalog_core::DiagnosisCode;
+use cephalog_core::eligibility::Verdict;
+use cephalog_core::schedule::{ScheduleEntry, ScheduleWindow};
+use cephalog_store::PatientRecord;
+
+use super::{Nav, Routes, render};
+use crate::AppState;
+use crate::audit;
+use crate::auth::Principal;
+use crate::error::{PageError, WebError};
+use crate::policy::{ClinicNeed, Need};
+
+pub(super) fn routes(r: Routes) -> Routes {
+    r.get("/worklist", worklist)
+        .get("/patients", patients)
+        .post("/patients", add_patient)
+        .get("/patients/{id}", overview)
+        .get("/patients/{id}/access-log", access_log)
+}
+
+/// A diary with no entry for this many days has "gone quiet" on the worklist [unverified
+/// default: a week, the usual interval at which headache nurses chase diaries].
+pub const QUIET_DIARY_DAYS: i64 = 7;
+/// The rule set the worklist's "awaiting eligibility" list is checked against.
+pub const WORKLIST_RULE_SET: &str = "fda-label";
+
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub id: Uuid,
+    pub name: String,
+    pub mrn: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Section {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub empty: &'static str,
+    pub rows: Vec<Row>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "worklist.html")]
+struct WorklistPage {
+    nav: Option<Nav>,
+    today: NaiveDate,
+    basis: String,
+    sections: Vec<Section>,
+}
+
+fn row(p: &PatientRecord, detail: String) -> Row {
+    Row {
+        id: p.id,
+        name: p.patient.name().to_owned(),
+        mrn: p.patient.mrn().unwrap_or("—").to_owned(),
+        detail,
+    }
+}
+
+fn schedule_rows(
+    entries: &[ScheduleEntry<cephalog_app::Who>],
+    by_id: &HashMap<Uuid, &PatientRecord>,
+    detail: impl Fn(&ScheduleEntry<cephalog_app::Who>) -> String,
+) -> Vec<Row> {
+    entries
+        .iter()
+        .filter_map(|e| by_id.get(&e.patient.id).map(|p| row(p, detail(e))))
+        .collect()
+}
+
+async fn worklist(State(state): State<AppState>, who: Principal) -> Result<Response, PageError> {
+    audit::clinic(&state, &who, ClinicNeed::Worklist, "worklist.read").await?;
+    let today = state.today();
+    let clinic = who.user.clinic_id;
+    let patients = state.store.clinic_patients(clinic).await?;
+    let by_id: HashMap<Uuid, &PatientRecord> = patients.iter().map(|p| (p.id, p)).collect();
+    let schedule = cephalog_app::treatment_schedule(
+        &state.store,
+        ScheduleWindow::default(),
+        today,
+        Some(clinic),
+    )
+    .await?;
+    let treated: HashSet<Uuid> = state
+        .store
+        .last_headache_sessions()
+        .await?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+
+    let mut awaiting = Vec::new();
+    if let Ok(rules) = cephalog_app::find_rule_set(&state.rules, WORKLIST_RULE_SET) {
+        for p in patients.iter().filter(|p| {
+            !treated.contains(&p.id)
+                && p.patient
+                    .diagnoses()
+                    .iter()
+                    .any(|d| d.code == DiagnosisCode::ChronicMigraine)
+        }) {
+            let e = cephalog_app::eligibility(&state.store, rules, p, today).await?;
+            let verdict = match e.verdict {
+                Verdict::Eligible => "every criterion met",
+                Verdict::NotEligible => "a criterion is not met",
+                Verdict::InsufficientInformation => "information missing",
+            };
+            awaiting.push(row(p, format!("{}: {verdict}", rules.name)));
+        }
+    }
+
+    let sessions_by_patient: HashMap<Uuid, Vec<NaiveDate>> = {
+        let mut m: HashMap<Uuid, Vec<NaiveDate>> = HashMap::new();
+        for p in &patients {
+            if treated.contains(&p.id) {
+                let dates = state
+                    .store
+                    .sessions(p.id)
+                    .await?
+                    .iter()
+                    .map(|s| s.session.date())
+                    .collect();
+                m.insert(p.id, dates);
+            }
+        }
+        m
+    };
+    let mut flagged = Vec::new();
+    for ae in state.store.adverse_events(None).await? {
+        let Some(p) = by_id.get(&ae.patient) else {
+            continue;
+        };
+        let sessions = sessions_by_patient
+            .get(&ae.patient)
+            .cloned()
+            .unwrap_or_default();
+        let mut why = Vec::new();
+        if let Some(u) = ae.event.distant_spread_review(&sessions) {
+            why.push(format!(
+                "URGENT REVIEW: {} {} days after the session of {}",
+                u.symptom.label(),
+                u.days_after_session,
+                u.session_date
+            ));
+        }
+        if ae.submitted_on.is_none() && ae.event.is_serious() {
+            let due = ae.event.report_due_date();
+            why.push(if due < today {
+                format!("serious, report overdue since {due}")
+            } else {
+                format!("serious, report due {due}")
+            });
+        }
+        if !why.is_empty() {
+            flagged.push(Row {
+                detail: format!(
+                    "{} (onset {}): {}",
+                    ae.event.reported_term(),
+                    ae.event.onset(),
+                    why.join("; ")
+                ),
+                ..row(p, String::new())
+            });
+        }
+    }
+
+    let last_days: HashMap<Uuid, NaiveDate> =
+        state.store.last_diary_days().await?.into_iter().collect();
+    let quiet: Vec<Row> = patients
+        .iter()
+        .filter_map(|p| match last_days.get(&p.id) {
+            Some(last) if today - *last > Duration::days(QUIET_DIARY_DAYS) => Some(row(
+                p,
+                format!("last entry {last}, {} days ago", (today - *last).num_days()),
+            )),
+            None => Some(row(p, "no diary entries yet".to_owned())),
+            _ => None,
+        })
+        .collect();
+
+    let page = WorklistPage {
+        nav: Some(Nav::for_user(&who, "/worklist")),
+        today,
+        basis: schedule.basis.clone(),
+        sections: vec![
+            Section {
+                id: "overdue",
+                title: "Overdue for treatment",
+                empty: "Nobody is overdue.",
+                rows: schedule_rows(&schedule.overdue, &by_id, |e| {
+                    format!(
+                        "last session {}, {} days past the window",
+                        e.last_session, e.days_past_latest
+                    )
+                }),
+            },
+            Section {
+                id: "due",
+                title: "Due for treatment",
+                empty: "Nobody is due.",
+                rows: schedule_rows(&schedule.due, &by_id, |e| {
+                    format!("last session {}, due by {}", e.last_session, e.latest_due)
+                }),
+            },
+            Section {
+                id: "too-early",
+                title: "Too early for the next session",
+                empty: "Nobody is waiting.",
+                rows: schedule_rows(&schedule.too_early, &by_id, |e| {
+                    format!(
+                        "last session {}, due from {}",
+                        e.last_session, e.earliest_due
+                    )
+                }),
+            },
+            Section {
+                id: "awaiting-eligibility",
+                title: "Awaiting eligibility (chronic migraine, not yet treated)",
+                empty: "Nobody is waiting for an eligibility decision.",
+                rows: awaiting,
+            },
+            Section {
+                id: "flagged-events",
+                title: "Flagged adverse events",
+                empty: "No adverse event needs attention.",
+                rows: flagged,
+            },
+            Section {
+                id: "quiet-diaries",
+                title: "Diaries gone quiet",
+                empty: "Every diary is up to date.",
+                rows: quiet,
+            },
+        ],
+    };
+    Ok(render(&page))
+}
+
+#[derive(askama::Template)]
+#[template(path = "patients.html")]
+struct PatientsPage {
+    nav: Option<Nav>,
+    rows: Vec<Row>,
+    error: Option<String>,
+}
+
+async fn patients(State(state): State<AppState>, who: Principal) -> Result<Response, PageError> {
+    audit::clinic(&state, &who, ClinicNeed::Worklist, "patients.list").await?;
+    let today = state.today();
+    let rows = state
+        .store
+        .clinic_patients(who.user.clinic_id)
+        .await?
+        .iter()
+        .map(|p| {
+            let dx: Vec<&str> = p
+                .patient
+                .diagnoses()
+                .iter()
+                .map(|d| d.code.name())
+                .collect();
+            row(
+                p,
+                format!("age {}; {}", p.patient.age_on(today), dx.join(", ")),
+            )
+        })
+        .collect();
+    Ok(render(&PatientsPage {
+        nav: Some(Nav::for_user(&who, "/patients")),
+        rows,
+        error: None,
+    }))
+}
+
+#[derive(Deserialize)]
+struct NewPatient {
+    name: String,
+    mrn: String,
+    date_of_birth: String,
+    sex: String,
+}
+
+async fn add_patient(
+    State(state): State<AppState>,
+    who: Principal,
+    Form(f): Form<NewPatient>,
+) -> Result<Response, PageError> {
+    audit::clinic(&state, &who, ClinicNeed::AddPatient, "patient.add").await?;
+    let dob: NaiveDate = f.date_of_birth.trim().parse().map_err(|_| {
+        WebError::invalid(
+            "date_of_birth",
+            "the date of birth must be written YYYY-MM-DD",
+        )
+    })?;
+    let sex = match f.sex.trim() {
+        "" => None,
+        s => Some(s.parse().map_err(|e| WebError::invalid("sex", e))?),
+    };
+    let mrn = Some(f.mrn.trim().to_owned()).filter(|m| !m.is_empty());
+    let p = cephalog_core::Patient::new(&f.name, dob, sex, mrn, String::new(), state.today())
+        .map_err(|e| WebError::invalid("name", e))?;
+    let r = state.store.add_patient_in(who.user.clinic_id, &p).await?;
+    audit::record(
+        &state,
+        &who,
+        "patient.add",
+        "patient",
+        &r.id.to_string(),
+        Some(r.id),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/patients/{}", r.id)).into_response())
+}
+
+#[derive(askama::Template)]
+#[template(path = "patient.html")]
+struct OverviewPage {
+    nav: Option<Nav>,
+    p: PatientHeader,
+    classification: Vec<(String, String)>,
+    classification_note: String,
+}
+
+/// The lines at the top of every page about one patient.
+#[derive(Debug, Clone)]
+pub struct PatientHeader {
+    pub id: Uuid,
+    pub name: String,
+    pub mrn: String,
+    pub age: u32,
+    pub diagnoses: Vec<String>,
+}
+
+impl PatientHeader {
+    pub fn of(r: &PatientRecord, today: NaiveDate) -> Self {
+        PatientHeader {
+            id: r.id,
+            name: r.patient.name().to_owned(),
+            mrn: r.patient.mrn().unwrap_or("—").to_owned(),
+            age: r.patient.age_on(today),
+            diagnoses: r
+                .patient
+                .diagnoses()
+                .iter()
+                .map(|d| format!("{} {}", d.code.code(), d.code.name()))
+                .collect(),
+        }
+    }
+}
+
+async fn overview(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<Uuid>,
+) -> Result<Response, PageError> {
+    let r = audit::patient(&state, &who, id, Need::ReadClinical, "patient.read").await?;
+    let today = state.today();
+    let diary = state.store.diary(r.id).await?;
+    let c = cephalog_core::classify::classify(&diary, r.patient.has_migraine_diagnosis(), today);
+    let classification = [
+        ("Chronic migraine (ICHD-3 1.3)", &c.chronic_migraine),
+        (
+            "Chronic tension-type headache (ICHD-3 2.3)",
+            &c.chronic_tension_type,
+        ),
+        ("Medication overuse (ICHD-3 8.2)", &c.medication_overuse),
+        (
+            "Occipital neuralgia (ICHD-3 13.4, diary part)",
+            &c.occipital_neuralgia,
+        ),
+    ]
+    .into_iter()
+    .map(|(name, r)| {
+        let mut text = r.summary.clone();
+        for reason in &r.reasons {
+            text.push_str("; ");
+            text.push_str(reason);
+        }
+        (name.to_owned(), text)
+    })
+    .collect();
+    Ok(render(&OverviewPage {
+        nav: Some(Nav::for_user(&who, "")),
+        p: PatientHeader::of(&r, today),
+        classification,
+        classification_note: format!(
+            "Headache days under preset {}; {}. Diary criteria only: the diagnosis is the clinician's.",
+            c.preset, c.months_rule
+        ),
+    }))
+}
+
+#[derive(askama::Template)]
+#[template(path = "access_log.html")]
+struct AccessLogPage {
+    nav: Option<Nav>,
+    p: PatientHeader,
+    entries: Vec<cephalog_auth::ChainedEntry>,
+}
+
+async fn access_log(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<Uuid>,
+) -> Result<Response, PageError> {
+    let r = audit::patient(&state, &who, id, Need::ReadAccessLog, "audit.read").await?;
+    let mut entries = state.store.audit_trail(Some(r.id)).await?;
+    entries.reverse();
+    Ok(render(&AccessLogPage {
+        nav: Some(Nav::for_user(&who, "")),
+        p: PatientHeader::of(&r, state.today()),
+        entries,
+    }))
+}

@@ -1,0 +1,588 @@
+//! The diary: today's entry in a few taps, the month calendar, the last 28 days' figures and the
+//! next appointment. The same page serves a patient (their own) and the clinic (transcribing a
+//! paper diary).
+
+use std::collections::BTreeSet;
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{Datelike, Duration, NaiveDate};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use cephalog_core::metrics::{DateRange, PeriodMetrics};
+use cephalog_core::preset::DayPreset;
+use cephalog_core::schedule::ScheduleWindow;
+use cephalog_core::{Diary, DiaryDay, DiaryDraft, Features, Intensity, MedicationIntake, Minutes};
+use cephalog_store::PatientRecord;
+
+use super::{Nav, Routes, render};
+use crate::AppState;
+use crate::audit;
+use crate::auth::Principal;
+use crate::error::{PageError, WebError};
+use crate::policy::Need;
+
+pub(super) fn routes(r: Routes) -> Routes {
+    r.get("/patients/{id}/diary", page)
+        .post("/patients/{id}/diary", save)
+}
+
+/// Days back a patient may still fill in from the diary page (older days are the clinic's to
+/// correct) [unverified default].
+const EDITABLE_DAYS_BACK: i64 = 7;
+/// Medicines offered one tap away: those taken in this many days before the entry's date.
+const RECENT_MEDICINE_DAYS: i64 = 14;
+
+#[derive(Debug, Clone)]
+pub struct CalendarCell {
+    pub day: Option<u32>,
+    pub date: String,
+    /// CSS class: none, unrecorded, free, mild, moderate, severe.
+    pub class: &'static str,
+    pub label: String,
+    pub migraine: bool,
+    pub medication: bool,
+    pub link: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Calendar {
+    pub title: String,
+    pub weeks: Vec<Vec<CalendarCell>>,
+    pub prev: String,
+    pub next: Option<String>,
+}
+
+/// A month's calendar of diary days: each day unrecorded, headache-free or coloured by peak
+/// intensity, with migraine and acute-medication days marked.
+pub fn calendar(
+    diary: &Diary,
+    has_migraine_diagnosis: bool,
+    preset: DayPreset,
+    month: NaiveDate,
+    today: NaiveDate,
+    link_base: &str,
+) -> Calendar {
+    let first = month.with_day(1).unwrap_or(month);
+    let next_month = first
+        .checked_add_months(chrono::Months::new(1))
+        .unwrap_or(first);
+    let prev_month = first
+        .checked_sub_months(chrono::Months::new(1))
+        .unwrap_or(first);
+    let mut weeks = Vec::new();
+    let mut week: Vec<CalendarCell> = (0..first.weekday().num_days_from_monday())
+        .map(|_| CalendarCell {
+            day: None,
+            date: String::new(),
+            class: "none",
+            label: String::new(),
+            migraine: false,
+            medication: false,
+            link: false,
+        })
+        .collect();
+    let mut d = first;
+    while d < next_month {
+        let cell = match diary.get(d) {
+            _ if d > today => CalendarCell {
+                day: Some(d.day()),
+                date: d.to_string(),
+                class: "none",
+                label: format!("{d}: future"),
+                migraine: false,
+                medication: false,
+                link: false,
+            },
+            None => CalendarCell {
+                day: Some(d.day()),
+                date: d.to_string(),
+                class: "unrecorded",
+                label: format!("{d}: not recorded"),
+                migraine: false,
+                medication: false,
+                link: true,
+            },
+            Some(day) => {
+                let headache = day.headache_minutes() > 0;
+                let migraine = preset.migraine_basis(day, has_migraine_diagnosis).is_some();
+                let class = if !headache {
+                    "free"
+                } else {
+                    match day.peak_intensity() {
+                        Intensity::Severe => "severe",
+                        Intensity::Moderate => "moderate",
+                        _ => "mild",
+                    }
+                };
+                let mut label = format!(
+                    "{d}: {}",
+                    if headache {
+                        format!(
+                            "{} headache, {}",
+                            day.peak_intensity(),
+                            hours_text(day.headache_minutes())
+                        )
+                    } else {
+                        "no headache".to_owned()
+                    }
+                );
+                if migraine {
+                    label.push_str(", migraine day");
+                }
+                if day.took_acute_medication() {
+                    label.push_str(", acute medicine");
+                }
+                CalendarCell {
+                    day: Some(d.day()),
+                    date: d.to_string(),
+                    class,
+                    label,
+                    migraine,
+                    medication: day.took_acute_medication(),
+                    link: true,
+                }
+            }
+        };
+        week.push(cell);
+        if week.len() == 7 {
+            weeks.push(std::mem::take(&mut week));
+        }
+        d += Duration::days(1);
+    }
+    if !week.is_empty() {
+        while week.len() < 7 {
+            week.push(CalendarCell {
+                day: None,
+                date: String::new(),
+                class: "none",
+                label: String::new(),
+                migraine: false,
+                medication: false,
+                link: false,
+            });
+        }
+        weeks.push(week);
+    }
+    Calendar {
+        title: first.format("%B %Y").to_string(),
+        weeks,
+        prev: format!("{link_base}?month={}", prev_month.format("%Y-%m")),
+        next: (next_month <= today)
+            .then(|| format!("{link_base}?month={}", next_month.format("%Y-%m"))),
+    }
+}
+
+fn hours_text(minutes: u16) -> String {
+    let (h, m) = (minutes / 60, minutes % 60);
+    match (h, m) {
+        (0, m) => format!("{m} min"),
+        (h, 0) => format!("{h} h"),
+        (h, m) => format!("{h} h {m} min"),
+    }
+}
+
+/// One of the last 28 days' figures.
+#[derive(Debug, Clone)]
+pub struct Figure {
+    pub label: &'static str,
+    pub value: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct RecentMedicine {
+    pub text: String,
+    pub checked: bool,
+}
+
+#[derive(askama::Template)]
+#[template(path = "diary.html")]
+struct DiaryPage {
+    nav: Option<Nav>,
+    patient_name: String,
+    patient_id: Uuid,
+    own: bool,
+    date: String,
+    date_label: String,
+    recorded: bool,
+    saved: bool,
+    hours: String,
+    intensity: &'static str,
+    features: Vec<(&'static str, &'static str, bool)>,
+    recent: Vec<RecentMedicine>,
+    other_medicines: String,
+    paroxysms: u32,
+    notes: String,
+    earliest: String,
+    today: String,
+    calendar: Calendar,
+    figures: Vec<Figure>,
+    figures_note: String,
+    next_appointment: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct DiaryQuery {
+    date: Option<NaiveDate>,
+    month: Option<String>,
+    saved: Option<String>,
+}
+
+const FEATURES: [(&str, &str); 8] = [
+    ("unilateral", "On one side"),
+    ("pulsating", "Throbbing or pulsating"),
+    ("aggravated_by_activity", "Worse with moving about"),
+    ("nausea", "Nausea"),
+    ("vomiting", "Vomiting"),
+    ("photophobia", "Light bothered me"),
+    ("phonophobia", "Noise bothered me"),
+    ("aura", "Aura (visual or other warning signs)"),
+];
+
+fn medicine_text(m: &MedicationIntake) -> String {
+    match &m.dose {
+        Some(d) => format!("{} {d}", m.name),
+        None => m.name.clone(),
+    }
+}
+
+fn intensity_key(i: Intensity) -> &'static str {
+    match i {
+        Intensity::None => "none",
+        Intensity::Mild => "mild",
+        Intensity::Moderate => "moderate",
+        Intensity::Severe => "severe",
+    }
+}
+
+fn earliest_editable(who: &Principal, today: NaiveDate) -> NaiveDate {
+    if who.user.role == cephalog_auth::Role::Patient {
+        today - Duration::days(EDITABLE_DAYS_BACK)
+    } else {
+        NaiveDate::MIN
+    }
+}
+
+async fn next_appointment(state: &AppState, patient: Uuid) -> Result<Option<String>, WebError> {
+    let last = state
+        .store
+        .last_headache_sessions()
+        .await?
+        .into_iter()
+        .find(|(id, _)| *id == patient);
+    Ok(last.map(|(_, date)| {
+        let (from, to) = ScheduleWindow::default().due_dates(date);
+        format!("Next treatment due between {from} and {to} (last session {date})")
+    }))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn build_page(
+    state: &AppState,
+    who: &Principal,
+    r: &PatientRecord,
+    date: NaiveDate,
+    month: NaiveDate,
+    draft: Option<DiaryDraft>,
+    saved: bool,
+    error: Option<String>,
+) -> Result<DiaryPage, WebError> {
+    let today = state.today();
+    let diary = state.store.diary(r.id).await?;
+    let existing = diary.get(date);
+    let recorded = existing.is_some();
+    let draft = draft.or_else(|| existing.map(DiaryDay::to_draft));
+    let recent_from = date - Duration::days(RECENT_MEDICINE_DAYS);
+    let mut seen = BTreeSet::new();
+    let taken: BTreeSet<String> = draft
+        .as_ref()
+        .map(|d| d.medications.iter().map(medicine_text).collect())
+        .unwrap_or_default();
+    let mut recent: Vec<RecentMedicine> = diary
+        .days()
+        .rev()
+        .filter(|d| d.date() < date && d.date() >= recent_from)
+        .flat_map(|d| {
+            d.medications()
+                .iter()
+                .map(medicine_text)
+                .collect::<Vec<_>>()
+        })
+        .filter(|t| seen.insert(t.clone()))
+        .map(|text| RecentMedicine {
+            checked: taken.contains(&text),
+            text,
+        })
+        .collect();
+    let others: Vec<String> = taken
+        .iter()
+        .filter(|t| !recent.iter().any(|r| &r.text == *t))
+        .cloned()
+        .collect();
+    recent.truncate(8);
+    let has_migraine = r.patient.has_migraine_diagnosis();
+    let preset = DayPreset::default();
+    let window_start = today - Duration::days(27);
+    let m = DateRange::new(window_start, today)
+        .map(|range| PeriodMetrics::compute(&diary, range, preset, has_migraine));
+    let (figures, figures_note) = match m {
+        Some(m) => (
+            vec![
+                Figure {
+                    label: "Days recorded",
+                    value: format!("{} of {}", m.recorded_days, m.days),
+                },
+                Figure {
+                    label: "Headache days",
+                    value: m.headache_days.to_string(),
+                },
+                Figure {
+                    label: "Migraine days",
+                    value: m.migraine_days.to_string(),
+                },
+                Figure {
+                    label: "Moderate or severe days",
+                    value: m.moderate_severe_days.to_string(),
+                },
+                Figure {
+                    label: "Headache hours",
+                    value: format!("{:.1}", m.headache_hours),
+                },
+                Figure {
+                    label: "Days with acute medicine",
+                    value: m.acute_medication_days.any.to_string(),
+                },
+            ],
+            format!(
+                "{window_start} to {today}, {}. {}",
+                preset.definition(),
+                m.insufficient.unwrap_or("")
+            ),
+        ),
+        None => (Vec::new(), String::new()),
+    };
+    let link_base = format!("/patients/{}/diary", r.id);
+    let d = draft.unwrap_or_default();
+    Ok(DiaryPage {
+        nav: Some(Nav::for_user(who, &link_base)),
+        patient_name: r.patient.name().to_owned(),
+        patient_id: r.id,
+        own: who.user.patient_id == Some(r.id),
+        date: date.to_string(),
+        date_label: if date == today {
+            "today".to_owned()
+        } else {
+            date.format("%A %-d %B %Y").to_string()
+        },
+        recorded,
+        saved,
+        hours: if d.headache_minutes.get() == 0 {
+            String::new()
+        } else {
+            format!("{}", f64::from(d.headache_minutes.get()) / 60.0)
+        },
+        intensity: intensity_key(d.peak_intensity),
+        features: FEATURES
+            .iter()
+            .map(|(k, label)| (*k, *label, d.features.get(k).unwrap_or(false)))
+            .collect(),
+        recent,
+        other_medicines: others.join(", "),
+        paroxysms: d.paroxysms,
+        notes: d.notes.clone(),
+        earliest: earliest_editable(who, today)
+            .max(today - Duration::days(3650))
+            .to_string(),
+        today: today.to_string(),
+        calendar: calendar(&diary, has_migraine, preset, month, today, &link_base),
+        figures,
+        figures_note,
+        next_appointment: next_appointment(state, r.id).await?,
+        error,
+    })
+}
+
+fn parse_month(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(&format!("{s}-01"), "%Y-%m-%d").ok()
+}
+
+async fn page(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<Uuid>,
+    Query(q): Query<DiaryQuery>,
+) -> Result<Response, PageError> {
+    let r = audit::patient(&state, &who, id, Need::ReadDiary, "diary.read").await?;
+    let today = state.today();
+    let date = q.date.unwrap_or(today).min(today);
+    let month = q.month.as_deref().and_then(parse_month).unwrap_or(date);
+    let page = build_page(&state, &who, &r, date, month, None, q.saved.is_some(), None).await?;
+    Ok(render(&page))
+}
+
+/// The form's fields, read from the raw pairs (checkboxes repeat a name).
+fn draft_from_form(
+    pairs: &[(String, String)],
+    dictionary: &cephalog_core::DrugDictionary,
+) -> Result<(NaiveDate, DiaryDraft), WebError> {
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.trim())
+            .filter(|v| !v.is_empty())
+    };
+    let date: NaiveDate = get("date")
+        .ok_or_else(|| WebError::invalid("date", "give the date of the entry"))?
+        .parse()
+        .map_err(|_| WebError::invalid("date", "the date must be written YYYY-MM-DD"))?;
+    let no_headache = get("no_headache").is_some();
+    let intensity: Intensity = if no_headache {
+        Intensity::None
+    } else {
+        get("intensity")
+            .unwrap_or("none")
+            .parse()
+            .map_err(|e| WebError::invalid("intensity", e))?
+    };
+    let minutes = if no_headache {
+        0
+    } else {
+        match get("hours") {
+            None => 0,
+            Some(h) => {
+                let hours: f64 = h.replace(',', ".").parse().map_err(|_| {
+                    WebError::invalid("hours", format!("'{h}' is not a number of hours"))
+                })?;
+                if !(0.0..=24.0).contains(&hours) {
+                    return Err(WebError::invalid(
+                        "hours",
+                        "hours of headache must be between 0 and 24",
+                    ));
+                }
+                (hours * 60.0).round() as i64
+            }
+        }
+    };
+    let headache_minutes = Minutes::new(minutes).map_err(|e| WebError::invalid("hours", e))?;
+    let on = |k: &str| !no_headache && pairs.iter().any(|(n, _)| n == k);
+    let features = Features {
+        unilateral: on("unilateral"),
+        pulsating: on("pulsating"),
+        aggravated_by_activity: on("aggravated_by_activity"),
+        nausea: on("nausea"),
+        vomiting: on("vomiting"),
+        photophobia: on("photophobia"),
+        phonophobia: on("phonophobia"),
+        aura: pairs.iter().any(|(n, _)| n == "aura"),
+    };
+    let mut medications = Vec::new();
+    if !no_headache {
+        for (_, text) in pairs.iter().filter(|(n, _)| n == "medicine") {
+            medications.push(
+                MedicationIntake::parse(text, dictionary)
+                    .map_err(|e| WebError::invalid("medicine", e))?,
+            );
+        }
+        if let Some(list) = get("other_medicines") {
+            medications.extend(
+                MedicationIntake::parse_list(list, dictionary)
+                    .map_err(|e| WebError::invalid("other_medicines", e))?,
+            );
+        }
+    }
+    let paroxysms = match get("paroxysms") {
+        None => 0,
+        Some(p) => p
+            .parse()
+            .map_err(|_| WebError::invalid("paroxysms", format!("'{p}' is not a whole number")))?,
+    };
+    Ok((
+        date,
+        DiaryDraft {
+            date: Some(date),
+            headache_minutes,
+            peak_intensity: intensity,
+            features,
+            medications,
+            paroxysms,
+            notes: get("notes").unwrap_or_default().to_owned(),
+        },
+    ))
+}
+
+async fn save(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<Uuid>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let r = audit::patient(&state, &who, id, Need::WriteDiary, "diary.write").await?;
+    let today = state.today();
+    let dictionary = state.store.drug_dictionary().await?;
+    let (date, draft) = match draft_from_form(&pairs, &dictionary) {
+        Ok(x) => x,
+        Err(e) => {
+            let date = pairs
+                .iter()
+                .find(|(k, _)| k == "date")
+                .and_then(|(_, v)| v.parse().ok())
+                .unwrap_or(today);
+            let mut page = build_page(
+                &state,
+                &who,
+                &r,
+                date,
+                date,
+                None,
+                false,
+                Some(e.to_string()),
+            )
+            .await?;
+            page.error = Some(e.to_string());
+            return Ok((e.status(), render(&page)).into_response());
+        }
+    };
+    if date < earliest_editable(&who, today) {
+        return Err(PageError(WebError::invalid(
+            "date",
+            format!("days more than {EDITABLE_DAYS_BACK} days back are corrected by the clinic"),
+        )));
+    }
+    let day = match DiaryDay::record(date, draft.clone(), today) {
+        Ok(d) => d,
+        Err(e) => {
+            let page = build_page(
+                &state,
+                &who,
+                &r,
+                date,
+                date,
+                Some(draft),
+                false,
+                Some(e.to_string()),
+            )
+            .await?;
+            return Ok(
+                (axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response(),
+            );
+        }
+    };
+    state
+        .store
+        .import_days(r.id, &[day], true, &mut |_| {})
+        .await?;
+    audit::record(
+        &state,
+        &who,
+        "diary.upsert",
+        "diary_day",
+        &date.to_string(),
+        Some(r.id),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/patients/{}/diary?date={date}&saved=1", r.id)).into_response())
+}

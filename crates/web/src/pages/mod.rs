@@ -1,0 +1,214 @@
+//! Server-rendered pages. Every form works without JavaScript; the little script we serve only
+//! adds conveniences (running totals on the session form).
+
+mod admin;
+mod clinic;
+mod diary;
+
+use askama::Template;
+use axum::extract::State;
+use axum::handler::Handler;
+use axum::http::Method;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use cephalog_auth::Role;
+
+use crate::AppState;
+use crate::auth::{self, Principal, SignInError};
+use crate::error::PageError;
+
+/// The pages' routes, listed as they are registered (the access-control test walks this list).
+pub(crate) struct Routes {
+    router: Router<AppState>,
+    list: Vec<(Method, &'static str)>,
+}
+
+impl Routes {
+    fn new() -> Self {
+        Routes {
+            router: Router::new(),
+            list: Vec::new(),
+        }
+    }
+
+    pub(crate) fn get<H, T>(mut self, path: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.list.push((Method::GET, path));
+        self.router = self.router.route(path, get(handler));
+        self
+    }
+
+    pub(crate) fn post<H, T>(mut self, path: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.list.push((Method::POST, path));
+        self.router = self.router.route(path, post(handler));
+        self
+    }
+}
+
+fn routes() -> Routes {
+    let r = Routes::new()
+        .get("/", home)
+        .get("/login", login_page)
+        .post("/login", login)
+        .post("/logout", logout);
+    let r = diary::routes(r);
+    let r = clinic::routes(r);
+    admin::routes(r)
+}
+
+pub(crate) fn router() -> Router<AppState> {
+    routes().router
+}
+
+/// Every page route: method and path pattern.
+pub fn route_list() -> Vec<(Method, &'static str)> {
+    routes().list
+}
+
+/// A link in the top navigation.
+#[derive(Debug, Clone)]
+pub struct NavLink {
+    pub href: String,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+/// The signed-in user's navigation.
+#[derive(Debug, Clone)]
+pub struct Nav {
+    pub display_name: String,
+    pub role: &'static str,
+    pub links: Vec<NavLink>,
+}
+
+impl Nav {
+    /// The links a user's role leads to, with `current` marked.
+    pub fn for_user(who: &Principal, current: &str) -> Self {
+        let u = &who.user;
+        let mut links: Vec<(String, &'static str)> = Vec::new();
+        match u.role {
+            Role::Patient => {
+                if let Some(p) = u.patient_id {
+                    links.push((format!("/patients/{p}/diary"), "My diary"));
+                }
+            }
+            Role::Clinician | Role::Nurse => {
+                links.push(("/worklist".to_owned(), "Worklist"));
+                links.push(("/patients".to_owned(), "Patients"));
+            }
+            Role::Admin => links.push(("/admin/users".to_owned(), "Users")),
+        }
+        Nav {
+            display_name: u.display_name.clone(),
+            role: u.role.as_str(),
+            links: links
+                .into_iter()
+                .map(|(href, label)| NavLink {
+                    current: href == current,
+                    href,
+                    label,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub nav: Option<Nav>,
+    pub status: u16,
+    pub title: String,
+    pub message: String,
+}
+
+/// Renders a template into a response, or an error page.
+pub(crate) fn render<T: Template>(t: &T) -> Response {
+    match t.render() {
+        Ok(html) => axum::response::Html(html).into_response(),
+        Err(e) => {
+            PageError(crate::error::WebError::Internal(format!("template: {e}"))).into_response()
+        }
+    }
+}
+
+/// The start page for each role.
+async fn home(who: Result<Principal, Response>) -> Redirect {
+    match who {
+        Err(_) => Redirect::to("/login"),
+        Ok(p) => Redirect::to(&match (p.user.role, p.user.patient_id) {
+            (Role::Patient, Some(id)) => format!("/patients/{id}/diary"),
+            (Role::Admin, _) => "/admin/users".to_owned(),
+            _ => "/worklist".to_owned(),
+        }),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    nav: Option<Nav>,
+    error: Option<String>,
+    username: String,
+}
+
+async fn login_page() -> Response {
+    render(&LoginPage {
+        nav: None,
+        error: None,
+        username: String::new(),
+    })
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    session: Session,
+    request: axum::http::request::Parts,
+    Form(f): Form<LoginForm>,
+) -> Result<Response, PageError> {
+    let address = auth::client_address(&request, &state);
+    match auth::sign_in(&state, &session, &address, &f.username, &f.password).await {
+        Ok(user) => {
+            tracing::info!(role = user.role.as_str(), "signed in");
+            Ok(Redirect::to("/").into_response())
+        }
+        Err(SignInError::Web(e)) => Err(PageError(e)),
+        Err(e) => {
+            let status = match e {
+                SignInError::Throttled => axum::http::StatusCode::TOO_MANY_REQUESTS,
+                _ => axum::http::StatusCode::UNAUTHORIZED,
+            };
+            Ok((
+                status,
+                render(&LoginPage {
+                    nav: None,
+                    error: Some(e.to_string()),
+                    username: f.username,
+                }),
+            )
+                .into_response())
+        }
+    }
+}
+
+async fn logout(session: Session) -> Result<Redirect, PageError> {
+    auth::sign_out(&session).await?;
+    Ok(Redirect::to("/login"))
+}
