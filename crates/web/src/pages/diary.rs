@@ -86,12 +86,14 @@ pub fn calendar(
         .collect();
     let mut d = first;
     while d < next_month {
+        // Spoken in full, and with the day number shown in the cell (WCAG 2.5.3, label in name).
+        let name = d.format("%A %-d %B %Y");
         let cell = match diary.get(d) {
             _ if d > today => CalendarCell {
                 day: Some(d.day()),
                 date: d.to_string(),
                 class: "none",
-                label: format!("{d}: future"),
+                label: format!("{name}: future"),
                 migraine: false,
                 medication: false,
                 link: false,
@@ -100,7 +102,7 @@ pub fn calendar(
                 day: Some(d.day()),
                 date: d.to_string(),
                 class: "unrecorded",
-                label: format!("{d}: not recorded"),
+                label: format!("{name}: not recorded"),
                 migraine: false,
                 medication: false,
                 link: true,
@@ -118,7 +120,7 @@ pub fn calendar(
                     }
                 };
                 let mut label = format!(
-                    "{d}: {}",
+                    "{name}: {}",
                     if headache {
                         format!(
                             "{} headache, {}",
