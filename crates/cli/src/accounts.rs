@@ -134,11 +134,11 @@ pub async fn user(store: &Store, cmd: UserCommand) -> Result<()> {
 
 async fn user_named(store: &Store, username: &str) -> Result<cephalog_store::UserRecord> {
     let name = Username::new(username)?;
-    Ok(store
+    store
         .user_with_hash(&name)
         .await?
         .map(|(u, _)| u)
-        .with_context(|| format!("no user {name}"))?)
+        .with_context(|| format!("no user {name}"))
 }
 
 pub async fn audit(store: &Store, cmd: AuditCommand) -> Result<()> {
