@@ -559,6 +559,40 @@ impl Ctx {
         self.axe_checks.fetch_add(1, Ordering::SeqCst);
     }
 
+    /// Checks that nothing makes the page wider than the viewport (no sideways scrolling of the
+    /// whole page); names the elements that stick out when something does.
+    pub async fn fits_the_screen(&self, what: &str) {
+        let found = self
+            .client
+            .execute(
+                "const width = window.innerWidth;
+                 const over = document.documentElement.scrollWidth - width;
+                 const culprits = [];
+                 if (over > 0) {
+                   for (const e of document.querySelectorAll('body *')) {
+                     const r = e.getBoundingClientRect();
+                     const inside = [...e.children].some(
+                       (c) => c.getBoundingClientRect().right > width);
+                     if (r.right > width + 0.5 && !inside) {
+                       const id = e.id ? '#' + e.id : '';
+                       const cls = e.classList.length ? '.' + [...e.classList].join('.') : '';
+                       culprits.push(`${e.tagName.toLowerCase()}${id}${cls} (right edge ${Math.round(r.right)} px)`);
+                     }
+                   }
+                 }
+                 return { over, culprits: culprits.slice(0, 10) };",
+                vec![],
+            )
+            .await
+            .expect("script");
+        let over = found["over"].as_i64().unwrap_or(0);
+        assert!(
+            over <= 0,
+            "{what} is {over} px wider than the screen; sticking out: {}",
+            found["culprits"]
+        );
+    }
+
     /// Saves a full-page PNG of the page shown, `width` px wide, as
     /// `<target>/screenshots/<page>-<width>.png`, and leaves the viewport `width` × 900.
     pub async fn screenshot(&self, page: &str, width: u32) -> PathBuf {

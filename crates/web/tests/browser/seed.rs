@@ -39,7 +39,7 @@ pub struct Seeded {
     /// Maria Lopez: chronic migraine, three preventives failed, never treated; her diary stops a
     /// week before today, so the last week is hers to fill in.
     pub patient: Uuid,
-    /// Tom Becker, same clinic, diary up to today.
+    /// Tom Becker, same clinic, the same history, his diary kept up to today.
     pub other_patient: Uuid,
     /// Nora Quist, the other clinic.
     pub other_clinic_patient: Uuid,
@@ -264,6 +264,9 @@ pub async fn seed(store: &Store) -> Seeded {
         .import_days(tom.id, &tom_days, false, &mut |_| {})
         .await
         .expect("diary");
+    for t in failed_preventives() {
+        store.add_preventive(tom.id, &t).await.expect("preventive");
+    }
 
     let nora = store
         .add_patient_in(
