@@ -4,79 +4,29 @@
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
-use chrono::{NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::Utc;
+use serde::Deserialize;
 use uuid::Uuid;
 
+use cephalog_app::AppError;
+use cephalog_app::safety::{CaseView, case_view, suspect_products};
 use cephalog_core::safety::{
     ActionTaken, AdverseEvent, AdverseEventDraft, Causality, EventOutcome, IcsrPatient,
-    IcsrPatientDraft, IcsrValidity, ReporterDraft, ReporterQualification, ReportingCase,
-    SeriousOutcome, SuspectProductDraft, UrgentReview, clinic_safety_rates, overdue_reports,
+    ReporterDraft, ReporterQualification, ReportingCase, SeriousOutcome, clinic_safety_rates,
+    overdue_reports,
 };
 use cephalog_e2b::{
     FDA_BATCH_RECEIVER, FDA_CDER_RECEIVER, IcsrHeader, MedWatchReport, Sender, SenderDraft,
 };
-use cephalog_store::{AdverseEventRecord, PatientRecord, Store};
+use cephalog_store::{PatientRecord, Store};
 
 use crate::commands::print_json;
 use crate::output::table;
 use crate::{AeAddArgs, AeCommand, access, today};
 
-/// The patient as an ICSR names them: initials, the clinic's record number (or Cephalog's id),
-/// date of birth and sex.
+/// The patient as an ICSR names them.
 fn icsr_patient(r: &PatientRecord) -> Result<IcsrPatient> {
-    let initials: String = r
-        .patient
-        .name()
-        .split_whitespace()
-        .filter_map(|w| w.chars().next())
-        .collect();
-    Ok(IcsrPatient::try_from(IcsrPatientDraft {
-        initials: (!initials.is_empty()).then_some(initials),
-        identifier: Some(
-            r.patient
-                .mrn()
-                .map_or_else(|| r.id.to_string(), str::to_owned),
-        ),
-        date_of_birth: Some(r.patient.date_of_birth()),
-        age_years: None,
-        sex: r.patient.sex(),
-        weight_kg: None,
-    })?)
-}
-
-/// A case as shown: the event, its validity, due date, and review flag.
-#[derive(Serialize)]
-struct CaseView<'a> {
-    id: Uuid,
-    patient: Uuid,
-    #[serde(flatten)]
-    event: &'a AdverseEvent,
-    serious: bool,
-    icsr: IcsrValidity,
-    report_due: NaiveDate,
-    submitted_on: Option<NaiveDate>,
-    urgent_review: Option<UrgentReview>,
-}
-
-async fn case_view<'a>(store: &Store, rec: &'a AdverseEventRecord) -> Result<CaseView<'a>> {
-    let patient = store.patient(rec.patient).await?;
-    let sessions: Vec<NaiveDate> = store
-        .sessions(rec.patient)
-        .await?
-        .iter()
-        .map(|s| s.session.date())
-        .collect();
-    Ok(CaseView {
-        id: rec.id,
-        patient: rec.patient,
-        event: &rec.event,
-        serious: rec.event.is_serious(),
-        icsr: rec.event.icsr_validity(&icsr_patient(&patient)?),
-        report_due: rec.event.report_due_date(),
-        submitted_on: rec.submitted_on,
-        urgent_review: rec.event.distant_spread_review(&sessions),
-    })
+    Ok(cephalog_app::safety::icsr_patient(r)?)
 }
 
 fn case_text(v: &CaseView<'_>) -> String {
@@ -133,35 +83,14 @@ fn split_list(s: &str) -> impl Iterator<Item = &str> {
 
 async fn add(store: &Store, a: AeAddArgs) -> Result<()> {
     let r = crate::access::patient(store, &a.patient).await?;
-    let sessions = store.sessions(r.id).await?;
-    let dates: Vec<NaiveDate> = if a.session_dates.is_empty() {
-        sessions
-            .iter()
-            .map(|s| s.session.date())
-            .filter(|d| *d <= a.onset)
-            .max()
-            .into_iter()
-            .collect()
-    } else {
-        a.session_dates.clone()
-    };
-    let suspect_products = dates
-        .iter()
-        .map(|d| {
-            let s = sessions
-                .iter()
-                .find(|s| s.session.date() == *d)
-                .ok_or_else(|| {
-                    anyhow!("--session-date {d}: no session recorded for this patient on that day")
-                })?;
-            Ok(SuspectProductDraft {
-                product_name: s.session.product().to_string(),
-                lot_number: Some(s.session.lot().as_str().to_owned()),
-                dose_units: Some(f64::from(s.session.units_given())),
-                session_date: *d,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let suspect_products = suspect_products(store, r.id, a.onset, &a.session_dates)
+        .await
+        .map_err(|e| match e {
+            AppError::NoSessionOn { date, .. } => {
+                anyhow!("--session-date {date}: no session recorded for this patient on that day")
+            }
+            other => other.into(),
+        })?;
     let event = AdverseEvent::try_from(AdverseEventDraft {
         reported_term: a.term,
         meddra_code: a.meddra,

@@ -1,0 +1,137 @@
+//! Adverse events as the clinic sees them: the case with its seriousness, ICSR validity, report
+//! due date and the boxed-warning review flag; the suspect products taken from the sessions.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use uuid::Uuid;
+
+use cephalog_core::safety::{
+    AdverseEvent, IcsrPatient, IcsrPatientDraft, IcsrValidity, SafetyError, SuspectProductDraft,
+    UrgentReview,
+};
+use cephalog_store::{AdverseEventRecord, PatientRecord, Store};
+
+use crate::AppError;
+
+/// The patient as an ICSR names them: initials, the clinic's record number (or Cephalog's id),
+/// date of birth and sex.
+pub fn icsr_patient(r: &PatientRecord) -> Result<IcsrPatient, SafetyError> {
+    let initials: String = r
+        .patient
+        .name()
+        .split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .collect();
+    IcsrPatient::try_from(IcsrPatientDraft {
+        initials: (!initials.is_empty()).then_some(initials),
+        identifier: Some(
+            r.patient
+                .mrn()
+                .map_or_else(|| r.id.to_string(), str::to_owned),
+        ),
+        date_of_birth: Some(r.patient.date_of_birth()),
+        age_years: None,
+        sex: r.patient.sex(),
+        weight_kg: None,
+    })
+}
+
+/// A case as shown: the event, its validity, due date, and review flag.
+#[derive(Debug, Serialize)]
+pub struct CaseView<'a> {
+    pub id: Uuid,
+    pub patient: Uuid,
+    #[serde(flatten)]
+    pub event: &'a AdverseEvent,
+    pub serious: bool,
+    pub icsr: IcsrValidity,
+    pub report_due: NaiveDate,
+    pub submitted_on: Option<NaiveDate>,
+    /// Set when a boxed-warning symptom (distant spread of toxin effect) began after a session.
+    pub urgent_review: Option<UrgentReview>,
+}
+
+/// The case view of a stored event, against its patient's record and session dates.
+pub async fn case_view<'a>(
+    store: &Store,
+    rec: &'a AdverseEventRecord,
+) -> Result<CaseView<'a>, AppError> {
+    let patient = store.patient(rec.patient).await?;
+    let sessions: Vec<NaiveDate> = store
+        .sessions(rec.patient)
+        .await?
+        .iter()
+        .map(|s| s.session.date())
+        .collect();
+    Ok(CaseView {
+        id: rec.id,
+        patient: rec.patient,
+        event: &rec.event,
+        serious: rec.event.is_serious(),
+        icsr: rec.event.icsr_validity(&icsr_patient(&patient)?),
+        report_due: rec.event.report_due_date(),
+        submitted_on: rec.submitted_on,
+        urgent_review: rec.event.distant_spread_review(&sessions),
+    })
+}
+
+/// The suspect products of an event: the sessions on `session_dates`, or when none are named the
+/// patient's last session on or before `onset` (none if there is no such session). A named date
+/// without a session is an error.
+pub async fn suspect_products(
+    store: &Store,
+    patient: Uuid,
+    onset: NaiveDate,
+    session_dates: &[NaiveDate],
+) -> Result<Vec<SuspectProductDraft>, AppError> {
+    let sessions = store.sessions(patient).await?;
+    let dates: Vec<NaiveDate> = if session_dates.is_empty() {
+        sessions
+            .iter()
+            .map(|s| s.session.date())
+            .filter(|d| *d <= onset)
+            .max()
+            .into_iter()
+            .collect()
+    } else {
+        session_dates.to_vec()
+    };
+    dates
+        .iter()
+        .enumerate()
+        .map(|(index, d)| {
+            let s = sessions
+                .iter()
+                .find(|s| s.session.date() == *d)
+                .ok_or(AppError::NoSessionOn { index, date: *d })?;
+            Ok(SuspectProductDraft {
+                product_name: s.session.product().to_string(),
+                lot_number: Some(s.session.lot().as_str().to_owned()),
+                dose_units: Some(f64::from(s.session.units_given())),
+                session_date: *d,
+            })
+        })
+        .collect()
+}
+
+/// The adverse events of one clinic's patients (`None`: the whole installation), oldest onset
+/// first.
+pub async fn clinic_adverse_events(
+    store: &Store,
+    clinic: Option<Uuid>,
+) -> Result<Vec<AdverseEventRecord>, AppError> {
+    let all = store.adverse_events(None).await?;
+    let Some(clinic) = clinic else {
+        return Ok(all);
+    };
+    let mine: std::collections::HashSet<Uuid> = store
+        .clinic_patients(clinic)
+        .await?
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    Ok(all
+        .into_iter()
+        .filter(|e| mine.contains(&e.patient))
+        .collect())
+}
