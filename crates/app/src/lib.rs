@@ -3,6 +3,8 @@
 //! figure on a page and the same figure at the terminal cannot differ. Nothing here prints, speaks
 //! HTTP or records the audit trail: the caller knows who is asking and records it.
 
+mod safety;
+
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -19,6 +21,10 @@ use cephalog_core::session::Indication;
 use cephalog_interchange::rules::{RuleFileError, builtin_rule_sets, parse_rule_set};
 use cephalog_store::{PatientRecord, Store, StoreError};
 
+pub use safety::{
+    CaseView, case_view, case_view_of, e2b_message, icsr_patient, medwatch_json, suspect_product,
+};
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error(transparent)]
@@ -34,6 +40,8 @@ pub enum AppError {
     DuplicateRuleSet { path: PathBuf, id: String },
     #[error("no rule set '{name}' (known: {known})")]
     UnknownRuleSet { name: String, known: String },
+    #[error(transparent)]
+    Safety(#[from] cephalog_core::safety::SafetyError),
 }
 
 /// The shipped rule sets and the clinic's own `*.toml` files from `dir`; an id defined twice is an

@@ -5,82 +5,22 @@ use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::{NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use cephalog_app::{CaseView, case_view, icsr_patient};
 use cephalog_core::safety::{
-    ActionTaken, AdverseEvent, AdverseEventDraft, Causality, EventOutcome, IcsrPatient,
-    IcsrPatientDraft, IcsrValidity, ReporterDraft, ReporterQualification, ReportingCase,
-    SeriousOutcome, SuspectProductDraft, UrgentReview, clinic_safety_rates, overdue_reports,
+    ActionTaken, AdverseEvent, AdverseEventDraft, Causality, EventOutcome, ReporterDraft,
+    ReporterQualification, ReportingCase, SeriousOutcome, clinic_safety_rates, overdue_reports,
 };
-use cephalog_e2b::{
-    FDA_BATCH_RECEIVER, FDA_CDER_RECEIVER, IcsrHeader, MedWatchReport, Sender, SenderDraft,
-};
-use cephalog_store::{AdverseEventRecord, PatientRecord, Store};
+use cephalog_e2b::SenderSettings;
+use cephalog_store::Store;
 
 use crate::commands::print_json;
 use crate::output::table;
 use crate::{AeAddArgs, AeCommand, access, today};
 
-/// The patient as an ICSR names them: initials, the clinic's record number (or Cephalog's id),
-/// date of birth and sex.
-fn icsr_patient(r: &PatientRecord) -> Result<IcsrPatient> {
-    let initials: String = r
-        .patient
-        .name()
-        .split_whitespace()
-        .filter_map(|w| w.chars().next())
-        .collect();
-    Ok(IcsrPatient::try_from(IcsrPatientDraft {
-        initials: (!initials.is_empty()).then_some(initials),
-        identifier: Some(
-            r.patient
-                .mrn()
-                .map_or_else(|| r.id.to_string(), str::to_owned),
-        ),
-        date_of_birth: Some(r.patient.date_of_birth()),
-        age_years: None,
-        sex: r.patient.sex(),
-        weight_kg: None,
-    })?)
-}
-
-/// A case as shown: the event, its validity, due date, and review flag.
-#[derive(Serialize)]
-struct CaseView<'a> {
-    id: Uuid,
-    patient: Uuid,
-    #[serde(flatten)]
-    event: &'a AdverseEvent,
-    serious: bool,
-    icsr: IcsrValidity,
-    report_due: NaiveDate,
-    submitted_on: Option<NaiveDate>,
-    urgent_review: Option<UrgentReview>,
-}
-
-async fn case_view<'a>(store: &Store, rec: &'a AdverseEventRecord) -> Result<CaseView<'a>> {
-    let patient = store.patient(rec.patient).await?;
-    let sessions: Vec<NaiveDate> = store
-        .sessions(rec.patient)
-        .await?
-        .iter()
-        .map(|s| s.session.date())
-        .collect();
-    Ok(CaseView {
-        id: rec.id,
-        patient: rec.patient,
-        event: &rec.event,
-        serious: rec.event.is_serious(),
-        icsr: rec.event.icsr_validity(&icsr_patient(&patient)?),
-        report_due: rec.event.report_due_date(),
-        submitted_on: rec.submitted_on,
-        urgent_review: rec.event.distant_spread_review(&sessions),
-    })
-}
-
-fn case_text(v: &CaseView<'_>) -> String {
-    let e = v.event;
+fn case_text(v: &CaseView) -> String {
+    let e = &v.event;
     let mut out = format!(
         "case {} — {} (onset {}), CTCAE grade {}, {}\n",
         v.id,
@@ -154,12 +94,7 @@ async fn add(store: &Store, a: AeAddArgs) -> Result<()> {
                 .ok_or_else(|| {
                     anyhow!("--session-date {d}: no session recorded for this patient on that day")
                 })?;
-            Ok(SuspectProductDraft {
-                product_name: s.session.product().to_string(),
-                lot_number: Some(s.session.lot().as_str().to_owned()),
-                dose_units: Some(f64::from(s.session.units_given())),
-                session_date: *d,
-            })
+            Ok(cephalog_app::suspect_product(&s.session))
         })
         .collect::<Result<Vec<_>>>()?;
     let event = AdverseEvent::try_from(AdverseEventDraft {
@@ -202,43 +137,7 @@ async fn add(store: &Store, a: AeAddArgs) -> Result<()> {
     Ok(())
 }
 
-/// The sender's details for E2B(R3) messages, kept in a TOML file.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SenderFile {
-    /// The clinic's sender identifier with the receiver (N.1.3).
-    sender_id: String,
-    /// The MedDRA release the clinic codes with, e.g. "27.1".
-    meddra_version: String,
-    #[serde(default = "default_batch_receiver")]
-    batch_receiver: String,
-    #[serde(default = "default_message_receiver")]
-    message_receiver: String,
-    /// Country code that begins the case id (C.1.1), e.g. "GB".
-    case_country: String,
-    organisation: String,
-    department: String,
-    title: String,
-    given_name: String,
-    family_name: String,
-    street: String,
-    city: String,
-    state: String,
-    postcode: String,
-    country: String,
-    telephone: String,
-    fax: String,
-    email: String,
-}
-
-fn default_batch_receiver() -> String {
-    FDA_BATCH_RECEIVER.to_owned()
-}
-fn default_message_receiver() -> String {
-    FDA_CDER_RECEIVER.to_owned()
-}
-
-fn read_sender(path: &Path) -> Result<SenderFile> {
+pub(crate) fn read_sender(path: &Path) -> Result<SenderSettings> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     toml::from_str(&text).map_err(|e| anyhow!("{}: {}", path.display(), e.message()))
@@ -260,43 +159,9 @@ async fn export(
                 anyhow!("an E2B(R3) message needs the sender's details: --sender FILE or CEPHALOG_SENDER_FILE (see README)")
             })?;
             let f = read_sender(path)?;
-            let now = Utc::now().fixed_offset();
-            let header = IcsrHeader {
-                batch_number: format!("{}-{}", f.sender_id, now.format("%Y%m%d%H%M%S")),
-                case_id: format!("{}-{}-{}", f.case_country, f.sender_id, rec.id.simple()),
-                sender_id: f.sender_id.clone(),
-                batch_receiver_id: f.batch_receiver.clone(),
-                message_receiver_id: f.message_receiver.clone(),
-                created_at: now,
-                latest_information: None,
-                meddra_version: f.meddra_version.clone(),
-                language: "eng".to_owned(),
-            };
-            let sender = Sender::try_from(SenderDraft {
-                organisation: f.organisation,
-                department: f.department,
-                title: f.title,
-                given_name: f.given_name,
-                family_name: f.family_name,
-                street: f.street,
-                city: f.city,
-                state: f.state,
-                postcode: f.postcode,
-                country: f.country,
-                telephone: f.telephone,
-                fax: f.fax,
-                email: f.email,
-            })?;
-            cephalog_e2b::icsr_xml(&rec.event, &patient, &header, &sender)?
+            cephalog_app::e2b_message(&rec, &patient, &f, Utc::now().fixed_offset())?
         }
-        "medwatch-json" => cephalog_e2b::medwatch_3500_json(
-            &rec.event,
-            &patient,
-            &MedWatchReport {
-                report_date: today(),
-                product_available: None,
-            },
-        )?,
+        "medwatch-json" => cephalog_app::medwatch_json(&rec, &patient, today())?,
         other => bail!("--format {other}: use e2b-r3 or medwatch-json"),
     };
     match out {
