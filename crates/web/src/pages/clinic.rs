@@ -341,6 +341,8 @@ pub struct PatientHeader {
     pub mrn: String,
     pub age: u32,
     pub diagnoses: Vec<String>,
+    /// The page within the record ("" for the overview): titles the page and marks its tab.
+    pub page: &'static str,
 }
 
 impl PatientHeader {
@@ -356,7 +358,14 @@ impl PatientHeader {
                 .iter()
                 .map(|d| format!("{} {}", d.code.code(), d.code.name()))
                 .collect(),
+            page: "",
         }
+    }
+
+    /// The header of the record's page `page` (its tab label).
+    pub fn titled(mut self, page: &'static str) -> Self {
+        self.page = page;
+        self
     }
 }
 
@@ -420,7 +429,7 @@ async fn access_log(
     entries.reverse();
     Ok(render(&AccessLogPage {
         nav: Some(Nav::for_user(&who, "")),
-        p: PatientHeader::of(&r, state.today()),
+        p: PatientHeader::of(&r, state.today()).titled("Access log"),
         entries,
     }))
 }

@@ -4,6 +4,9 @@
 mod admin;
 mod clinic;
 mod diary;
+mod form;
+mod pathway;
+mod questionnaires;
 
 use askama::Template;
 use axum::extract::State;
@@ -64,6 +67,8 @@ fn routes() -> Routes {
         .post("/logout", logout);
     let r = diary::routes(r);
     let r = clinic::routes(r);
+    let r = pathway::routes(r);
+    let r = questionnaires::routes(r);
     admin::routes(r)
 }
 
@@ -101,6 +106,7 @@ impl Nav {
             Role::Patient => {
                 if let Some(p) = u.patient_id {
                     links.push((format!("/patients/{p}/diary"), "My diary"));
+                    links.push((format!("/patients/{p}/questionnaires"), "My questionnaires"));
                 }
             }
             Role::Clinician | Role::Nurse => {
