@@ -341,8 +341,10 @@ pub struct PatientHeader {
     pub mrn: String,
     pub age: u32,
     pub diagnoses: Vec<String>,
-    /// The page within the record ("" for the overview): titles the page and marks its tab.
+    /// The page within the record ("" for the overview): titles the page.
     pub page: &'static str,
+    /// The tab marked current ("" for the overview).
+    pub tab: &'static str,
 }
 
 impl PatientHeader {
@@ -359,12 +361,20 @@ impl PatientHeader {
                 .map(|d| format!("{} {}", d.code.code(), d.code.name()))
                 .collect(),
             page: "",
+            tab: "",
         }
     }
 
-    /// The header of the record's page `page` (its tab label).
+    /// The header of the record's page `page`, under the tab of that label.
     pub fn titled(mut self, page: &'static str) -> Self {
         self.page = page;
+        self.tab = page;
+        self
+    }
+
+    /// Marks the tab `tab` current (a page under another tab's label).
+    pub fn in_tab(mut self, tab: &'static str) -> Self {
+        self.tab = tab;
         self
     }
 }

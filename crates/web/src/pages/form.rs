@@ -87,11 +87,6 @@ impl FormData {
             })
             .transpose()
     }
-
-    /// Whether the field was sent at all (a ticked checkbox).
-    pub(crate) fn has(&self, name: &str) -> bool {
-        self.0.iter().any(|(n, _)| n == name)
-    }
 }
 
 #[cfg(test)]
@@ -109,11 +104,15 @@ mod tests {
 
     #[test]
     fn blank_is_absent_and_values_are_trimmed() {
-        let f = form(&[("a", "  x "), ("b", "   "), ("c", "1"), ("c", ""), ("c", "2")]);
+        let f = form(&[
+            ("a", "  x "),
+            ("b", "   "),
+            ("c", "1"),
+            ("c", ""),
+            ("c", "2"),
+        ]);
         assert_eq!(f.get("a"), Some("x"));
         assert_eq!(f.get("b"), None);
-        assert!(f.has("b"));
-        assert!(!f.has("z"));
         assert_eq!(f.all("c").collect::<Vec<_>>(), ["1", "2"]);
         assert!(f.required("b", "B").is_err());
     }

@@ -7,6 +7,7 @@ mod diary;
 mod form;
 mod pathway;
 mod questionnaires;
+mod sessions;
 
 use askama::Template;
 use axum::extract::State;
@@ -69,6 +70,7 @@ fn routes() -> Routes {
     let r = clinic::routes(r);
     let r = pathway::routes(r);
     let r = questionnaires::routes(r);
+    let r = sessions::routes(r);
     admin::routes(r)
 }
 

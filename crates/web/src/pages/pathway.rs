@@ -1,10 +1,10 @@
 //! The treatment pathway of one patient: eligibility under a chosen rule set with the preventive
 //! ledger and the overuse attestation, and the response to treatment cycle by cycle.
 
+use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -431,9 +431,16 @@ async fn add_preventive(
                 outcome: f.text("outcome"),
                 reason: f.text("reason"),
             };
-            let page =
-                eligibility_page(&state, &who, &r, f.get("rules"), form, Some(e.to_string()), None)
-                    .await?;
+            let page = eligibility_page(
+                &state,
+                &who,
+                &r,
+                f.get("rules"),
+                form,
+                Some(e.to_string()),
+                None,
+            )
+            .await?;
             return Ok((e.status(), render(&page)).into_response());
         }
     };
@@ -447,7 +454,13 @@ async fn add_preventive(
         Some(r.id),
     )
     .await?;
-    Ok(Redirect::to(&rules_link(r.id, "eligibility", f.get("rules"), "preventive")).into_response())
+    Ok(Redirect::to(&rules_link(
+        r.id,
+        "eligibility",
+        f.get("rules"),
+        "preventive",
+    ))
+    .into_response())
 }
 
 async fn attest(
@@ -508,7 +521,13 @@ async fn attest(
         Some(r.id),
     )
     .await?;
-    Ok(Redirect::to(&rules_link(r.id, "eligibility", f.get("rules"), "attestation")).into_response())
+    Ok(Redirect::to(&rules_link(
+        r.id,
+        "eligibility",
+        f.get("rules"),
+        "attestation",
+    ))
+    .into_response())
 }
 
 /// One row of the response table.
@@ -619,9 +638,7 @@ pub(crate) fn response_view(report: &cephalog_core::response::ResponseReport) ->
             one_decimal(b.headache_days_per_28),
             one_decimal(b.migraine_days_per_28),
             format_args!("{:.0} %", b.completeness * 100.0),
-            b.insufficient
-                .map(|s| format!("; {s}"))
-                .unwrap_or_default()
+            b.insufficient.map(|s| format!("; {s}")).unwrap_or_default()
         ),
         cycles: report
             .cycles
@@ -659,7 +676,8 @@ async fn response(
 ) -> Result<Response, PageError> {
     let r = audit::patient(&state, &who, id, Need::ReadClinical, "response.read").await?;
     let today = state.today();
-    let (rules, rule_sets) = choose_rules(&state.rules, q.rules.as_deref(), DEFAULT_RESPONSE_RULES)?;
+    let (rules, rule_sets) =
+        choose_rules(&state.rules, q.rules.as_deref(), DEFAULT_RESPONSE_RULES)?;
     let found = cephalog_app::response(&state.store, rules, &r, today, None).await?;
     let proms = match &found {
         Some(v) => v.proms.clone(),
@@ -731,14 +749,25 @@ mod tests {
             Some("start")
         );
         assert_eq!(
-            field(&[("drug", "unknownol"), ("outcome", "contraindicated"), ("reason", "x")])
-                .as_deref(),
+            field(&[
+                ("drug", "unknownol"),
+                ("outcome", "contraindicated"),
+                ("reason", "x")
+            ])
+            .as_deref(),
             Some("class")
         );
-        assert_eq!(field(&[("drug", "x"), ("outcome", "bad")]).as_deref(), Some("outcome"));
         assert_eq!(
-            field(&[("drug", "propranolol"), ("start", "2025-13-01"), ("outcome", "ongoing")])
-                .as_deref(),
+            field(&[("drug", "x"), ("outcome", "bad")]).as_deref(),
+            Some("outcome")
+        );
+        assert_eq!(
+            field(&[
+                ("drug", "propranolol"),
+                ("start", "2025-13-01"),
+                ("outcome", "ongoing")
+            ])
+            .as_deref(),
             Some("start")
         );
     }

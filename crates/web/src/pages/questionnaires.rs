@@ -431,8 +431,11 @@ mod tests {
             Some("hit6_6")
         );
         assert_eq!(
-            field_of(questionnaire_from_form(&form(&[("instrument", "phq9")]), today()))
-                .as_deref(),
+            field_of(questionnaire_from_form(
+                &form(&[("instrument", "phq9")]),
+                today()
+            ))
+            .as_deref(),
             Some("instrument")
         );
     }
