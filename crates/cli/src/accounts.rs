@@ -71,6 +71,42 @@ pub async fn user(store: &Store, cmd: UserCommand) -> Result<()> {
             }
             println!("{t}");
         }
+        UserCommand::Token { username, name } => {
+            let u = user_named(store, &username).await?;
+            let secret = cephalog_web::auth::new_token();
+            let t = store
+                .add_api_token(u.id, &name, &cephalog_web::auth::token_hash(&secret))
+                .await?;
+            access::record(store, None, "api_token", &t.id.to_string()).await?;
+            println!("token {} for {} ({name}):", t.id, u.username);
+            println!("{secret}");
+            println!("(shown once: send it as 'Authorization: Bearer <token>')");
+        }
+        UserCommand::RevokeToken { username, id } => {
+            let u = user_named(store, &username).await?;
+            store.revoke_api_token(u.id, id).await?;
+            access::record(store, None, "api_token", &id.to_string()).await?;
+            println!("token {id} of {} revoked", u.username);
+        }
+        UserCommand::Tokens { username } => {
+            let u = user_named(store, &username).await?;
+            let mut t = table();
+            t.set_header(["id", "name", "created", "last used", "revoked"]);
+            let fmt = |d: Option<chrono::DateTime<chrono::Utc>>| {
+                d.map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+                    .unwrap_or_default()
+            };
+            for k in store.api_tokens(u.id).await? {
+                t.add_row([
+                    k.id.to_string(),
+                    k.name.clone(),
+                    k.created_at.format("%Y-%m-%d %H:%M").to_string(),
+                    fmt(k.last_used_at),
+                    fmt(k.revoked_at),
+                ]);
+            }
+            println!("{t}");
+        }
         UserCommand::Disable { username } => {
             let username = Username::new(&username)?;
             store.set_user_disabled(&username, true).await?;
@@ -94,6 +130,15 @@ pub async fn user(store: &Store, cmd: UserCommand) -> Result<()> {
         }
     }
     Ok(())
+}
+
+async fn user_named(store: &Store, username: &str) -> Result<cephalog_store::UserRecord> {
+    let name = Username::new(username)?;
+    store
+        .user_with_hash(&name)
+        .await?
+        .map(|(u, _)| u)
+        .with_context(|| format!("no user {name}"))
 }
 
 pub async fn audit(store: &Store, cmd: AuditCommand) -> Result<()> {

@@ -46,13 +46,15 @@ pub async fn patient(store: &Store, cmd: PatientCommand) -> Result<()> {
             mrn,
             diagnoses,
             notes,
+            clinic,
         } => {
             let sex = sex.map(|s| s.parse::<Sex>()).transpose()?;
             let mut p = Patient::new(&name, dob, sex, mrn, notes, today())?;
             for d in &diagnoses {
                 p.diagnose(parse_diagnosis(d)?)?;
             }
-            let record = store.add_patient(&p).await?;
+            let clinic = store.clinic(&clinic).await?;
+            let record = store.add_patient_in(clinic, &p).await?;
             crate::access::record(store, Some(record.id), "patient", &record.id.to_string())
                 .await?;
             println!("{}", record.id);

@@ -111,13 +111,25 @@ pub enum UserCommand {
         /// For a patient account: the patient (id or MRN).
         #[arg(long)]
         patient: Option<String>,
-        #[arg(long, default_value = "Cephalog clinic")]
+        /// The clinic (tenant) the user works in; created on first use.
+        #[arg(long, default_value = cephalog_store::DEFAULT_CLINIC)]
         clinic: String,
         #[arg(long)]
         password_stdin: bool,
     },
     /// List users.
     List,
+    /// Issue an API token for a user (shown once; only its hash is kept).
+    Token {
+        username: String,
+        /// What the token is for, e.g. "EHR bridge".
+        #[arg(long)]
+        name: String,
+    },
+    /// Revoke one of a user's API tokens.
+    RevokeToken { username: String, id: uuid::Uuid },
+    /// List a user's API tokens.
+    Tokens { username: String },
     /// Disable a user (they can no longer sign in).
     Disable { username: String },
     /// Set a new password (from standard input with --password-stdin, or generated and printed).
@@ -527,6 +539,9 @@ pub enum PatientCommand {
         diagnoses: Vec<String>,
         #[arg(long, default_value = "")]
         notes: String,
+        /// The clinic (tenant) whose staff see this patient; created on first use.
+        #[arg(long, default_value = cephalog_store::DEFAULT_CLINIC)]
+        clinic: String,
     },
     /// List patients.
     List {
@@ -775,6 +790,9 @@ fn action_name(c: &Command) -> String {
             match u {
                 UserCommand::Add { .. } => "add",
                 UserCommand::List => "list",
+                UserCommand::Token { .. } => "token",
+                UserCommand::RevokeToken { .. } => "revoke-token",
+                UserCommand::Tokens { .. } => "tokens",
                 UserCommand::Disable { .. } => "disable",
                 UserCommand::ResetPassword { .. } => "reset-password",
             },

@@ -23,6 +23,12 @@ pub const HIT6_SCORES: [(Hit6Answer, u32); 5] = [
     (Hit6Answer::VeryOften, 11),
     (Hit6Answer::Always, 13),
 ];
+/// HIT-6 has 6 items, each answered once [V].
+pub const HIT6_ITEMS: usize = 6;
+/// Lowest HIT-6 total: every item answered "never" (6 × 6 = 36) [V].
+pub const HIT6_MIN_TOTAL: u32 = HIT6_ITEMS as u32 * HIT6_SCORES[0].1;
+/// Highest HIT-6 total: every item answered "always" (6 × 13 = 78) [V].
+pub const HIT6_MAX_TOTAL: u32 = HIT6_ITEMS as u32 * HIT6_SCORES[HIT6_SCORES.len() - 1].1;
 /// HIT-6 band lower bounds: ≤49 little or no impact, 50–55 some, 56–59 substantial, ≥60 severe [V].
 pub const HIT6_SOME_FROM: u32 = 50;
 pub const HIT6_SUBSTANTIAL_FROM: u32 = 56;
@@ -212,22 +218,32 @@ impl Hit6Band {
             _ => Hit6Band::LittleOrNoImpact,
         }
     }
+
+    /// The band in words.
+    pub fn description(self) -> &'static str {
+        match self {
+            Hit6Band::LittleOrNoImpact => "little or no impact",
+            Hit6Band::SomeImpact => "some impact",
+            Hit6Band::SubstantialImpact => "substantial impact",
+            Hit6Band::SevereImpact => "severe impact",
+        }
+    }
 }
 
 /// A scored HIT-6.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Hit6 {
-    pub answers: [Hit6Answer; 6],
+    pub answers: [Hit6Answer; HIT6_ITEMS],
     pub total: u32,
     pub band: Hit6Band,
 }
 
 impl Hit6 {
     pub fn score(answers: &[&str]) -> Result<Self, PromError> {
-        if answers.len() != 6 {
+        if answers.len() != HIT6_ITEMS {
             return Err(PromError::Hit6Count(answers.len()));
         }
-        let mut parsed = [Hit6Answer::Never; 6];
+        let mut parsed = [Hit6Answer::Never; HIT6_ITEMS];
         for (i, a) in answers.iter().enumerate() {
             parsed[i] = Hit6Answer::parse(i + 1, a)?;
         }
@@ -276,12 +292,7 @@ impl PromResult {
     pub fn interpretation(&self) -> String {
         match self {
             PromResult::Midas(m) => format!("grade {:?}, {}", m.grade, m.grade.description()),
-            PromResult::Hit6(h) => match h.band {
-                Hit6Band::LittleOrNoImpact => "little or no impact".to_owned(),
-                Hit6Band::SomeImpact => "some impact".to_owned(),
-                Hit6Band::SubstantialImpact => "substantial impact".to_owned(),
-                Hit6Band::SevereImpact => "severe impact".to_owned(),
-            },
+            PromResult::Hit6(h) => h.band.description().to_owned(),
         }
     }
 }
@@ -347,6 +358,9 @@ mod tests {
             (all("always").total, all("always").band),
             (78, Hit6Band::SevereImpact)
         );
+        assert_eq!((HIT6_MIN_TOTAL, HIT6_MAX_TOTAL), (36, 78));
+        assert_eq!(all("never").total, HIT6_MIN_TOTAL);
+        assert_eq!(all("always").total, HIT6_MAX_TOTAL);
         // 49 / 50, 55 / 56, 59 / 60.
         let band = |answers: [&str; 6]| Hit6::score(&answers).expect("valid");
         let h = band([

@@ -16,6 +16,8 @@ pub mod policy;
 mod security;
 mod sessions;
 mod state;
+#[cfg(test)]
+mod tests;
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -5,7 +5,7 @@
 //! - A clinician reads and writes the clinical record of the patients of their clinic and records
 //!   treatment sessions.
 //! - A nurse does what a clinician does except record a toxin session or attest overuse management
-//!   (prescriber's acts).
+//!   (prescriber's acts) and read the access log (the clinician's and administrator's oversight).
 //! - An administrator manages the users of their clinic and reads the access log of its patients,
 //!   but not their clinical record.
 
@@ -59,7 +59,7 @@ fn role_may(role: Role, need: Need) -> bool {
     match role {
         Role::Patient => matches!(need, ReadDiary | WriteDiary | WriteQuestionnaire),
         Role::Clinician => true,
-        Role::Nurse => need != Prescribe,
+        Role::Nurse => !matches!(need, Prescribe | ReadAccessLog),
         Role::Admin => need == ReadAccessLog,
     }
 }
@@ -182,7 +182,7 @@ mod tests {
             for need in all {
                 let expected = match role {
                     Role::Clinician => true,
-                    Role::Nurse => need != Prescribe,
+                    Role::Nurse => !matches!(need, Prescribe | ReadAccessLog),
                     _ => need == ReadAccessLog,
                 };
                 assert_eq!(

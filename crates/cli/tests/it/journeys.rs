@@ -1533,3 +1533,39 @@ journey!(users_and_the_audit_trail, |env: &Env| {
     let out = env.ok(&["audit", "verify"]);
     assert!(out.contains("audit trail intact"), "{out}");
 });
+
+journey!(api_tokens_are_issued_listed_and_revoked, |env: &Env| {
+    let r = env.run_with_stdin(
+        &[
+            "user",
+            "add",
+            "--username",
+            "bridge",
+            "--name",
+            "EHR bridge",
+            "--role",
+            "clinician",
+            "--password-stdin",
+        ],
+        "a long enough password\n",
+    );
+    assert!(r.ok, "{}", r.stderr);
+    let out = env.ok(&["user", "token", "bridge", "--name", "EHR bridge"]);
+    let secret = out
+        .lines()
+        .find(|l| l.starts_with("cph_"))
+        .expect("the token is shown");
+    assert_eq!(secret.len(), 4 + 64);
+    let id = out.split_whitespace().nth(1).expect("token id").to_owned();
+    let listed = env.ok(&["user", "tokens", "bridge"]);
+    assert!(
+        listed.contains(&id) && listed.contains("EHR bridge"),
+        "{listed}"
+    );
+    assert!(!listed.contains(secret), "the secret is never listed");
+    env.ok(&["user", "revoke-token", "bridge", &id]);
+    let err = env.fails(&["user", "revoke-token", "bridge", &id]);
+    assert!(err.contains("no live API token"), "{err}");
+    let err = env.fails(&["user", "token", "nobody", "--name", "x"]);
+    assert!(err.contains("no user nobody"), "{err}");
+});

@@ -1,0 +1,496 @@
+//! Every route × every role, on own and other patients, own and other clinics: the expected allow
+//! or deny, asserted. The table must name every route the server has (pages from
+//! `pages::route_list`, API from the OpenAPI document), so a new route cannot be left out.
+
+use std::collections::BTreeSet;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use chrono::NaiveDate;
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+use uuid::Uuid;
+
+use cephalog_auth::{Role, Username, hash_password};
+use cephalog_core::{
+    Diagnosis, DiagnosisCode, DiaryDay, DiaryDraft, Features, Intensity, Minutes, Patient, Sex,
+};
+use cephalog_store::Store;
+use cephalog_web::{AppState, Clock, Config};
+
+const PASSWORD: &str = "a long enough password";
+const HOST: &str = "cephalog.test";
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().expect("date")
+}
+
+fn today() -> NaiveDate {
+    d("2026-11-01")
+}
+
+/// Who asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Anonymous,
+    /// The patient account of patient A.
+    PatientA,
+    Clinician,
+    Nurse,
+    Admin,
+    /// A clinician of the other clinic (patient C's).
+    AwayClinician,
+}
+
+const EVERYONE: [Who; 6] = [
+    Who::Anonymous,
+    Who::PatientA,
+    Who::Clinician,
+    Who::Nurse,
+    Who::Admin,
+    Who::AwayClinician,
+];
+
+/// Whose record a patient route addresses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    /// Patient A: the patient account's own record, in the home clinic.
+    A,
+    /// Patient B: another patient of the home clinic.
+    B,
+    /// Patient C: a patient of the other clinic.
+    C,
+}
+
+/// What a route needs, in the words of the expectations below.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// No sign-in needed.
+    Public,
+    /// Any signed-in user (their own things: tokens).
+    SignedIn,
+    /// Clinic-wide lists for clinicians and nurses.
+    ClinicStaff,
+    /// User administration.
+    Admin,
+    /// Diary, metrics, calendar: the patient themself and their clinic's clinicians and nurses.
+    Diary,
+    /// The clinical record: their clinic's clinicians and nurses.
+    Clinical,
+    /// Prescriber's acts: their clinic's clinicians.
+    Prescribe,
+    /// The access log: their clinic's clinicians and administrators.
+    AccessLog,
+}
+
+/// The expected answer, written out by hand for each scope (not computed from the policy code).
+fn allowed(scope: Scope, who: Who, target: Option<Target>) -> bool {
+    use Target::*;
+    use Who::*;
+    let home = matches!(target, Some(A | B));
+    let away = target == Some(C);
+    match scope {
+        Scope::Public => true,
+        Scope::SignedIn => who != Anonymous,
+        Scope::ClinicStaff => matches!(who, Clinician | Nurse | AwayClinician),
+        Scope::Admin => who == Admin,
+        Scope::Diary => match who {
+            PatientA => target == Some(A),
+            Clinician | Nurse => home,
+            AwayClinician => away,
+            Anonymous | Admin => false,
+        },
+        Scope::Clinical => match who {
+            Clinician | Nurse => home,
+            AwayClinician => away,
+            _ => false,
+        },
+        Scope::Prescribe => match who {
+            Clinician => home,
+            AwayClinician => away,
+            _ => false,
+        },
+        Scope::AccessLog => match who {
+            Clinician | Admin => home,
+            AwayClinician => away,
+            _ => false,
+        },
+    }
+}
+
+/// One row of the table.
+pub struct Case {
+    pub method: Method,
+    /// The route pattern as registered, e.g. "/patients/{id}/diary".
+    pub pattern: &'static str,
+    pub scope: Scope,
+    /// A body good enough to pass extraction, so a refusal can only come from access control.
+    pub body: Option<(&'static str, String)>,
+}
+
+fn case(method: Method, pattern: &'static str, scope: Scope) -> Case {
+    Case {
+        method,
+        pattern,
+        scope,
+        body: None,
+    }
+}
+
+fn form(mut c: Case, body: &str) -> Case {
+    c.body = Some(("application/x-www-form-urlencoded", body.to_owned()));
+    c
+}
+
+fn json(mut c: Case, body: serde_json::Value) -> Case {
+    c.body = Some(("application/json", body.to_string()));
+    c
+}
+
+/// Every route with what it needs.
+fn table() -> Vec<Case> {
+    use Method as M;
+    use Scope::*;
+    vec![
+        // Public
+        case(M::GET, "/", Public),
+        case(M::GET, "/login", Public),
+        form(case(M::POST, "/login", Public), "username=nobody&password=x"),
+        case(M::POST, "/logout", Public),
+        case(M::GET, "/healthz", Public),
+        case(M::GET, "/readyz", Public),
+        case(M::GET, "/static/app.css", Public),
+        case(M::GET, "/static/app.js", Public),
+        case(M::GET, "/api/v1/openapi.json", Public),
+        // Pages
+        case(M::GET, "/patients/{id}/diary", Diary),
+        form(case(M::POST, "/patients/{id}/diary", Diary), "date=2026-10-30&no_headache=1"),
+        case(M::GET, "/worklist", ClinicStaff),
+        case(M::GET, "/patients", ClinicStaff),
+        form(
+            case(M::POST, "/patients", ClinicStaff),
+            "name=New+Patient&mrn=&date_of_birth=1990-01-01&sex=",
+        ),
+        case(M::GET, "/patients/{id}", Clinical),
+        case(M::GET, "/patients/{id}/access-log", AccessLog),
+        case(M::GET, "/admin/users", Admin),
+        form(
+            case(M::POST, "/admin/users", Admin),
+            "username=someone.new&display_name=Someone&role=nurse&patient=",
+        ),
+        case(M::POST, "/admin/users/{user}/disable", Admin),
+        case(M::POST, "/admin/users/{user}/enable", Admin),
+        case(M::POST, "/admin/users/{user}/reset-password", Admin),
+        // API
+        case(M::GET, "/api/v1/tokens", SignedIn),
+        json(case(M::POST, "/api/v1/tokens", SignedIn), serde_json::json!({"name": "t"})),
+        case(M::DELETE, "/api/v1/tokens/{token}", SignedIn),
+        case(M::GET, "/api/v1/patients", ClinicStaff),
+        json(
+            case(M::POST, "/api/v1/patients", ClinicStaff),
+            serde_json::json!({"name": "Api Patient", "date_of_birth": "1990-01-01"}),
+        ),
+        case(M::GET, "/api/v1/patients/{id}", Diary),
+        case(M::GET, "/api/v1/patients/{id}/metrics", Diary),
+        case(M::GET, "/api/v1/patients/{id}/classification", Clinical),
+        case(M::GET, "/api/v1/patients/{id}/diary", Diary),
+        case(M::GET, "/api/v1/patients/{id}/diary/{date}", Diary),
+        json(
+            case(M::PUT, "/api/v1/patients/{id}/diary/{date}", Diary),
+            serde_json::json!({"headache_minutes": 0}),
+        ),
+        json(
+            case(M::POST, "/api/v1/patients/{id}/diary/bulk", Diary),
+            serde_json::json!({"days": [{"date": "2026-10-29", "headache_minutes": 0}], "replace": true}),
+        ),
+    ]
+}
+
+struct World {
+    router: Router,
+    store: Store,
+    patients: [(Target, Uuid); 3],
+    cookies: Vec<(Who, String)>,
+    /// A user of the home clinic for the admin routes, and one of the other clinic.
+    home_user: Uuid,
+    away_user: Uuid,
+    /// Each signed-in subject's own API token id (to revoke).
+    tokens: Vec<(Who, Uuid)>,
+}
+
+fn diary_day(date: NaiveDate) -> DiaryDay {
+    DiaryDay::record(
+        date,
+        DiaryDraft {
+            date: Some(date),
+            headache_minutes: Minutes::new(300).expect("minutes"),
+            peak_intensity: Intensity::Moderate,
+            features: Features {
+                pulsating: true,
+                photophobia: true,
+                ..Features::default()
+            },
+            ..DiaryDraft::default()
+        },
+        today(),
+    )
+    .expect("day")
+}
+
+async fn world(store: Store) -> World {
+    let home = store.clinic("Home").await.expect("clinic");
+    let away = store.clinic("Away").await.expect("clinic");
+    let mut ids = Vec::new();
+    for (name, clinic) in [("Ann A", home), ("Bea B", home), ("Cal C", away)] {
+        let mut p = Patient::new(name, d("1980-01-01"), Some(Sex::Female), None, String::new(), today())
+            .expect("patient");
+        p.diagnose(Diagnosis {
+            code: DiagnosisCode::ChronicMigraine,
+            onset: None,
+        })
+        .expect("dx");
+        let r = store.add_patient_in(clinic, &p).await.expect("add");
+        let days: Vec<DiaryDay> = (1..60).map(|i| diary_day(today() - chrono::Duration::days(i))).collect();
+        store.import_days(r.id, &days, false, &mut |_| {}).await.expect("diary");
+        ids.push(r.id);
+    }
+    let hash = hash_password(PASSWORD).expect("hash");
+    let mut users = Vec::new();
+    for (name, role, clinic, patient) in [
+        ("pat.a", Role::Patient, "Home", Some(ids[0])),
+        ("dr.home", Role::Clinician, "Home", None),
+        ("nurse.home", Role::Nurse, "Home", None),
+        ("admin.home", Role::Admin, "Home", None),
+        ("dr.away", Role::Clinician, "Away", None),
+        ("spare.home", Role::Nurse, "Home", None),
+        ("spare.away", Role::Nurse, "Away", None),
+    ] {
+        let u = store
+            .add_user(clinic, Username::new(name).expect("name"), name, role, patient, &hash)
+            .await
+            .expect("user");
+        users.push((name, u.id));
+    }
+    let user = |n: &str| users.iter().find(|(u, _)| *u == n).map(|(_, id)| *id).expect("user");
+    let state = AppState::new(
+        store.clone(),
+        cephalog_app::load_rule_sets(None).expect("rules"),
+        Config {
+            clock: Clock::Fixed(today()),
+            ..Config::default()
+        },
+    );
+    let mut w = World {
+        router: cephalog_web::router(state),
+        store: store.clone(),
+        patients: [(Target::A, ids[0]), (Target::B, ids[1]), (Target::C, ids[2])],
+        cookies: Vec::new(),
+        home_user: user("spare.home"),
+        away_user: user("spare.away"),
+        tokens: Vec::new(),
+    };
+    for (who, name) in [
+        (Who::PatientA, "pat.a"),
+        (Who::Clinician, "dr.home"),
+        (Who::Nurse, "nurse.home"),
+        (Who::Admin, "admin.home"),
+        (Who::AwayClinician, "dr.away"),
+    ] {
+        let cookie = w.sign_in(name).await;
+        w.cookies.push((who, cookie));
+        let t = store
+            .add_api_token(user(name), "access test", &cephalog_web::auth::token_hash(&format!("cph_{name}")))
+            .await
+            .expect("token");
+        w.tokens.push((who, t.id));
+    }
+    w
+}
+
+impl World {
+    async fn send(&self, req: Request<Body>) -> (StatusCode, Option<String>, String) {
+        let res = self.router.clone().oneshot(req).await.expect("response");
+        let status = res.status();
+        let location = res
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let cookie = res
+            .headers()
+            .get(header::SET_COOKIE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(str::to_owned);
+        let body = res.into_body().collect().await.expect("body").to_bytes();
+        let text = String::from_utf8_lossy(&body).into_owned();
+        (status, location.or(cookie), text)
+    }
+
+    async fn sign_in(&self, name: &str) -> String {
+        let req = Request::post("/login")
+            .header(header::HOST, HOST)
+            .header("sec-fetch-site", "same-origin")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!("username={name}&password={}", PASSWORD.replace(' ', "+"))))
+            .expect("request");
+        let res = self.router.clone().oneshot(req).await.expect("sign in");
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{name} signs in");
+        res.headers()
+            .get(header::SET_COOKIE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(str::to_owned)
+            .expect("cookie")
+    }
+
+    fn cookie(&self, who: Who) -> Option<&str> {
+        self.cookies.iter().find(|(w, _)| *w == who).map(|(_, c)| c.as_str())
+    }
+
+    fn patient(&self, t: Target) -> Uuid {
+        self.patients.iter().find(|(x, _)| *x == t).map(|(_, id)| *id).expect("patient")
+    }
+
+    /// The concrete path for `pattern`, addressing `target` (and records of theirs).
+    fn path(&self, c: &Case, who: Who, target: Option<Target>) -> String {
+        let mut p = c.pattern.to_owned();
+        if let Some(t) = target {
+            p = p.replace("{id}", &self.patient(t).to_string());
+        }
+        p = p.replace("{date}", "2026-10-31");
+        // Admin routes address a user of the home clinic, or (for the away check) the other's.
+        let user = if target == Some(Target::C) { self.away_user } else { self.home_user };
+        p = p.replace("{user}", &user.to_string());
+        let token = self
+            .tokens
+            .iter()
+            .find(|(w, _)| *w == who)
+            .map_or_else(Uuid::now_v7, |(_, id)| *id);
+        p.replace("{token}", &token.to_string())
+    }
+}
+
+/// The targets a route is tried on.
+fn targets(c: &Case) -> Vec<Option<Target>> {
+    if c.pattern.contains("{id}") || c.pattern.contains("{user}") {
+        vec![Some(Target::A), Some(Target::B), Some(Target::C)]
+    } else {
+        vec![None]
+    }
+}
+
+fn expectation(c: &Case, who: Who, target: Option<Target>) -> bool {
+    if c.pattern.contains("{user}") {
+        // User administration: the home clinic's admin, on home users only.
+        return who == Who::Admin && target != Some(Target::C);
+    }
+    allowed(c.scope, who, target)
+}
+
+async fn run_table(store: Store) {
+    let w = world(store).await;
+    let cases = table();
+
+    // Completeness: the table names every route the server has, and no route it lacks.
+    let mut served: BTreeSet<(String, String)> = cephalog_web::pages::route_list()
+        .into_iter()
+        .map(|(m, p)| (m.to_string(), p.to_owned()))
+        .collect();
+    let doc = cephalog_web::api::openapi();
+    for (path, item) in &doc.paths.paths {
+        for (method, op) in [
+            ("GET", &item.get),
+            ("POST", &item.post),
+            ("PUT", &item.put),
+            ("DELETE", &item.delete),
+            ("PATCH", &item.patch),
+        ] {
+            if op.is_some() {
+                served.insert((method.to_owned(), format!("/api/v1{path}")));
+            }
+        }
+    }
+    for extra in ["/healthz", "/readyz", "/static/app.css", "/static/app.js", "/api/v1/openapi.json"] {
+        served.insert(("GET".to_owned(), extra.to_owned()));
+    }
+    let listed: BTreeSet<(String, String)> = cases
+        .iter()
+        .map(|c| (c.method.to_string(), c.pattern.to_owned()))
+        .collect();
+    let missing: Vec<_> = served.difference(&listed).collect();
+    let unknown: Vec<_> = listed.difference(&served).collect();
+    assert!(missing.is_empty(), "routes missing from the access table: {missing:?}");
+    assert!(unknown.is_empty(), "table rows for routes the server lacks: {unknown:?}");
+
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for c in &cases {
+        for target in targets(c) {
+            for who in EVERYONE {
+                let path = w.path(c, who, target);
+                let mut req = Request::builder()
+                    .method(c.method.clone())
+                    .uri(&path)
+                    .header(header::HOST, HOST)
+                    .header("sec-fetch-site", "same-origin");
+                if let Some(cookie) = w.cookie(who) {
+                    req = req.header(header::COOKIE, cookie);
+                }
+                let body = match &c.body {
+                    Some((ct, b)) => {
+                        req = req.header(header::CONTENT_TYPE, *ct);
+                        Body::from(b.clone())
+                    }
+                    None => Body::empty(),
+                };
+                let (status, location, text) = w.send(req.body(body).expect("request")).await;
+                let to_login = status == StatusCode::SEE_OTHER && location.as_deref() == Some("/login");
+                let denied = matches!(
+                    status,
+                    StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
+                ) || (to_login && c.scope != Scope::Public);
+                let expected = expectation(c, who, target);
+                checked += 1;
+                if expected == denied {
+                    failures.push(format!(
+                        "{} {path} as {who:?} on {target:?}: expected {}, got {status} {}",
+                        c.method,
+                        if expected { "allow" } else { "deny" },
+                        text.chars().take(160).collect::<String>()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} of {checked} checks failed:\n{}", failures.len(), failures.join("\n"));
+    // Every refusal of a patient's record is in the audit trail too.
+    let denied = w
+        .store
+        .audit_trail(None)
+        .await
+        .expect("trail")
+        .iter()
+        .filter(|e| e.fields.action.ends_with(".denied"))
+        .count();
+    assert!(denied > 0, "refusals are audited");
+    assert!(w.store.verify_audit().await.expect("verify").broken.is_none());
+}
+
+#[tokio::test]
+async fn every_route_allows_and_denies_as_the_table_says_on_sqlite() {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = Store::connect(dir.path().join("t.db").to_str().expect("path"))
+        .await
+        .expect("store");
+    run_table(store).await;
+}
+
+#[tokio::test]
+async fn every_route_allows_and_denies_as_the_table_says_on_postgres() {
+    let Some((store, _guard)) = crate::pg::store("access table").await else {
+        return;
+    };
+    run_table(store).await;
+}
