@@ -331,6 +331,7 @@ struct OverviewPage {
     p: PatientHeader,
     classification: Vec<(String, String)>,
     classification_note: String,
+    extras: super::overview::OverviewExtras,
 }
 
 /// The lines at the top of every page about one patient.
@@ -383,6 +384,7 @@ async fn overview(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<Uuid>,
+    axum::extract::Query(q): axum::extract::Query<super::overview::MonthQuery>,
 ) -> Result<Response, PageError> {
     let r = audit::patient(&state, &who, id, Need::ReadClinical, "patient.read").await?;
     let today = state.today();
@@ -418,6 +420,7 @@ async fn overview(
             "Headache days under preset {}; {}. Diary criteria only: the diagnosis is the clinician's.",
             c.preset, c.months_rule
         ),
+        extras: super::overview::extras(&state, &r, q.month.as_deref()).await?,
     }))
 }
 

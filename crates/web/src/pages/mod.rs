@@ -5,6 +5,7 @@ mod admin;
 mod clinic;
 mod diary;
 mod form;
+mod overview;
 mod pathway;
 mod questionnaires;
 mod sessions;

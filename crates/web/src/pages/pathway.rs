@@ -693,7 +693,9 @@ async fn response(
         rule_set_name: rules.name.clone(),
         on: today,
         view: found.as_ref().map(|v| response_view(&v.report)),
-        trend: None,
+        trend: found.as_ref().map(|v| {
+            cephalog_charts::trend_svg(&cephalog_charts::TrendInput::from_response(&v.report))
+        }),
         proms: proms
             .iter()
             .map(|p| PromRow {

@@ -196,6 +196,13 @@ async fn build(
     let today = state.today();
     let sessions = cephalog_app::migraine_session_dates(&state.store, r.id).await?;
     let proms = cephalog_app::proms_by_cycle(&state.store, r.id, &sessions).await?;
+    let entries: Vec<cephalog_core::prom::PromEntry> = state
+        .store
+        .proms(r.id)
+        .await?
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect();
     let own = who.user.patient_id == Some(r.id);
     // The form a refused entry came from keeps its answers.
     let failed = match posted.and_then(|f| f.get("instrument")) {
@@ -231,7 +238,7 @@ async fn build(
                 interpretation: p.interpretation.clone(),
             })
             .collect(),
-        chart: None,
+        chart: super::overview::proms_chart(&entries, &sessions),
         today,
         may_write: patient_access(&who.user, r, Need::WriteQuestionnaire).is_ok(),
         midas: MIDAS_QUESTIONS

@@ -36,21 +36,10 @@ pub(super) fn routes(r: Routes) -> Routes {
         .get("/patients/{id}/sessions/{sid}", detail)
 }
 
-/// The key of a site, as the site map marks it: `<target>-<side>-<ordinal>` with core's storage
-/// names, e.g. `temporalis-left-1`, `procerus-midline-1`.
+/// The key of a site, as the site map marks it (`data-site`): `<target>-<side>-<ordinal>` with
+/// core's storage names, e.g. `temporalis-left-1`, `procerus-midline-1`.
 pub fn site_key(target: &Target, side: Side, ordinal: u32) -> String {
-    let target: String = target
-        .key()
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' {
-                c.to_ascii_lowercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("{target}-{}-{ordinal}", side.as_str())
+    cephalog_charts::site_key(target, side, ordinal)
 }
 
 /// A PREEMPT muscle site read back from its key.
@@ -595,6 +584,7 @@ fn form_page(
             reason: v.overrides.get(check).cloned().unwrap_or_default(),
         })
         .collect();
+    let site_map = form_site_map(&options, &v.sites);
     SessionFormPage {
         nav: Some(Nav::for_user(who, "")),
         p: PatientHeader::of(r, today)
@@ -617,9 +607,35 @@ fn form_page(
         plan_notes: plan.notes().to_vec(),
         result,
         overrides,
-        site_map: None,
+        site_map: Some(site_map),
         error,
     }
+}
+
+/// The site map of the form: every site offered, ticked ones drawn as given, the others as
+/// planned (the script dims unticked sites as they change).
+fn form_site_map(options: &[SiteOption], ticked: &BTreeSet<String>) -> String {
+    use cephalog_charts::{SiteMapInput, SiteMark, SiteState};
+    let sites = options
+        .iter()
+        .map(|o| SiteMark {
+            target: Target::Muscle(o.muscle),
+            side: o.side,
+            ordinal: o.ordinal,
+            units: o.units,
+            planned_units: None,
+            state: if ticked.contains(&o.key) {
+                SiteState::Given
+            } else {
+                SiteState::Planned
+            },
+        })
+        .collect();
+    cephalog_charts::site_map_svg(&SiteMapInput {
+        id: "sites".to_owned(),
+        title: "Injection sites: filled sites are ticked to be given".to_owned(),
+        sites,
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -885,7 +901,9 @@ async fn detail(
             })
             .collect(),
         overrides: rec.overrides.clone(),
-        site_map: None,
+        site_map: Some(cephalog_charts::site_map_svg(
+            &cephalog_charts::SiteMapInput::for_session(&plan, s),
+        )),
     }))
 }
 
@@ -950,6 +968,11 @@ mod tests {
         }
         for o in site_options() {
             assert_eq!(parse_site_key(&o.key), Some((o.muscle, o.side, o.ordinal)));
+            assert_eq!(
+                o.key,
+                cephalog_charts::site_key(&Target::Muscle(o.muscle), o.side, o.ordinal),
+                "the form's keys are the site map's"
+            );
         }
     }
 
