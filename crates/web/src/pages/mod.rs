@@ -8,6 +8,7 @@ mod form;
 mod overview;
 mod pathway;
 mod questionnaires;
+mod safety;
 mod sessions;
 
 use askama::Template;
@@ -72,6 +73,7 @@ fn routes() -> Routes {
     let r = pathway::routes(r);
     let r = questionnaires::routes(r);
     let r = sessions::routes(r);
+    let r = safety::routes(r);
     admin::routes(r)
 }
 
@@ -115,6 +117,7 @@ impl Nav {
             Role::Clinician | Role::Nurse => {
                 links.push(("/worklist".to_owned(), "Worklist"));
                 links.push(("/patients".to_owned(), "Patients"));
+                links.push(("/adverse-events".to_owned(), "Adverse events"));
             }
             Role::Admin => links.push(("/admin/users".to_owned(), "Users")),
         }
