@@ -71,7 +71,7 @@ pub async fn case_view(store: &Store, rec: &AdverseEventRecord) -> Result<CaseVi
         .iter()
         .map(|s| s.session.date())
         .collect();
-    Ok(case_view_of(rec, &patient, &sessions)?)
+    case_view_of(rec, &patient, &sessions)
 }
 
 /// [`case_view`] from what the caller has already read: the patient and their session dates.

@@ -265,7 +265,7 @@ async fn patient_list(
     for rec in state.store.adverse_events(Some(r.id)).await? {
         rows.push(case_row(&rec, &r, &dates, today)?);
     }
-    rows.sort_by(|a, b| b.onset.cmp(&a.onset));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.onset));
     Ok(render(&ClinicListPage {
         nav: Some(Nav::for_user(&who, "")),
         rows,
@@ -331,7 +331,7 @@ pub struct AeValues {
 }
 
 impl AeValues {
-    fn new(state: &AppState, who: &Principal, sessions: &[SessionRecord]) -> Self {
+    fn new(state: &AppState, who: &Principal) -> Self {
         let name = who.user.display_name.trim();
         let (given, family) = match name.rsplit_once(' ') {
             Some((g, f)) => (g.trim().to_owned(), f.trim().to_owned()),
@@ -357,11 +357,6 @@ impl AeValues {
                     .to_owned(),
             },
             reporter_country: country,
-            sessions: sessions
-                .iter()
-                .max_by_key(|s| s.session.date())
-                .map(|s| vec![s.id.to_string()])
-                .unwrap_or_default(),
             ..AeValues::default()
         }
     }
@@ -457,7 +452,7 @@ async fn new_form(
 ) -> Result<Response, PageError> {
     let r = audit::patient(&state, &who, id, Need::WriteClinical, "adverse_event.form").await?;
     let sessions = state.store.sessions(r.id).await?;
-    let v = AeValues::new(&state, &who, &sessions);
+    let v = AeValues::new(&state, &who);
     Ok(render(&form_page(
         &who,
         &r,

@@ -142,7 +142,7 @@ pub(crate) fn sites_from_form(
 }
 
 /// The plan a set of given sites is compared with: PREEMPT, or PREEMPT with the follow-the-pain
-/// sites given (without per-muscle caps: the checks judge those).
+/// sites given (beyond the per-muscle caps too: the checks judge those).
 pub fn plan_for(sites: &[SiteDose]) -> Plan {
     let extra: Vec<(Muscle, Side)> = sites
         .iter()
@@ -155,8 +155,28 @@ pub fn plan_for(sites: &[SiteDose]) -> Plan {
     if extra.is_empty() {
         Plan::preempt()
     } else {
-        Plan::preempt_ftp_with_caps(&extra, None).unwrap_or_else(|_| Plan::preempt())
+        Plan::preempt_ftp(&extra)
+            .or_else(|_| Plan::preempt_ftp_with_caps(&extra, None))
+            .unwrap_or_else(|_| Plan::preempt())
     }
+}
+
+/// What the plan rests on, as the form shows it: the per-muscle caps are always the checks'
+/// default, even when the sites ticked go beyond them.
+fn plan_notes(plan: &Plan) -> Vec<String> {
+    plan.notes()
+        .iter()
+        .map(|n| {
+            if n.starts_with("follow-the-pain per-muscle caps not applied") {
+                format!(
+                    "{}; the checks apply them",
+                    FtpCaps::BLUMENFELD_2010.describe()
+                )
+            } else {
+                n.clone()
+            }
+        })
+        .collect()
 }
 
 /// The form field a session error is about.
@@ -308,7 +328,12 @@ fn groups(options: &[SiteOption], checked: &BTreeSet<String>, ftp: bool) -> Vec<
                 FtpCaps::BLUMENFELD_2010.cap_for(m).unwrap_or(0)
             )
         } else {
-            format!("{}: {units} U at {} sites", muscle_title(m), sites.len())
+            let n = sites.len();
+            format!(
+                "{}: {units} U at {n} site{}",
+                muscle_title(m),
+                if n == 1 { "" } else { "s" }
+            )
         };
         out.push(SiteGroup { title, sites });
     }
@@ -604,7 +629,7 @@ fn form_page(
         diluent_ml: v.diluent_ml,
         injector: v.injector,
         notes: v.notes,
-        plan_notes: plan.notes().to_vec(),
+        plan_notes: plan_notes(&plan),
         result,
         overrides,
         site_map: Some(site_map),
