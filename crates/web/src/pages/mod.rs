@@ -5,6 +5,8 @@ mod admin;
 mod clinic;
 mod diary;
 mod form;
+#[cfg(test)]
+mod journeys;
 mod overview;
 mod pathway;
 mod questionnaires;
@@ -103,6 +105,12 @@ pub struct Nav {
 }
 
 impl Nav {
+    /// Whether the user's role may open a patient's access log (clinicians and administrators,
+    /// as `policy` decides); the record's tabs leave the link out otherwise.
+    pub fn reads_access_log(&self) -> bool {
+        matches!(self.role, "clinician" | "admin")
+    }
+
     /// The links a user's role leads to, with `current` marked.
     pub fn for_user(who: &Principal, current: &str) -> Self {
         let u = &who.user;

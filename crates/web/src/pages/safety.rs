@@ -6,7 +6,7 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use uuid::Uuid;
 
 use cephalog_auth::Role;
@@ -726,6 +726,17 @@ fn export_error(e: ExportError) -> WebError {
     }
 }
 
+/// When a message is created: now, or noon (UTC) of the fixed "today" a demonstration or test
+/// runs on, so a case is never dated after its own message.
+fn message_time(state: &AppState) -> DateTime<FixedOffset> {
+    match state.config.clock {
+        crate::Clock::Fixed(d) => d
+            .and_hms_opt(12, 0, 0)
+            .map_or_else(|| Utc::now().fixed_offset(), |t| t.and_utc().fixed_offset()),
+        crate::Clock::System => Utc::now().fixed_offset(),
+    }
+}
+
 fn attachment(content_type: &'static str, filename: String, body: String) -> Response {
     (
         [
@@ -762,7 +773,7 @@ async fn e2b_download(
         )));
     };
     let patient = cephalog_app::icsr_patient(&p)?;
-    let xml = cephalog_app::e2b_message(&rec, &patient, settings, Utc::now().fixed_offset())
+    let xml = cephalog_app::e2b_message(&rec, &patient, settings, message_time(&state))
         .map_err(export_error)?;
     Ok(attachment(
         "application/xml; charset=utf-8",
