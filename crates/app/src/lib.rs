@@ -3,7 +3,8 @@
 //! figure on a page and the same figure at the terminal cannot differ. Nothing here prints, speaks
 //! HTTP or records the audit trail: the caller knows who is asking and records it.
 
-mod safety;
+pub mod safety;
+pub mod treatment;
 
 use std::path::{Path, PathBuf};
 
@@ -12,18 +13,16 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use cephalog_core::eligibility::{Eligibility, EligibilityInput, evaluate};
-use cephalog_core::preventives::PreventiveTrial;
+use cephalog_core::preventives::{LedgerSummary, PreventiveTrial, summarise};
 use cephalog_core::prom::Instrument;
+use cephalog_core::protocol::ProtocolError;
 use cephalog_core::response::{ResponseInput, ResponseReport, assess};
 use cephalog_core::rules::RuleSet;
+use cephalog_core::safety::SafetyError;
 use cephalog_core::schedule::{Schedule, ScheduleWindow, schedule};
-use cephalog_core::session::Indication;
+use cephalog_core::session::{Indication, SessionError};
 use cephalog_interchange::rules::{RuleFileError, builtin_rule_sets, parse_rule_set};
 use cephalog_store::{PatientRecord, Store, StoreError};
-
-pub use safety::{
-    CaseView, case_view, case_view_of, e2b_message, icsr_patient, medwatch_json, suspect_product,
-};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -41,7 +40,17 @@ pub enum AppError {
     #[error("no rule set '{name}' (known: {known})")]
     UnknownRuleSet { name: String, known: String },
     #[error(transparent)]
-    Safety(#[from] cephalog_core::safety::SafetyError),
+    Session(#[from] SessionError),
+    #[error(transparent)]
+    Protocol(#[from] ProtocolError),
+    #[error(transparent)]
+    Safety(#[from] SafetyError),
+    /// A skipped site (the `index`th) that the plan does not have.
+    #[error("the plan has no {site} to skip")]
+    NotPlanned { index: usize, site: String },
+    /// A named session date (the `index`th) on which the patient had no session.
+    #[error("no session recorded for this patient on {date}")]
+    NoSessionOn { index: usize, date: NaiveDate },
 }
 
 /// The shipped rule sets and the clinic's own `*.toml` files from `dir`; an id defined twice is an
@@ -121,6 +130,21 @@ pub async fn eligibility(
             on,
         },
     ))
+}
+
+/// The patient's preventive ledger (with ids, oldest first) and its summary on `on`: failed,
+/// not tolerated or unsuitable trials and their classes; not-effective trials shorter than
+/// `min_trial_days` are listed apart.
+pub async fn preventive_ledger(
+    store: &Store,
+    patient: Uuid,
+    on: NaiveDate,
+    min_trial_days: Option<i64>,
+) -> Result<(Vec<(Uuid, PreventiveTrial)>, LedgerSummary), AppError> {
+    let entries = store.preventives(patient).await?;
+    let trials: Vec<PreventiveTrial> = entries.iter().map(|(_, t)| t.clone()).collect();
+    let summary = summarise(&trials, on, min_trial_days);
+    Ok((entries, summary))
 }
 
 /// A questionnaire placed in the treatment course: the baseline (before the first session) or the

@@ -1,12 +1,14 @@
-//! Adverse-event cases as the clinic sees them (the boxed-warning review flag, ICSR validity, the
-//! reporting due date) and their exports: the E2B(R3) message and the MedWatch 3500 field set.
+//! Adverse events as the clinic sees them: the case with its seriousness, ICSR validity, report
+//! due date and the boxed-warning review flag; the suspect products taken from the sessions; the
+//! E2B(R3) message and the MedWatch 3500 field set of a case.
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Serialize;
 use uuid::Uuid;
 
 use cephalog_core::safety::{
-    AdverseEvent, IcsrPatient, IcsrPatientDraft, IcsrValidity, SuspectProductDraft, UrgentReview,
+    AdverseEvent, IcsrPatient, IcsrPatientDraft, IcsrValidity, SafetyError, SuspectProductDraft,
+    UrgentReview,
 };
 use cephalog_core::session::Session;
 use cephalog_e2b::{ExportError, MedWatchReport, SenderSettings};
@@ -16,14 +18,14 @@ use crate::AppError;
 
 /// The patient as an ICSR names them: initials, the clinic's record number (or Cephalog's id),
 /// date of birth and sex.
-pub fn icsr_patient(r: &PatientRecord) -> Result<IcsrPatient, AppError> {
+pub fn icsr_patient(r: &PatientRecord) -> Result<IcsrPatient, SafetyError> {
     let initials: String = r
         .patient
         .name()
         .split_whitespace()
         .filter_map(|w| w.chars().next())
         .collect();
-    Ok(IcsrPatient::try_from(IcsrPatientDraft {
+    IcsrPatient::try_from(IcsrPatientDraft {
         initials: (!initials.is_empty()).then_some(initials),
         identifier: Some(
             r.patient
@@ -34,7 +36,55 @@ pub fn icsr_patient(r: &PatientRecord) -> Result<IcsrPatient, AppError> {
         age_years: None,
         sex: r.patient.sex(),
         weight_kg: None,
-    })?)
+    })
+}
+
+/// A case as shown: the event, its validity, due date, and review flag.
+#[derive(Debug, Serialize)]
+pub struct CaseView<'a> {
+    pub id: Uuid,
+    pub patient: Uuid,
+    #[serde(flatten)]
+    pub event: &'a AdverseEvent,
+    pub serious: bool,
+    pub icsr: IcsrValidity,
+    pub report_due: NaiveDate,
+    pub submitted_on: Option<NaiveDate>,
+    /// Set when a boxed-warning symptom (distant spread of toxin effect) began after a session.
+    pub urgent_review: Option<UrgentReview>,
+}
+
+/// The case view of a stored event, against its patient's record and session dates.
+pub async fn case_view<'a>(
+    store: &Store,
+    rec: &'a AdverseEventRecord,
+) -> Result<CaseView<'a>, AppError> {
+    let patient = store.patient(rec.patient).await?;
+    let sessions: Vec<NaiveDate> = store
+        .sessions(rec.patient)
+        .await?
+        .iter()
+        .map(|s| s.session.date())
+        .collect();
+    Ok(case_view_of(rec, &patient, &sessions)?)
+}
+
+/// [`case_view`] from what the caller has already read: the patient and their session dates.
+pub fn case_view_of<'a>(
+    rec: &'a AdverseEventRecord,
+    patient: &PatientRecord,
+    session_dates: &[NaiveDate],
+) -> Result<CaseView<'a>, SafetyError> {
+    Ok(CaseView {
+        id: rec.id,
+        patient: rec.patient,
+        event: &rec.event,
+        serious: rec.event.is_serious(),
+        icsr: rec.event.icsr_validity(&icsr_patient(patient)?),
+        report_due: rec.event.report_due_date(),
+        submitted_on: rec.submitted_on,
+        urgent_review: rec.event.distant_spread_review(session_dates),
+    })
 }
 
 /// A session as the suspect product of a case: product, lot, units given and date.
@@ -47,49 +97,60 @@ pub fn suspect_product(s: &Session) -> SuspectProductDraft {
     }
 }
 
-/// A case as shown: the event, whether it is serious, its ICSR validity, report due date, the
-/// boxed-warning review flag and when it was submitted.
-#[derive(Debug, Clone, Serialize)]
-pub struct CaseView {
-    pub id: Uuid,
-    pub patient: Uuid,
-    #[serde(flatten)]
-    pub event: AdverseEvent,
-    pub serious: bool,
-    pub icsr: IcsrValidity,
-    pub report_due: NaiveDate,
-    pub submitted_on: Option<NaiveDate>,
-    pub urgent_review: Option<UrgentReview>,
-}
-
-/// The case view of a stored event, against the patient's record and sessions.
-pub async fn case_view(store: &Store, rec: &AdverseEventRecord) -> Result<CaseView, AppError> {
-    let patient = store.patient(rec.patient).await?;
-    let sessions: Vec<NaiveDate> = store
-        .sessions(rec.patient)
-        .await?
-        .iter()
-        .map(|s| s.session.date())
-        .collect();
-    case_view_of(rec, &patient, &sessions)
-}
-
-/// [`case_view`] from what the caller has already read: the patient and their session dates.
-pub fn case_view_of(
-    rec: &AdverseEventRecord,
-    patient: &PatientRecord,
+/// The suspect products of an event: the sessions on `session_dates`, or when none are named the
+/// patient's last session on or before `onset` (none if there is no such session). A named date
+/// without a session is an error.
+pub async fn suspect_products(
+    store: &Store,
+    patient: Uuid,
+    onset: NaiveDate,
     session_dates: &[NaiveDate],
-) -> Result<CaseView, AppError> {
-    Ok(CaseView {
-        id: rec.id,
-        patient: rec.patient,
-        event: rec.event.clone(),
-        serious: rec.event.is_serious(),
-        icsr: rec.event.icsr_validity(&icsr_patient(patient)?),
-        report_due: rec.event.report_due_date(),
-        submitted_on: rec.submitted_on,
-        urgent_review: rec.event.distant_spread_review(session_dates),
-    })
+) -> Result<Vec<SuspectProductDraft>, AppError> {
+    let sessions = store.sessions(patient).await?;
+    let dates: Vec<NaiveDate> = if session_dates.is_empty() {
+        sessions
+            .iter()
+            .map(|s| s.session.date())
+            .filter(|d| *d <= onset)
+            .max()
+            .into_iter()
+            .collect()
+    } else {
+        session_dates.to_vec()
+    };
+    dates
+        .iter()
+        .enumerate()
+        .map(|(index, d)| {
+            let s = sessions
+                .iter()
+                .find(|s| s.session.date() == *d)
+                .ok_or(AppError::NoSessionOn { index, date: *d })?;
+            Ok(suspect_product(&s.session))
+        })
+        .collect()
+}
+
+/// The adverse events of one clinic's patients (`None`: the whole installation), oldest onset
+/// first.
+pub async fn clinic_adverse_events(
+    store: &Store,
+    clinic: Option<Uuid>,
+) -> Result<Vec<AdverseEventRecord>, AppError> {
+    let all = store.adverse_events(None).await?;
+    let Some(clinic) = clinic else {
+        return Ok(all);
+    };
+    let mine: std::collections::HashSet<Uuid> = store
+        .clinic_patients(clinic)
+        .await?
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    Ok(all
+        .into_iter()
+        .filter(|e| mine.contains(&e.patient))
+        .collect())
 }
 
 /// The E2B(R3) message of a case, sent by the clinic `settings` describe, created at `now`.

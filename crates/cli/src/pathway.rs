@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use cephalog_core::eligibility::{Attestation, CriterionOutcome, Verdict};
 use cephalog_core::preventives::{
-    PreventiveClass, PreventiveDraft, PreventiveOutcome, PreventiveTrial, summarise,
+    PreventiveClass, PreventiveDraft, PreventiveOutcome, PreventiveTrial,
 };
 use cephalog_core::prom::{Instrument, PromEntry};
 use cephalog_core::rules::RuleSet;
@@ -69,14 +69,10 @@ pub async fn preventive(store: &Store, cmd: PreventiveCommand) -> Result<()> {
             json,
         } => {
             let r = crate::access::patient(store, &patient).await?;
-            let trials: Vec<PreventiveTrial> = store
-                .preventives(r.id)
-                .await?
-                .into_iter()
-                .map(|(_, t)| t)
-                .collect();
             let on = today();
-            let s = summarise(&trials, on, min_trial_days);
+            let (entries, s) =
+                cephalog_app::preventive_ledger(store, r.id, on, min_trial_days).await?;
+            let trials: Vec<PreventiveTrial> = entries.into_iter().map(|(_, t)| t).collect();
             if json {
                 let body = LedgerJson {
                     trials: trials.iter().collect(),

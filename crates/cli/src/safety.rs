@@ -4,23 +4,30 @@
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use uuid::Uuid;
 
-use cephalog_app::{CaseView, case_view, icsr_patient};
+use cephalog_app::AppError;
+use cephalog_app::safety::{CaseView, case_view, suspect_products};
 use cephalog_core::safety::{
-    ActionTaken, AdverseEvent, AdverseEventDraft, Causality, EventOutcome, ReporterDraft,
-    ReporterQualification, ReportingCase, SeriousOutcome, clinic_safety_rates, overdue_reports,
+    ActionTaken, AdverseEvent, AdverseEventDraft, Causality, EventOutcome, IcsrPatient,
+    ReporterDraft, ReporterQualification, ReportingCase, SeriousOutcome, clinic_safety_rates,
+    overdue_reports,
 };
 use cephalog_e2b::SenderSettings;
-use cephalog_store::Store;
+use cephalog_store::{PatientRecord, Store};
 
 use crate::commands::print_json;
 use crate::output::table;
 use crate::{AeAddArgs, AeCommand, access, today};
 
-fn case_text(v: &CaseView) -> String {
-    let e = &v.event;
+/// The patient as an ICSR names them.
+fn icsr_patient(r: &PatientRecord) -> Result<IcsrPatient> {
+    Ok(cephalog_app::safety::icsr_patient(r)?)
+}
+
+fn case_text(v: &CaseView<'_>) -> String {
+    let e = v.event;
     let mut out = format!(
         "case {} — {} (onset {}), CTCAE grade {}, {}\n",
         v.id,
@@ -73,30 +80,14 @@ fn split_list(s: &str) -> impl Iterator<Item = &str> {
 
 async fn add(store: &Store, a: AeAddArgs) -> Result<()> {
     let r = crate::access::patient(store, &a.patient).await?;
-    let sessions = store.sessions(r.id).await?;
-    let dates: Vec<NaiveDate> = if a.session_dates.is_empty() {
-        sessions
-            .iter()
-            .map(|s| s.session.date())
-            .filter(|d| *d <= a.onset)
-            .max()
-            .into_iter()
-            .collect()
-    } else {
-        a.session_dates.clone()
-    };
-    let suspect_products = dates
-        .iter()
-        .map(|d| {
-            let s = sessions
-                .iter()
-                .find(|s| s.session.date() == *d)
-                .ok_or_else(|| {
-                    anyhow!("--session-date {d}: no session recorded for this patient on that day")
-                })?;
-            Ok(cephalog_app::suspect_product(&s.session))
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let suspect_products = suspect_products(store, r.id, a.onset, &a.session_dates)
+        .await
+        .map_err(|e| match e {
+            AppError::NoSessionOn { date, .. } => {
+                anyhow!("--session-date {date}: no session recorded for this patient on that day")
+            }
+            other => other.into(),
+        })?;
     let event = AdverseEvent::try_from(AdverseEventDraft {
         reported_term: a.term,
         meddra_code: a.meddra,
@@ -137,6 +128,7 @@ async fn add(store: &Store, a: AeAddArgs) -> Result<()> {
     Ok(())
 }
 
+/// The clinic's sender details for E2B(R3) messages, from a TOML file.
 pub(crate) fn read_sender(path: &Path) -> Result<SenderSettings> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -159,9 +151,9 @@ async fn export(
                 anyhow!("an E2B(R3) message needs the sender's details: --sender FILE or CEPHALOG_SENDER_FILE (see README)")
             })?;
             let f = read_sender(path)?;
-            cephalog_app::e2b_message(&rec, &patient, &f, Utc::now().fixed_offset())?
+            cephalog_app::safety::e2b_message(&rec, &patient, &f, Utc::now().fixed_offset())?
         }
-        "medwatch-json" => cephalog_app::medwatch_json(&rec, &patient, today())?,
+        "medwatch-json" => cephalog_app::safety::medwatch_json(&rec, &patient, today())?,
         other => bail!("--format {other}: use e2b-r3 or medwatch-json"),
     };
     match out {

@@ -4,9 +4,11 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
-use serde::Serialize;
-use uuid::Uuid;
 
+use cephalog_app::AppError;
+use cephalog_app::treatment::{
+    PlanChoice, SessionSpec, SessionView, build_session, record_session, session_list, session_view,
+};
 use cephalog_core::protocol::{
     Anaesthetic, Concentration, Laterality, Muscle, NerveBlockPlan, NerveDose, OccipitalNerve,
     Plan, Side, Steroid, Target, Volume,
@@ -14,8 +16,7 @@ use cephalog_core::protocol::{
 use cephalog_core::response::{CycleStatus, DecisionOutcome};
 use cephalog_core::schedule::ScheduleWindow;
 use cephalog_core::session::{
-    Check, CheckPolicy, Indication, NerveBlock, Override, Product, Session, SessionCheck,
-    SessionDraft, SiteDose, ToxinDose, VialSize,
+    Check, CheckPolicy, Indication, NerveBlock, Override, Product, Session, ToxinDose, VialSize,
 };
 use cephalog_store::{SessionRecord, Store};
 
@@ -57,36 +58,39 @@ fn parse_nerve_dose(s: &str) -> Result<NerveDose> {
 }
 
 /// A plan by name: `preempt`, `preempt-ftp` with follow-the-pain sites, or `on-toxin` (off-label
-/// botulinum toxin for occipital neuralgia) with doses per nerve at `concentration`.
-fn build_plan(
-    name: &str,
-    extra: &[String],
-    nerve_doses: &[String],
-    concentration: Concentration,
-) -> Result<Plan> {
+/// botulinum toxin for occipital neuralgia) with doses per nerve.
+fn plan_choice(name: &str, extra: &[String], nerve_doses: &[String]) -> Result<PlanChoice> {
     match name {
-        "preempt" if extra.is_empty() => Ok(Plan::preempt()),
+        "preempt" if extra.is_empty() => Ok(PlanChoice::Preempt),
         "preempt" => bail!("follow-the-pain sites need --plan preempt-ftp"),
-        "preempt-ftp" => {
-            let sites = extra
+        "preempt-ftp" => Ok(PlanChoice::PreemptFtp(
+            extra
                 .iter()
                 .map(|e| parse_site(e))
-                .collect::<Result<Vec<_>>>()?;
-            Ok(Plan::preempt_ftp(&sites)?)
-        }
-        "on-toxin" => {
-            let doses = nerve_doses
+                .collect::<Result<Vec<_>>>()?,
+        )),
+        "on-toxin" => Ok(PlanChoice::OccipitalToxin(
+            nerve_doses
                 .iter()
                 .map(|d| parse_nerve_dose(d))
-                .collect::<Result<Vec<_>>>()?;
-            Ok(Plan::occipital_toxin(&doses, concentration)?)
-        }
+                .collect::<Result<Vec<_>>>()?,
+        )),
         other => {
             bail!(
                 "no injection plan '{other}' (preempt, preempt-ftp, on-toxin; gon-block with `plan show`)"
             )
         }
     }
+}
+
+/// The plan by name, at `concentration` for `on-toxin`.
+fn build_plan(
+    name: &str,
+    extra: &[String],
+    nerve_doses: &[String],
+    concentration: Concentration,
+) -> Result<Plan> {
+    Ok(plan_choice(name, extra, nerve_doses)?.plan(concentration)?)
 }
 
 fn plan_table(plan: &Plan) -> String {
@@ -154,47 +158,40 @@ pub fn plan(cmd: PlanCommand) -> Result<()> {
 /// The session the arguments describe.
 fn session_from(a: &SessionRecordArgs) -> Result<(Plan, Session)> {
     let vial_size = a.vial.parse::<VialSize>()?;
-    let diluent = match a.diluent_ml {
-        Some(ml) => Volume::from_ml("diluent", ml)?,
-        None => vial_size.protocol_diluent(),
+    let diluent = a
+        .diluent_ml
+        .map(|ml| Volume::from_ml("diluent", ml))
+        .transpose()?;
+    let plan = plan_choice(&a.plan, &a.extra, &a.nerve_doses)?;
+    let skipped = a
+        .skip
+        .iter()
+        .map(|s| {
+            let (m, side, ordinal) = parse_skip(s)?;
+            Ok((Target::Muscle(m), side, ordinal))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let spec = SessionSpec {
+        date: a.date,
+        plan,
+        skipped,
+        added: Vec::new(),
+        product: Product::OnabotulinumtoxinA,
+        vial_size,
+        vials: a.vials,
+        lot: a.lot.clone(),
+        expiry: a.expiry,
+        diluent,
+        injector: a.injector.clone(),
+        notes: a.notes.clone(),
     };
-    let plan = build_plan(
-        &a.plan,
-        &a.extra,
-        &a.nerve_doses,
-        Concentration::new(vial_size.units(), diluent)?,
-    )?;
-    let mut sites = SiteDose::from_plan(&plan);
-    for s in &a.skip {
-        let (m, side, ordinal) = parse_skip(s)?;
-        let before = sites.len();
-        sites
-            .retain(|d| !(d.target == Target::Muscle(m) && d.side == side && d.ordinal == ordinal));
-        if sites.len() == before {
-            bail!("--skip {s}: the plan has no such site");
-        }
-    }
-    let session = Session::record(
-        SessionDraft {
-            date: a.date,
-            indication: if a.plan == "on-toxin" {
-                Indication::OccipitalNeuralgia
-            } else {
-                Indication::ChronicMigraine
-            },
-            product: Product::OnabotulinumtoxinA,
-            vial_size,
-            vials: a.vials,
-            lot: a.lot.clone(),
-            expiry: a.expiry,
-            diluent,
-            sites,
-            injector: a.injector.clone(),
-            notes: a.notes.clone(),
-        },
-        today(),
-    )?;
-    Ok((plan, session))
+    build_session(spec, today()).map_err(|e| match e {
+        AppError::NotPlanned { index, .. } => anyhow!(
+            "--skip {}: the plan has no such site",
+            a.skip.get(index).map_or("", String::as_str)
+        ),
+        other => other.into(),
+    })
 }
 
 fn overrides_from(a: &SessionRecordArgs) -> Result<Vec<Override>> {
@@ -208,61 +205,6 @@ fn overrides_from(a: &SessionRecordArgs) -> Result<Vec<Override>> {
             Ok(Override::new(check.trim().parse::<Check>()?, reason, &by)?)
         })
         .collect()
-}
-
-#[derive(Serialize)]
-struct SessionView<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    id: Option<Uuid>,
-    date: chrono::NaiveDate,
-    indication: String,
-    product: String,
-    vial: String,
-    vials: u32,
-    lot: &'a str,
-    expiry: chrono::NaiveDate,
-    concentration: String,
-    units_given: u32,
-    sites_given: u32,
-    waste: cephalog_core::session::Waste,
-    billing: cephalog_core::session::Billing,
-    injector: &'a str,
-    notes: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    plan_differences: Option<cephalog_core::protocol::PlanDiff>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    checks: Option<&'a SessionCheck>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    overrides: Option<&'a [cephalog_store::StoredOverride]>,
-}
-
-fn view<'a>(
-    id: Option<Uuid>,
-    s: &'a Session,
-    plan: Option<&Plan>,
-    checks: Option<&'a SessionCheck>,
-    overrides: Option<&'a [cephalog_store::StoredOverride]>,
-) -> SessionView<'a> {
-    SessionView {
-        id,
-        date: s.date(),
-        indication: s.indication().to_string(),
-        product: s.product().to_string(),
-        vial: s.vial_size().to_string(),
-        vials: s.vials(),
-        lot: s.lot().as_str(),
-        expiry: s.expiry(),
-        concentration: s.concentration().to_string(),
-        units_given: s.units_given(),
-        sites_given: s.site_count(),
-        waste: s.waste(),
-        billing: s.billing(),
-        injector: s.injector().as_str(),
-        notes: s.notes(),
-        plan_differences: plan.map(|p| s.diff(p)),
-        checks,
-        overrides,
-    }
 }
 
 fn session_text(v: &SessionView<'_>) -> String {
@@ -361,11 +303,11 @@ pub async fn session(store: &Store, cmd: SessionCommand) -> Result<()> {
             let (plan, session) = session_from(&a)?;
             let overrides = overrides_from(&a)?;
             let policy = CheckPolicy::default();
-            let check = store
-                .check_session(r.id, &session, &overrides, &policy)
-                .await?;
-            if !check.may_save() || a.dry_run {
-                let v = view(None, &session, Some(&plan), Some(&check), None);
+            let outcome =
+                record_session(store, r.id, &session, &overrides, &policy, a.dry_run).await?;
+            let check = outcome.check;
+            let Some(id) = outcome.id else {
+                let v = session_view(None, &session, Some(&plan), Some(&check), None);
                 if a.json {
                     print_json(&WithPatient {
                         patient: r.id,
@@ -388,11 +330,8 @@ pub async fn session(store: &Store, cmd: SessionCommand) -> Result<()> {
                 }
                 println!("dry run: nothing saved");
                 return Ok(());
-            }
-            let (id, check) = store
-                .record_session(r.id, &session, &overrides, &policy)
-                .await?;
-            let v = view(Some(id), &session, Some(&plan), Some(&check), None);
+            };
+            let v = session_view(Some(id), &session, Some(&plan), Some(&check), None);
             if a.json {
                 print_json(&WithPatient {
                     patient: r.id,
@@ -406,44 +345,19 @@ pub async fn session(store: &Store, cmd: SessionCommand) -> Result<()> {
         SessionCommand::List { patient, json } => {
             let r = crate::access::patient(store, &patient).await?;
             let sessions: Vec<SessionRecord> = store.sessions(r.id).await?;
-            let views: Vec<SessionView<'_>> = sessions
-                .iter()
-                .map(|s| view(Some(s.id), &s.session, None, None, Some(&s.overrides)))
-                .collect();
             let blocks = store.nerve_blocks(r.id).await?;
+            let list = session_list(&sessions, &blocks);
             if json {
-                #[derive(Serialize)]
-                struct Block<'a> {
-                    id: Uuid,
-                    #[serde(flatten)]
-                    block: &'a NerveBlock,
-                    billing: cephalog_core::session::Billing,
-                }
-                #[derive(Serialize)]
-                struct Sessions<'a> {
-                    sessions: &'a [SessionView<'a>],
-                    nerve_blocks: Vec<Block<'a>>,
-                }
-                let nerve_blocks = blocks
-                    .iter()
-                    .map(|(id, b)| Block {
-                        id: *id,
-                        block: b,
-                        billing: b.billing(),
-                    })
-                    .collect();
                 return print_json(&WithPatient {
                     patient: r.id,
-                    body: &Sessions {
-                        sessions: &views,
-                        nerve_blocks,
-                    },
+                    body: &list,
                 });
             }
+            let views = &list.sessions;
             if views.is_empty() && blocks.is_empty() {
                 println!("no sessions recorded");
             }
-            for v in &views {
+            for v in views {
                 print!("{}", session_text(v));
             }
             for (id, b) in &blocks {

@@ -182,6 +182,10 @@ macro_rules! engine {
                     return Ok(ImportSummary { inserted: 0, replaced: 0 });
                 };
                 let mut tx = pool.begin().await?;
+                // Writing the patient's row first takes the write lock (the row lock on PostgreSQL,
+                // the database's on SQLite) before anything is read, so two writers of one diary
+                // queue instead of both reading, then clashing.
+                sqlx::query("UPDATE patients SET id = id WHERE id = $1").bind(id).execute(&mut *tx).await?;
                 let existing = sqlx::query("SELECT day FROM diary_days WHERE patient_id = $1 AND day BETWEEN $2 AND $3")
                     .bind(id)
                     .bind(first)

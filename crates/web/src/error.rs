@@ -104,6 +104,19 @@ impl From<cephalog_app::AppError> for WebError {
         match e {
             cephalog_app::AppError::Store(s) => s.into(),
             cephalog_app::AppError::UnknownRuleSet { .. } => WebError::invalid("rules", e),
+            cephalog_app::AppError::Safety(s) => WebError::invalid(s.field(), s),
+            cephalog_app::AppError::NotPlanned { index, .. } => {
+                WebError::invalid(format!("skipped[{index}]"), e)
+            }
+            cephalog_app::AppError::NoSessionOn { index, .. } => {
+                WebError::invalid(format!("session_dates[{index}]"), e)
+            }
+            cephalog_app::AppError::Session(_) | cephalog_app::AppError::Protocol(_) => {
+                WebError::Invalid {
+                    field: None,
+                    message: e.to_string(),
+                }
+            }
             other => WebError::Internal(other.to_string()),
         }
     }

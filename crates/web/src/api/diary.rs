@@ -8,7 +8,8 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use cephalog_core::{
-    DiaryDay, DiaryDraft, DrugDictionary, Features, Intensity, MedicationIntake, Minutes,
+    DiaryDay, DiaryDraft, DiaryError, DrugDictionary, Features, Intensity, MedicationIntake,
+    Minutes,
 };
 
 use crate::AppState;
@@ -130,7 +131,14 @@ impl DiaryDayJson {
             paroxysms: self.paroxysms,
             notes: self.notes,
         };
-        DiaryDay::record(date, draft, today).map_err(|e| WebError::invalid(format!("{at}date"), e))
+        DiaryDay::record(date, draft, today).map_err(|e| {
+            let field = match &e {
+                DiaryError::FeaturesWithoutHeadache(_) => format!("features.{}", e.field()),
+                DiaryError::Medication(_) => "medicines".to_owned(),
+                other => other.field().to_owned(),
+            };
+            WebError::invalid(format!("{at}{field}"), e)
+        })
     }
 }
 

@@ -6,9 +6,14 @@
 //! access rules and audit trail apply as to the pages.
 
 mod diary;
+mod pathway;
 mod patients;
+mod safety;
 mod tokens;
+mod treatment;
 
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
@@ -62,6 +67,18 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(diary::list))
         .routes(routes!(diary::upsert, diary::get_day))
         .routes(routes!(diary::bulk))
+        .routes(routes!(pathway::rule_sets))
+        .routes(routes!(pathway::eligibility))
+        .routes(routes!(pathway::preventives, pathway::add_preventive))
+        .routes(routes!(pathway::attest_overuse))
+        .routes(routes!(pathway::questionnaires, pathway::add_questionnaire))
+        .routes(routes!(pathway::response))
+        .routes(routes!(treatment::plan))
+        .routes(routes!(treatment::sessions, treatment::record))
+        .routes(routes!(treatment::schedule))
+        .routes(routes!(safety::list, safety::add))
+        .routes(routes!(safety::clinic_list))
+        .routes(routes!(safety::get))
 }
 
 /// The OpenAPI document of the API, as served.
@@ -85,4 +102,75 @@ pub(crate) fn router() -> Router<AppState> {
                 "no such API route".to_owned(),
             ))
         })
+        .layer(axum::middleware::map_response(json_errors))
+}
+
+/// The error code of a status the framework answered itself.
+fn status_code_word(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 | 422 => "invalid",
+        401 => "unauthenticated",
+        403 => "forbidden",
+        404 => "not_found",
+        405 => "method_not_allowed",
+        409 => "conflict",
+        413 => "too_large",
+        415 => "unsupported_media_type",
+        429 => "too_many_attempts",
+        500..=599 => "internal",
+        _ => "error",
+    }
+}
+
+/// The request field a framework rejection names, e.g. `days[3].headache_minutes` in "Failed to
+/// deserialize the JSON body into the target type: days[3].headache_minutes: invalid type …".
+fn rejected_field(message: &str) -> Option<String> {
+    let (_, rest) = message.split_once("target type: ")?;
+    let (path, _) = rest.split_once(": ")?;
+    (!path.is_empty() && !path.contains(' ') && path != ".").then(|| path.to_owned())
+}
+
+/// Errors the framework answers before a handler runs (a body that is not the JSON asked for, a
+/// malformed id or date in the path or query, a method the path does not take) answered in the
+/// API's JSON error shape like every other error.
+async fn json_errors(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
+        .unwrap_or_default();
+    let message = if text.is_empty() {
+        status
+            .canonical_reason()
+            .unwrap_or("the request was refused")
+            .to_lowercase()
+    } else {
+        text
+    };
+    let field = rejected_field(&message);
+    let mut out = (
+        status,
+        Json(ErrorBody {
+            error: ErrorDetail {
+                code: status_code_word(status).to_owned(),
+                message,
+                field,
+            },
+        }),
+    )
+        .into_response();
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            out.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    out
 }

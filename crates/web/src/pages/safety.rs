@@ -31,10 +31,10 @@ use crate::policy::{ClinicNeed, Need, patient_access};
 
 pub(super) fn routes(r: Routes) -> Routes {
     r.get("/adverse-events", clinic_list)
-        .get("/adverse-events/{aid}", case_page)
-        .post("/adverse-events/{aid}/submitted", mark_submitted)
-        .get("/adverse-events/{aid}/e2b.xml", e2b_download)
-        .get("/adverse-events/{aid}/medwatch.json", medwatch_download)
+        .get("/adverse-events/{id}", case_page)
+        .post("/adverse-events/{id}/submitted", mark_submitted)
+        .get("/adverse-events/{id}/e2b.xml", e2b_download)
+        .get("/adverse-events/{id}/medwatch.json", medwatch_download)
         .get("/patients/{id}/adverse-events", patient_list)
         .get("/patients/{id}/adverse-events/new", new_form)
         .post("/patients/{id}/adverse-events", add)
@@ -149,7 +149,7 @@ pub(crate) fn event_from_form(
         narrative: f.text("narrative"),
         suspect_products: chosen
             .iter()
-            .map(|s| cephalog_app::suspect_product(&s.session))
+            .map(|s| cephalog_app::safety::suspect_product(&s.session))
             .collect(),
     })
     .map_err(safety_error)
@@ -177,7 +177,8 @@ fn case_row(
     session_dates: &[NaiveDate],
     today: NaiveDate,
 ) -> Result<CaseRow, WebError> {
-    let v = cephalog_app::case_view_of(rec, p, session_dates)?;
+    let v = cephalog_app::safety::case_view_of(rec, p, session_dates)
+        .map_err(cephalog_app::AppError::from)?;
     Ok(CaseRow {
         id: rec.id,
         patient_id: p.id,
@@ -568,7 +569,8 @@ async fn case_page(
         .iter()
         .map(|s| s.session.date())
         .collect();
-    let v = cephalog_app::case_view_of(&rec, &p, &dates)?;
+    let v = cephalog_app::safety::case_view_of(&rec, &p, &dates)
+        .map_err(cephalog_app::AppError::from)?;
     let e = &rec.event;
     let reporter = e.reporter();
     let mut export_missing = Vec::new();
@@ -772,8 +774,8 @@ async fn e2b_download(
                 .to_owned(),
         )));
     };
-    let patient = cephalog_app::icsr_patient(&p)?;
-    let xml = cephalog_app::e2b_message(&rec, &patient, settings, message_time(&state))
+    let patient = cephalog_app::safety::icsr_patient(&p).map_err(cephalog_app::AppError::from)?;
+    let xml = cephalog_app::safety::e2b_message(&rec, &patient, settings, message_time(&state))
         .map_err(export_error)?;
     Ok(attachment(
         "application/xml; charset=utf-8",
@@ -795,8 +797,9 @@ async fn medwatch_download(
         "adverse_event.export",
     )
     .await?;
-    let patient = cephalog_app::icsr_patient(&p)?;
-    let json = cephalog_app::medwatch_json(&rec, &patient, state.today()).map_err(export_error)?;
+    let patient = cephalog_app::safety::icsr_patient(&p).map_err(cephalog_app::AppError::from)?;
+    let json =
+        cephalog_app::safety::medwatch_json(&rec, &patient, state.today()).map_err(export_error)?;
     Ok(attachment(
         "application/json",
         format!("case-{aid}-medwatch-3500.json"),

@@ -6,7 +6,6 @@ use cephalog_store::Store;
 use cephalog_web::{AppState, Clock, Config};
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;
-use sqlx::Connection;
 
 const PASSWORD: &str = "a long enough password";
 
@@ -64,28 +63,10 @@ async fn worklist(c: &reqwest::Client, base: &str, cookie: &str) -> StatusCode {
 
 #[tokio::test]
 async fn two_servers_share_sessions_and_throttling_through_postgres() {
-    let Ok(base_url) = std::env::var("CEPHALOG_TEST_POSTGRES_URL") else {
-        assert!(
-            std::env::var("CEPHALOG_REQUIRE_POSTGRES").is_err(),
-            "CEPHALOG_REQUIRE_POSTGRES is set but CEPHALOG_TEST_POSTGRES_URL is not"
-        );
-        let _ = std::io::Write::write_all(
-            &mut std::io::stderr().lock(),
-            b"SKIPPED (PostgreSQL): two_servers_share_sessions_and_throttling_through_postgres\n",
-        );
+    let Some(scratch) = crate::pg::scratch("two servers on one PostgreSQL").await else {
         return;
     };
-    let schema = format!("cephalog_cluster_{}", uuid::Uuid::now_v7().simple());
-    let mut admin = sqlx::PgConnection::connect(&base_url)
-        .await
-        .expect("connect");
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-        .execute(&mut admin)
-        .await
-        .expect("schema");
-    let sep = if base_url.contains('?') { '&' } else { '?' };
-    let url = format!("{base_url}{sep}options=-c%20search_path%3D{schema}");
-
+    let url = scratch.url.clone();
     let (a, store) = server(&url).await;
     let (b, _) = server(&url).await;
     store
@@ -104,7 +85,11 @@ async fn two_servers_share_sessions_and_throttling_through_postgres() {
     let (status, cookie) = sign_in(&c, &a, PASSWORD).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let cookie = cookie.expect("session cookie from server A");
-    assert_eq!(worklist(&c, &b, &cookie).await, StatusCode::OK, "B honours A's sign-in");
+    assert_eq!(
+        worklist(&c, &b, &cookie).await,
+        StatusCode::OK,
+        "B honours A's sign-in"
+    );
     assert_eq!(worklist(&c, &a, &cookie).await, StatusCode::OK);
 
     let out = c
@@ -133,8 +118,5 @@ async fn two_servers_share_sessions_and_throttling_through_postgres() {
     );
 
     store.close().await;
-    sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
-        .execute(&mut admin)
-        .await
-        .expect("drop schema");
+    scratch.drop().await;
 }

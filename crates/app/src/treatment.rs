@@ -1,0 +1,270 @@
+//! Botulinum-toxin sessions: the plan a session follows, the session built from what was given,
+//! the recording-time safety checks, and the session as shown (waste, billing, differences from
+//! the plan, checks and overrides).
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use uuid::Uuid;
+
+use cephalog_core::protocol::{
+    Concentration, Muscle, NerveDose, Plan, PlanDiff, ProtocolError, Side, Target, Volume,
+};
+use cephalog_core::session::{
+    Billing, CheckPolicy, Indication, NerveBlock, Override, Product, Session, SessionCheck,
+    SessionDraft, SiteDose, VialSize, Waste,
+};
+use cephalog_store::{SessionRecord, Store, StoredOverride};
+
+use crate::AppError;
+
+/// The injection plan a session follows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlanChoice {
+    /// PREEMPT fixed sites, 155 U over 31 sites.
+    Preempt,
+    /// PREEMPT plus follow-the-pain sites, one 5 U site per entry.
+    PreemptFtp(Vec<(Muscle, Side)>),
+    /// Off-label botulinum toxin at the occipital nerves (occipital neuralgia).
+    OccipitalToxin(Vec<NerveDose>),
+}
+
+impl PlanChoice {
+    /// The plan; `concentration` applies to the occipital plan only (PREEMPT plans are at
+    /// 5 U / 0.1 mL by definition).
+    pub fn plan(&self, concentration: Concentration) -> Result<Plan, ProtocolError> {
+        match self {
+            PlanChoice::Preempt => Ok(Plan::preempt()),
+            PlanChoice::PreemptFtp(extra) => Plan::preempt_ftp(extra),
+            PlanChoice::OccipitalToxin(doses) => Plan::occipital_toxin(doses, concentration),
+        }
+    }
+
+    /// What a session following this plan treats.
+    pub fn indication(&self) -> Indication {
+        match self {
+            PlanChoice::OccipitalToxin(_) => Indication::OccipitalNeuralgia,
+            PlanChoice::Preempt | PlanChoice::PreemptFtp(_) => Indication::ChronicMigraine,
+        }
+    }
+}
+
+/// A site given that the plan does not have. Without an ordinal it is numbered after the plan's
+/// sites at that target and side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddedSite {
+    pub target: Target,
+    pub side: Side,
+    pub ordinal: Option<u32>,
+    pub units: u32,
+}
+
+/// A session as entered: the plan, the planned sites not given, the sites added, and the vial.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionSpec {
+    pub date: NaiveDate,
+    pub plan: PlanChoice,
+    /// Planned sites not given: target, side, ordinal.
+    pub skipped: Vec<(Target, Side, u32)>,
+    pub added: Vec<AddedSite>,
+    pub product: Product,
+    pub vial_size: VialSize,
+    pub vials: u32,
+    pub lot: String,
+    pub expiry: NaiveDate,
+    /// Diluent per vial; `None` is the protocol's (2 mL per 100 U).
+    pub diluent: Option<Volume>,
+    pub injector: String,
+    pub notes: String,
+}
+
+/// The plan and the validated session a specification describes (not yet checked against the
+/// patient's history). A skipped site the plan does not have is an error naming its index.
+pub fn build_session(spec: SessionSpec, today: NaiveDate) -> Result<(Plan, Session), AppError> {
+    let diluent = spec
+        .diluent
+        .unwrap_or_else(|| spec.vial_size.protocol_diluent());
+    let plan = spec
+        .plan
+        .plan(Concentration::new(spec.vial_size.units(), diluent)?)?;
+    let mut sites = SiteDose::from_plan(&plan);
+    for (index, (target, side, ordinal)) in spec.skipped.iter().enumerate() {
+        let before = sites.len();
+        sites.retain(|d| !(d.target == *target && d.side == *side && d.ordinal == *ordinal));
+        if sites.len() == before {
+            return Err(AppError::NotPlanned {
+                index,
+                site: format!("{target} {side} #{ordinal}"),
+            });
+        }
+    }
+    for a in spec.added {
+        let ordinal = a.ordinal.unwrap_or_else(|| {
+            let last = plan
+                .sites()
+                .iter()
+                .filter(|s| *s.target() == a.target && s.side() == a.side)
+                .map(|s| s.ordinal())
+                .chain(
+                    sites
+                        .iter()
+                        .filter(|s| s.target == a.target && s.side == a.side)
+                        .map(|s| s.ordinal),
+                )
+                .max()
+                .unwrap_or(0);
+            last + 1
+        });
+        sites.push(SiteDose {
+            target: a.target,
+            side: a.side,
+            ordinal,
+            units: a.units,
+        });
+    }
+    let session = Session::record(
+        SessionDraft {
+            date: spec.date,
+            indication: spec.plan.indication(),
+            product: spec.product,
+            vial_size: spec.vial_size,
+            vials: spec.vials,
+            lot: spec.lot,
+            expiry: spec.expiry,
+            diluent,
+            sites,
+            injector: spec.injector,
+            notes: spec.notes,
+        },
+        today,
+    )?;
+    Ok((plan, session))
+}
+
+/// What recording a session did: its id when saved, and the checks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionOutcome {
+    /// `None` when nothing was saved: a dry run, or a refusal not overridden.
+    pub id: Option<Uuid>,
+    pub check: SessionCheck,
+}
+
+/// Runs the recording-time checks against the patient's stored history and, unless `dry_run` or
+/// a check refuses, records the session (the store runs the checks again inside the write
+/// transaction, so a session recorded meanwhile cannot slip past them).
+pub async fn record_session(
+    store: &Store,
+    patient: Uuid,
+    session: &Session,
+    overrides: &[Override],
+    policy: &CheckPolicy,
+    dry_run: bool,
+) -> Result<SessionOutcome, AppError> {
+    let check = store
+        .check_session(patient, session, overrides, policy)
+        .await?;
+    if !check.may_save() || dry_run {
+        return Ok(SessionOutcome { id: None, check });
+    }
+    let (id, check) = store
+        .record_session(patient, session, overrides, policy)
+        .await?;
+    Ok(SessionOutcome {
+        id: Some(id),
+        check,
+    })
+}
+
+/// A session as shown: vial, units, waste, billing lines and, when known, the differences from
+/// the plan, the checks and the stored overrides.
+#[derive(Debug, Serialize)]
+pub struct SessionView<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<Uuid>,
+    pub date: NaiveDate,
+    pub indication: String,
+    pub product: String,
+    pub vial: String,
+    pub vials: u32,
+    pub lot: &'a str,
+    pub expiry: NaiveDate,
+    pub concentration: String,
+    pub units_given: u32,
+    pub sites_given: u32,
+    pub waste: Waste,
+    pub billing: Billing,
+    pub injector: &'a str,
+    pub notes: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan_differences: Option<PlanDiff>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checks: Option<&'a SessionCheck>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overrides: Option<&'a [StoredOverride]>,
+}
+
+/// The view of `s`, compared with `plan` when given.
+pub fn session_view<'a>(
+    id: Option<Uuid>,
+    s: &'a Session,
+    plan: Option<&Plan>,
+    checks: Option<&'a SessionCheck>,
+    overrides: Option<&'a [StoredOverride]>,
+) -> SessionView<'a> {
+    SessionView {
+        id,
+        date: s.date(),
+        indication: s.indication().to_string(),
+        product: s.product().to_string(),
+        vial: s.vial_size().to_string(),
+        vials: s.vials(),
+        lot: s.lot().as_str(),
+        expiry: s.expiry(),
+        concentration: s.concentration().to_string(),
+        units_given: s.units_given(),
+        sites_given: s.site_count(),
+        waste: s.waste(),
+        billing: s.billing(),
+        injector: s.injector().as_str(),
+        notes: s.notes(),
+        plan_differences: plan.map(|p| s.diff(p)),
+        checks,
+        overrides,
+    }
+}
+
+/// A nerve block as listed, with its billing lines.
+#[derive(Debug, Serialize)]
+pub struct BlockView<'a> {
+    pub id: Uuid,
+    #[serde(flatten)]
+    pub block: &'a NerveBlock,
+    pub billing: Billing,
+}
+
+/// A patient's sessions and nerve blocks, oldest first.
+#[derive(Debug, Serialize)]
+pub struct SessionList<'a> {
+    pub sessions: Vec<SessionView<'a>>,
+    pub nerve_blocks: Vec<BlockView<'a>>,
+}
+
+/// The list view of stored sessions (with their overrides) and nerve blocks.
+pub fn session_list<'a>(
+    sessions: &'a [SessionRecord],
+    blocks: &'a [(Uuid, NerveBlock)],
+) -> SessionList<'a> {
+    SessionList {
+        sessions: sessions
+            .iter()
+            .map(|s| session_view(Some(s.id), &s.session, None, None, Some(&s.overrides)))
+            .collect(),
+        nerve_blocks: blocks
+            .iter()
+            .map(|(id, b)| BlockView {
+                id: *id,
+                block: b,
+                billing: b.billing(),
+            })
+            .collect(),
+    }
+}

@@ -1,0 +1,12 @@
+//! The JSON API through the real server on both engines: every route's happy path with its
+//! figures, the access policy (role, patient and clinic scope), the error shape, and the OpenAPI
+//! document against the router.
+
+mod access;
+mod errors;
+mod openapi;
+mod pathway;
+mod records;
+mod routes;
+mod safety;
+mod treatment;

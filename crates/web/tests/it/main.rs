@@ -1,0 +1,5 @@
+mod access;
+mod api;
+mod cluster;
+mod harness;
+mod pg;
