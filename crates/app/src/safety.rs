@@ -1,7 +1,8 @@
 //! Adverse events as the clinic sees them: the case with its seriousness, ICSR validity, report
-//! due date and the boxed-warning review flag; the suspect products taken from the sessions.
+//! due date and the boxed-warning review flag; the suspect products taken from the sessions; the
+//! E2B(R3) message and the MedWatch 3500 field set of a case.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -9,6 +10,8 @@ use cephalog_core::safety::{
     AdverseEvent, IcsrPatient, IcsrPatientDraft, IcsrValidity, SafetyError, SuspectProductDraft,
     UrgentReview,
 };
+use cephalog_core::session::Session;
+use cephalog_e2b::{ExportError, MedWatchReport, SenderSettings};
 use cephalog_store::{AdverseEventRecord, PatientRecord, Store};
 
 use crate::AppError;
@@ -63,16 +66,35 @@ pub async fn case_view<'a>(
         .iter()
         .map(|s| s.session.date())
         .collect();
+    Ok(case_view_of(rec, &patient, &sessions)?)
+}
+
+/// [`case_view`] from what the caller has already read: the patient and their session dates.
+pub fn case_view_of<'a>(
+    rec: &'a AdverseEventRecord,
+    patient: &PatientRecord,
+    session_dates: &[NaiveDate],
+) -> Result<CaseView<'a>, SafetyError> {
     Ok(CaseView {
         id: rec.id,
         patient: rec.patient,
         event: &rec.event,
         serious: rec.event.is_serious(),
-        icsr: rec.event.icsr_validity(&icsr_patient(&patient)?),
+        icsr: rec.event.icsr_validity(&icsr_patient(patient)?),
         report_due: rec.event.report_due_date(),
         submitted_on: rec.submitted_on,
-        urgent_review: rec.event.distant_spread_review(&sessions),
+        urgent_review: rec.event.distant_spread_review(session_dates),
     })
+}
+
+/// A session as the suspect product of a case: product, lot, units given and date.
+pub fn suspect_product(s: &Session) -> SuspectProductDraft {
+    SuspectProductDraft {
+        product_name: s.product().to_string(),
+        lot_number: Some(s.lot().as_str().to_owned()),
+        dose_units: Some(f64::from(s.units_given())),
+        session_date: s.date(),
+    }
 }
 
 /// The suspect products of an event: the sessions on `session_dates`, or when none are named the
@@ -104,12 +126,7 @@ pub async fn suspect_products(
                 .iter()
                 .find(|s| s.session.date() == *d)
                 .ok_or(AppError::NoSessionOn { index, date: *d })?;
-            Ok(SuspectProductDraft {
-                product_name: s.session.product().to_string(),
-                lot_number: Some(s.session.lot().as_str().to_owned()),
-                dose_units: Some(f64::from(s.session.units_given())),
-                session_date: *d,
-            })
+            Ok(suspect_product(&s.session))
         })
         .collect()
 }
@@ -134,4 +151,32 @@ pub async fn clinic_adverse_events(
         .into_iter()
         .filter(|e| mine.contains(&e.patient))
         .collect())
+}
+
+/// The E2B(R3) message of a case, sent by the clinic `settings` describe, created at `now`.
+pub fn e2b_message(
+    rec: &AdverseEventRecord,
+    patient: &IcsrPatient,
+    settings: &SenderSettings,
+    now: DateTime<FixedOffset>,
+) -> Result<String, ExportError> {
+    let header = settings.header(rec.id, now);
+    let sender = settings.sender()?;
+    cephalog_e2b::icsr_xml(&rec.event, patient, &header, &sender)
+}
+
+/// The MedWatch 3500 field set of a case (JSON), reported on `report_date`.
+pub fn medwatch_json(
+    rec: &AdverseEventRecord,
+    patient: &IcsrPatient,
+    report_date: NaiveDate,
+) -> Result<String, ExportError> {
+    cephalog_e2b::medwatch_3500_json(
+        &rec.event,
+        patient,
+        &MedWatchReport {
+            report_date,
+            product_available: None,
+        },
+    )
 }

@@ -1040,6 +1040,7 @@ pub async fn run(
         // The demo serves plain HTTP on this machine.
         secure_cookies: false,
         clock: cephalog_web::Clock::Fixed(until),
+        e2b_sender: Some(demo_sender()),
         ..cephalog_web::Config::default()
     };
     let state = cephalog_web::AppState::new(store.clone(), rules, config);
@@ -1055,6 +1056,31 @@ pub async fn run(
     .await?;
     store.close().await;
     Ok(())
+}
+
+/// The demo clinic's E2B(R3) sender details: invented, so the demo's case pages can offer the
+/// download. Never submit a demo message.
+pub fn demo_sender() -> cephalog_e2b::SenderSettings {
+    cephalog_e2b::SenderSettings {
+        sender_id: "CEPHALOGDEMO".to_owned(),
+        meddra_version: "27.1".to_owned(),
+        batch_receiver: cephalog_e2b::FDA_BATCH_RECEIVER.to_owned(),
+        message_receiver: cephalog_e2b::FDA_CDER_RECEIVER.to_owned(),
+        case_country: "GB".to_owned(),
+        organisation: DEMO_CLINIC.to_owned(),
+        department: "Headache service (demonstration)".to_owned(),
+        title: "Dr".to_owned(),
+        given_name: "Ana".to_owned(),
+        family_name: "Ruiz".to_owned(),
+        street: "1 Example Street".to_owned(),
+        city: "Exampleton".to_owned(),
+        state: "Demo County".to_owned(),
+        postcode: "EX1 1AA".to_owned(),
+        country: "GB".to_owned(),
+        telephone: "+44 0000 000000".to_owned(),
+        fax: "+44 0000 000001".to_owned(),
+        email: "safety@demo.invalid".to_owned(),
+    }
 }
 
 /// The demo's accounts: an administrator, a clinician and a nurse of the demo clinic, two patients

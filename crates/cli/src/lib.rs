@@ -655,8 +655,8 @@ pub struct ServeArgs {
     #[arg(long, env = "CEPHALOG_LISTEN")]
     pub listen: Option<String>,
     /// A TOML settings file (listen, database_url, rules_dir, insecure_cookies,
-    /// trust_forwarded_for, idle_timeout_minutes, absolute_timeout_hours, log_format); flags and
-    /// environment variables take precedence.
+    /// trust_forwarded_for, idle_timeout_minutes, absolute_timeout_hours, log_format, e2b_sender);
+    /// flags and environment variables take precedence.
     #[arg(long, env = "CEPHALOG_CONFIG")]
     pub config: Option<PathBuf>,
     /// Cookies without `Secure`, for plain HTTP on one's own machine. A clinic serves over TLS.
@@ -671,6 +671,9 @@ pub struct ServeArgs {
     /// Treat this date as today (a fixed clock, for demonstrations and tests).
     #[arg(long)]
     pub today: Option<NaiveDate>,
+    /// The clinic's sender details (TOML, as for `ae export --sender`) for E2B(R3) downloads.
+    #[arg(long, env = "CEPHALOG_SENDER_FILE")]
+    pub e2b_sender: Option<PathBuf>,
 }
 
 /// Today's date on this machine: the limit for diary entries.

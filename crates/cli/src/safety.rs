@@ -5,7 +5,6 @@ use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::Utc;
-use serde::Deserialize;
 use uuid::Uuid;
 
 use cephalog_app::AppError;
@@ -15,9 +14,7 @@ use cephalog_core::safety::{
     ReporterDraft, ReporterQualification, ReportingCase, SeriousOutcome, clinic_safety_rates,
     overdue_reports,
 };
-use cephalog_e2b::{
-    FDA_BATCH_RECEIVER, FDA_CDER_RECEIVER, IcsrHeader, MedWatchReport, Sender, SenderDraft,
-};
+use cephalog_e2b::SenderSettings;
 use cephalog_store::{PatientRecord, Store};
 
 use crate::commands::print_json;
@@ -131,43 +128,8 @@ async fn add(store: &Store, a: AeAddArgs) -> Result<()> {
     Ok(())
 }
 
-/// The sender's details for E2B(R3) messages, kept in a TOML file.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SenderFile {
-    /// The clinic's sender identifier with the receiver (N.1.3).
-    sender_id: String,
-    /// The MedDRA release the clinic codes with, e.g. "27.1".
-    meddra_version: String,
-    #[serde(default = "default_batch_receiver")]
-    batch_receiver: String,
-    #[serde(default = "default_message_receiver")]
-    message_receiver: String,
-    /// Country code that begins the case id (C.1.1), e.g. "GB".
-    case_country: String,
-    organisation: String,
-    department: String,
-    title: String,
-    given_name: String,
-    family_name: String,
-    street: String,
-    city: String,
-    state: String,
-    postcode: String,
-    country: String,
-    telephone: String,
-    fax: String,
-    email: String,
-}
-
-fn default_batch_receiver() -> String {
-    FDA_BATCH_RECEIVER.to_owned()
-}
-fn default_message_receiver() -> String {
-    FDA_CDER_RECEIVER.to_owned()
-}
-
-fn read_sender(path: &Path) -> Result<SenderFile> {
+/// The clinic's sender details for E2B(R3) messages, from a TOML file.
+pub(crate) fn read_sender(path: &Path) -> Result<SenderSettings> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     toml::from_str(&text).map_err(|e| anyhow!("{}: {}", path.display(), e.message()))
@@ -189,43 +151,9 @@ async fn export(
                 anyhow!("an E2B(R3) message needs the sender's details: --sender FILE or CEPHALOG_SENDER_FILE (see README)")
             })?;
             let f = read_sender(path)?;
-            let now = Utc::now().fixed_offset();
-            let header = IcsrHeader {
-                batch_number: format!("{}-{}", f.sender_id, now.format("%Y%m%d%H%M%S")),
-                case_id: format!("{}-{}-{}", f.case_country, f.sender_id, rec.id.simple()),
-                sender_id: f.sender_id.clone(),
-                batch_receiver_id: f.batch_receiver.clone(),
-                message_receiver_id: f.message_receiver.clone(),
-                created_at: now,
-                latest_information: None,
-                meddra_version: f.meddra_version.clone(),
-                language: "eng".to_owned(),
-            };
-            let sender = Sender::try_from(SenderDraft {
-                organisation: f.organisation,
-                department: f.department,
-                title: f.title,
-                given_name: f.given_name,
-                family_name: f.family_name,
-                street: f.street,
-                city: f.city,
-                state: f.state,
-                postcode: f.postcode,
-                country: f.country,
-                telephone: f.telephone,
-                fax: f.fax,
-                email: f.email,
-            })?;
-            cephalog_e2b::icsr_xml(&rec.event, &patient, &header, &sender)?
+            cephalog_app::safety::e2b_message(&rec, &patient, &f, Utc::now().fixed_offset())?
         }
-        "medwatch-json" => cephalog_e2b::medwatch_3500_json(
-            &rec.event,
-            &patient,
-            &MedWatchReport {
-                report_date: today(),
-                product_available: None,
-            },
-        )?,
+        "medwatch-json" => cephalog_app::safety::medwatch_json(&rec, &patient, today())?,
         other => bail!("--format {other}: use e2b-r3 or medwatch-json"),
     };
     match out {

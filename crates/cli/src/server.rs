@@ -24,6 +24,7 @@ struct FileSettings {
     idle_timeout_minutes: Option<u64>,
     absolute_timeout_hours: Option<u64>,
     log_format: Option<String>,
+    e2b_sender: Option<PathBuf>,
 }
 
 fn read_settings(path: &Path) -> Result<FileSettings> {
@@ -116,6 +117,10 @@ pub async fn serve(
             .absolute_timeout_hours
             .map_or(defaults.absolute_timeout, |h| Duration::from_secs(h * 3600)),
         clock: a.today.map_or(Clock::System, Clock::Fixed),
+        e2b_sender: match a.e2b_sender.or(file.e2b_sender) {
+            Some(p) => Some(crate::safety::read_sender(&p)?),
+            None => None,
+        },
     };
     let listen = a
         .listen

@@ -7,6 +7,7 @@
 
 pub mod icsr;
 pub mod medwatch;
+pub mod settings;
 
 use std::fmt;
 
@@ -15,6 +16,7 @@ use serde::Serialize;
 
 pub use icsr::{FDA_BATCH_RECEIVER, FDA_CDER_RECEIVER, IcsrHeader, Sender, SenderDraft, icsr_xml};
 pub use medwatch::{MedWatch3500, MedWatchReport, medwatch_3500, medwatch_3500_json};
+pub use settings::SenderSettings;
 
 /// Something an export needs and the case lacks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

@@ -32,6 +32,9 @@ pub struct Config {
     /// Take the client address from the last `X-Forwarded-For` entry (behind a load balancer).
     pub trust_forwarded_for: bool,
     pub clock: Clock,
+    /// The clinic's sender details for E2B(R3) messages; without them the pages offer no E2B
+    /// download.
+    pub e2b_sender: Option<cephalog_e2b::SenderSettings>,
 }
 
 impl Default for Config {
@@ -42,6 +45,7 @@ impl Default for Config {
             absolute_timeout: DEFAULT_ABSOLUTE_TIMEOUT,
             trust_forwarded_for: false,
             clock: Clock::System,
+            e2b_sender: None,
         }
     }
 }

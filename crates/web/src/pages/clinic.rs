@@ -331,6 +331,7 @@ struct OverviewPage {
     p: PatientHeader,
     classification: Vec<(String, String)>,
     classification_note: String,
+    extras: super::overview::OverviewExtras,
 }
 
 /// The lines at the top of every page about one patient.
@@ -341,6 +342,10 @@ pub struct PatientHeader {
     pub mrn: String,
     pub age: u32,
     pub diagnoses: Vec<String>,
+    /// The page within the record ("" for the overview): titles the page.
+    pub page: &'static str,
+    /// The tab marked current ("" for the overview).
+    pub tab: &'static str,
 }
 
 impl PatientHeader {
@@ -356,7 +361,22 @@ impl PatientHeader {
                 .iter()
                 .map(|d| format!("{} {}", d.code.code(), d.code.name()))
                 .collect(),
+            page: "",
+            tab: "",
         }
+    }
+
+    /// The header of the record's page `page`, under the tab of that label.
+    pub fn titled(mut self, page: &'static str) -> Self {
+        self.page = page;
+        self.tab = page;
+        self
+    }
+
+    /// Marks the tab `tab` current (a page under another tab's label).
+    pub fn in_tab(mut self, tab: &'static str) -> Self {
+        self.tab = tab;
+        self
     }
 }
 
@@ -364,6 +384,7 @@ async fn overview(
     State(state): State<AppState>,
     who: Principal,
     Path(id): Path<Uuid>,
+    axum::extract::Query(q): axum::extract::Query<super::overview::MonthQuery>,
 ) -> Result<Response, PageError> {
     let r = audit::patient(&state, &who, id, Need::ReadClinical, "patient.read").await?;
     let today = state.today();
@@ -399,6 +420,7 @@ async fn overview(
             "Headache days under preset {}; {}. Diary criteria only: the diagnosis is the clinician's.",
             c.preset, c.months_rule
         ),
+        extras: super::overview::extras(&state, &r, q.month.as_deref()).await?,
     }))
 }
 
@@ -420,7 +442,7 @@ async fn access_log(
     entries.reverse();
     Ok(render(&AccessLogPage {
         nav: Some(Nav::for_user(&who, "")),
-        p: PatientHeader::of(&r, state.today()),
+        p: PatientHeader::of(&r, state.today()).titled("Access log"),
         entries,
     }))
 }

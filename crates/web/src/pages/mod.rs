@@ -4,6 +4,14 @@
 mod admin;
 mod clinic;
 mod diary;
+mod form;
+#[cfg(test)]
+mod journeys;
+mod overview;
+mod pathway;
+mod questionnaires;
+mod safety;
+mod sessions;
 
 use askama::Template;
 use axum::extract::State;
@@ -64,6 +72,10 @@ fn routes() -> Routes {
         .post("/logout", logout);
     let r = diary::routes(r);
     let r = clinic::routes(r);
+    let r = pathway::routes(r);
+    let r = questionnaires::routes(r);
+    let r = sessions::routes(r);
+    let r = safety::routes(r);
     admin::routes(r)
 }
 
@@ -93,6 +105,12 @@ pub struct Nav {
 }
 
 impl Nav {
+    /// Whether the user's role may open a patient's access log (clinicians and administrators,
+    /// as `policy` decides); the record's tabs leave the link out otherwise.
+    pub fn reads_access_log(&self) -> bool {
+        matches!(self.role, "clinician" | "admin")
+    }
+
     /// The links a user's role leads to, with `current` marked.
     pub fn for_user(who: &Principal, current: &str) -> Self {
         let u = &who.user;
@@ -101,11 +119,13 @@ impl Nav {
             Role::Patient => {
                 if let Some(p) = u.patient_id {
                     links.push((format!("/patients/{p}/diary"), "My diary"));
+                    links.push((format!("/patients/{p}/questionnaires"), "My questionnaires"));
                 }
             }
             Role::Clinician | Role::Nurse => {
                 links.push(("/worklist".to_owned(), "Worklist"));
                 links.push(("/patients".to_owned(), "Patients"));
+                links.push(("/adverse-events".to_owned(), "Adverse events"));
             }
             Role::Admin => links.push(("/admin/users".to_owned(), "Users")),
         }

@@ -196,6 +196,54 @@ fn table() -> Vec<Case> {
         ),
         case(M::GET, "/patients/{id}", Clinical),
         case(M::GET, "/patients/{id}/access-log", AccessLog),
+        case(M::GET, "/patients/{id}/eligibility", Clinical),
+        form(
+            case(M::POST, "/patients/{id}/preventives", Clinical),
+            "drug=propranolol&start=2025-01-01&stop=2025-03-31&outcome=not_effective&reason=no+change",
+        ),
+        form(
+            case(M::POST, "/patients/{id}/overuse-attestation", Prescribe),
+            "on=2026-10-01&note=withdrawal+completed",
+        ),
+        case(M::GET, "/patients/{id}/response", Clinical),
+        case(M::GET, "/patients/{id}/questionnaires", Diary),
+        form(
+            case(M::POST, "/patients/{id}/questionnaires", Diary),
+            "instrument=midas&date=2026-10-01&midas1=1&midas2=1&midas3=1&midas4=1&midas5=1",
+        ),
+        case(M::GET, "/patients/{id}/sessions", Clinical),
+        case(M::GET, "/patients/{id}/sessions/new", Prescribe),
+        form(
+            case(M::POST, "/patients/{id}/sessions", Prescribe),
+            "action=check&plan=preempt&site=corrugator-left-1&date=2026-10-31&vial_size=200&vials=1&lot=C4021AB&expiry=2027-03-31&injector=Dr+Home",
+        ),
+        case(M::GET, "/patients/{id}/sessions/{sid}", Clinical),
+        case(M::GET, "/adverse-events", ClinicStaff),
+        case(M::GET, "/patients/{id}/adverse-events", Clinical),
+        case(M::GET, "/patients/{id}/adverse-events/new", Clinical),
+        form(
+            case(M::POST, "/patients/{id}/adverse-events", Clinical),
+            "term=neck+pain&onset=2026-10-01&grade=1&action=not_applicable&outcome=recovered&causality=related",
+        ),
+        of(
+            case(M::GET, "/adverse-events/{id}", Clinical),
+            IdKind::AdverseEvent,
+        ),
+        of(
+            form(
+                case(M::POST, "/adverse-events/{id}/submitted", Clinical),
+                "on=2026-10-31",
+            ),
+            IdKind::AdverseEvent,
+        ),
+        of(
+            case(M::GET, "/adverse-events/{id}/e2b.xml", Clinical),
+            IdKind::AdverseEvent,
+        ),
+        of(
+            case(M::GET, "/adverse-events/{id}/medwatch.json", Clinical),
+            IdKind::AdverseEvent,
+        ),
         case(M::GET, "/admin/users", Admin),
         form(
             case(M::POST, "/admin/users", Admin),
@@ -298,6 +346,8 @@ struct World {
     tokens: Vec<(Who, Uuid)>,
     /// An adverse event of each patient.
     events: Vec<(Target, Uuid)>,
+    /// A session of each patient (for `{sid}`).
+    sessions: Vec<(Target, Uuid)>,
 }
 
 fn diary_day(date: NaiveDate) -> DiaryDay {
@@ -400,6 +450,7 @@ async fn world(store: Store) -> World {
         away_user: user("spare.away"),
         tokens: Vec::new(),
         events: Vec::new(),
+        sessions: Vec::new(),
     };
     for (who, name) in [
         (Who::PatientA, "pat.a"),
@@ -459,6 +510,15 @@ async fn world(store: Store) -> World {
             .and_then(|i| i.parse().ok())
             .expect("event id");
         w.events.push((target, id));
+        let session = w
+            .store
+            .sessions(w.patient(target))
+            .await
+            .expect("sessions")
+            .first()
+            .map(|s| s.id)
+            .expect("session");
+        w.sessions.push((target, session));
     }
     w
 }
@@ -543,8 +603,12 @@ impl World {
                 .expect("event"),
             (_, None) => Uuid::now_v7(),
         };
+        let session = target
+            .and_then(|t| self.sessions.iter().find(|(x, _)| *x == t))
+            .map_or_else(Uuid::now_v7, |(_, id)| *id);
         c.pattern
             .replace("{id}", &id.to_string())
+            .replace("{sid}", &session.to_string())
             .replace("{date}", "2026-10-31")
             .replace("{kind}", "preempt")
     }
