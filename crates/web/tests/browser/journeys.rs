@@ -403,7 +403,9 @@ async fn patient_cannot_open_another_patients_record() {
 }
 
 /// A clinician signs in, finds the patient awaiting an eligibility decision on the worklist and
-/// opens his record and his diary; patients of another clinic appear nowhere.
+/// opens his record (patients of another clinic appear nowhere), sees every criterion of the FDA
+/// label met, records a PREEMPT session with two follow-the-pain sites (checked, then saved) and
+/// sees the response table start from it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clinician_finds_the_patient_on_the_worklist() {
     harness::run(
@@ -455,6 +457,122 @@ async fn clinician_finds_the_patient_on_the_worklist() {
             b.goto(&format!("/patients/{}", b.seeded.other_clinic_patient))
                 .await;
             assert_eq!(b.text("h1").await, "404 — Not Found");
+
+            // Eligibility: every criterion of the FDA label met, with the preventives tried.
+            b.goto(&format!("/patients/{tom}")).await;
+            b.click(&format!(
+                ".patient-head a[href=\"/patients/{tom}/eligibility\"]"
+            ))
+            .await;
+            b.wait_for_path(&format!("/patients/{tom}/eligibility"))
+                .await;
+            let verdict = b.text("#verdict").await;
+            assert!(verdict.starts_with("Eligible"), "{verdict}");
+            let ledger = b.text("#preventives").await;
+            for drug in ["propranolol", "topiramate", "amitriptyline"] {
+                assert!(ledger.contains(drug), "{ledger}");
+            }
+            b.axe("the eligibility page").await;
+
+            // A PREEMPT session with two follow-the-pain sites: checked, then saved.
+            b.goto(&format!("/patients/{tom}/sessions/new?plan=preempt-ftp"))
+                .await;
+            let fixed = b.find_all("input[name=site]:not([data-ftp]):checked").await;
+            assert_eq!(fixed.len(), 31, "the 31 PREEMPT sites are ticked");
+            assert!(
+                b.find_all("input[name=site][data-ftp]:checked")
+                    .await
+                    .is_empty(),
+                "no follow-the-pain site is ticked to start with"
+            );
+            if b.find("details#ftp")
+                .await
+                .attr("open")
+                .await
+                .expect("open")
+                .is_none()
+            {
+                b.click("details#ftp > summary").await;
+            }
+            let mut extra = Vec::new();
+            for muscle in ["temporalis-left-", "occipitalis-right-"] {
+                let mut first = None;
+                for cb in b.find_all("input[name=site][data-ftp]").await {
+                    let value = cb.attr("value").await.expect("value").unwrap_or_default();
+                    if value.starts_with(muscle) {
+                        first = Some((cb, value));
+                        break;
+                    }
+                }
+                let (cb, value) =
+                    first.unwrap_or_else(|| panic!("no follow-the-pain site {muscle}*"));
+                cb.click().await.expect("tick a follow-the-pain site");
+                extra.push(value);
+            }
+            assert_eq!(b.text("#running-total").await, "165 U at 33 sites");
+            b.fill("#lot", "C4021AB").await;
+            // A date field's typing order follows the browser's locale: set the value directly.
+            b.client
+                .execute(
+                    "document.getElementById('expiry').value = arguments[0];",
+                    vec![json!((today() + Duration::days(300)).to_string())],
+                )
+                .await
+                .expect("expiry");
+            b.axe("the session form").await;
+            b.click("button[name=action][value=check]").await;
+            b.find("#check-result").await;
+            assert_eq!(b.text("#units-given").await, "165 U");
+            assert_eq!(b.text("#sites-given").await, "33");
+            assert_eq!(b.text("#waste").await, "35 U");
+            let billing = b.text("#billing").await;
+            assert!(billing.contains("J0585"), "{billing}");
+            assert!(
+                b.text("#check-result p.ok[role=status]")
+                    .await
+                    .contains("may be saved"),
+                "the checks refuse nothing"
+            );
+            b.axe("the session check").await;
+            b.click("button[name=action][value=save]").await;
+            b.wait_until_left(&format!("/patients/{tom}/sessions"))
+                .await;
+            let detail = b.path().await;
+            assert!(
+                detail.starts_with(&format!("/patients/{tom}/sessions/")),
+                "after saving: {detail}"
+            );
+            assert_eq!(b.text("#units-given").await, "165 U");
+            assert_eq!(b.text("#sites-given").await, "33");
+            for key in &extra {
+                b.find(&format!("tr[data-site-row=\"{key}\"]")).await;
+            }
+            for width in [DESKTOP, PHONE] {
+                b.set_width(width).await;
+                b.axe(&format!("the session page at {width} px")).await;
+                b.screenshot("session", width).await;
+            }
+            b.set_width(DESKTOP).await;
+            let sessions = b.store.sessions(tom).await.expect("sessions");
+            assert_eq!(sessions.len(), 1);
+            assert_eq!(sessions[0].session.date(), today());
+            assert_eq!(sessions[0].session.units_given(), 165);
+
+            // The response page counts from the new session.
+            b.click(&format!(
+                ".patient-head a[href=\"/patients/{tom}/response\"]"
+            ))
+            .await;
+            b.wait_for_path(&format!("/patients/{tom}/response")).await;
+            let baseline = b.text("#baseline").await;
+            assert!(!baseline.contains("insufficient"), "{baseline}");
+            let table = b.text("#response-table").await;
+            assert!(table.contains(&today().to_string()), "{table}");
+            for width in [DESKTOP, PHONE] {
+                b.set_width(width).await;
+                b.axe(&format!("the response page at {width} px")).await;
+                b.screenshot("response", width).await;
+            }
         },
     )
     .await;
@@ -496,6 +614,46 @@ async fn pages_are_accessible_at_desktop_and_phone_widths() {
                     Some(seed::CLINICIAN),
                     "access-log",
                     format!("/patients/{maria}/access-log"),
+                ),
+                (
+                    Some(seed::CLINICIAN),
+                    "eligibility",
+                    format!("/patients/{maria}/eligibility"),
+                ),
+                (
+                    Some(seed::CLINICIAN),
+                    "sessions",
+                    format!("/patients/{maria}/sessions"),
+                ),
+                (
+                    Some(seed::CLINICIAN),
+                    "session-form",
+                    format!("/patients/{maria}/sessions/new?plan=preempt-ftp"),
+                ),
+                (
+                    Some(seed::CLINICIAN),
+                    "questionnaires",
+                    format!("/patients/{maria}/questionnaires"),
+                ),
+                (
+                    Some(seed::CLINICIAN),
+                    "response-untreated",
+                    format!("/patients/{maria}/response"),
+                ),
+                (
+                    Some(seed::CLINICIAN),
+                    "adverse-events",
+                    format!("/patients/{maria}/adverse-events"),
+                ),
+                (
+                    Some(seed::CLINICIAN),
+                    "adverse-event-form",
+                    format!("/patients/{maria}/adverse-events/new"),
+                ),
+                (
+                    Some(seed::CLINICIAN),
+                    "clinic-adverse-events",
+                    "/adverse-events".to_owned(),
                 ),
                 (Some(seed::NURSE), "nurse-worklist", "/worklist".to_owned()),
                 (Some(seed::ADMIN), "users", "/admin/users".to_owned()),

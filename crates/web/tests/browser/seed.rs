@@ -48,6 +48,13 @@ pub struct Seeded {
 /// Days the patient fills in herself in the diary journey: the last seven, today included.
 pub const OPEN_DAYS: i64 = 7;
 
+/// The diaries' generator seeds: Maria's, Tom's and Nora's.
+const SEEDS: [u64; 3] = [
+    0x9E37_79B9_7F4A_7C15,
+    0x2545_F491_4F6C_DD1D,
+    0x1405_7B7E_F767_814F,
+];
+
 /// A small deterministic generator (xorshift), so the diaries look irregular but never change.
 struct Rng(u64);
 
@@ -69,7 +76,7 @@ impl Rng {
     }
 }
 
-/// A chronic-migraine diary from `first` to `last`: in every week five headache days of 4 h or
+/// A chronic-migraine diary from `first` to `last`: in a usual week five headache days of 4 h or
 /// more, three of them migraine-like (moderate or severe, one-sided, throbbing, with nausea and
 /// light sensitivity) and two milder, which makes about 20 headache and 12 migraine days in 28.
 fn chronic_migraine_diary(
@@ -85,8 +92,18 @@ fn chronic_migraine_diary(
     let mut days = Vec::new();
     let mut date = first;
     while date <= last {
-        // Which day of the patient's week pattern: M = migraine, H = milder headache, - = free.
-        let kind = b"MMH-MH-"[date.weekday().num_days_from_monday() as usize];
+        // The patient's usual week (M = migraine, H = milder headache, - = free), with a day
+        // now and then going the other way.
+        let kind = match (
+            b"MMH-MH-"[date.weekday().num_days_from_monday() as usize],
+            rng.below(100),
+        ) {
+            (b'M', 0..8) => b'H',
+            (b'H', 0..20) => b'M',
+            (b'H', 20..28) => b'-',
+            (b'-', 0..15) => b'H',
+            (kind, _) => kind,
+        };
         let draft = match kind {
             b'M' => {
                 let mut medications = Vec::new();
@@ -229,7 +246,7 @@ pub async fn seed(store: &Store) -> Seeded {
         .await
         .expect("patient");
     let maria_days = chronic_migraine_diary(
-        0x9E37_79B9_7F4A_7C15,
+        SEEDS[0],
         first,
         today() - Duration::days(OPEN_DAYS),
         "sumatriptan 50 mg",
@@ -254,7 +271,7 @@ pub async fn seed(store: &Store) -> Seeded {
         .await
         .expect("patient");
     let tom_days = chronic_migraine_diary(
-        0x2545_F491_4F6C_DD1D,
+        SEEDS[1],
         first,
         today(),
         "rizatriptan 10 mg",
@@ -281,7 +298,7 @@ pub async fn seed(store: &Store) -> Seeded {
         .await
         .expect("patient");
     let nora_days = chronic_migraine_diary(
-        0x1405_7B7E_F767_814F,
+        SEEDS[2],
         first,
         today(),
         "zolmitriptan 2.5 mg",
@@ -340,26 +357,31 @@ mod tests {
     use cephalog_core::preset::DayPreset;
 
     /// The seeded diaries are chronic migraine by the numbers: at least 15 headache and 8 migraine
-    /// days in every 28.
+    /// days in every 28, and not the same count every time.
     #[test]
-    fn the_seeded_diary_is_chronic_migraine() {
+    fn the_seeded_diaries_are_chronic_migraine() {
         let last = today();
         let first = last - Duration::days(120);
-        let diary = cephalog_core::Diary::new(chronic_migraine_diary(
-            7,
-            first,
-            last,
-            "sumatriptan 50 mg",
-            "ibuprofen 400 mg",
-        ))
-        .expect("diary");
-        let mut end = last;
-        while end - Duration::days(27) >= first {
-            let range = DateRange::new(end - Duration::days(27), end).expect("range");
-            let m = PeriodMetrics::compute(&diary, range, DayPreset::default(), true);
-            assert!(m.headache_days >= 15, "{m:?}");
-            assert!(m.migraine_days >= 8, "{m:?}");
-            end -= Duration::days(28);
+        for seed in SEEDS {
+            let diary = cephalog_core::Diary::new(chronic_migraine_diary(
+                seed,
+                first,
+                last,
+                "sumatriptan 50 mg",
+                "ibuprofen 400 mg",
+            ))
+            .expect("diary");
+            let mut counts = std::collections::BTreeSet::new();
+            let mut end = last;
+            while end - Duration::days(27) >= first {
+                let range = DateRange::new(end - Duration::days(27), end).expect("range");
+                let m = PeriodMetrics::compute(&diary, range, DayPreset::default(), true);
+                assert!(m.headache_days >= 15, "{m:?}");
+                assert!(m.migraine_days >= 8, "{m:?}");
+                counts.insert((m.headache_days, m.migraine_days));
+                end -= Duration::days(1);
+            }
+            assert!(counts.len() > 1, "{counts:?}");
         }
     }
 }
