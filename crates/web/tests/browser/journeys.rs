@@ -407,9 +407,9 @@ async fn patient_cannot_open_another_patients_record() {
 /// label met, records a PREEMPT session with two follow-the-pain sites (checked, then saved) and
 /// sees the response table start from it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn clinician_finds_the_patient_on_the_worklist() {
+async fn clinician_treats_a_patient_from_the_worklist() {
     harness::run(
-        "clinician_finds_the_patient_on_the_worklist",
+        "clinician_treats_a_patient_from_the_worklist",
         |b| async move {
             let tom = b.seeded.other_patient;
             b.sign_in(seed::CLINICIAN).await;
