@@ -15,7 +15,6 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 use serde_json::Value;
-use sqlx::Connection;
 
 use cephalog_auth::{Role, Username};
 use cephalog_core::{
@@ -23,9 +22,6 @@ use cephalog_core::{
 };
 use cephalog_store::Store;
 use cephalog_web::{AppState, Clock, Config};
-
-pub const PG_URL_VAR: &str = "CEPHALOG_TEST_POSTGRES_URL";
-pub const PG_REQUIRE_VAR: &str = "CEPHALOG_REQUIRE_POSTGRES";
 
 /// The server's "today".
 pub const TODAY: &str = "2026-07-01";
@@ -315,7 +311,7 @@ pub async fn seed(store: &Store) -> Seed {
 /// What to undo after a story.
 enum Database {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres { base: String, schema: String },
+    Postgres(crate::pg::Scratch),
 }
 
 /// A server on a fresh, seeded database, and how to stop it.
@@ -341,31 +337,8 @@ pub async fn spawn_app(engine: Engine, story: &str) -> Option<Running> {
             (url, Database::Sqlite(dir))
         }
         Engine::Postgres => {
-            let Ok(base) = std::env::var(PG_URL_VAR) else {
-                assert!(
-                    std::env::var(PG_REQUIRE_VAR).is_err(),
-                    "{PG_REQUIRE_VAR} is set but {PG_URL_VAR} is not: the PostgreSQL cases must run"
-                );
-                // Past the test harness's output capture, so the skip shows in every run.
-                let _ = std::io::Write::write_all(
-                    &mut std::io::stderr().lock(),
-                    format!("SKIPPED (PostgreSQL): {story} — set {PG_URL_VAR} to run it\n")
-                        .as_bytes(),
-                );
-                return None;
-            };
-            let schema = format!("cephalog_web_{}", uuid::Uuid::now_v7().simple());
-            let mut admin = sqlx::PgConnection::connect(&base)
-                .await
-                .expect("connect to PostgreSQL");
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-                .execute(&mut admin)
-                .await
-                .expect("create schema");
-            admin.close().await.expect("close");
-            let sep = if base.contains('?') { '&' } else { '?' };
-            let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
-            (url, Database::Postgres { base, schema })
+            let scratch = crate::pg::scratch(story).await?;
+            (scratch.url.clone(), Database::Postgres(scratch))
         }
     };
     let store = Store::connect(&url).await.expect("store");
@@ -415,15 +388,7 @@ impl Running {
         self.app.store.close().await;
         match self.database {
             Database::Sqlite(dir) => drop(dir),
-            Database::Postgres { base, schema } => {
-                let mut admin = sqlx::PgConnection::connect(&base)
-                    .await
-                    .expect("connect to PostgreSQL");
-                sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
-                    .execute(&mut admin)
-                    .await
-                    .expect("drop schema");
-            }
+            Database::Postgres(scratch) => scratch.drop().await,
         }
     }
 }
