@@ -18,6 +18,7 @@ use crate::policy::{ClinicNeed, user_access};
 
 pub(super) fn routes(r: Routes) -> Routes {
     r.get("/admin/users", users)
+        .get("/admin/patients", patients)
         .post("/admin/users", add_user)
         .post("/admin/users/{id}/disable", disable)
         .post("/admin/users/{id}/enable", enable)
@@ -232,4 +233,36 @@ async fn reset_password(
     )
     .await?;
     Ok(page(&state, &who, Some((u.username.to_string(), password)), None).await?)
+}
+
+#[derive(askama::Template)]
+#[template(path = "admin_patients.html")]
+struct PatientsPage {
+    nav: Option<Nav>,
+    clinic: String,
+    patients: Vec<(Uuid, String, String)>,
+}
+
+/// The clinic's patients by name and MRN only, each leading to their access log (an
+/// administrator oversees who reads records; the records themselves stay closed to them).
+async fn patients(State(state): State<AppState>, who: Principal) -> Result<Response, PageError> {
+    audit::clinic(&state, &who, ClinicNeed::ManageUsers, "patients.list").await?;
+    let patients = state
+        .store
+        .clinic_patients(who.user.clinic_id)
+        .await?
+        .into_iter()
+        .map(|p| {
+            (
+                p.id,
+                p.patient.name().to_owned(),
+                p.patient.mrn().unwrap_or("—").to_owned(),
+            )
+        })
+        .collect();
+    Ok(render(&PatientsPage {
+        nav: Some(Nav::for_user(&who, "/admin/patients")),
+        clinic: who.user.clinic.clone(),
+        patients,
+    }))
 }

@@ -127,7 +127,10 @@ impl Nav {
                 links.push(("/patients".to_owned(), "Patients"));
                 links.push(("/adverse-events".to_owned(), "Adverse events"));
             }
-            Role::Admin => links.push(("/admin/users".to_owned(), "Users")),
+            Role::Admin => {
+                links.push(("/admin/users".to_owned(), "Users"));
+                links.push(("/admin/patients".to_owned(), "Access logs"));
+            }
         }
         Nav {
             display_name: u.display_name.clone(),

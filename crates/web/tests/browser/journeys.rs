@@ -657,6 +657,11 @@ async fn pages_are_accessible_at_desktop_and_phone_widths() {
                 ),
                 (Some(seed::NURSE), "nurse-worklist", "/worklist".to_owned()),
                 (Some(seed::ADMIN), "users", "/admin/users".to_owned()),
+                (
+                    Some(seed::ADMIN),
+                    "admin-patients",
+                    "/admin/patients".to_owned(),
+                ),
                 (Some(seed::ADMIN), "forbidden", "/worklist".to_owned()),
             ];
             let mut signed_in: Option<&str> = None;

@@ -245,6 +245,7 @@ fn table() -> Vec<Case> {
             IdKind::AdverseEvent,
         ),
         case(M::GET, "/admin/users", Admin),
+        case(M::GET, "/admin/patients", Admin),
         form(
             case(M::POST, "/admin/users", Admin),
             "username=someone.new&display_name=Someone&role=nurse&patient=",
