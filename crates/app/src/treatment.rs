@@ -48,6 +48,26 @@ impl PlanChoice {
     }
 }
 
+/// The plan a set of given PREEMPT sites is compared with: PREEMPT, or PREEMPT with the
+/// follow-the-pain sites given (beyond the per-muscle caps too: the checks judge those).
+pub fn plan_for_sites(sites: &[SiteDose]) -> Plan {
+    let extra: Vec<(Muscle, Side)> = sites
+        .iter()
+        .filter_map(|s| {
+            let m = s.target.muscle()?;
+            (m.takes_follow_the_pain() && s.ordinal > m.preempt_row().sites_per_side())
+                .then_some((m, s.side))
+        })
+        .collect();
+    if extra.is_empty() {
+        Plan::preempt()
+    } else {
+        Plan::preempt_ftp(&extra)
+            .or_else(|_| Plan::preempt_ftp_with_caps(&extra, None))
+            .unwrap_or_else(|_| Plan::preempt())
+    }
+}
+
 /// A site given that the plan does not have. Without an ordinal it is numbered after the plan's
 /// sites at that target and side.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -420,6 +420,39 @@ const MOH_RULES: [MohRule; 6] = [
     },
 ];
 
+/// The ICHD-3 8.2 subtype that overuse of one acute-medication class falls under: its code, name,
+/// threshold in days per month and whether the threshold is unverified (8.2.7).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct OveruseThreshold {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub days_per_month: f64,
+    pub unverified: bool,
+}
+
+/// The 8.2 subtype and threshold for `class` (gepants, ditans and other acute medicines share
+/// 8.2.7). Overuse of several listed classes together (8.2.6) is judged on the months, not here.
+pub fn overuse_threshold(class: DrugClass) -> OveruseThreshold {
+    let code = match class {
+        DrugClass::Ergot => "8.2.1",
+        DrugClass::Triptan => "8.2.2",
+        DrugClass::NonOpioid => "8.2.3",
+        DrugClass::Opioid => "8.2.4",
+        DrugClass::Combination => "8.2.5",
+        DrugClass::Gepant | DrugClass::Ditan | DrugClass::Other => "8.2.7",
+    };
+    let rule = MOH_RULES
+        .iter()
+        .find(|r| r.code == code)
+        .unwrap_or(&MOH_RULES[MOH_RULES.len() - 1]);
+    OveruseThreshold {
+        code: rule.code,
+        name: rule.name,
+        days_per_month: rule.threshold,
+        unverified: rule.unverified,
+    }
+}
+
 fn medication_overuse(months: &[MonthFigures]) -> CriterionResult {
     let prorated: Vec<&ProratedFigures> =
         months.iter().filter_map(|m| m.prorated.as_ref()).collect();

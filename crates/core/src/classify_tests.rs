@@ -581,3 +581,21 @@ fn days_after_the_as_of_date_do_not_count() {
         CriterionStatus::Met
     );
 }
+
+#[test]
+fn each_class_has_its_overuse_threshold() {
+    let t = overuse_threshold(DrugClass::Triptan);
+    assert_eq!(
+        (t.code, t.days_per_month, t.unverified),
+        ("8.2.2", 10.0, false)
+    );
+    let t = overuse_threshold(DrugClass::NonOpioid);
+    assert_eq!((t.code, t.days_per_month), ("8.2.3", 15.0));
+    for c in [DrugClass::Gepant, DrugClass::Ditan, DrugClass::Other] {
+        let t = overuse_threshold(c);
+        assert_eq!((t.code, t.unverified), ("8.2.7", true));
+    }
+    for c in DrugClass::ALL {
+        assert!(overuse_threshold(c).name.contains("overuse"));
+    }
+}

@@ -576,46 +576,7 @@ impl Session {
     /// J0585 × units given with J0585-JW × units discarded, or J0585-JZ × units given when nothing
     /// is discarded (CMS puts JZ on the administered line). Never a price.
     pub fn billing(&self) -> Billing {
-        let mut lines = Vec::new();
-        let mut notes = Vec::new();
-        if self.indication == Indication::ChronicMigraine {
-            lines.push(BillingLine {
-                code: CPT_CHEMODENERVATION_CHRONIC_MIGRAINE,
-                modifier: None,
-                quantity: 1,
-                description: "chemodenervation for chronic migraine, bilateral, once per session"
-                    .to_owned(),
-            });
-        } else {
-            notes.push(format!(
-                "no procedure code for {} in the clinical reference: code the injection procedure by hand",
-                self.indication
-            ));
-        }
-        let waste = self.waste();
-        if waste.discarded > 0 {
-            lines.push(BillingLine {
-                code: HCPCS_ONABOTULINUMTOXINA,
-                modifier: None,
-                quantity: waste.given,
-                description: "onabotulinumtoxinA, units administered".to_owned(),
-            });
-            lines.push(BillingLine {
-                code: HCPCS_ONABOTULINUMTOXINA,
-                modifier: Some(MODIFIER_DISCARDED),
-                quantity: waste.discarded,
-                description: "onabotulinumtoxinA, units discarded from single-dose vials"
-                    .to_owned(),
-            });
-        } else {
-            lines.push(BillingLine {
-                code: HCPCS_ONABOTULINUMTOXINA,
-                modifier: Some(MODIFIER_NONE_DISCARDED),
-                quantity: waste.given,
-                description: "onabotulinumtoxinA, units administered; nothing discarded".to_owned(),
-            });
-        }
-        Billing { lines, notes }
+        Billing::of(&self.indication, self.waste())
     }
 
     /// The safety checks at recording time. `date_of_birth` is the patient's; `history` holds the
@@ -864,6 +825,64 @@ impl fmt::Display for BillingLine {
 pub struct Billing {
     pub lines: Vec<BillingLine>,
     pub notes: Vec<String>,
+}
+
+impl Billing {
+    /// The billing lines of a session of `indication` with `waste` (see [`Session::billing`]); a
+    /// planned session's lines come from the plan's units and the vials it will open.
+    pub fn of(indication: &Indication, waste: Waste) -> Billing {
+        let mut lines = Vec::new();
+        let mut notes = Vec::new();
+        if *indication == Indication::ChronicMigraine {
+            lines.push(BillingLine {
+                code: CPT_CHEMODENERVATION_CHRONIC_MIGRAINE,
+                modifier: None,
+                quantity: 1,
+                description: "chemodenervation for chronic migraine, bilateral, once per session"
+                    .to_owned(),
+            });
+        } else {
+            notes.push(format!(
+                    "no procedure code for {} in the clinical reference: code the injection procedure by hand",
+                    indication
+                ));
+        }
+        if waste.discarded > 0 {
+            lines.push(BillingLine {
+                code: HCPCS_ONABOTULINUMTOXINA,
+                modifier: None,
+                quantity: waste.given,
+                description: "onabotulinumtoxinA, units administered".to_owned(),
+            });
+            lines.push(BillingLine {
+                code: HCPCS_ONABOTULINUMTOXINA,
+                modifier: Some(MODIFIER_DISCARDED),
+                quantity: waste.discarded,
+                description: "onabotulinumtoxinA, units discarded from single-dose vials"
+                    .to_owned(),
+            });
+        } else {
+            lines.push(BillingLine {
+                code: HCPCS_ONABOTULINUMTOXINA,
+                modifier: Some(MODIFIER_NONE_DISCARDED),
+                quantity: waste.given,
+                description: "onabotulinumtoxinA, units administered; nothing discarded".to_owned(),
+            });
+        }
+        Billing { lines, notes }
+    }
+
+    /// The waste of opening `vials` vials of `vial_size` to give `given` units (what is not given is
+    /// discarded); `None` when the vials hold fewer units than are given.
+    pub fn planned_waste(vial_size: VialSize, vials: u32, given: u32) -> Option<Waste> {
+        let opened = vial_size.units().checked_mul(vials)?;
+        let discarded = opened.checked_sub(given)?;
+        Some(Waste {
+            opened,
+            given,
+            discarded,
+        })
+    }
 }
 
 /// A botulinum-toxin dose for the interval and cumulative checks: a session recorded in Cephalog

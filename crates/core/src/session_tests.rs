@@ -865,3 +865,23 @@ impl SessionDraft {
         self
     }
 }
+
+#[test]
+fn a_planned_session_bills_like_a_recorded_one() {
+    let w = Billing::planned_waste(VialSize::U200, 1, 155).expect("fits");
+    assert_eq!((w.opened, w.given, w.discarded), (200, 155, 45));
+    let lines: Vec<String> = Billing::of(&Indication::ChronicMigraine, w)
+        .lines
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(lines, ["64615 × 1", "J0585 × 155", "J0585-JW × 45"]);
+    let whole = Billing::planned_waste(VialSize::U100, 2, 200).expect("fits");
+    let lines: Vec<String> = Billing::of(&Indication::ChronicMigraine, whole)
+        .lines
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(lines, ["64615 × 1", "J0585-JZ × 200"]);
+    assert_eq!(Billing::planned_waste(VialSize::U100, 1, 155), None);
+}
