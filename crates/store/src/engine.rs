@@ -1273,6 +1273,93 @@ macro_rules! engine {
                 Ok(done.rows_affected() == 1)
             }
 
+            // --- share links ------------------------------------------------------------------
+
+            pub(crate) async fn insert_share_link(
+                pool: &Pool,
+                l: &crate::ShareLinkRecord,
+                token_hash: &str,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO share_links (id, patient_id, token_hash, report, period_from, period_to, created_by, \
+                     created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(l.id)
+                .bind(l.patient_id)
+                .bind(token_hash)
+                .bind(&l.report)
+                .bind(l.period_from)
+                .bind(l.period_to)
+                .bind(&l.created_by)
+                .bind(l.created_at)
+                .bind(l.expires_at)
+                .execute(pool)
+                .await?;
+                Ok(())
+            }
+
+            /// Links of one patient (newest first), or the one with a token hash.
+            pub(crate) async fn share_links(
+                pool: &Pool,
+                patient: Option<Uuid>,
+                token_hash: Option<&str>,
+            ) -> Result<Vec<crate::ShareLinkRecord>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT id, patient_id, report, period_from, period_to, created_by, created_at, expires_at, \
+                     revoked_at, revoked_by FROM share_links \
+                     WHERE ($1 IS NULL OR patient_id = $1) AND ($2 IS NULL OR token_hash = $2) \
+                     ORDER BY created_at DESC, id DESC",
+                )
+                .bind(patient)
+                .bind(token_hash)
+                .fetch_all(pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(crate::ShareLinkRecord {
+                            id: r.try_get("id")?,
+                            patient_id: r.try_get("patient_id")?,
+                            report: r.try_get("report")?,
+                            period_from: r.try_get("period_from")?,
+                            period_to: r.try_get("period_to")?,
+                            created_by: r.try_get("created_by")?,
+                            created_at: r.try_get("created_at")?,
+                            expires_at: r.try_get("expires_at")?,
+                            revoked_at: r.try_get("revoked_at")?,
+                            revoked_by: r.try_get("revoked_by")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            pub(crate) async fn revoke_share_link(
+                pool: &Pool,
+                patient: Uuid,
+                id: Uuid,
+                by: &str,
+                now: DateTime<Utc>,
+            ) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "UPDATE share_links SET revoked_at = $1, revoked_by = $2 \
+                     WHERE id = $3 AND patient_id = $4 AND revoked_at IS NULL",
+                )
+                .bind(now)
+                .bind(by)
+                .bind(id)
+                .bind(patient)
+                .execute(pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            pub(crate) async fn session_patient(pool: &Pool, session: Uuid) -> Result<Option<Uuid>, StoreError> {
+                let row = sqlx::query("SELECT patient_id FROM toxin_sessions WHERE id = $1")
+                    .bind(session)
+                    .fetch_optional(pool)
+                    .await?;
+                Ok(row.map(|r| r.try_get("patient_id")).transpose()?)
+            }
+
             // --- sign-in throttling ------------------------------------------------------------
 
             pub(crate) async fn add_login_failure(pool: &Pool, keys: &[String], at: DateTime<Utc>) -> Result<(), StoreError> {

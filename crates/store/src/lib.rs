@@ -10,7 +10,7 @@ mod error;
 
 use std::str::FromStr;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use uuid::Uuid;
@@ -123,6 +123,43 @@ pub struct ApiTokenRecord {
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A read-only link to a patient's report for someone outside the clinic (the token itself is
+/// shown once, and only its SHA-256 is kept).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ShareLinkRecord {
+    pub id: Uuid,
+    pub patient_id: Uuid,
+    /// The report the link opens: "visit_summary".
+    pub report: String,
+    /// The period the report covers.
+    pub period_from: NaiveDate,
+    pub period_to: NaiveDate,
+    /// Who made the link, as the audit trail names them (e.g. "clinician:dr.lee").
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub revoked_by: Option<String>,
+}
+
+impl ShareLinkRecord {
+    /// Whether the link opens at `now`: not revoked and not yet expired.
+    pub fn is_live(&self, now: DateTime<Utc>) -> bool {
+        self.revoked_at.is_none() && now < self.expires_at
+    }
+}
+
+/// A share link to make.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewShareLink {
+    pub patient_id: Uuid,
+    pub period_from: NaiveDate,
+    pub period_to: NaiveDate,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
 }
 
 /// The clinic patients join when none is named: a single-clinic installation needs no more.
@@ -834,6 +871,72 @@ impl Store {
         } else {
             Err(StoreError::NotFound(format!("live API token {id}")))
         }
+    }
+
+    // --- share links ----------------------------------------------------------------------------
+
+    /// Stores a share link to the patient's visit summary by the SHA-256 (hex) of its token.
+    pub async fn add_share_link(
+        &self,
+        link: &NewShareLink,
+        token_hash: &str,
+    ) -> Result<ShareLinkRecord, StoreError> {
+        let r = ShareLinkRecord {
+            id: Uuid::now_v7(),
+            patient_id: link.patient_id,
+            report: "visit_summary".to_owned(),
+            period_from: link.period_from,
+            period_to: link.period_to,
+            created_by: link.created_by.clone(),
+            // Microseconds: what both engines keep, so the record returned is the one stored.
+            created_at: link.created_at.trunc_subsecs(6),
+            expires_at: link.expires_at.trunc_subsecs(6),
+            revoked_at: None,
+            revoked_by: None,
+        };
+        dispatch!(self, p => e::insert_share_link(p, &r, token_hash).await)?;
+        Ok(r)
+    }
+
+    /// The patient's share links, newest first.
+    pub async fn share_links(&self, patient: Uuid) -> Result<Vec<ShareLinkRecord>, StoreError> {
+        dispatch!(self, p => e::share_links(p, Some(patient), None).await)
+    }
+
+    /// The link with that token hash, live or not (the caller decides with
+    /// [`ShareLinkRecord::is_live`] and records the attempt).
+    pub async fn share_link_by_hash(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<ShareLinkRecord>, StoreError> {
+        Ok(
+            dispatch!(self, p => e::share_links(p, None, Some(token_hash)).await)?
+                .into_iter()
+                .next(),
+        )
+    }
+
+    /// Revokes one of the patient's links; revoking a revoked link changes nothing. `NotFound`
+    /// when the patient has no such link.
+    pub async fn revoke_share_link(
+        &self,
+        patient: Uuid,
+        id: Uuid,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ShareLinkRecord, StoreError> {
+        dispatch!(self, p => e::revoke_share_link(p, patient, id, by, now).await)?;
+        self.share_links(patient)
+            .await?
+            .into_iter()
+            .find(|l| l.id == id)
+            .ok_or_else(|| StoreError::NotFound(format!("share link {id}")))
+    }
+
+    /// The patient a recorded botulinum-toxin session belongs to.
+    pub async fn session_patient(&self, session: Uuid) -> Result<Uuid, StoreError> {
+        dispatch!(self, p => e::session_patient(p, session).await)?
+            .ok_or_else(|| StoreError::NotFound(format!("session {session}")))
     }
 
     // --- sign-in throttling ---------------------------------------------------------------------

@@ -66,7 +66,7 @@ story!(
     migrations_apply_the_same_versions,
     |store: Store| async move {
         let versions = store.applied_migrations().await.expect("versions");
-        assert_eq!(versions, vec![1, 2, 3, 4, 5, 6, 7]);
+        assert_eq!(versions, vec![1, 2, 3, 4, 5, 6, 7, 8]);
         // Applying again is a no-op.
         store.migrate().await.expect("idempotent");
         assert!(matches!(store.engine(), Engine::Sqlite | Engine::Postgres));
@@ -432,6 +432,7 @@ story!(
         assert_eq!(back.len(), 1);
         assert_eq!((back[0].id, &back[0].session), (id, &first));
         assert_eq!(back[0].session.waste().discarded, 45);
+        assert_eq!(store.session_patient(id).await.expect("owner"), a.id);
         // 83 days later: refused, nothing stored.
         let early = preempt_session("2026-03-29");
         let err = store
@@ -1036,5 +1037,125 @@ story!(
                 .0,
             3
         );
+    }
+);
+
+story!(
+    share_links_are_found_by_hash_expire_and_are_revoked,
+    |store: Store| async move {
+        let a = store
+            .add_patient(&patient("Alice", Some("S-1")))
+            .await
+            .expect("patient");
+        let b = store
+            .add_patient(&patient("Bella", Some("S-2")))
+            .await
+            .expect("patient");
+        let now = chrono::Utc::now();
+        let link = |created_by: &str, expires_at| cephalog_store::NewShareLink {
+            patient_id: a.id,
+            period_from: d("2026-04-01"),
+            period_to: d("2026-06-30"),
+            created_by: created_by.to_owned(),
+            created_at: now,
+            expires_at,
+        };
+        let hash = |c: char| c.to_string().repeat(64);
+        let live = store
+            .add_share_link(
+                &link("clinician:dr.lee", now + Duration::days(14)),
+                &hash('a'),
+            )
+            .await
+            .expect("link");
+        assert_eq!(live.report, "visit_summary");
+        let found = store
+            .share_link_by_hash(&hash('a'))
+            .await
+            .expect("read")
+            .expect("found by its hash");
+        assert_eq!(found, live);
+        assert!(found.is_live(now));
+        assert!(
+            !found.is_live(now + Duration::days(14)),
+            "expired at its expiry"
+        );
+        assert!(found.is_live(now + Duration::days(14) - Duration::seconds(1)));
+        assert_eq!(
+            store.share_link_by_hash(&hash('b')).await.expect("read"),
+            None,
+            "an unknown hash opens nothing"
+        );
+        assert!(
+            store
+                .add_share_link(&link("patient:alice", now + Duration::days(1)), &hash('a'))
+                .await
+                .is_err(),
+            "a token hash is unique"
+        );
+        assert!(
+            store
+                .add_share_link(&link("patient:alice", now), &hash('c'))
+                .await
+                .is_err(),
+            "a link expires after it is made"
+        );
+        assert!(
+            store
+                .add_share_link(&link("x", now + Duration::days(1)), "short")
+                .await
+                .is_err(),
+            "only a SHA-256 is stored"
+        );
+        let second = store
+            .add_share_link(&link("patient:alice", now + Duration::days(90)), &hash('d'))
+            .await
+            .expect("second link");
+        let listed = store.share_links(a.id).await.expect("list");
+        assert_eq!(
+            listed.iter().map(|l| l.id).collect::<Vec<_>>(),
+            vec![second.id, live.id],
+            "newest first"
+        );
+        assert!(store.share_links(b.id).await.expect("list").is_empty());
+        assert!(
+            matches!(
+                store
+                    .revoke_share_link(b.id, live.id, "clinician:dr.lee", now)
+                    .await,
+                Err(StoreError::NotFound(_))
+            ),
+            "another patient's link is not found"
+        );
+        let revoked = store
+            .revoke_share_link(a.id, live.id, "clinician:dr.lee", now)
+            .await
+            .expect("revoke");
+        assert!(revoked.revoked_at.is_some());
+        assert_eq!(revoked.revoked_by.as_deref(), Some("clinician:dr.lee"));
+        assert!(!revoked.is_live(now));
+        let again = store
+            .revoke_share_link(a.id, live.id, "patient:alice", now + Duration::days(1))
+            .await
+            .expect("revoking twice changes nothing");
+        assert_eq!(again, revoked);
+        assert!(
+            !store
+                .share_link_by_hash(&hash('a'))
+                .await
+                .expect("read")
+                .expect("still stored")
+                .is_live(now)
+        );
+    }
+);
+
+story!(
+    an_unknown_session_has_no_patient,
+    |store: Store| async move {
+        assert!(matches!(
+            store.session_patient(uuid::Uuid::now_v7()).await,
+            Err(StoreError::NotFound(_))
+        ));
     }
 );
