@@ -1,0 +1,127 @@
+//! Gathering what each report shows from the store, through the same use cases as the pages and
+//! the command line. The caller has already checked access to the patient and records it.
+
+use chrono::{Duration, NaiveDate};
+use uuid::Uuid;
+
+use cephalog_charts::{TrendInput, calendar_months};
+use cephalog_core::classify;
+use cephalog_core::metrics::{DateRange, PeriodKind, PeriodMetrics, compute_metrics};
+use cephalog_core::preset::DayPreset;
+use cephalog_core::reference::NORMALISATION_DAYS;
+use cephalog_core::rules::RuleSet;
+use cephalog_store::{PatientRecord, SessionRecord, Store, StoreError};
+
+use crate::ReportError;
+use crate::session_note::SessionNote;
+use crate::visit::{CALENDAR_MONTHS, VisitSummary};
+
+/// The trend reaches back this many 28-day periods (about a year), as on the patient overview.
+pub const TREND_PERIODS: i64 = 13;
+
+/// The procedure note of the patient's session `session`; `NotFound` when the patient has no such
+/// session.
+pub async fn session_note(
+    store: &Store,
+    patient: &PatientRecord,
+    session: Uuid,
+    made_on: NaiveDate,
+) -> Result<SessionNote, ReportError> {
+    let record = store
+        .sessions(patient.id)
+        .await?
+        .into_iter()
+        .find(|s| s.id == session)
+        .ok_or_else(|| StoreError::NotFound(format!("session {session} of this patient")))?;
+    Ok(SessionNote {
+        patient: patient.clone(),
+        session: record,
+        made_on,
+    })
+}
+
+/// The visit summary of `period`: figures under `preset`, the response under `response_rules`.
+pub async fn visit_summary(
+    store: &Store,
+    patient: &PatientRecord,
+    period: DateRange,
+    preset: DayPreset,
+    response_rules: &RuleSet,
+    made_on: NaiveDate,
+) -> Result<VisitSummary, ReportError> {
+    let diary = store.diary(patient.id).await?;
+    let has_migraine = patient.patient.has_migraine_diagnosis();
+    let metrics = compute_metrics(&diary, has_migraine, period, PeriodKind::Days28, preset);
+    let whole = PeriodMetrics::compute(&diary, period, preset, has_migraine);
+    let migraine_sessions: Vec<NaiveDate> = cephalog_app::migraine_session_dates(store, patient.id)
+        .await?
+        .into_iter()
+        .filter(|d| *d <= period.end)
+        .collect();
+    // The trend: up to a year of 28-day periods ending with the period (never before the diary).
+    let trend = diary
+        .days()
+        .next()
+        .map(|first| first.date())
+        .and_then(|first| {
+            let year_back =
+                period.end - Duration::days(i64::from(NORMALISATION_DAYS) * TREND_PERIODS - 1);
+            let start = period.start.min(year_back).max(first);
+            let range = DateRange::new(start, period.end)?;
+            let report = compute_metrics(&diary, has_migraine, range, PeriodKind::Days28, preset);
+            let shown: Vec<NaiveDate> = migraine_sessions
+                .iter()
+                .copied()
+                .filter(|d| *d >= start)
+                .collect();
+            let baseline = migraine_sessions.first().and_then(|f| {
+                DateRange::new(*f - Duration::days(28), *f - Duration::days(1))
+                    .filter(|b| b.end >= start)
+            });
+            Some(TrendInput::from_metrics(&report, &shown, baseline))
+        });
+    let mut calendars = calendar_months(&diary, period.start, period.end, preset, has_migraine);
+    let keep = calendars.len().saturating_sub(CALENDAR_MONTHS);
+    calendars.drain(..keep);
+    let classification = classify(&diary, has_migraine, period.end);
+    let preventives = store
+        .preventives(patient.id)
+        .await?
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect();
+    let sessions: Vec<SessionRecord> = store
+        .sessions(patient.id)
+        .await?
+        .into_iter()
+        .filter(|s| s.session.date() <= period.end)
+        .collect();
+    let response = cephalog_app::response(store, response_rules, patient, period.end, None).await?;
+    let proms = cephalog_app::proms_by_cycle(store, patient.id, &migraine_sessions)
+        .await?
+        .into_iter()
+        .filter(|q| q.date <= period.end)
+        .collect();
+    let adverse_events = store
+        .adverse_events(Some(patient.id))
+        .await?
+        .into_iter()
+        .filter(|a| a.event.onset() <= period.end)
+        .collect();
+    Ok(VisitSummary {
+        patient: patient.clone(),
+        period,
+        made_on,
+        metrics,
+        whole,
+        trend,
+        calendars,
+        classification,
+        preventives,
+        sessions,
+        response_rules: (response_rules.id.clone(), response_rules.name.clone()),
+        response,
+        proms,
+        adverse_events,
+    })
+}

@@ -1,0 +1,1 @@
+//! The prior-authorisation packet.
