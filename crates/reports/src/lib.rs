@@ -50,6 +50,19 @@ pub struct Report {
     pub file_name: String,
 }
 
+/// `text` fit for a file name: ASCII letters, digits, `-` and `.`; anything else becomes `-`.
+pub fn file_safe(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
 /// Typesets `markup` with `charts` into a [`Report`].
 pub fn render(markup: &str, charts: &[Chart], file_name: String) -> Result<Report, ReportError> {
     let document: PagedDocument = typeset::layout(markup, charts)?;

@@ -4,15 +4,19 @@
 use chrono::{Duration, NaiveDate};
 use uuid::Uuid;
 
+use cephalog_app::treatment::plan_for_sites;
 use cephalog_charts::{TrendInput, calendar_months};
 use cephalog_core::classify;
 use cephalog_core::metrics::{DateRange, PeriodKind, PeriodMetrics, compute_metrics};
 use cephalog_core::preset::DayPreset;
+use cephalog_core::protocol::Plan;
 use cephalog_core::reference::NORMALISATION_DAYS;
 use cephalog_core::rules::RuleSet;
+use cephalog_core::session::{Billing, Indication, VialSize};
 use cephalog_store::{PatientRecord, SessionRecord, Store, StoreError};
 
 use crate::ReportError;
+use crate::prior_auth::{PlannedTreatment, PriorAuthPacket};
 use crate::session_note::SessionNote;
 use crate::visit::{CALENDAR_MONTHS, VisitSummary};
 
@@ -123,5 +127,88 @@ pub async fn visit_summary(
         response,
         proms,
         adverse_events,
+    })
+}
+
+/// The prior-authorisation (or, after a first session, re-authorisation) packet under `rules` on
+/// `made_on`. The plan is the last chronic-migraine session's (its sites and vials), or PREEMPT
+/// from one 200 U vial before any session.
+pub async fn prior_auth(
+    store: &Store,
+    patient: &PatientRecord,
+    rules: &RuleSet,
+    made_on: NaiveDate,
+) -> Result<PriorAuthPacket, ReportError> {
+    let eligibility = cephalog_app::eligibility(store, rules, patient, made_on).await?;
+    let diary = store.diary(patient.id).await?;
+    let classification = classify(&diary, patient.patient.has_migraine_diagnosis(), made_on);
+    let attestation = store.overuse_attestation(patient.id, made_on).await?;
+    let preventives = store
+        .preventives(patient.id)
+        .await?
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect();
+    let last = store
+        .sessions(patient.id)
+        .await?
+        .into_iter()
+        .filter(|s| {
+            *s.session.indication() == Indication::ChronicMigraine && s.session.date() <= made_on
+        })
+        .max_by_key(|s| s.session.date());
+    let plan = match last {
+        Some(s) => {
+            let x = &s.session;
+            PlannedTreatment {
+                plan: plan_for_sites(&x.to_draft().sites),
+                vial_size: x.vial_size(),
+                vials: x.vials(),
+                waste: x.waste(),
+                billing: x.billing(),
+                basis: format!("as the last session on {}", x.date()),
+            }
+        }
+        None => {
+            let plan = Plan::preempt();
+            let (vial_size, vials) = (VialSize::U200, 1);
+            let waste =
+                Billing::planned_waste(vial_size, vials, plan.total_units()).ok_or_else(|| {
+                    ReportError::Invalid("the plan does not fit its vials".to_owned())
+                })?;
+            PlannedTreatment {
+                billing: Billing::of(&Indication::ChronicMigraine, waste),
+                plan,
+                vial_size,
+                vials,
+                waste,
+                basis: "the PREEMPT fixed-site protocol".to_owned(),
+            }
+        }
+    };
+    let sessions: Vec<NaiveDate> = cephalog_app::migraine_session_dates(store, patient.id)
+        .await?
+        .into_iter()
+        .filter(|d| *d <= made_on)
+        .collect();
+    let before_treatment = match sessions.first().and_then(|f| f.pred_opt()) {
+        Some(before) => Some(cephalog_app::eligibility(store, rules, patient, before).await?),
+        None => None,
+    };
+    let response = cephalog_app::response(store, rules, patient, made_on, None)
+        .await?
+        .map(|v| v.report);
+    Ok(PriorAuthPacket {
+        patient: patient.clone(),
+        made_on,
+        rules: rules.clone(),
+        eligibility,
+        before_treatment,
+        classification,
+        attestation,
+        preventives,
+        plan,
+        sessions,
+        response,
     })
 }

@@ -181,3 +181,138 @@ async fn session_note_names_lot_dilution_sites_and_billing() {
         "every site with its volume:\n{text}"
     );
 }
+
+/// The lines of pdftotext's layout that start (after indentation) with `id`.
+fn lines_starting<'a>(text: &'a str, id: &str) -> Vec<&'a str> {
+    text.lines()
+        .filter(|l| l.trim_start().starts_with(id) && l.trim_start()[id.len()..].starts_with(' '))
+        .collect()
+}
+
+#[tokio::test]
+async fn prior_auth_states_every_criterion_with_its_outcome() {
+    let c = clinic().await;
+    let sets = cephalog_app::load_rule_sets(None).expect("rules");
+    let tools = pdf::tools("prior_auth");
+    for (rules_id, on) in [
+        ("nice-ta260", "2026-03-31"),
+        ("fda-label", "2026-03-31"),
+        ("wa-lni", "2026-03-31"),
+        ("evicore", "2026-03-31"),
+        ("nice-ta260", "2026-07-01"),
+        ("wa-lni", "2026-07-01"),
+    ] {
+        let rules = cephalog_app::find_rule_set(&sets, rules_id).expect("rule set");
+        let packet = cephalog_reports::load::prior_auth(&c.store, &c.patient, rules, d(on))
+            .await
+            .expect("packet");
+        let reauth = d(on) >= d("2026-04-01");
+        let report = packet.render().expect("render");
+        let typeset = words(&report.page_texts.join(" "));
+        let e = &packet.eligibility;
+        assert_eq!(e.criteria.len(), rules.criteria.len());
+        assert_eq!(packet.before_treatment.is_some(), reauth);
+        // Every evaluation shown: before treatment (re-authorisation), then today.
+        let evaluations: Vec<_> = packet
+            .before_treatment
+            .iter()
+            .chain(std::iter::once(e))
+            .collect();
+        for ev in &evaluations {
+            assert!(
+                typeset.contains(&format!(
+                    "{} on {}",
+                    cephalog_reports::prior_auth::verdict_word(ev.verdict),
+                    ev.on
+                )),
+                "{rules_id}: the verdict on {}",
+                ev.on
+            );
+            for crit in &ev.criteria {
+                let word = cephalog_reports::prior_auth::criterion_word(crit.outcome);
+                assert!(
+                    typeset.contains(&format!("{} {} {word}", crit.id, words(&crit.description))),
+                    "{rules_id} on {}: {} {word} in {typeset}",
+                    ev.on,
+                    crit.id
+                );
+            }
+        }
+        assert!(typeset.contains("ICHD-3 1.3 chronic migraine"));
+        assert!(typeset.contains("Cephalog holds ICHD-3 codes only"));
+        for drug in ["propranolol", "topiramate", "amitriptyline", "paraesthesia"] {
+            assert!(typeset.contains(drug), "{rules_id}: {drug}");
+        }
+        for line in ["64615 1", "J0585 155", "J0585-JW 45"] {
+            assert!(typeset.contains(line), "{rules_id}: billing line {line}");
+        }
+        assert_eq!(typeset.contains("Re-authorisation"), reauth);
+        if reauth {
+            assert!(typeset.contains("Response per cycle"), "{rules_id}");
+            let response = packet.response.as_ref().expect("a response");
+            for d in &response.decisions {
+                assert!(
+                    typeset.contains(&format!(
+                        "{} {} {}",
+                        d.rule,
+                        words(&d.description),
+                        cephalog_reports::markup::decision_word(d.outcome)
+                    )),
+                    "{rules_id}: continuation rule {}",
+                    d.rule
+                );
+            }
+        } else {
+            assert!(typeset.contains("the PREEMPT fixed-site protocol"));
+        }
+        if rules_id == "nice-ta260" && !reauth {
+            // Triptan overuse with no attestation: stated, not hidden.
+            let overuse = e
+                .criteria
+                .iter()
+                .find(|c| c.id == "overuse-managed")
+                .expect("criterion");
+            assert_eq!(
+                overuse.outcome,
+                cephalog_core::eligibility::CriterionOutcome::NotMet
+            );
+            assert!(
+                typeset.contains("Meets diary criteria for 8.2.2"),
+                "{typeset}"
+            );
+        }
+
+        if !tools {
+            continue;
+        }
+        let name = format!("prior-auth-{rules_id}-{on}");
+        let path = pdf::save(&report.pdf, &name);
+        assert_eq!(pdf::pages(&path), report.pages);
+        if rules_id == "nice-ta260" {
+            pdf::screenshot(&path, &name);
+        }
+        let text = pdf::text(&path);
+        for (i, crit) in e.criteria.iter().enumerate() {
+            let lines = lines_starting(&text, &crit.id);
+            assert!(
+                lines.len() >= evaluations.len(),
+                "a row for {} in each evaluation:\n{text}",
+                crit.id
+            );
+            for (ev, line) in evaluations.iter().zip(&lines) {
+                let word = cephalog_reports::prior_auth::criterion_word(ev.criteria[i].outcome);
+                assert!(line.contains(word), "{}: {word} in {line:?}", crit.id);
+                if word == "MET" {
+                    assert!(!line.contains("NOT MET"), "{line:?}");
+                }
+            }
+        }
+        for row in [
+            &["64615", "1", "chemodenervation"][..],
+            &["J0585", "155", "administered"],
+            &["J0585-JW", "45", "discarded"],
+        ] {
+            assert!(pdf::has_row(&text, row), "{rules_id}: {row:?}\n{text}");
+        }
+    }
+}
