@@ -7,6 +7,7 @@ mod commands;
 pub mod demo;
 mod output;
 mod pathway;
+mod report;
 mod safety;
 mod server;
 mod treatment;
@@ -94,6 +95,55 @@ pub enum Command {
     /// The audit trail of every read and write of patient data.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// PDF reports: the doctor-visit summary, the prior-authorisation packet, the session note.
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// The doctor-visit summary of a period: diary figures, trend, calendars, acute medication
+    /// and overuse, preventives, sessions and response, questionnaires, adverse events.
+    Visit {
+        #[arg(long)]
+        patient: String,
+        /// First day of the period (default: 83 days before --to).
+        #[arg(long)]
+        from: Option<NaiveDate>,
+        /// Last day of the period (default: today).
+        #[arg(long)]
+        to: Option<NaiveDate>,
+        /// Headache-day definition: label-4h, any or ihs-30min.
+        #[arg(long, default_value = "label-4h")]
+        preset: String,
+        /// The rule set the response per cycle is read against.
+        #[arg(long, default_value = "nice-ta260")]
+        rules: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// The prior-authorisation (or re-authorisation) packet under a rule set: every criterion
+    /// with its outcome, the diary month by month, preventives, overuse, plan and billing lines,
+    /// and the response per cycle.
+    PriorAuth {
+        #[arg(long)]
+        patient: String,
+        #[arg(long)]
+        rules: String,
+        /// The date the criteria are evaluated on (default: today).
+        #[arg(long)]
+        on: Option<NaiveDate>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// The procedure note of one session: product, lot, expiry, dilution, sites, waste, billing
+    /// lines and injector, with the site map.
+    Session {
+        #[arg(long)]
+        session: Uuid,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -709,6 +759,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Ae(c) => safety::ae(&database(db).await?, c).await,
         Command::User(c) => accounts::user(&database(db).await?, c).await,
         Command::Audit(c) => accounts::audit(&database(db).await?, c).await,
+        Command::Report(c) => report::report(&database(db).await?, rules_dir.as_deref(), c).await,
     }
 }
 
@@ -795,6 +846,14 @@ fn action_name(c: &Command) -> String {
                 UserCommand::Tokens { .. } => "tokens",
                 UserCommand::Disable { .. } => "disable",
                 UserCommand::ResetPassword { .. } => "reset-password",
+            },
+        ),
+        Command::Report(r) => (
+            "report",
+            match r {
+                ReportCommand::Visit { .. } => "visit",
+                ReportCommand::PriorAuth { .. } => "prior-auth",
+                ReportCommand::Session { .. } => "session",
             },
         ),
         Command::Audit(a) => (
