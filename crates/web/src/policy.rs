@@ -6,6 +6,8 @@
 //!   treatment sessions.
 //! - A nurse does what a clinician does except record a toxin session or attest overuse management
 //!   (prescriber's acts) and read the access log (the clinician's and administrator's oversight).
+//! - A patient, or a clinician or nurse of their clinic, may share the patient's visit summary
+//!   with a doctor outside the clinic through an expiring, read-only link.
 //! - An administrator manages the users of their clinic and reads the access log of its patients,
 //!   but not their clinical record.
 
@@ -31,6 +33,9 @@ pub enum Need {
     Prescribe,
     /// Who read or changed this patient's record.
     ReadAccessLog,
+    /// Make, list and revoke expiring read-only links to the patient's visit summary: the patient
+    /// for their own record, and their clinic's clinicians and nurses.
+    Share,
 }
 
 /// What a route needs of the clinic as a whole.
@@ -57,7 +62,7 @@ pub enum Denial {
 fn role_may(role: Role, need: Need) -> bool {
     use Need::*;
     match role {
-        Role::Patient => matches!(need, ReadDiary | WriteDiary | WriteQuestionnaire),
+        Role::Patient => matches!(need, ReadDiary | WriteDiary | WriteQuestionnaire | Share),
         Role::Clinician => true,
         Role::Nurse => !matches!(need, Prescribe | ReadAccessLog),
         Role::Admin => need == ReadAccessLog,
@@ -165,11 +170,12 @@ mod tests {
             WriteClinical,
             Prescribe,
             ReadAccessLog,
+            Share,
         ];
         let me = user(Role::Patient, home, Some(mine.id));
         for need in all {
             let own = patient_access(&me, &mine, need);
-            let expected_own = matches!(need, ReadDiary | WriteDiary | WriteQuestionnaire);
+            let expected_own = matches!(need, ReadDiary | WriteDiary | WriteQuestionnaire | Share);
             assert_eq!(own.is_ok(), expected_own, "patient {need:?} own");
             assert_eq!(
                 patient_access(&me, &neighbour, need),
@@ -200,6 +206,33 @@ mod tests {
         let mut gone = user(Role::Clinician, home, None);
         gone.disabled = true;
         assert!(patient_access(&gone, &neighbour, ReadDiary).is_err());
+    }
+
+    #[test]
+    fn sharing_is_for_the_patient_and_their_clinics_clinicians_and_nurses() {
+        let (home, away) = (Uuid::now_v7(), Uuid::now_v7());
+        let mine = patient(home);
+        let neighbour = patient(home);
+        let me = user(Role::Patient, home, Some(mine.id));
+        assert_eq!(patient_access(&me, &mine, Need::Share), Ok(()));
+        assert_eq!(
+            patient_access(&me, &neighbour, Need::Share),
+            Err(Denial::OutOfScope)
+        );
+        for role in [Role::Clinician, Role::Nurse] {
+            assert_eq!(
+                patient_access(&user(role, home, None), &mine, Need::Share),
+                Ok(())
+            );
+            assert_eq!(
+                patient_access(&user(role, away, None), &mine, Need::Share),
+                Err(Denial::OutOfScope)
+            );
+        }
+        assert_eq!(
+            patient_access(&user(Role::Admin, home, None), &mine, Need::Share),
+            Err(Denial::RoleMayNot)
+        );
     }
 
     #[test]

@@ -332,6 +332,10 @@ struct OverviewPage {
     classification: Vec<(String, String)>,
     classification_note: String,
     extras: super::overview::OverviewExtras,
+    /// The visit summary's default period, for the download form.
+    visit_from: String,
+    visit_to: String,
+    share: super::reports::ShareLinks,
 }
 
 /// The lines at the top of every page about one patient.
@@ -421,6 +425,10 @@ async fn overview(
             c.preset, c.months_rule
         ),
         extras: super::overview::extras(&state, &r, q.month.as_deref()).await?,
+        visit_from: (today - chrono::Duration::days(super::reports::VISIT_DEFAULT_DAYS - 1))
+            .to_string(),
+        visit_to: today.to_string(),
+        share: super::reports::share_links(&state, &r, "overview").await?,
     }))
 }
 

@@ -224,6 +224,8 @@ struct DiaryPage {
     figures_note: String,
     next_appointment: Option<String>,
     error: Option<String>,
+    /// The share links, for those who may make them.
+    share: Option<super::reports::ShareLinks>,
 }
 
 #[derive(Deserialize)]
@@ -404,6 +406,11 @@ async fn build_page(
         figures_note,
         next_appointment: next_appointment(state, r.id).await?,
         error,
+        share: if crate::policy::patient_access(&who.user, r, crate::policy::Need::Share).is_ok() {
+            Some(super::reports::share_links(state, r, "diary").await?)
+        } else {
+            None
+        },
     })
 }
 

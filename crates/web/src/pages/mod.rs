@@ -10,6 +10,7 @@ mod journeys;
 mod overview;
 mod pathway;
 mod questionnaires;
+mod reports;
 mod safety;
 mod sessions;
 
@@ -76,6 +77,7 @@ fn routes() -> Routes {
     let r = questionnaires::routes(r);
     let r = sessions::routes(r);
     let r = safety::routes(r);
+    let r = reports::routes(r);
     admin::routes(r)
 }
 

@@ -853,6 +853,7 @@ pub struct SiteRow {
 struct SessionPage {
     nav: Option<Nav>,
     p: PatientHeader,
+    session_id: Uuid,
     date: NaiveDate,
     indication: String,
     product: String,
@@ -890,6 +891,7 @@ async fn detail(
         p: PatientHeader::of(&r, state.today())
             .titled("Session")
             .in_tab("Sessions"),
+        session_id: rec.id,
         date: s.date(),
         indication: s.indication().to_string(),
         product: s.product().to_string(),

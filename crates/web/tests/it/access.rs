@@ -82,6 +82,9 @@ pub enum Scope {
     Prescribe,
     /// The access log: their clinic's clinicians and administrators.
     AccessLog,
+    /// Share links to the visit summary: the patient themself and their clinic's clinicians and
+    /// nurses.
+    Share,
 }
 
 /// The expected answer, written out by hand for each scope (not computed from the policy code).
@@ -95,7 +98,7 @@ fn allowed(scope: Scope, who: Who, target: Option<Target>) -> bool {
         Scope::SignedIn => who != Anonymous,
         Scope::ClinicStaff => matches!(who, Clinician | Nurse | AwayClinician),
         Scope::Admin => who == Admin,
-        Scope::Diary => match who {
+        Scope::Diary | Scope::Share => match who {
             PatientA => target == Some(A),
             Clinician | Nurse => home,
             AwayClinician => away,
@@ -218,6 +221,19 @@ fn table() -> Vec<Case> {
             "action=check&plan=preempt&site=corrugator-left-1&date=2026-10-31&vial_size=200&vials=1&lot=C4021AB&expiry=2027-03-31&injector=Dr+Home",
         ),
         case(M::GET, "/patients/{id}/sessions/{sid}", Clinical),
+        case(M::GET, "/patients/{id}/sessions/{sid}/note.pdf", Clinical),
+        case(M::GET, "/patients/{id}/reports/visit.pdf", Clinical),
+        case(M::GET, "/patients/{id}/reports/prior-auth.pdf", Clinical),
+        form(
+            case(M::POST, "/patients/{id}/share-links", Share),
+            "from=2026-09-01&to=2026-10-31&days=14&back=overview",
+        ),
+        form(
+            case(M::POST, "/patients/{id}/share-links/{lid}/revoke", Share),
+            "back=diary",
+        ),
+        // A live link of patient A's: the token is all it takes.
+        case(M::GET, "/share/{token}", Public),
         case(M::GET, "/adverse-events", ClinicStaff),
         case(M::GET, "/patients/{id}/adverse-events", Clinical),
         case(M::GET, "/patients/{id}/adverse-events/new", Clinical),
@@ -349,6 +365,10 @@ struct World {
     events: Vec<(Target, Uuid)>,
     /// A session of each patient (for `{sid}`).
     sessions: Vec<(Target, Uuid)>,
+    /// A share link of each patient (for `{lid}`).
+    share_links: Vec<(Target, Uuid)>,
+    /// The token of a live share link of patient A's (for `{token}`).
+    share_token: String,
 }
 
 fn diary_day(date: NaiveDate) -> DiaryDay {
@@ -452,6 +472,8 @@ async fn world(store: Store) -> World {
         tokens: Vec::new(),
         events: Vec::new(),
         sessions: Vec::new(),
+        share_links: Vec::new(),
+        share_token: format!("{:064x}", 0xc0ffee_u64),
     };
     for (who, name) in [
         (Who::PatientA, "pat.a"),
@@ -520,6 +542,31 @@ async fn world(store: Store) -> World {
             .map(|s| s.id)
             .expect("session");
         w.sessions.push((target, session));
+        let now = chrono::Utc::now();
+        let patient = w.patient(target);
+        let link = |n: u64| cephalog_store::NewShareLink {
+            patient_id: patient,
+            period_from: d("2026-09-01"),
+            period_to: d("2026-10-31"),
+            created_by: "clinician:dr.home".to_owned(),
+            created_at: now,
+            expires_at: now + chrono::Duration::days(14 + i64::try_from(n).expect("small")),
+        };
+        let revocable = w
+            .store
+            .add_share_link(
+                &link(1),
+                &cephalog_web::auth::token_hash(&format!("{:064x}", target as u64 + 1)),
+            )
+            .await
+            .expect("share link");
+        w.share_links.push((target, revocable.id));
+        if target == Target::A {
+            w.store
+                .add_share_link(&link(0), &cephalog_web::auth::token_hash(&w.share_token))
+                .await
+                .expect("share link");
+        }
     }
     w
 }
@@ -607,9 +654,14 @@ impl World {
         let session = target
             .and_then(|t| self.sessions.iter().find(|(x, _)| *x == t))
             .map_or_else(Uuid::now_v7, |(_, id)| *id);
+        let link = target
+            .and_then(|t| self.share_links.iter().find(|(x, _)| *x == t))
+            .map_or_else(Uuid::now_v7, |(_, id)| *id);
         c.pattern
             .replace("{id}", &id.to_string())
             .replace("{sid}", &session.to_string())
+            .replace("{lid}", &link.to_string())
+            .replace("{token}", &self.share_token)
             .replace("{date}", "2026-10-31")
             .replace("{kind}", "preempt")
     }

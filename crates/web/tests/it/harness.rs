@@ -108,6 +108,62 @@ impl Client {
     }
 }
 
+/// A response read as bytes, with its headers (PDF downloads).
+#[derive(Debug, Clone)]
+pub struct Download {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Download {
+    /// A header's value, or "".
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    /// The body as text (for error pages and HTML).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+impl Client {
+    /// GETs any path of the server and keeps the body as bytes.
+    pub async fn download(&self, path: &str) -> Download {
+        let res = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("request");
+        Download {
+            status: res.status().as_u16(),
+            headers: res.headers().clone(),
+            body: res.bytes().await.expect("body").to_vec(),
+        }
+    }
+
+    /// POSTs an HTML form to any path of the server.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Download {
+        let res = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .form(fields)
+            .send()
+            .await
+            .expect("request");
+        Download {
+            status: res.status().as_u16(),
+            headers: res.headers().clone(),
+            body: res.bytes().await.expect("body").to_vec(),
+        }
+    }
+}
+
 fn password_hash() -> &'static str {
     static HASH: OnceLock<String> = OnceLock::new();
     HASH.get_or_init(|| cephalog_auth::hash_password(PASSWORD).expect("hash"))

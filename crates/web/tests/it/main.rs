@@ -3,3 +3,4 @@ mod api;
 mod cluster;
 mod harness;
 mod pg;
+mod reports;
