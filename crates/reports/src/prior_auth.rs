@@ -213,8 +213,8 @@ impl PriorAuthPacket {
             dx.join("; ")
         }));
         m.push_str(&para(&format!(
-            "ICD-10-CM: Cephalog holds ICHD-3 codes only; the prescriber adds the ICD-10-CM code. \
-             Diary: {}",
+            "ICD-10-CM: not printed here; the prescriber adds the code for the ICHD-3 diagnosis \
+             above. Diary: {}",
             self.classification.chronic_migraine.summary
         )));
 
