@@ -966,6 +966,14 @@ macro_rules! engine {
                 Ok(r.try_get("id")?)
             }
 
+            /// Every clinic, by name.
+            pub(crate) async fn clinics(pool: &Pool) -> Result<Vec<crate::ClinicRecord>, StoreError> {
+                let rows = sqlx::query("SELECT id, name, created_at FROM clinics ORDER BY name").fetch_all(pool).await?;
+                rows.iter()
+                    .map(|r| Ok(crate::ClinicRecord { id: r.try_get("id")?, name: r.try_get("name")?, created_at: r.try_get("created_at")? }))
+                    .collect()
+            }
+
             pub(crate) async fn insert_user(pool: &Pool, u: &UserRecord, password_hash: &str) -> Result<(), StoreError> {
                 let done = sqlx::query(
                     "INSERT INTO users (id, clinic_id, username, display_name, role, patient_id, password_hash, disabled, \

@@ -87,6 +87,14 @@ pub struct UserRecord {
     pub created_at: DateTime<Utc>,
 }
 
+/// A clinic (tenant).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ClinicRecord {
+    pub id: Uuid,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
 /// What to record in the audit trail.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEvent {
@@ -414,6 +422,26 @@ impl Store {
         Ok(all.into_iter().rev().find(|a| a.on <= on))
     }
 
+    /// Every overuse attestation of the patient, oldest first.
+    pub async fn overuse_attestations(
+        &self,
+        patient: Uuid,
+    ) -> Result<Vec<Attestation>, StoreError> {
+        dispatch!(self, p => e::attestations(p, patient).await)
+    }
+
+    /// Botulinum-toxin doses the patient had elsewhere (other indications or clinics), oldest first.
+    pub async fn other_toxin_doses(&self, patient: Uuid) -> Result<Vec<ToxinDose>, StoreError> {
+        match self {
+            Store::Sqlite(p) => {
+                engine::sqlite::other_doses(&mut *p.acquire().await?, patient).await
+            }
+            Store::Postgres(p) => {
+                engine::postgres::other_doses(&mut *p.acquire().await?, patient).await
+            }
+        }
+    }
+
     /// Every botulinum-toxin dose the patient has had: sessions recorded here and doses given
     /// elsewhere, of any indication.
     pub async fn toxin_history(&self, patient: Uuid) -> Result<Vec<ToxinDose>, StoreError> {
@@ -608,6 +636,11 @@ impl Store {
     /// The clinic of that name, created on first use.
     pub async fn clinic(&self, name: &str) -> Result<Uuid, StoreError> {
         dispatch!(self, p => e::ensure_clinic(p, name.trim()).await)
+    }
+
+    /// Every clinic, by name.
+    pub async fn clinics(&self) -> Result<Vec<ClinicRecord>, StoreError> {
+        dispatch!(self, p => e::clinics(p).await)
     }
 
     /// Adds a user with an already hashed password. A patient account names its patient.

@@ -4,5 +4,6 @@
 //! skipped, unless `CEPHALOG_REQUIRE_POSTGRES=1`, when they fail.
 
 mod attacks;
+mod export;
 mod harness;
 mod journeys;
