@@ -56,7 +56,7 @@ pub async fn export(store: &Store, a: ExportArgs) -> Result<()> {
     // Every patient whose data leaves the system is named in the audit trail, before the trail
     // itself is read, so the export carries its own record.
     for p in &patients {
-        crate::access::record(store, Some(p.id), "export", format_name).await?;
+        crate::access::export(store, p.id, format_name).await?;
     }
     let mut tables = Tables::default();
     let mut diaries = Vec::new();
