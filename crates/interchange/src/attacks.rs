@@ -995,7 +995,9 @@ mod tests {
         let err =
             read("migraine-buddy", "Started,Pain Level,Weather\n", None).expect_err("missing");
         assert!(
-            err.errors[0].reason.contains("missing column(s) Lasted"),
+            err.errors[0]
+                .reason
+                .contains("missing column(s) Ended or Lasted"),
             "{err}"
         );
         let err = read("generic", "start,pain_0_10\n", None).expect_err("missing");
@@ -1097,11 +1099,13 @@ mod tests {
     fn every_bad_row_of_a_migraine_buddy_export_is_reported() {
         let mut text = SAMPLE.to_owned();
         text.push_str(
-            "2026-03-14 08:00,2h,Migraine,6,Left side,Nausea,,Sumatriptn 50mg,,Home,\n\
-             2026-03-31 09:00,1h,Migraine,5,,,,,,Home,\n\
-             2026-03-16 10:00,2h,Migraine,12,,,,,,Home,\n\
-             2026-03-17 10:00,0:00,Migraine,5,,,,,,Home,\n\
-             2026-03-18 10:00,3 fortnights,Migraine,5,,,,Paracetamol,Ibuprofn,Home,\n",
+            "2026-03-14 08:00,,2h,Migraine,6,Left side,Nausea,,Sumatriptn 50mg,,Home,\n\
+             2026-03-31 09:00,,1h,Migraine,5,,,,,,Home,\n\
+             2026-03-16 10:00,,2h,Migraine,12,,,,,,Home,\n\
+             2026-03-17 10:00,,0:00,Migraine,5,,,,,,Home,\n\
+             2026-03-18 10:00,,3 fortnights,Migraine,5,,,,Paracetamol,Ibuprofn,Home,\n\
+             2026-03-19 10:00,2026-03-19 09:00,,Migraine,5,,,,,,Home,\n\
+             2026-03-20 10:00,2026-03-20 11:00,2h,Migraine,5,,,,,,Home,\n",
         );
         text = text.replace("2026-03-31 09:00", "31/03/2026 09:00");
         let err = read("migraine-buddy", &text, None).expect_err("bad rows");
@@ -1114,6 +1118,8 @@ mod tests {
                 (10, Some("Lasted")),
                 (11, Some("Lasted")),
                 (11, Some("Unhelpful Medication")),
+                (12, Some("Ended")),
+                (13, Some("Lasted")),
             ],
             "{err}"
         );
@@ -1149,6 +1155,11 @@ mod tests {
         );
         assert!(
             err.errors[5].reason.contains("did you mean ibuprofen"),
+            "{err}"
+        );
+        assert!(err.errors[6].reason.contains("is not after start"), "{err}");
+        assert!(
+            err.errors[7].reason.contains("disagrees with the end"),
             "{err}"
         );
     }

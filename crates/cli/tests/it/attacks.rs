@@ -183,17 +183,18 @@ journey!(bad_attack_logs_change_nothing, |env: &Env| {
     let before = snapshot(env, "A3");
     let mut text = SAMPLE.to_owned();
     text.push_str(
-        "2026-03-14 08:00,2h,Migraine,6,Left side,Nausea,,Sumatriptn 50mg,,Home,\n\
-         31/03/2026 09:00,1h,Migraine,5,,,,,,Home,\n\
-         2026-03-16 10:00,2h,Migraine,12,,,,,,Home,\n\
-         2026-03-17 10:00,-2h,Migraine,5,,,,,,Home,\n",
+        "2026-03-14 08:00,,2h,Migraine,6,Left side,Nausea,,Sumatriptn 50mg,,Home,\n\
+         31/03/2026 09:00,,1h,Migraine,5,,,,,,Home,\n\
+         2026-03-16 10:00,,2h,Migraine,12,,,,,,Home,\n\
+         2026-03-17 10:00,,-2h,Migraine,5,,,,,,Home,\n\
+         2026-03-18 10:00,2026-03-18 08:00,,Migraine,5,,,,,,Home,\n",
     );
     let bad = env.write("bad-export.csv", &text);
     let err = import(env, "A3", &bad, &["--profile", "migraine-buddy"]);
     assert!(!err.ok);
     let e = &err.stderr;
     assert!(
-        e.contains("bad-export.csv has 4 error(s); nothing was imported"),
+        e.contains("bad-export.csv has 5 error(s); nothing was imported"),
         "{e}"
     );
     for expect in [
@@ -201,6 +202,7 @@ journey!(bad_attack_logs_change_nothing, |env: &Env| {
         "bad-export.csv: line 8, column Started: '31/03/2026 09:00' is not a date and time",
         "bad-export.csv: line 9, column Pain Level: '12' is not a pain level",
         "bad-export.csv: line 10, column Lasted: '-2h' is not a duration",
+        "bad-export.csv: line 11, column Ended: end 2026-03-18 08:00:00 is not after start 2026-03-18 10:00:00",
     ] {
         assert!(e.contains(expect), "expected '{expect}' in: {e}");
     }
