@@ -5,6 +5,7 @@ mod access;
 mod accounts;
 mod commands;
 pub mod demo;
+mod fhir;
 mod output;
 mod pathway;
 mod safety;
@@ -94,6 +95,34 @@ pub enum Command {
     /// The audit trail of every read and write of patient data.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// FHIR R4: export a patient as a Bundle or the clinic as bulk NDJSON; import a Bundle.
+    #[command(subcommand)]
+    Fhir(FhirCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FhirCommand {
+    /// Export one patient as a FHIR R4 Bundle (to standard output, or --out FILE), or with --all
+    /// every patient as bulk NDJSON, one file per resource type, into --out DIR.
+    Export {
+        /// The patient (id or MRN).
+        #[arg(long, required_unless_present = "all", conflicts_with = "all")]
+        patient: Option<String>,
+        /// Every patient of every clinic.
+        #[arg(long)]
+        all: bool,
+        /// The Bundle file; with --all, the directory for the NDJSON files.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Import a FHIR R4 Bundle as a new patient: every resource is checked first, and nothing is
+    /// stored unless all of them map. A patient already stored under the same id or MRN refuses it.
+    Import {
+        file: PathBuf,
+        /// The clinic (tenant) the patient joins; created on first use.
+        #[arg(long, default_value = cephalog_store::DEFAULT_CLINIC)]
+        clinic: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -709,6 +738,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Ae(c) => safety::ae(&database(db).await?, c).await,
         Command::User(c) => accounts::user(&database(db).await?, c).await,
         Command::Audit(c) => accounts::audit(&database(db).await?, c).await,
+        Command::Fhir(c) => fhir::fhir(&database(db).await?, c).await,
     }
 }
 
@@ -803,6 +833,13 @@ fn action_name(c: &Command) -> String {
                 "verify"
             } else {
                 "log"
+            },
+        ),
+        Command::Fhir(f) => (
+            "fhir",
+            match f {
+                FhirCommand::Export { .. } => "export",
+                FhirCommand::Import { .. } => "import",
             },
         ),
     };
