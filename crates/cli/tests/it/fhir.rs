@@ -160,7 +160,10 @@ journey!(
             return;
         };
         let err = other.fails(&["fhir", "import", path(&file)]);
-        assert!(err.contains("(2 problem(s)); nothing was imported"), "{err}");
+        assert!(
+            err.contains("(2 problem(s)); nothing was imported"),
+            "{err}"
+        );
         for label in &bad {
             assert!(err.contains(label.as_str()), "{label} not named:\n{err}");
         }
