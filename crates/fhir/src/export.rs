@@ -1456,3 +1456,68 @@ impl BulkExport {
         Ok(written)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adverse_event_outcomes_map_one_to_one() {
+        let codes: std::collections::BTreeSet<&str> = EventOutcome::ALL
+            .iter()
+            .map(|o| outcome_code(*o).0)
+            .collect();
+        assert_eq!(codes.len(), EventOutcome::ALL.len());
+        for o in EventOutcome::ALL {
+            assert_eq!(
+                crate::import::hl7_outcome_for_tests(outcome_code(*o).0),
+                Ok(*o)
+            );
+        }
+    }
+
+    #[test]
+    fn ctcae_grades_fall_into_r4_severities() {
+        let bins: Vec<&str> = (1..=5).map(|g| severity_code(g).0).collect();
+        assert_eq!(bins, ["mild", "moderate", "severe", "severe", "severe"]);
+    }
+
+    #[test]
+    fn every_serious_outcome_has_an_r4_criterion() {
+        for o in SeriousOutcome::ALL {
+            assert!(serious_code(*o).0.starts_with("Serious"), "{o}");
+        }
+        assert_eq!(
+            serious_code(SeriousOutcome::Death).0,
+            "SeriousResultsInDeath"
+        );
+    }
+
+    #[test]
+    fn volumes_are_written_in_exact_millilitres() {
+        let v = |micro| millilitres(Volume::from_microlitres(micro)).value;
+        assert_eq!(v(4000), Some(Number::from(4)));
+        assert_eq!(v(2500).map(|n| n.to_string()), Some("2.5".to_owned()));
+        assert_eq!(v(1).map(|n| n.to_string()), Some("0.001".to_owned()));
+    }
+
+    #[test]
+    fn injection_targets_have_cephalog_codes() {
+        use cephalog_core::protocol::{Muscle, Name};
+        assert_eq!(
+            target_code(&Target::Muscle(Muscle::CervicalParaspinal)).0,
+            "cervical_paraspinal"
+        );
+        assert_eq!(
+            target_code(&Target::Nerve(OccipitalNerve::GreaterOccipital)).0,
+            "greater_occipital_nerve"
+        );
+        let named = Target::Named(Name::new("site", "splenius capitis").expect("name"));
+        assert_eq!(target_code(&named).0, "named-site");
+        // Every code reads back as its target.
+        for m in Muscle::ALL {
+            let t = Target::Muscle(m);
+            assert_eq!(target_code(&t).0.parse::<Target>(), Ok(t));
+        }
+    }
+}

@@ -1263,6 +1263,11 @@ fn hl7_outcome(code: &str) -> Res<EventOutcome> {
     })
 }
 
+#[cfg(test)]
+pub(crate) fn hl7_outcome_for_tests(code: &str) -> Res<EventOutcome> {
+    hl7_outcome(code)
+}
+
 type CaseParts = (Option<Uuid>, AdverseEvent, Option<NaiveDate>);
 
 fn read_adverse_event(a: &model::AdverseEvent) -> Res<CaseParts> {

@@ -174,3 +174,39 @@ fn a_bundle_needs_exactly_one_patient_and_to_be_a_collection() {
     let err = import_bundle("{not json").expect_err("not json");
     assert_eq!(err.issues[0].resource, "Bundle");
 }
+
+#[test]
+fn a_record_id_used_twice_is_refused() {
+    let mut b = bundle();
+    let ids: Vec<usize> = b["entry"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e["resource"]["resourceType"] == "QuestionnaireResponse")
+        .map(|(i, _)| i)
+        .collect();
+    let first = b["entry"][ids[0]]["resource"]["identifier"].clone();
+    b["entry"][ids[1]]["resource"]["identifier"] = first;
+    let err = import(&b);
+    assert_eq!(err.issues.len(), 1, "{err}");
+    assert!(err.issues[0].reason.contains("used twice"), "{err}");
+}
+
+#[test]
+fn records_without_cephalog_ids_get_new_ones() {
+    let mut b: Value =
+        serde_json::from_str(&bundle_json(&crate::fixtures::small_chart())).expect("json");
+    for e in b["entry"].as_array_mut().expect("entries") {
+        if let Some(ids) = e["resource"]
+            .get_mut("identifier")
+            .and_then(Value::as_array_mut)
+        {
+            ids.retain(|i| i["system"] != cephalog_fhir::codes::RECORD_ID);
+        }
+    }
+    let chart = import_bundle(&b.to_string()).expect("imports");
+    assert_ne!(chart.id, crate::fixtures::small_chart().id);
+    assert_eq!(chart.patient.mrn(), Some("S-7"));
+    assert_eq!(chart.diary, crate::fixtures::small_chart().diary);
+}
