@@ -7,6 +7,7 @@ mod attacks;
 mod commands;
 pub mod demo;
 mod export;
+mod fhir;
 mod output;
 mod pathway;
 mod safety;
@@ -102,6 +103,9 @@ pub enum Command {
     Attacks(AttacksCommand),
     /// Export everything stored, per patient or for the whole installation, as CSV or JSON.
     Export(ExportArgs),
+    /// FHIR R4: export a patient as a Bundle or the clinic as bulk NDJSON; import a Bundle.
+    #[command(subcommand)]
+    Fhir(FhirCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -119,6 +123,31 @@ pub enum AttacksCommand {
         id: String,
         #[arg(long, env = "CEPHALOG_PROFILES_DIR")]
         profiles_dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FhirCommand {
+    /// Export one patient as a FHIR R4 Bundle (to standard output, or --out FILE), or with --all
+    /// every patient as bulk NDJSON, one file per resource type, into --out DIR.
+    Export {
+        /// The patient (id or MRN).
+        #[arg(long, required_unless_present = "all", conflicts_with = "all")]
+        patient: Option<String>,
+        /// Every patient of every clinic.
+        #[arg(long)]
+        all: bool,
+        /// The Bundle file; with --all, the directory for the NDJSON files.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Import a FHIR R4 Bundle as a new patient: every resource is checked first, and nothing is
+    /// stored unless all of them map. A patient already stored under the same id or MRN refuses it.
+    Import {
+        file: PathBuf,
+        /// The clinic (tenant) the patient joins; created on first use.
+        #[arg(long, default_value = cephalog_store::DEFAULT_CLINIC)]
+        clinic: String,
     },
 }
 
@@ -765,6 +794,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Audit(c) => accounts::audit(&database(db).await?, c).await,
         Command::Attacks(c) => attacks::attacks(c),
         Command::Export(a) => export::export(&database(db).await?, a).await,
+        Command::Fhir(c) => fhir::fhir(&database(db).await?, c).await,
     }
 }
 
@@ -863,6 +893,13 @@ fn action_name(c: &Command) -> String {
         ),
         Command::Attacks(_) => ("attacks", "profiles"),
         Command::Export(a) => ("export", if a.all { "all" } else { "patient" }),
+        Command::Fhir(f) => (
+            "fhir",
+            match f {
+                FhirCommand::Export { .. } => "export",
+                FhirCommand::Import { .. } => "import",
+            },
+        ),
     };
     format!("{top}.{sub}")
 }

@@ -5,5 +5,6 @@
 
 mod attacks;
 mod export;
+mod fhir;
 mod harness;
 mod journeys;
