@@ -3,6 +3,7 @@
 //! figure on a page and the same figure at the terminal cannot differ. Nothing here prints, speaks
 //! HTTP or records the audit trail: the caller knows who is asking and records it.
 
+pub mod fhir;
 pub mod safety;
 pub mod treatment;
 
@@ -48,6 +49,9 @@ pub enum AppError {
     /// A skipped site (the `index`th) that the plan does not have.
     #[error("the plan has no {site} to skip")]
     NotPlanned { index: usize, site: String },
+    /// A FHIR Bundle that cannot be imported, with every resource at fault.
+    #[error(transparent)]
+    FhirImport(#[from] cephalog_fhir::ImportError),
     /// A named session date (the `index`th) on which the patient had no session.
     #[error("no session recorded for this patient on {date}")]
     NoSessionOn { index: usize, date: NaiveDate },

@@ -53,3 +53,8 @@ pub async fn patient(store: &Store, key: &str) -> Result<PatientRecord> {
 pub async fn clinic(store: &Store) -> Result<()> {
     record(store, None, "clinic", "*").await
 }
+
+/// Records that a patient's data left the system in an export (`format`: csv or json).
+pub async fn export(store: &Store, patient: Uuid, format: &str) -> Result<()> {
+    record(store, Some(patient), "export", format).await
+}

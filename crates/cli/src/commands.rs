@@ -14,7 +14,7 @@ use cephalog_core::{
     Diagnosis, DiagnosisCode, DrugClass, Patient, PeriodKind, Sex, classify as classify_diary,
     compute_metrics,
 };
-use cephalog_interchange::{read_daily, read_episodes, write_daily};
+use cephalog_interchange::{AttackProfile, read_attacks, read_daily, read_episodes, write_daily};
 use cephalog_store::{PatientRecord, Store};
 
 use crate::{ClassifyArgs, DiaryCommand, DrugCommand, MetricsArgs, PatientCommand, output, today};
@@ -125,8 +125,32 @@ pub async fn diary(store: &Store, cmd: DiaryCommand) -> Result<()> {
             patient,
             file,
             covers,
+            format,
+            profile,
+            profiles_dir,
             replace,
-        } => import(store, &patient, &file, covers.as_deref(), replace).await,
+        } => {
+            let format =
+                ImportFormat::choose(format.as_deref(), profile.as_deref(), covers.is_some())?;
+            let profile = match format {
+                ImportFormat::Attacks => Some(crate::attacks::find_profile(
+                    profiles_dir.as_deref(),
+                    profile
+                        .as_deref()
+                        .unwrap_or(crate::attacks::DEFAULT_PROFILE),
+                )?),
+                _ => None,
+            };
+            import(
+                store,
+                &patient,
+                &file,
+                covers.as_deref(),
+                profile.as_ref().map(|p| &p.profile),
+                replace,
+            )
+            .await
+        }
         DiaryCommand::Export { patient, out } => {
             let r = crate::access::patient(store, &patient).await?;
             let diary = store.diary(r.id).await?;
@@ -146,22 +170,65 @@ pub async fn diary(store: &Store, cmd: DiaryCommand) -> Result<()> {
     }
 }
 
+/// What kind of file `diary import` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ImportFormat {
+    Daily,
+    Episodes,
+    Attacks,
+}
+
+impl ImportFormat {
+    /// `--format`, or what the other flags imply: attacks with a profile, episodes with a covered
+    /// period, daily otherwise.
+    fn choose(format: Option<&str>, profile: Option<&str>, covers: bool) -> Result<Self> {
+        let f = match format.map(|f| f.trim().to_ascii_lowercase()).as_deref() {
+            Some("daily") => ImportFormat::Daily,
+            Some("episodes" | "episode") => ImportFormat::Episodes,
+            Some("attacks" | "attack") => ImportFormat::Attacks,
+            Some(other) => bail!("--format '{other}': use daily, episodes or attacks"),
+            None if profile.is_some() => ImportFormat::Attacks,
+            None if covers => ImportFormat::Episodes,
+            None => ImportFormat::Daily,
+        };
+        if profile.is_some() && f != ImportFormat::Attacks {
+            bail!("--profile names an attack-log profile: use it with --format attacks");
+        }
+        if f == ImportFormat::Episodes && !covers {
+            bail!("an episode CSV needs the period it covers: --covers FROM..TO");
+        }
+        if f == ImportFormat::Daily && covers {
+            bail!("--covers is for episode and attack logs, not the daily CSV");
+        }
+        Ok(f)
+    }
+}
+
 async fn import(
     store: &Store,
     patient: &str,
     file: &Path,
     covers: Option<&str>,
+    profile: Option<&AttackProfile>,
     replace: bool,
 ) -> Result<()> {
+    let covers = covers.map(parse_covers).transpose()?;
     let r = crate::access::patient(store, patient).await?;
     let dictionary = store.drug_dictionary().await?;
-    let covers = covers.map(parse_covers).transpose()?;
     let f = File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
     let size = f.metadata().map(|m| m.len()).unwrap_or(0);
     let input = BufReader::new(f);
-    let parsed = match covers {
-        Some((from, to)) => read_episodes(input, &dictionary, from, to, today()),
-        None => {
+    let mut attack_summary = None;
+    let parsed = match (profile, covers) {
+        (Some(profile), covers) => {
+            read_attacks(input, profile, &dictionary, covers, today()).map(|a| {
+                let days = a.days.clone();
+                attack_summary = Some(a);
+                days
+            })
+        }
+        (None, Some((from, to))) => read_episodes(input, &dictionary, from, to, today()),
+        (None, None) => {
             let bar = progress_bar(size, "reading");
             let days = read_daily(input, &dictionary, today(), |pos| bar.set_position(pos));
             bar.finish_and_clear();
@@ -182,6 +249,33 @@ async fn import(
         .await
         .with_context(|| format!("{}: nothing was imported", file.display()))?;
     bar.finish_and_clear();
+    if let (Some(a), Some(p)) = (&attack_summary, profile) {
+        println!(
+            "{}: {} attack(s) ({}) over {}..{}",
+            file.display(),
+            a.attacks,
+            p.name,
+            a.from,
+            a.to
+        );
+        for c in &a.absent_columns {
+            eprintln!(
+                "{}: no column '{c}' in the file; read as empty",
+                file.display()
+            );
+        }
+        for t in &a.unlisted_terms {
+            eprintln!(
+                "{}: symptom '{}' in column {} is not in profile '{}' and was skipped ({} row(s), first on line {})",
+                file.display(),
+                t.term,
+                t.column,
+                p.id,
+                t.rows,
+                t.first_line
+            );
+        }
+    }
     println!(
         "{}: {} day(s) imported for patient {} ({} new, {} replaced)",
         file.display(),

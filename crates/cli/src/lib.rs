@@ -3,8 +3,11 @@
 
 mod access;
 mod accounts;
+mod attacks;
 mod commands;
 pub mod demo;
+mod export;
+mod fhir;
 mod output;
 mod pathway;
 mod report;
@@ -95,6 +98,15 @@ pub enum Command {
     /// The audit trail of every read and write of patient data.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Attack-log profiles for importing phone apps' attack exports (see `diary import --format
+    /// attacks`).
+    #[command(subcommand)]
+    Attacks(AttacksCommand),
+    /// Export everything stored, per patient or for the whole installation, as CSV or JSON.
+    Export(ExportArgs),
+    /// FHIR R4: export a patient as a Bundle or the clinic as bulk NDJSON; import a Bundle.
+    #[command(subcommand)]
+    Fhir(FhirCommand),
     /// PDF reports: the doctor-visit summary, the prior-authorisation packet, the session note.
     #[command(subcommand)]
     Report(ReportCommand),
@@ -144,6 +156,65 @@ pub enum ReportCommand {
         #[arg(long)]
         out: PathBuf,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AttacksCommand {
+    /// List the attack-log profiles: the shipped ones and the clinic's own.
+    Profiles {
+        /// A directory of the clinic's own profile files (*.toml), read beside the shipped ones.
+        #[arg(long, env = "CEPHALOG_PROFILES_DIR")]
+        profiles_dir: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one profile: which column gives what, and the file to copy.
+    Show {
+        id: String,
+        #[arg(long, env = "CEPHALOG_PROFILES_DIR")]
+        profiles_dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FhirCommand {
+    /// Export one patient as a FHIR R4 Bundle (to standard output, or --out FILE), or with --all
+    /// every patient as bulk NDJSON, one file per resource type, into --out DIR.
+    Export {
+        /// The patient (id or MRN).
+        #[arg(long, required_unless_present = "all", conflicts_with = "all")]
+        patient: Option<String>,
+        /// Every patient of every clinic.
+        #[arg(long)]
+        all: bool,
+        /// The Bundle file; with --all, the directory for the NDJSON files.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Import a FHIR R4 Bundle as a new patient: every resource is checked first, and nothing is
+    /// stored unless all of them map. A patient already stored under the same id or MRN refuses it.
+    Import {
+        file: PathBuf,
+        /// The clinic (tenant) the patient joins; created on first use.
+        #[arg(long, default_value = cephalog_store::DEFAULT_CLINIC)]
+        clinic: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// One patient (id or MRN).
+    #[arg(long, required_unless_present = "all", conflicts_with = "all")]
+    pub patient: Option<String>,
+    /// Every clinic, patient, user and the whole audit trail.
+    #[arg(long)]
+    pub all: bool,
+    /// csv (one file per table) or json (one document per patient, or one for everything).
+    #[arg(long)]
+    pub format: String,
+    /// The directory to write into (created if missing; files already there are replaced).
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -616,14 +687,26 @@ pub enum PatientCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum DiaryCommand {
-    /// Import a daily CSV, or an episode CSV with --covers. All or nothing.
+    /// Import a daily CSV, an episode CSV (--covers), or an app's attack log (--format attacks
+    /// --profile ID). All or nothing.
     Import {
         #[arg(long)]
         patient: String,
         file: PathBuf,
-        /// The period an episode (attack) log covers: FROM..TO. Makes FILE an episode CSV.
+        /// The period an episode or attack log covers: FROM..TO. Alone, makes FILE an episode CSV;
+        /// for an attack log it defaults to the first to the last attack day.
         #[arg(long)]
         covers: Option<String>,
+        /// daily, episodes or attacks (default: episodes with --covers, attacks with --profile,
+        /// daily otherwise).
+        #[arg(long)]
+        format: Option<String>,
+        /// The attack-log profile (see `cephalog attacks profiles`); default generic.
+        #[arg(long)]
+        profile: Option<String>,
+        /// A directory of the clinic's own attack-log profiles (*.toml).
+        #[arg(long, env = "CEPHALOG_PROFILES_DIR")]
+        profiles_dir: Option<PathBuf>,
         /// Replace days already stored on the file's dates instead of failing.
         #[arg(long)]
         replace: bool,
@@ -759,6 +842,9 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Ae(c) => safety::ae(&database(db).await?, c).await,
         Command::User(c) => accounts::user(&database(db).await?, c).await,
         Command::Audit(c) => accounts::audit(&database(db).await?, c).await,
+        Command::Attacks(c) => attacks::attacks(c),
+        Command::Export(a) => export::export(&database(db).await?, a).await,
+        Command::Fhir(c) => fhir::fhir(&database(db).await?, c).await,
         Command::Report(c) => report::report(&database(db).await?, rules_dir.as_deref(), c).await,
     }
 }
@@ -862,6 +948,15 @@ fn action_name(c: &Command) -> String {
                 "verify"
             } else {
                 "log"
+            },
+        ),
+        Command::Attacks(_) => ("attacks", "profiles"),
+        Command::Export(a) => ("export", if a.all { "all" } else { "patient" }),
+        Command::Fhir(f) => (
+            "fhir",
+            match f {
+                FhirCommand::Export { .. } => "export",
+                FhirCommand::Import { .. } => "import",
             },
         ),
     };

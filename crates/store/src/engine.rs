@@ -21,7 +21,7 @@ macro_rules! engine {
                 ReporterQualification, SeriousOutcome, SuspectProductDraft,
             };
             use cephalog_core::protocol::{Anaesthetic, Laterality, NerveBlockPlan, OccipitalNerve, Side, Steroid, Target, Volume};
-            use cephalog_core::session::{Indication, NerveBlock, Overridden, Product, Session, SessionCheck, SessionDraft, SiteDose, ToxinDose, VialSize};
+            use cephalog_core::session::{Indication, NerveBlock, Product, Session, SessionCheck, SessionDraft, SiteDose, ToxinDose, VialSize};
             use cephalog_core::{
                 Diagnosis, DiagnosisCode, DiaryDay, DiaryDraft, DrugClass, Features, Intensity, MedicationIntake,
                 Minutes, Patient, Sex,
@@ -31,6 +31,7 @@ macro_rules! engine {
 
             type Db = $db;
             type Pool = sqlx::Pool<Db>;
+            type Conn = <Db as sqlx::Database>::Connection;
 
             pub(crate) async fn applied_migrations(pool: &Pool) -> Result<Vec<i64>, StoreError> {
                 let rows = sqlx::query("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
@@ -40,8 +41,14 @@ macro_rules! engine {
             }
 
             pub(crate) async fn add_patient(pool: &Pool, r: &PatientRecord) -> Result<(), StoreError> {
-                let p = &r.patient;
                 let mut tx = pool.begin().await?;
+                insert_patient(&mut tx, r).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn insert_patient(conn: &mut Conn, r: &PatientRecord) -> Result<(), StoreError> {
+                let p = &r.patient;
                 let inserted = sqlx::query(
                     "INSERT INTO patients (id, mrn, name, date_of_birth, sex, notes, created_at, clinic_id) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -54,7 +61,7 @@ macro_rules! engine {
                 .bind(p.notes())
                 .bind(r.created_at)
                 .bind(r.clinic_id)
-                .execute(&mut *tx)
+                .execute(&mut *conn)
                 .await;
                 match inserted {
                     Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
@@ -63,22 +70,17 @@ macro_rules! engine {
                     other => other?,
                 };
                 for d in p.diagnoses() {
-                    insert_diagnosis(&mut tx, r.id, d).await?;
+                    insert_diagnosis(&mut *conn, r.id, d).await?;
                 }
-                tx.commit().await?;
                 Ok(())
             }
 
-            async fn insert_diagnosis(
-                conn: &mut sqlx::Transaction<'_, Db>,
-                id: Uuid,
-                d: &Diagnosis,
-            ) -> Result<(), StoreError> {
+            async fn insert_diagnosis(conn: &mut Conn, id: Uuid, d: &Diagnosis) -> Result<(), StoreError> {
                 sqlx::query("INSERT INTO patient_diagnoses (patient_id, code, onset) VALUES ($1, $2, $3)")
                     .bind(id)
                     .bind(d.code.code())
                     .bind(d.onset)
-                    .execute(&mut **conn)
+                    .execute(&mut *conn)
                     .await?;
                 Ok(())
             }
@@ -215,6 +217,18 @@ macro_rules! engine {
                         qb.build().execute(&mut *tx).await?;
                     }
                 }
+                write_days(&mut tx, id, days, progress).await?;
+                tx.commit().await?;
+                Ok(ImportSummary { inserted: days.len() - clashes.len(), replaced: clashes.len() })
+            }
+
+            /// Inserts diary days and their medicines in batches (the caller holds the transaction).
+            async fn write_days(
+                conn: &mut Conn,
+                id: Uuid,
+                days: &[DiaryDay],
+                progress: &mut (dyn FnMut(usize) + Send),
+            ) -> Result<(), StoreError> {
                 let mut written = 0;
                 for chunk in days.chunks(BATCH_ROWS) {
                     let mut qb = QueryBuilder::<Db>::new(
@@ -247,7 +261,7 @@ macro_rules! engine {
                     if let Some(date) = bad {
                         return Err(StoreError::corrupt(format!("diary day {date}"), "paroxysm count too large"));
                     }
-                    qb.build().execute(&mut *tx).await?;
+                    qb.build().execute(&mut *conn).await?;
                     let meds: Vec<(NaiveDate, i32, &MedicationIntake)> = chunk
                         .iter()
                         .flat_map(|d| d.medications().iter().zip(0..).map(move |(m, i)| (d.date(), i, m)))
@@ -266,13 +280,12 @@ macro_rules! engine {
                                 .push_bind(m.class.as_str())
                                 .push_bind(m.migraine_specific);
                         });
-                        qb.build().execute(&mut *tx).await?;
+                        qb.build().execute(&mut *conn).await?;
                     }
                     written += chunk.len();
                     progress(written);
                 }
-                tx.commit().await?;
-                Ok(ImportSummary { inserted: days.len() - clashes.len(), replaced: clashes.len() })
+                Ok(())
             }
 
             pub(crate) async fn diary_days(
@@ -343,6 +356,16 @@ macro_rules! engine {
                 t: &PreventiveTrial,
                 created_at: DateTime<Utc>,
             ) -> Result<(), StoreError> {
+                insert_preventive(&mut *pool.acquire().await?, id, patient, t, created_at).await
+            }
+
+            async fn insert_preventive(
+                conn: &mut Conn,
+                id: Uuid,
+                patient: Uuid,
+                t: &PreventiveTrial,
+                created_at: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
                 sqlx::query(
                     "INSERT INTO preventive_trials (id, patient_id, drug, class, start_date, stop_date, dose, \
                      outcome, reason, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -357,7 +380,7 @@ macro_rules! engine {
                 .bind(t.outcome().as_str())
                 .bind(t.reason())
                 .bind(created_at)
-                .execute(pool)
+                .execute(&mut *conn)
                 .await?;
                 Ok(())
             }
@@ -402,6 +425,18 @@ macro_rules! engine {
                 answers: &str,
                 created_at: DateTime<Utc>,
             ) -> Result<(), StoreError> {
+                insert_prom(&mut *pool.acquire().await?, id, patient, taken_on, result, answers, created_at).await
+            }
+
+            async fn insert_prom(
+                conn: &mut Conn,
+                id: Uuid,
+                patient: Uuid,
+                taken_on: NaiveDate,
+                result: &PromResult,
+                answers: &str,
+                created_at: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
                 sqlx::query(
                     "INSERT INTO proms (id, patient_id, taken_on, instrument, answers, total, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -413,7 +448,7 @@ macro_rules! engine {
                 .bind(answers)
                 .bind(i32::try_from(result.total()).unwrap_or(i32::MAX))
                 .bind(created_at)
-                .execute(pool)
+                .execute(&mut *conn)
                 .await?;
                 Ok(())
             }
@@ -437,6 +472,16 @@ macro_rules! engine {
                 a: &Attestation,
                 created_at: DateTime<Utc>,
             ) -> Result<(), StoreError> {
+                insert_attestation(&mut *pool.acquire().await?, id, patient, a, created_at).await
+            }
+
+            async fn insert_attestation(
+                conn: &mut Conn,
+                id: Uuid,
+                patient: Uuid,
+                a: &Attestation,
+                created_at: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
                 sqlx::query(
                     "INSERT INTO overuse_attestations (id, patient_id, attested_on, attested_by, note, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6)",
@@ -447,7 +492,7 @@ macro_rules! engine {
                 .bind(&a.by)
                 .bind(&a.note)
                 .bind(created_at)
-                .execute(pool)
+                .execute(&mut *conn)
                 .await?;
                 Ok(())
             }
@@ -486,7 +531,17 @@ macro_rules! engine {
                 if !result.may_save() {
                     return Err(StoreError::SessionRefused(Box::new(result)));
                 }
-                insert_session(&mut tx, id, patient, s, &result.overridden, created_at).await?;
+                let overrides: Vec<crate::StoredOverride> = result
+                    .overridden
+                    .iter()
+                    .map(|o| crate::StoredOverride {
+                        check: o.by.check().as_str().to_owned(),
+                        finding: o.finding.to_string(),
+                        reason: o.by.reason().to_owned(),
+                        by: o.by.by().as_str().to_owned(),
+                    })
+                    .collect();
+                insert_session(&mut tx, id, patient, s, &overrides, created_at).await?;
                 tx.commit().await?;
                 Ok(result)
             }
@@ -511,7 +566,7 @@ macro_rules! engine {
                 id: Uuid,
                 patient: Uuid,
                 s: &Session,
-                overridden: &[Overridden],
+                overrides: &[crate::StoredOverride],
                 created_at: DateTime<Utc>,
             ) -> Result<(), StoreError> {
                 let d = s.to_draft();
@@ -549,17 +604,17 @@ macro_rules! engine {
                     .execute(&mut **tx)
                     .await?;
                 }
-                for (pos, o) in overridden.iter().enumerate() {
+                for (pos, o) in overrides.iter().enumerate() {
                     sqlx::query(
                         "INSERT INTO session_overrides (session_id, position, check_kind, finding, reason, by_name) \
                          VALUES ($1, $2, $3, $4, $5, $6)",
                     )
                     .bind(id)
                     .bind(i32::try_from(pos).unwrap_or(i32::MAX))
-                    .bind(o.by.check().as_str())
-                    .bind(o.finding.to_string())
-                    .bind(o.by.reason())
-                    .bind(o.by.by().as_str())
+                    .bind(&o.check)
+                    .bind(&o.finding)
+                    .bind(&o.reason)
+                    .bind(&o.by)
                     .execute(&mut **tx)
                     .await?;
                 }
@@ -641,6 +696,16 @@ macro_rules! engine {
                 dose: &ToxinDose,
                 created_at: DateTime<Utc>,
             ) -> Result<(), StoreError> {
+                insert_other_dose(&mut *pool.acquire().await?, id, patient, dose, created_at).await
+            }
+
+            async fn insert_other_dose(
+                conn: &mut Conn,
+                id: Uuid,
+                patient: Uuid,
+                dose: &ToxinDose,
+                created_at: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
                 sqlx::query(
                     "INSERT INTO other_toxin_doses (id, patient_id, dose_date, product, units, indication, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -652,7 +717,7 @@ macro_rules! engine {
                 .bind(i32::try_from(dose.units()).unwrap_or(i32::MAX))
                 .bind(dose.indication().key())
                 .bind(created_at)
-                .execute(pool)
+                .execute(&mut *conn)
                 .await?;
                 Ok(())
             }
@@ -707,6 +772,16 @@ macro_rules! engine {
                 b: &NerveBlock,
                 created_at: DateTime<Utc>,
             ) -> Result<(), StoreError> {
+                write_nerve_block(&mut *pool.acquire().await?, id, patient, b, created_at).await
+            }
+
+            async fn write_nerve_block(
+                conn: &mut Conn,
+                id: Uuid,
+                patient: Uuid,
+                b: &NerveBlock,
+                created_at: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
                 let g = b.given();
                 sqlx::query(
                     "INSERT INTO nerve_blocks (id, patient_id, block_date, nerve, laterality, agent, volume_ul, \
@@ -725,13 +800,23 @@ macro_rules! engine {
                 .bind(b.injector().as_str())
                 .bind(b.notes())
                 .bind(created_at)
-                .execute(pool)
+                .execute(&mut *conn)
                 .await?;
                 Ok(())
             }
 
             pub(crate) async fn set_block_relief(
                 pool: &Pool,
+                id: Uuid,
+                percent: u8,
+                minutes: u32,
+                on: NaiveDate,
+            ) -> Result<bool, StoreError> {
+                write_block_relief(&mut *pool.acquire().await?, id, percent, minutes, on).await
+            }
+
+            async fn write_block_relief(
+                conn: &mut Conn,
                 id: Uuid,
                 percent: u8,
                 minutes: u32,
@@ -745,7 +830,7 @@ macro_rules! engine {
                 .bind(i32::try_from(minutes).unwrap_or(i32::MAX))
                 .bind(on)
                 .bind(id)
-                .execute(pool)
+                .execute(&mut *conn)
                 .await?;
                 Ok(done.rows_affected() == 1)
             }
@@ -807,9 +892,21 @@ macro_rules! engine {
                 e: &AdverseEvent,
                 created_at: DateTime<Utc>,
             ) -> Result<(), StoreError> {
+                let mut tx = pool.begin().await?;
+                write_adverse_event(&mut tx, id, patient, e, created_at).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn write_adverse_event(
+                tx: &mut Conn,
+                id: Uuid,
+                patient: Uuid,
+                e: &AdverseEvent,
+                created_at: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
                 let r = e.reporter();
                 let seriousness = e.seriousness().outcomes().map(|o| o.as_str()).collect::<Vec<_>>().join(",");
-                let mut tx = pool.begin().await?;
                 sqlx::query(
                     "INSERT INTO adverse_events (id, patient_id, reported_term, meddra_code, onset, resolution, \
                      ctcae_grade, seriousness, action_taken, outcome, causality, reporter_given_name, \
@@ -852,15 +949,18 @@ macro_rules! engine {
                     .execute(&mut *tx)
                     .await?;
                 }
-                tx.commit().await?;
                 Ok(())
             }
 
             pub(crate) async fn mark_submitted(pool: &Pool, id: Uuid, on: NaiveDate) -> Result<bool, StoreError> {
+                write_submitted(&mut *pool.acquire().await?, id, on).await
+            }
+
+            async fn write_submitted(conn: &mut Conn, id: Uuid, on: NaiveDate) -> Result<bool, StoreError> {
                 let done = sqlx::query("UPDATE adverse_events SET submitted_on = $1 WHERE id = $2")
                     .bind(on)
                     .bind(id)
-                    .execute(pool)
+                    .execute(&mut *conn)
                     .await?;
                 Ok(done.rows_affected() == 1)
             }
@@ -947,6 +1047,69 @@ macro_rules! engine {
                 Ok(out)
             }
 
+            /// Writes a whole patient in one transaction, keeping every record's id; refused when a
+            /// patient with the same id or MRN is already stored.
+            pub(crate) async fn import_chart(
+                pool: &Pool,
+                chart: &crate::PatientChart,
+                answers: &[String],
+                created_at: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                let r = &chart.record;
+                let mut tx = pool.begin().await?;
+                let clash = sqlx::query("SELECT id, mrn FROM patients WHERE id = $1 OR mrn = $2")
+                    .bind(r.id)
+                    .bind(r.patient.mrn())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if let Some(row) = clash {
+                    let id: Uuid = row.try_get("id")?;
+                    let mrn: Option<String> = row.try_get("mrn")?;
+                    return Err(StoreError::PatientExists {
+                        id: id.to_string(),
+                        mrn: mrn.unwrap_or_default(),
+                    });
+                }
+                insert_patient(&mut tx, r).await?;
+                let days: Vec<DiaryDay> = chart.diary.days().cloned().collect();
+                write_days(&mut tx, r.id, &days, &mut |_| {}).await?;
+                for (id, t) in &chart.preventives {
+                    insert_preventive(&mut tx, *id, r.id, t, created_at).await?;
+                }
+                for ((id, q), text) in chart.questionnaires.iter().zip(answers) {
+                    insert_prom(&mut tx, *id, r.id, q.date, &q.result, text, created_at).await?;
+                }
+                for a in &chart.attestations {
+                    insert_attestation(&mut tx, Uuid::now_v7(), r.id, a, created_at).await?;
+                }
+                for s in &chart.sessions {
+                    insert_session(&mut tx, s.id, r.id, &s.session, &s.overrides, created_at).await?;
+                }
+                for d in &chart.other_doses {
+                    insert_other_dose(&mut tx, Uuid::now_v7(), r.id, d, created_at).await?;
+                }
+                for (id, b) in &chart.nerve_blocks {
+                    write_nerve_block(&mut tx, *id, r.id, b, created_at).await?;
+                    if let Some(relief) = b.relief() {
+                        write_block_relief(&mut tx, *id, relief.percent(), relief.duration_minutes(), relief.recorded_on())
+                            .await?;
+                    }
+                }
+                for e in &chart.adverse_events {
+                    write_adverse_event(&mut tx, e.id, r.id, &e.event, created_at).await?;
+                    if let Some(on) = e.submitted_on {
+                        write_submitted(&mut tx, e.id, on).await?;
+                    }
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            /// Botulinum-toxin doses given elsewhere, by date.
+            pub(crate) async fn other_doses_of(pool: &Pool, patient: Uuid) -> Result<Vec<ToxinDose>, StoreError> {
+                other_doses(&mut *pool.acquire().await?, patient).await
+            }
+
             pub(crate) async fn session_count(pool: &Pool) -> Result<i64, StoreError> {
                 Ok(sqlx::query("SELECT COUNT(*) AS n FROM toxin_sessions").fetch_one(pool).await?.try_get("n")?)
             }
@@ -964,6 +1127,14 @@ macro_rules! engine {
                     .await?;
                 let r = sqlx::query("SELECT id FROM clinics WHERE name = $1").bind(name).fetch_one(pool).await?;
                 Ok(r.try_get("id")?)
+            }
+
+            /// Every clinic, by name.
+            pub(crate) async fn clinics(pool: &Pool) -> Result<Vec<crate::ClinicRecord>, StoreError> {
+                let rows = sqlx::query("SELECT id, name, created_at FROM clinics ORDER BY name").fetch_all(pool).await?;
+                rows.iter()
+                    .map(|r| Ok(crate::ClinicRecord { id: r.try_get("id")?, name: r.try_get("name")?, created_at: r.try_get("created_at")? }))
+                    .collect()
             }
 
             pub(crate) async fn insert_user(pool: &Pool, u: &UserRecord, password_hash: &str) -> Result<(), StoreError> {

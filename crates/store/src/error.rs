@@ -22,6 +22,8 @@ pub enum StoreError {
     Session(#[from] cephalog_core::session::SessionError),
     #[error("a patient with MRN '{0}' already exists")]
     DuplicateMrn(String),
+    #[error("patient {id}{} is already stored; an import adds new patients only and replaces none", if .mrn.is_empty() { String::new() } else { format!(" (MRN {})", .mrn) })]
+    PatientExists { id: String, mrn: String },
     #[error("{} date(s) already stored for this patient: {}{} (use --replace to overwrite them)", .total, .dates.join(", "), if *.total > .dates.len() { ", …" } else { "" })]
     DatesAlreadyStored { dates: Vec<String>, total: usize },
     #[error("stored {what} is not valid: {reason}")]

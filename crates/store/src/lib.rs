@@ -87,6 +87,14 @@ pub struct UserRecord {
     pub created_at: DateTime<Utc>,
 }
 
+/// A clinic (tenant).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ClinicRecord {
+    pub id: Uuid,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
 /// What to record in the audit trail.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEvent {
@@ -105,6 +113,51 @@ pub struct AuditVerification {
     pub head_seq: i64,
     /// `None` when the chain is intact up to the stored head.
     pub broken: Option<ChainBreak>,
+}
+
+/// A patient's whole record: what an export reads and an import writes, ids included.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatientChart {
+    pub record: PatientRecord,
+    pub diary: Diary,
+    pub preventives: Vec<(Uuid, PreventiveTrial)>,
+    pub questionnaires: Vec<(Uuid, PromEntry)>,
+    pub sessions: Vec<SessionRecord>,
+    /// Botulinum-toxin doses given elsewhere.
+    pub other_doses: Vec<ToxinDose>,
+    pub nerve_blocks: Vec<(Uuid, NerveBlock)>,
+    /// Medication-overuse attestations, oldest first.
+    pub attestations: Vec<Attestation>,
+    pub adverse_events: Vec<AdverseEventRecord>,
+}
+
+/// A questionnaire's answers as stored: `;`-separated, in item order (HIT-6 answers as words).
+fn answers_text(result: &PromResult) -> String {
+    use cephalog_core::prom::Hit6Answer;
+    let parts: Vec<String> = match result {
+        PromResult::Midas(m) => m
+            .items
+            .iter()
+            .map(u8::to_string)
+            .chain(m.headache_days.map(|d| d.to_string()))
+            .chain(m.average_pain.map(|p| p.to_string()))
+            .collect(),
+        PromResult::Hit6(h) => h
+            .answers
+            .iter()
+            .map(|a| {
+                match a {
+                    Hit6Answer::Never => "never",
+                    Hit6Answer::Rarely => "rarely",
+                    Hit6Answer::Sometimes => "sometimes",
+                    Hit6Answer::VeryOften => "very often",
+                    Hit6Answer::Always => "always",
+                }
+                .to_owned()
+            })
+            .collect(),
+    };
+    parts.join(";")
 }
 
 /// What an import did.
@@ -374,6 +427,36 @@ impl Store {
         Ok(Diary::new(days)?)
     }
 
+    /// Everything stored about one patient, for an export.
+    pub async fn patient_chart(&self, id: Uuid) -> Result<PatientChart, StoreError> {
+        let record = self.patient(id).await?;
+        Ok(PatientChart {
+            diary: self.diary(id).await?,
+            preventives: self.preventives(id).await?,
+            questionnaires: self.proms(id).await?,
+            sessions: self.sessions(id).await?,
+            other_doses: dispatch!(self, p => e::other_doses_of(p, id).await)?,
+            nerve_blocks: self.nerve_blocks(id).await?,
+            attestations: dispatch!(self, p => e::attestations(p, id).await)?,
+            adverse_events: self.adverse_events(Some(id)).await?,
+            record,
+        })
+    }
+
+    /// Stores a whole patient (an import) in one transaction, keeping the ids of the patient and
+    /// of every record, in the clinic `chart.record.clinic_id` names. A patient already stored
+    /// with the same id or MRN refuses the import ([`StoreError::PatientExists`]): nothing is
+    /// written and nothing is replaced. The sessions keep the overrides they were recorded with;
+    /// the recording-time checks are not run again.
+    pub async fn import_chart(&self, chart: &PatientChart) -> Result<(), StoreError> {
+        let answers: Vec<String> = chart
+            .questionnaires
+            .iter()
+            .map(|(_, q)| answers_text(&q.result))
+            .collect();
+        dispatch!(self, p => e::import_chart(p, chart, &answers, Utc::now()).await)
+    }
+
     /// Adds a preventive trial to the patient's ledger.
     pub async fn add_preventive(
         &self,
@@ -449,6 +532,26 @@ impl Store {
     ) -> Result<Option<Attestation>, StoreError> {
         let all = dispatch!(self, p => e::attestations(p, patient).await)?;
         Ok(all.into_iter().rev().find(|a| a.on <= on))
+    }
+
+    /// Every overuse attestation of the patient, oldest first.
+    pub async fn overuse_attestations(
+        &self,
+        patient: Uuid,
+    ) -> Result<Vec<Attestation>, StoreError> {
+        dispatch!(self, p => e::attestations(p, patient).await)
+    }
+
+    /// Botulinum-toxin doses the patient had elsewhere (other indications or clinics), oldest first.
+    pub async fn other_toxin_doses(&self, patient: Uuid) -> Result<Vec<ToxinDose>, StoreError> {
+        match self {
+            Store::Sqlite(p) => {
+                engine::sqlite::other_doses(&mut *p.acquire().await?, patient).await
+            }
+            Store::Postgres(p) => {
+                engine::postgres::other_doses(&mut *p.acquire().await?, patient).await
+            }
+        }
     }
 
     /// Every botulinum-toxin dose the patient has had: sessions recorded here and doses given
@@ -645,6 +748,11 @@ impl Store {
     /// The clinic of that name, created on first use.
     pub async fn clinic(&self, name: &str) -> Result<Uuid, StoreError> {
         dispatch!(self, p => e::ensure_clinic(p, name.trim()).await)
+    }
+
+    /// Every clinic, by name.
+    pub async fn clinics(&self) -> Result<Vec<ClinicRecord>, StoreError> {
+        dispatch!(self, p => e::clinics(p).await)
     }
 
     /// Adds a user with an already hashed password. A patient account names its patient.

@@ -3,6 +3,9 @@
 //! PostgreSQL cases need `CEPHALOG_TEST_POSTGRES_URL`; without it they print that they were
 //! skipped, unless `CEPHALOG_REQUIRE_POSTGRES=1`, when they fail.
 
+mod attacks;
+mod export;
+mod fhir;
 mod harness;
 mod journeys;
 mod reports;

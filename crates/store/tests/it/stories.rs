@@ -1159,3 +1159,232 @@ story!(
         ));
     }
 );
+
+/// A patient with one of every kind of record, stored through the usual writes.
+async fn patient_with_everything(store: &Store, name: &str, mrn: &str) -> uuid::Uuid {
+    use cephalog_core::eligibility::Attestation;
+    use cephalog_core::preventives::{PreventiveDraft, PreventiveOutcome, PreventiveTrial};
+    use cephalog_core::prom::Instrument;
+    use cephalog_core::protocol::{Laterality, NerveBlockPlan};
+    use cephalog_core::safety::{
+        ActionTaken, AdverseEvent, AdverseEventDraft, Causality, EventOutcome, ReporterDraft,
+        SeriousOutcome, SuspectProductDraft,
+    };
+    use cephalog_core::session::{
+        Check, CheckPolicy, Indication, NerveBlock, Override, Product, ToxinDose,
+    };
+    let a = store
+        .add_patient(&patient(name, Some(mrn)))
+        .await
+        .expect("add");
+    store
+        .import_days(a.id, &days("2026-01-01", 40), false, &mut |_| {})
+        .await
+        .expect("diary");
+    store
+        .add_preventive(
+            a.id,
+            &PreventiveTrial::new(PreventiveDraft {
+                drug: "topiramate".into(),
+                start: Some(d("2025-01-10")),
+                stop: Some(d("2025-03-01")),
+                outcome: Some(PreventiveOutcome::NotTolerated),
+                reason: "paraesthesia".into(),
+                ..Default::default()
+            })
+            .expect("trial"),
+        )
+        .await
+        .expect("preventive");
+    store
+        .add_prom(
+            a.id,
+            d("2026-01-05"),
+            Instrument::Hit6,
+            &[
+                "always",
+                "very often",
+                "sometimes",
+                "rarely",
+                "never",
+                "always",
+            ]
+            .map(String::from),
+        )
+        .await
+        .expect("hit6");
+    store
+        .add_overuse_attestation(
+            a.id,
+            &Attestation {
+                by: "Dr Example".into(),
+                on: d("2026-01-06"),
+                note: "withdrawal completed".into(),
+            },
+        )
+        .await
+        .expect("attest");
+    store
+        .add_other_toxin_dose(
+            a.id,
+            &ToxinDose::new(
+                d("2025-12-20"),
+                Product::OnabotulinumtoxinA,
+                100,
+                Indication::other("cervical dystonia").expect("indication"),
+            )
+            .expect("dose"),
+        )
+        .await
+        .expect("dose elsewhere");
+    // Within 84 days of the dose given elsewhere: recorded with an override.
+    store
+        .record_session(
+            a.id,
+            &preempt_session("2026-02-01"),
+            &[Override::new(Check::RetreatmentInterval, "flare", "Dr Example").expect("override")],
+            &CheckPolicy::default(),
+        )
+        .await
+        .expect("session");
+    let block = NerveBlock::record(
+        d("2026-02-02"),
+        NerveBlockPlan::typical_gon(Laterality::Left),
+        "Dr Example",
+        "left only".into(),
+        d("2026-02-02"),
+    )
+    .expect("block");
+    let block = store.record_nerve_block(a.id, &block).await.expect("block");
+    store
+        .record_block_relief(a.id, block, 70, 600, d("2026-02-03"))
+        .await
+        .expect("relief");
+    let event = AdverseEvent::try_from(AdverseEventDraft {
+        reported_term: "ptosis".into(),
+        meddra_code: Some("10015995".into()),
+        onset: d("2026-02-10"),
+        resolution: None,
+        ctcae_grade: 2,
+        seriousness: vec![SeriousOutcome::OtherImportantMedicalEvent],
+        action_taken: ActionTaken::DoseNotChanged,
+        outcome: EventOutcome::Recovering,
+        causality: Causality::Related,
+        reporter: ReporterDraft::default(),
+        awareness_date: d("2026-02-11"),
+        narrative: "Left ptosis.".into(),
+        suspect_products: vec![SuspectProductDraft {
+            product_name: "onabotulinumtoxinA (Botox)".into(),
+            lot_number: Some("C1234AB".into()),
+            dose_units: Some(155.0),
+            session_date: d("2026-02-01"),
+        }],
+    })
+    .expect("event");
+    let case = store.add_adverse_event(a.id, &event).await.expect("event");
+    store
+        .mark_adverse_event_submitted(case, d("2026-02-20"))
+        .await
+        .expect("submitted");
+    a.id
+}
+
+/// The chart with every record under a new id (and the patient under a new id and MRN).
+fn renumbered(chart: &cephalog_store::PatientChart, mrn: &str) -> cephalog_store::PatientChart {
+    let mut c = chart.clone();
+    c.record.id = uuid::Uuid::now_v7();
+    let mut p = c.record.patient.clone();
+    p = Patient::restore(
+        p.name(),
+        p.date_of_birth(),
+        p.sex(),
+        Some(mrn.to_owned()),
+        p.notes().to_owned(),
+        p.diagnoses().to_vec(),
+    )
+    .expect("patient");
+    c.record.patient = p;
+    for x in &mut c.preventives {
+        x.0 = uuid::Uuid::now_v7();
+    }
+    for x in &mut c.questionnaires {
+        x.0 = uuid::Uuid::now_v7();
+    }
+    for x in &mut c.sessions {
+        x.id = uuid::Uuid::now_v7();
+    }
+    for x in &mut c.nerve_blocks {
+        x.0 = uuid::Uuid::now_v7();
+    }
+    for x in &mut c.adverse_events {
+        x.id = uuid::Uuid::now_v7();
+        x.patient = c.record.id;
+    }
+    c
+}
+
+story!(
+    a_whole_chart_is_read_and_imported_in_one_transaction,
+    |store: Store| async move {
+        let id = patient_with_everything(&store, "Chart Example", "C-1").await;
+        let chart = store.patient_chart(id).await.expect("chart");
+        assert_eq!(chart.diary.len(), 40);
+        assert_eq!(chart.preventives.len(), 1);
+        assert_eq!(chart.questionnaires.len(), 1);
+        assert_eq!(chart.attestations.len(), 1);
+        assert_eq!(chart.other_doses.len(), 1);
+        assert_eq!(chart.sessions.len(), 1);
+        assert_eq!(chart.sessions[0].overrides.len(), 1);
+        assert_eq!(chart.nerve_blocks.len(), 1);
+        assert!(chart.nerve_blocks[0].1.relief().is_some());
+        assert_eq!(chart.adverse_events.len(), 1);
+        assert_eq!(chart.adverse_events[0].submitted_on, Some(d("2026-02-20")));
+
+        // The same patient again: refused, by id and MRN.
+        let err = store
+            .import_chart(&chart)
+            .await
+            .expect_err("already stored");
+        assert!(matches!(err, StoreError::PatientExists { .. }), "{err}");
+        assert!(err.to_string().contains("MRN C-1"), "{err}");
+        // A new patient and MRN but the same session id: the write fails part-way and leaves
+        // nothing behind.
+        let mut clash = renumbered(&chart, "C-2");
+        clash.sessions[0].id = chart.sessions[0].id;
+        store
+            .import_chart(&clash)
+            .await
+            .expect_err("session id taken");
+        assert!(matches!(
+            store.find_patient("C-2").await,
+            Err(StoreError::PatientNotFound(_))
+        ));
+        assert_eq!(store.patient_count().await.expect("count"), 1);
+        let leftover = store.diary(clash.record.id).await.expect("diary");
+        assert!(leftover.is_empty(), "no diary days of the refused import");
+
+        // Under new ids: stored whole, and read back the same.
+        let copy = renumbered(&chart, "C-3");
+        store.import_chart(&copy).await.expect("import");
+        let back = store.patient_chart(copy.record.id).await.expect("chart");
+        assert_eq!(back.record.id, copy.record.id);
+        assert_eq!(back.record.patient, copy.record.patient);
+        assert_eq!(back.diary, copy.diary);
+        assert_eq!(back.preventives, copy.preventives);
+        assert_eq!(back.questionnaires, copy.questionnaires);
+        assert_eq!(back.sessions, copy.sessions);
+        assert_eq!(back.other_doses, copy.other_doses);
+        assert_eq!(back.nerve_blocks, copy.nerve_blocks);
+        assert_eq!(back.attestations, copy.attestations);
+        assert_eq!(back.adverse_events, copy.adverse_events);
+        // The imported session counts in the patient's toxin history like any other.
+        assert_eq!(
+            store
+                .toxin_history(copy.record.id)
+                .await
+                .expect("history")
+                .len(),
+            2
+        );
+    }
+);

@@ -6,6 +6,7 @@
 //! access rules and audit trail apply as to the pages.
 
 mod diary;
+mod fhir;
 mod pathway;
 mod patients;
 mod safety;
@@ -79,6 +80,7 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(safety::list, safety::add))
         .routes(routes!(safety::clinic_list))
         .routes(routes!(safety::get))
+        .routes(routes!(fhir::everything))
 }
 
 /// The OpenAPI document of the API, as served.

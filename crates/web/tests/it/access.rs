@@ -346,6 +346,7 @@ fn table() -> Vec<Case> {
             case(M::POST, "/api/v1/patients/{id}/adverse-events", Clinical),
             serde_json::json!({"reported_term": "neck pain", "onset": "2026-10-01", "ctcae_grade": 1}),
         ),
+        case(M::GET, "/api/v1/patients/{id}/$everything", Clinical),
         // Last: it ends each subject's session.
         case(M::POST, "/logout", Public),
     ]

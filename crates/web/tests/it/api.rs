@@ -4,6 +4,7 @@
 
 mod access;
 mod errors;
+mod fhir;
 mod openapi;
 mod pathway;
 mod records;
