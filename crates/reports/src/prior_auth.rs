@@ -192,7 +192,14 @@ impl PriorAuthPacket {
         if let Some(b) = &self.before_treatment {
             request.push(("Before treatment", summary_line(b)));
         }
-        request.push(("Start criteria today", summary_line(e)));
+        request.push((
+            if self.before_treatment.is_some() {
+                "Start criteria today"
+            } else {
+                "Outcome"
+            },
+            summary_line(e),
+        ));
         if let Some(r) = &self.response {
             let decisions: Vec<String> = r
                 .decisions
