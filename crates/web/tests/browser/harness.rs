@@ -323,11 +323,9 @@ impl Ctx {
         self.path_now().await
     }
 
+    /// The first element matching `css`, waiting for it as [`Ctx::wait_for`] does.
     pub async fn find(&self, css: &str) -> Element {
-        match self.client.find(Locator::Css(css)).await {
-            Ok(e) => e,
-            Err(e) => panic!("no element {css} on {}: {e}", self.path_now().await),
-        }
+        self.wait_for(css).await
     }
 
     pub async fn find_all(&self, css: &str) -> Vec<Element> {
@@ -360,6 +358,29 @@ impl Ctx {
     /// The whole document as served and changed by scripts.
     pub async fn source(&self) -> String {
         self.client.source().await.expect("page source")
+    }
+
+    /// Waits (up to 10 s) for an element to appear: after a form is submitted the address can
+    /// change before the new document is parsed. On timeout, shows what the page says instead.
+    pub async fn wait_for(&self, css: &str) -> Element {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Ok(e) = self.client.find(Locator::Css(css)).await {
+                return e;
+            }
+            if Instant::now() >= deadline {
+                let main = self.client.find(Locator::Css("main")).await.ok();
+                let text = match main {
+                    Some(m) => m.text().await.unwrap_or_default(),
+                    None => String::new(),
+                };
+                panic!(
+                    "no element {css} on {}: the page says {text}",
+                    self.path_now().await
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     pub async fn click(&self, css: &str) {

@@ -521,7 +521,7 @@ async fn clinician_treats_a_patient_from_the_worklist() {
                 .expect("expiry");
             b.axe("the session form").await;
             b.click("button[name=action][value=check]").await;
-            b.find("#check-result").await;
+            b.wait_for("#check-result").await;
             assert_eq!(b.text("#units-given").await, "165 U");
             assert_eq!(b.text("#sites-given").await, "33");
             assert_eq!(b.text("#waste").await, "35 U");
