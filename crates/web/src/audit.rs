@@ -54,29 +54,29 @@ pub async fn patient(
         Err(cephalog_store::StoreError::PatientNotFound(_)) => None,
         Err(e) => return Err(e.into()),
     };
-    let decision = match &found {
-        Some(r) => patient_access(&who.user, r, need),
+    // A refusal of a stored patient goes into their trail; an unknown id is logged without one.
+    let stored = found.is_some().then_some(id);
+    let decision = match found {
+        Some(r) => patient_access(&who.user, &r, need).map(|()| r),
         None => Err(Denial::OutOfScope),
     };
-    match (decision, found) {
-        (Ok(()), Some(r)) => {
+    match decision {
+        Ok(r) => {
             record(state, who, action, "patient", &id.to_string(), Some(id)).await?;
             Ok(r)
         }
-        (Err(d), found) => {
-            let patient = found.map(|r| r.id);
+        Err(d) => {
             record(
                 state,
                 who,
                 &format!("{action}.denied"),
                 "patient",
                 &id.to_string(),
-                patient,
+                stored,
             )
             .await?;
             Err(denial(d, id))
         }
-        (Ok(()), None) => Err(WebError::NotFound(format!("no patient {id}"))),
     }
 }
 

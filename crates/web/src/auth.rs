@@ -112,55 +112,53 @@ impl FromRequestParts<AppState> for Principal {
 }
 
 async fn principal(parts: &mut Parts, state: &AppState) -> Result<Principal, WebError> {
-    {
-        let address = client_address(parts, state);
-        if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {
-            let token = auth
-                .to_str()
-                .ok()
-                .and_then(|v| v.strip_prefix("Bearer "))
-                .ok_or(WebError::Unauthenticated)?;
-            let id = state
-                .store
-                .use_api_token(&token_hash(token.trim()))
-                .await?
-                .ok_or(WebError::Unauthenticated)?;
-            let user = enabled_user(&state.store, id)
-                .await?
-                .ok_or(WebError::Unauthenticated)?;
-            return Ok(Principal {
-                user,
-                via: Via::Token,
-                source: format!("api {address}"),
-            });
-        }
-        let session = Session::from_request_parts(parts, state)
-            .await
-            .map_err(|(_, msg)| WebError::Internal(msg.to_owned()))?;
-        let Some(id) = session.get::<uuid::Uuid>(USER_KEY).await? else {
-            return Err(WebError::Unauthenticated);
-        };
-        let now = Utc::now().timestamp();
-        let signed_in = session.get::<i64>(SIGNED_IN_KEY).await?.unwrap_or(0);
-        let absolute = i64::try_from(state.config.absolute_timeout.as_secs()).unwrap_or(i64::MAX);
-        if now.saturating_sub(signed_in) > absolute {
-            session.flush().await?;
-            return Err(WebError::Unauthenticated);
-        }
-        let Some(user) = enabled_user(&state.store, id).await? else {
-            session.flush().await?;
-            return Err(WebError::Unauthenticated);
-        };
-        let seen = session.get::<i64>(SEEN_KEY).await?.unwrap_or(0);
-        if now - seen >= TOUCH_EVERY_SECS {
-            session.insert(SEEN_KEY, now).await?;
-        }
-        Ok(Principal {
+    let address = client_address(parts, state);
+    if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {
+        let token = auth
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or(WebError::Unauthenticated)?;
+        let id = state
+            .store
+            .use_api_token(&token_hash(token.trim()))
+            .await?
+            .ok_or(WebError::Unauthenticated)?;
+        let user = enabled_user(&state.store, id)
+            .await?
+            .ok_or(WebError::Unauthenticated)?;
+        return Ok(Principal {
             user,
-            via: Via::Session,
-            source: format!("web {address}"),
-        })
+            via: Via::Token,
+            source: format!("api {address}"),
+        });
     }
+    let session = Session::from_request_parts(parts, state)
+        .await
+        .map_err(|(_, msg)| WebError::Internal(msg.to_owned()))?;
+    let Some(id) = session.get::<uuid::Uuid>(USER_KEY).await? else {
+        return Err(WebError::Unauthenticated);
+    };
+    let now = Utc::now().timestamp();
+    let signed_in = session.get::<i64>(SIGNED_IN_KEY).await?.unwrap_or(0);
+    let absolute = i64::try_from(state.config.absolute_timeout.as_secs()).unwrap_or(i64::MAX);
+    if now.saturating_sub(signed_in) > absolute {
+        session.flush().await?;
+        return Err(WebError::Unauthenticated);
+    }
+    let Some(user) = enabled_user(&state.store, id).await? else {
+        session.flush().await?;
+        return Err(WebError::Unauthenticated);
+    };
+    let seen = session.get::<i64>(SEEN_KEY).await?.unwrap_or(0);
+    if now - seen >= TOUCH_EVERY_SECS {
+        session.insert(SEEN_KEY, now).await?;
+    }
+    Ok(Principal {
+        user,
+        via: Via::Session,
+        source: format!("web {address}"),
+    })
 }
 
 /// Why a sign-in was refused.
