@@ -751,18 +751,20 @@ macro_rules! engine {
                     .collect()
             }
 
-            pub(crate) async fn last_headache_sessions(pool: &Pool) -> Result<Vec<(Uuid, NaiveDate)>, StoreError> {
+            /// Each patient's (or one patient's) last chronic-migraine or occipital-neuralgia session.
+            pub(crate) async fn last_headache_sessions(
+                pool: &Pool,
+                patient: Option<Uuid>,
+            ) -> Result<Vec<(Uuid, NaiveDate)>, StoreError> {
                 let rows = sqlx::query(
-                    "SELECT patient_id, session_date FROM toxin_sessions \
-                     WHERE indication IN ('chronic_migraine', 'occipital_neuralgia') ORDER BY patient_id, session_date",
+                    "SELECT patient_id, MAX(session_date) AS last FROM toxin_sessions \
+                     WHERE indication IN ('chronic_migraine', 'occipital_neuralgia') \
+                     AND ($1 IS NULL OR patient_id = $1) GROUP BY patient_id ORDER BY patient_id",
                 )
+                .bind(patient)
                 .fetch_all(pool)
                 .await?;
-                let mut last: BTreeMap<Uuid, NaiveDate> = BTreeMap::new();
-                for r in &rows {
-                    last.insert(r.try_get("patient_id")?, r.try_get("session_date")?);
-                }
-                Ok(last.into_iter().collect())
+                rows.iter().map(|r| Ok((r.try_get("patient_id")?, r.try_get("last")?))).collect()
             }
 
             pub(crate) async fn insert_nerve_block(

@@ -885,7 +885,19 @@ impl Store {
 
     /// Each patient's last chronic-migraine or occipital-neuralgia session, for the schedule.
     pub async fn last_headache_sessions(&self) -> Result<Vec<(Uuid, NaiveDate)>, StoreError> {
-        dispatch!(self, p => e::last_headache_sessions(p).await)
+        dispatch!(self, p => e::last_headache_sessions(p, None).await)
+    }
+
+    /// One patient's last chronic-migraine or occipital-neuralgia session, if any.
+    pub async fn last_headache_session(
+        &self,
+        patient: Uuid,
+    ) -> Result<Option<NaiveDate>, StoreError> {
+        Ok(
+            dispatch!(self, p => e::last_headache_sessions(p, Some(patient)).await)?
+                .pop()
+                .map(|(_, d)| d),
+        )
     }
 
     /// The dictionary: built-in names plus the clinic's.

@@ -489,6 +489,17 @@ story!(
             store.last_headache_sessions().await.expect("last"),
             vec![(a.id, d("2026-03-29"))]
         );
+        assert_eq!(
+            store.last_headache_session(a.id).await.expect("last"),
+            Some(d("2026-03-29"))
+        );
+        assert_eq!(
+            store
+                .last_headache_session(uuid::Uuid::now_v7())
+                .await
+                .expect("last"),
+            None
+        );
     }
 );
 

@@ -94,12 +94,11 @@ async fn worklist(State(state): State<AppState>, who: Principal) -> Result<Respo
         Some(clinic),
     )
     .await?;
-    let treated: HashSet<Uuid> = state
-        .store
-        .last_headache_sessions()
-        .await?
+    // The schedule lists exactly the clinic's patients with a headache session.
+    let treated: HashSet<Uuid> = [&schedule.overdue, &schedule.due, &schedule.too_early]
         .into_iter()
-        .map(|(id, _)| id)
+        .flatten()
+        .map(|e| e.patient.id)
         .collect();
 
     let mut awaiting = Vec::new();
@@ -121,27 +120,23 @@ async fn worklist(State(state): State<AppState>, who: Principal) -> Result<Respo
         }
     }
 
-    let sessions_by_patient: HashMap<Uuid, Vec<NaiveDate>> = {
-        let mut m: HashMap<Uuid, Vec<NaiveDate>> = HashMap::new();
-        for p in &patients {
-            if treated.contains(&p.id) {
-                let dates = state
-                    .store
-                    .sessions(p.id)
-                    .await?
-                    .iter()
-                    .map(|s| s.session.date())
-                    .collect();
-                m.insert(p.id, dates);
-            }
-        }
-        m
-    };
+    // Session dates, read only for treated patients with an adverse event.
+    let mut sessions_by_patient: HashMap<Uuid, Vec<NaiveDate>> = HashMap::new();
     let mut flagged = Vec::new();
     for ae in state.store.adverse_events(None).await? {
         let Some(p) = by_id.get(&ae.patient) else {
             continue;
         };
+        if treated.contains(&ae.patient) && !sessions_by_patient.contains_key(&ae.patient) {
+            let dates = state
+                .store
+                .sessions(ae.patient)
+                .await?
+                .iter()
+                .map(|s| s.session.date())
+                .collect();
+            sessions_by_patient.insert(ae.patient, dates);
+        }
         let sessions = sessions_by_patient
             .get(&ae.patient)
             .cloned()

@@ -271,13 +271,8 @@ fn earliest_editable(who: &Principal, today: NaiveDate) -> NaiveDate {
 }
 
 async fn next_appointment(state: &AppState, patient: Uuid) -> Result<Option<String>, WebError> {
-    let last = state
-        .store
-        .last_headache_sessions()
-        .await?
-        .into_iter()
-        .find(|(id, _)| *id == patient);
-    Ok(last.map(|(_, date)| {
+    let last = state.store.last_headache_session(patient).await?;
+    Ok(last.map(|date| {
         let (from, to) = ScheduleWindow::default().due_dates(date);
         format!("Next treatment due between {from} and {to} (last session {date})")
     }))
