@@ -1,5 +1,6 @@
-//! The FDA's E2B(R3) data-element table (`shared/e2b-r3/fda-icsr-data-elements.csv`), read at test
-//! time, and the "values allowed" column turned into checks.
+//! The FDA's E2B(R3) data-element table (`tests/data/fda/fda-icsr-data-elements.csv`, see the
+//! README there for its source), read at test time, and the "values allowed" column turned into
+//! checks.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -34,12 +35,12 @@ impl Row {
 
 pub fn table_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/e2b-r3/fda-icsr-data-elements.csv")
+        .join("tests/data/fda/fda-icsr-data-elements.csv")
 }
 
 pub fn example_path(file: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/e2b-r3")
+        .join("tests/data/fda")
         .join(file)
 }
 
@@ -65,8 +66,8 @@ pub fn load() -> Vec<Row> {
         .from_path(&path)
         .unwrap_or_else(|e| {
             panic!(
-                "the FDA data-element table is needed at {} (shared/e2b-r3 in the Cephalog \
-                 workspace's parent): {e}",
+                "the FDA data-element table is needed at {} (it ships with the e2b \
+                 crate's tests): {e}",
                 path.display()
             )
         });
