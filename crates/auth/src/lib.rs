@@ -3,26 +3,30 @@
 //! - Passwords are hashed with argon2id (PHC string format, a random salt per password) and
 //!   verified in constant time by the `argon2` crate.
 //! - Roles and usernames are validated values.
-//! - Every audit entry carries the SHA-256 of the previous entry's hash and its own fields, so a
-//!   changed, inserted or deleted row breaks the chain ([`verify_chain`]).
+//! - Every audit entry is sealed with an HMAC-SHA256 under a key the database does not hold, over
+//!   the previous entry's seal and its own fields, and the chain's head is published in signed
+//!   checkpoints outside the database ([`audit`]).
+
+pub mod audit;
 
 use std::fmt;
 use std::str::FromStr;
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use chrono::{DateTime, SubsecRound, Utc};
 use rand::distr::{Alphanumeric, SampleString};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
+
+pub use audit::{
+    AuditFields, AuditKey, AuditKeyRing, ChainBreak, ChainEnd, ChainedEntry, Checkpoint,
+    CheckpointReport, GENESIS_HASH, KeyFileError, check_checkpoints, verify_chain,
+};
 
 /// The shortest password accepted (NIST SP 800-63B asks for at least 8; clinics handling health
 /// data commonly require more) [U].
 pub const MIN_PASSWORD_CHARS: usize = 12;
 /// Length of generated passwords.
 pub const GENERATED_PASSWORD_CHARS: usize = 20;
-/// The hash the first audit entry chains from.
-pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuthError {
@@ -132,105 +136,6 @@ pub fn generate_password() -> String {
     Alphanumeric.sample_string(&mut rand::rng(), GENERATED_PASSWORD_CHARS)
 }
 
-/// An audit entry's fields as they enter the hash.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AuditFields {
-    pub seq: i64,
-    /// Truncated to microseconds, the precision both databases keep.
-    pub at: DateTime<Utc>,
-    /// Who: "user:<username>" or "cli:<operating-system user>".
-    pub actor: String,
-    /// What was done, e.g. "diary.import", "patient.read".
-    pub action: String,
-    /// The record: kind and id.
-    pub entity: String,
-    pub entity_id: String,
-    /// The patient whose data it is, if any.
-    pub patient_id: Option<String>,
-    /// From where: an IP address, or "cli".
-    pub source: String,
-}
-
-impl AuditFields {
-    /// The entry with its timestamp truncated to what storage keeps.
-    pub fn normalised(mut self) -> Self {
-        self.at = self.at.trunc_subsecs(6);
-        self
-    }
-}
-
-/// SHA-256 over the previous hash and the fields, each length-prefixed so no two field lists
-/// hash alike; lower-case hex.
-pub fn chain_hash(prev_hash: &str, f: &AuditFields) -> String {
-    let mut h = Sha256::new();
-    let at = f.at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
-    let seq = f.seq.to_string();
-    let parts: [&str; 9] = [
-        prev_hash,
-        &seq,
-        &at,
-        &f.actor,
-        &f.action,
-        &f.entity,
-        &f.entity_id,
-        f.patient_id.as_deref().unwrap_or(""),
-        &f.source,
-    ];
-    for p in parts {
-        h.update((p.len() as u64).to_be_bytes());
-        h.update(p.as_bytes());
-    }
-    hex::encode(h.finalize())
-}
-
-/// A stored entry: fields plus the hashes kept with it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ChainedEntry {
-    #[serde(flatten)]
-    pub fields: AuditFields,
-    pub prev_hash: String,
-    pub hash: String,
-}
-
-/// Where the chain breaks.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ChainBreak {
-    pub seq: i64,
-    pub reason: String,
-}
-
-/// Checks entries in order: sequence numbers 1, 2, 3… without gaps, each `prev_hash` equal to the
-/// previous entry's hash, and each hash recomputed from its fields.
-pub fn verify_chain(entries: &[ChainedEntry]) -> Result<usize, ChainBreak> {
-    let mut prev = GENESIS_HASH.to_owned();
-    for (i, e) in entries.iter().enumerate() {
-        let expected_seq = i64::try_from(i).unwrap_or(i64::MAX) + 1;
-        if e.fields.seq != expected_seq {
-            return Err(ChainBreak {
-                seq: e.fields.seq,
-                reason: format!(
-                    "entry {expected_seq} is missing (found {} next)",
-                    e.fields.seq
-                ),
-            });
-        }
-        if e.prev_hash != prev {
-            return Err(ChainBreak {
-                seq: e.fields.seq,
-                reason: "does not chain from the entry before it".to_owned(),
-            });
-        }
-        if chain_hash(&prev, &e.fields) != e.hash {
-            return Err(ChainBreak {
-                seq: e.fields.seq,
-                reason: "its fields no longer match its hash".to_owned(),
-            });
-        }
-        prev = e.hash.clone();
-    }
-    Ok(entries.len())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,74 +170,5 @@ mod tests {
         assert!(Username::new("has space").is_err());
         assert_eq!("Nurse".parse::<Role>(), Ok(Role::Nurse));
         assert!("doctor".parse::<Role>().is_err());
-    }
-
-    fn entry(seq: i64, prev: &str) -> ChainedEntry {
-        let fields = AuditFields {
-            seq,
-            at: DateTime::parse_from_rfc3339("2026-03-01T10:00:00.123456789Z")
-                .expect("time")
-                .with_timezone(&Utc),
-            actor: "user:ana".into(),
-            action: "patient.read".into(),
-            entity: "patient".into(),
-            entity_id: "p1".into(),
-            patient_id: Some("p1".into()),
-            source: "127.0.0.1".into(),
-        }
-        .normalised();
-        let hash = chain_hash(prev, &fields);
-        ChainedEntry {
-            fields,
-            prev_hash: prev.to_owned(),
-            hash,
-        }
-    }
-
-    fn chain(n: i64) -> Vec<ChainedEntry> {
-        let mut out: Vec<ChainedEntry> = Vec::new();
-        for seq in 1..=n {
-            let prev = out
-                .last()
-                .map_or(GENESIS_HASH.to_owned(), |e| e.hash.clone());
-            out.push(entry(seq, &prev));
-        }
-        out
-    }
-
-    #[test]
-    fn an_intact_chain_verifies() {
-        assert_eq!(verify_chain(&chain(5)), Ok(5));
-        assert_eq!(verify_chain(&[]), Ok(0));
-        assert_eq!(
-            chain(1)[0].fields.at.timestamp_subsec_nanos(),
-            123_456_000,
-            "microseconds kept"
-        );
-    }
-
-    #[test]
-    fn changed_deleted_and_reordered_rows_are_found() {
-        let mut changed = chain(5);
-        changed[2].fields.actor = "user:mallory".into();
-        assert_eq!(verify_chain(&changed).map_err(|b| b.seq), Err(3));
-        let mut deleted = chain(5);
-        deleted.remove(3);
-        assert_eq!(verify_chain(&deleted).map_err(|b| b.seq), Err(5));
-        let mut last_deleted = chain(5);
-        last_deleted.pop();
-        assert_eq!(
-            verify_chain(&last_deleted),
-            Ok(4),
-            "a removed tail is caught against the stored head"
-        );
-        let mut rehashed = chain(5);
-        rehashed[1].fields.action = "patient.write".into();
-        rehashed[1].hash = chain_hash(&rehashed[1].prev_hash, &rehashed[1].fields);
-        assert_eq!(
-            verify_chain(&rehashed).map_err(|b| b.seq),
-            Err(3),
-            "rehashing one row breaks the next link"
-        );
     }
 }

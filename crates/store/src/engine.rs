@@ -12,7 +12,7 @@ macro_rules! engine {
             use sqlx::{QueryBuilder, Row};
             use uuid::Uuid;
 
-            use cephalog_auth::{AuditFields, ChainedEntry, Role, Username, chain_hash};
+            use cephalog_auth::{Role, Username};
             use cephalog_core::eligibility::Attestation;
             use cephalog_core::preventives::{PreventiveClass, PreventiveDraft, PreventiveOutcome, PreventiveTrial};
             use cephalog_core::prom::PromResult;
@@ -1226,77 +1226,6 @@ macro_rules! engine {
                     .execute(pool)
                     .await?;
                 Ok(done.rows_affected() == 1)
-            }
-
-            /// Appends one audit entry: the head row is updated first, which serialises appends.
-            pub(crate) async fn append_audit(pool: &Pool, mut f: AuditFields) -> Result<ChainedEntry, StoreError> {
-                let mut tx = pool.begin().await?;
-                sqlx::query("UPDATE audit_head SET last_seq = last_seq + 1 WHERE id = 1").execute(&mut *tx).await?;
-                let head = sqlx::query("SELECT last_seq, last_hash FROM audit_head WHERE id = 1").fetch_one(&mut *tx).await?;
-                f.seq = head.try_get("last_seq")?;
-                let prev_hash: String = head.try_get("last_hash")?;
-                let f = f.normalised();
-                let hash = chain_hash(&prev_hash, &f);
-                sqlx::query(
-                    "INSERT INTO audit_log (seq, at, actor, action, entity, entity_id, patient_id, source, prev_hash, hash) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                )
-                .bind(f.seq)
-                .bind(f.at)
-                .bind(&f.actor)
-                .bind(&f.action)
-                .bind(&f.entity)
-                .bind(&f.entity_id)
-                .bind(&f.patient_id)
-                .bind(&f.source)
-                .bind(&prev_hash)
-                .bind(&hash)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query("UPDATE audit_head SET last_hash = $1 WHERE id = 1").bind(&hash).execute(&mut *tx).await?;
-                tx.commit().await?;
-                Ok(ChainedEntry { fields: f, prev_hash, hash })
-            }
-
-            pub(crate) async fn audit_entries(pool: &Pool, patient: Option<String>) -> Result<Vec<ChainedEntry>, StoreError> {
-                let rows = match patient {
-                    Some(p) => sqlx::query(
-                        "SELECT seq, at, actor, action, entity, entity_id, patient_id, source, prev_hash, hash \
-                         FROM audit_log WHERE patient_id = $1 ORDER BY seq",
-                    )
-                    .bind(p)
-                    .fetch_all(pool)
-                    .await?,
-                    None => sqlx::query(
-                        "SELECT seq, at, actor, action, entity, entity_id, patient_id, source, prev_hash, hash \
-                         FROM audit_log ORDER BY seq",
-                    )
-                    .fetch_all(pool)
-                    .await?,
-                };
-                rows.iter()
-                    .map(|r| {
-                        Ok(ChainedEntry {
-                            fields: AuditFields {
-                                seq: r.try_get("seq")?,
-                                at: r.try_get("at")?,
-                                actor: r.try_get("actor")?,
-                                action: r.try_get("action")?,
-                                entity: r.try_get("entity")?,
-                                entity_id: r.try_get("entity_id")?,
-                                patient_id: r.try_get("patient_id")?,
-                                source: r.try_get("source")?,
-                            },
-                            prev_hash: r.try_get("prev_hash")?,
-                            hash: r.try_get("hash")?,
-                        })
-                    })
-                    .collect()
-            }
-
-            pub(crate) async fn audit_head(pool: &Pool) -> Result<(i64, String), StoreError> {
-                let r = sqlx::query("SELECT last_seq, last_hash FROM audit_head WHERE id = 1").fetch_one(pool).await?;
-                Ok((r.try_get("last_seq")?, r.try_get("last_hash")?))
             }
 
             pub(crate) async fn clinic_drugs(pool: &Pool) -> Result<Vec<(String, DrugClass)>, StoreError> {

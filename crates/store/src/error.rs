@@ -26,6 +26,10 @@ pub enum StoreError {
     PatientExists { id: String, mrn: String },
     #[error("{} date(s) already stored for this patient: {}{} (use --replace to overwrite them)", .total, .dates.join(", "), if *.total > .dates.len() { ", …" } else { "" })]
     DatesAlreadyStored { dates: Vec<String>, total: usize },
+    #[error("audit key file {path}: {reason}")]
+    AuditKeys { path: String, reason: String },
+    #[error("audit checkpoint log {path}: {reason}")]
+    Checkpoints { path: String, reason: String },
     #[error("stored {what} is not valid: {reason}")]
     Corrupt { what: String, reason: String },
     #[error(transparent)]

@@ -5,19 +5,19 @@
 //! The query code is written once and instantiated for each engine by the `engine!` macro, so the
 //! two back ends cannot drift apart.
 
+mod audit;
 mod engine;
 mod error;
 
 use std::str::FromStr;
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use uuid::Uuid;
 
-use cephalog_auth::{
-    AuditFields, ChainBreak, ChainedEntry, GENESIS_HASH, Role, Username, verify_chain,
-};
+use cephalog_auth::{Role, Username};
 use cephalog_core::drugs::normalise_name;
 use cephalog_core::eligibility::Attestation;
 use cephalog_core::preventives::PreventiveTrial;
@@ -26,6 +26,10 @@ use cephalog_core::safety::AdverseEvent;
 use cephalog_core::session::{CheckPolicy, NerveBlock, Override, Session, SessionCheck, ToxinDose};
 use cephalog_core::{Diagnosis, Diary, DiaryDay, DrugClass, DrugDictionary, Patient};
 
+pub use audit::{
+    AuditSettings, AuditVerification, beside as audit_files_beside, rotate_key_file, sqlite_file,
+    write_new_key_file,
+};
 pub use error::StoreError;
 
 /// A patient as stored: the opaque id, the domain record and when it was created.
@@ -96,7 +100,7 @@ pub struct ClinicRecord {
 }
 
 /// What to record in the audit trail.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AuditEvent {
     pub actor: String,
     pub action: String,
@@ -104,15 +108,8 @@ pub struct AuditEvent {
     pub entity_id: String,
     pub patient: Option<Uuid>,
     pub source: String,
-}
-
-/// The result of checking the whole audit trail.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct AuditVerification {
-    pub entries: usize,
-    pub head_seq: i64,
-    /// `None` when the chain is intact up to the stored head.
-    pub broken: Option<ChainBreak>,
+    /// Why a request was refused; empty when it went through.
+    pub detail: String,
 }
 
 /// A patient's whole record: what an export reads and an import writes, ids included.
@@ -227,19 +224,26 @@ pub enum Engine {
 
 /// A connection pool on one of the two engines.
 #[derive(Debug, Clone)]
-pub enum Store {
+pub enum Pool {
     Sqlite(SqlitePool),
     Postgres(PgPool),
 }
 
+/// The database and the keys that seal its audit trail.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: Pool,
+    audit: Arc<AuditSettings>,
+}
+
 macro_rules! dispatch {
     ($self:ident, $pool:ident => $call:expr) => {
-        match $self {
-            Store::Sqlite($pool) => {
+        match &$self.pool {
+            Pool::Sqlite($pool) => {
                 use engine::sqlite as e;
                 $call
             }
-            Store::Postgres($pool) => {
+            Pool::Postgres($pool) => {
                 use engine::postgres as e;
                 $call
             }
@@ -252,18 +256,28 @@ macro_rules! dispatch {
 pub const BATCH_ROWS: usize = 1000;
 
 impl Store {
+    /// Connects to `url` with the audit settings [`AuditSettings::default_for`] gives it: for a
+    /// SQLite file, the key file and checkpoint log beside it; otherwise a key kept only in
+    /// memory, which suits tests and private in-memory databases but not a database that outlives
+    /// the process (the command line and the server pass their configured settings to
+    /// [`Store::connect_with`]).
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let settings = AuditSettings::default_for(url)?;
+        Self::connect_with(url, settings).await
+    }
+
     /// Connects to `url` and applies pending migrations. `postgres://` and `postgresql://` URLs
     /// select PostgreSQL; `sqlite:` URLs and plain file paths select SQLite (the file is created if
     /// missing, in WAL mode); `sqlite::memory:` is a private in-memory database.
-    pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+    pub async fn connect_with(url: &str, audit: AuditSettings) -> Result<Self, StoreError> {
+        let pool = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let opts = PgConnectOptions::from_str(url).map_err(StoreError::connect(url))?;
             let pool = PgPoolOptions::new()
                 .max_connections(8)
                 .connect_with(opts)
                 .await
                 .map_err(StoreError::connect(url))?;
-            Store::Postgres(pool)
+            Pool::Postgres(pool)
         } else {
             let memory = url == "sqlite::memory:" || url == ":memory:";
             let opts = if memory {
@@ -288,24 +302,33 @@ impl Store {
                 .connect_with(opts)
                 .await
                 .map_err(StoreError::connect(url))?;
-            Store::Sqlite(pool)
+            Pool::Sqlite(pool)
+        };
+        let store = Store {
+            pool,
+            audit: Arc::new(audit),
         };
         store.migrate().await?;
         Ok(store)
     }
 
+    /// The connection pool, for tests and tools that need the database itself.
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
     pub fn engine(&self) -> Engine {
-        match self {
-            Store::Sqlite(_) => Engine::Sqlite,
-            Store::Postgres(_) => Engine::Postgres,
+        match &self.pool {
+            Pool::Sqlite(_) => Engine::Sqlite,
+            Pool::Postgres(_) => Engine::Postgres,
         }
     }
 
     /// Applies pending migrations.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        match self {
-            Store::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
-            Store::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
+        match &self.pool {
+            Pool::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
+            Pool::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
         }
         Ok(())
     }
@@ -317,9 +340,9 @@ impl Store {
 
     /// Closes the pool, waiting for connections to finish.
     pub async fn close(&self) {
-        match self {
-            Store::Sqlite(p) => p.close().await,
-            Store::Postgres(p) => p.close().await,
+        match &self.pool {
+            Pool::Sqlite(p) => p.close().await,
+            Pool::Postgres(p) => p.close().await,
         }
     }
 
@@ -544,11 +567,9 @@ impl Store {
 
     /// Botulinum-toxin doses the patient had elsewhere (other indications or clinics), oldest first.
     pub async fn other_toxin_doses(&self, patient: Uuid) -> Result<Vec<ToxinDose>, StoreError> {
-        match self {
-            Store::Sqlite(p) => {
-                engine::sqlite::other_doses(&mut *p.acquire().await?, patient).await
-            }
-            Store::Postgres(p) => {
+        match &self.pool {
+            Pool::Sqlite(p) => engine::sqlite::other_doses(&mut *p.acquire().await?, patient).await,
+            Pool::Postgres(p) => {
                 engine::postgres::other_doses(&mut *p.acquire().await?, patient).await
             }
         }
@@ -557,11 +578,11 @@ impl Store {
     /// Every botulinum-toxin dose the patient has had: sessions recorded here and doses given
     /// elsewhere, of any indication.
     pub async fn toxin_history(&self, patient: Uuid) -> Result<Vec<ToxinDose>, StoreError> {
-        match self {
-            Store::Sqlite(p) => {
+        match &self.pool {
+            Pool::Sqlite(p) => {
                 engine::sqlite::toxin_history(&mut *p.acquire().await?, patient).await
             }
-            Store::Postgres(p) => {
+            Pool::Postgres(p) => {
                 engine::postgres::toxin_history(&mut *p.acquire().await?, patient).await
             }
         }
@@ -599,9 +620,9 @@ impl Store {
 
     /// The patient's sessions, oldest first.
     pub async fn sessions(&self, patient: Uuid) -> Result<Vec<SessionRecord>, StoreError> {
-        let rows = match self {
-            Store::Sqlite(p) => engine::sqlite::sessions(&mut *p.acquire().await?, patient).await?,
-            Store::Postgres(p) => {
+        let rows = match &self.pool {
+            Pool::Sqlite(p) => engine::sqlite::sessions(&mut *p.acquire().await?, patient).await?,
+            Pool::Postgres(p) => {
                 engine::postgres::sessions(&mut *p.acquire().await?, patient).await?
             }
         };
@@ -831,56 +852,6 @@ impl Store {
         } else {
             Err(StoreError::NotFound(format!("user {username}")))
         }
-    }
-
-    /// Appends an entry to the hash-chained audit trail.
-    pub async fn audit(&self, event: AuditEvent) -> Result<ChainedEntry, StoreError> {
-        let fields = AuditFields {
-            seq: 0,
-            at: Utc::now(),
-            actor: event.actor,
-            action: event.action,
-            entity: event.entity,
-            entity_id: event.entity_id,
-            patient_id: event.patient.map(|p| p.to_string()),
-            source: event.source,
-        };
-        dispatch!(self, p => e::append_audit(p, fields).await)
-    }
-
-    /// The audit trail, whole or for one patient, in order.
-    pub async fn audit_trail(
-        &self,
-        patient: Option<Uuid>,
-    ) -> Result<Vec<ChainedEntry>, StoreError> {
-        dispatch!(self, p => e::audit_entries(p, patient.map(|p| p.to_string())).await)
-    }
-
-    /// Recomputes the whole chain and compares its end with the stored head, so a changed,
-    /// inserted or deleted entry (the last one included) is found.
-    pub async fn verify_audit(&self) -> Result<AuditVerification, StoreError> {
-        let entries = self.audit_trail(None).await?;
-        let (head_seq, head_hash) = dispatch!(self, p => e::audit_head(p).await)?;
-        let broken = match verify_chain(&entries) {
-            Err(b) => Some(b),
-            Ok(_) => {
-                let last = entries.last().map_or((0, GENESIS_HASH.to_owned()), |e| {
-                    (e.fields.seq, e.hash.clone())
-                });
-                (last != (head_seq, head_hash)).then(|| ChainBreak {
-                    seq: last.0 + 1,
-                    reason: format!(
-                        "the trail ends at entry {} but the head records entry {head_seq}",
-                        last.0
-                    ),
-                })
-            }
-        };
-        Ok(AuditVerification {
-            entries: entries.len(),
-            head_seq,
-            broken,
-        })
     }
 
     /// Each patient's last chronic-migraine or occipital-neuralgia session, for the schedule.

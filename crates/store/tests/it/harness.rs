@@ -1,6 +1,6 @@
 use std::future::Future;
 
-use cephalog_store::Store;
+use cephalog_store::{AuditSettings, Store};
 use sqlx::Connection;
 
 pub const PG_URL_VAR: &str = "CEPHALOG_TEST_POSTGRES_URL";
@@ -50,7 +50,17 @@ where
         .expect("create schema");
     let sep = if base.contains('?') { '&' } else { '?' };
     let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
-    let store = Store::connect(&url).await.expect("postgres store");
+    // The key file and checkpoint log a deployment configures, in a scratch folder.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let settings = AuditSettings::from_key_file(
+        &dir.path().join("audit-key"),
+        Some(dir.path().join("audit-checkpoints")),
+        true,
+    )
+    .expect("audit settings");
+    let store = Store::connect_with(&url, settings)
+        .await
+        .expect("postgres store");
     story(store.clone()).await;
     store.close().await;
     sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))

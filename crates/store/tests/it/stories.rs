@@ -4,7 +4,7 @@ use cephalog_core::{
     Diagnosis, DiagnosisCode, DiaryDay, DiaryDraft, DrugClass, DrugDictionary, Features, Intensity,
     MedicationIntake, Minutes, Patient, Sex,
 };
-use cephalog_store::{Engine, ImportSummary, Store, StoreError};
+use cephalog_store::{Engine, ImportSummary, Pool, Store, StoreError};
 
 use crate::story;
 
@@ -758,15 +758,15 @@ story!(
     }
 );
 
-async fn raw(store: &Store, sqlite: &str, postgres: &str) {
-    match store {
-        Store::Sqlite(p) => {
+pub async fn raw(store: &Store, sqlite: &str, postgres: &str) {
+    match store.pool() {
+        Pool::Sqlite(p) => {
             sqlx::query(sqlx::AssertSqlSafe(sqlite.to_owned()))
                 .execute(p)
                 .await
                 .expect("raw sqlite");
         }
-        Store::Postgres(p) => {
+        Pool::Postgres(p) => {
             sqlx::query(sqlx::AssertSqlSafe(postgres.to_owned()))
                 .execute(p)
                 .await
@@ -797,6 +797,7 @@ story!(
                     entity_id: a.id.to_string(),
                     patient: Some(a.id),
                     source: "127.0.0.1".into(),
+                    ..AuditEvent::default()
                 })
                 .await
                 .expect("append");
@@ -805,12 +806,12 @@ story!(
         assert_eq!((v.entries, v.head_seq, v.broken), (4, 4, None));
         assert_eq!(store.audit_trail(Some(a.id)).await.expect("trail").len(), 4);
         // The table refuses updates and deletes.
-        let refused = match &store {
-            Store::Sqlite(p) => sqlx::query("UPDATE audit_log SET actor = 'x' WHERE seq = 2")
+        let refused = match store.pool() {
+            Pool::Sqlite(p) => sqlx::query("UPDATE audit_log SET actor = 'x' WHERE seq = 2")
                 .execute(p)
                 .await
                 .is_err(),
-            Store::Postgres(p) => sqlx::query("UPDATE audit_log SET actor = 'x' WHERE seq = 2")
+            Pool::Postgres(p) => sqlx::query("UPDATE audit_log SET actor = 'x' WHERE seq = 2")
                 .execute(p)
                 .await
                 .is_err(),
