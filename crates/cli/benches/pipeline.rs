@@ -113,7 +113,7 @@ async fn main() -> Result<()> {
         println!("== cephalog import into PostgreSQL");
         let schema = format!("cephalog_bench_{}", std::process::id());
         let admin = Store::connect(&url).await?;
-        if let Store::Postgres(pool) = &admin {
+        if let cephalog_store::Pool::Postgres(pool) = admin.pool() {
             sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
                 .execute(pool)
                 .await?;
@@ -122,7 +122,7 @@ async fn main() -> Result<()> {
         let (rows, secs, _) = import_all(&store, &files, today).await?;
         println!("   total   {}", rate(rows, secs));
         store.close().await;
-        if let Store::Postgres(pool) = &admin {
+        if let cephalog_store::Pool::Postgres(pool) = admin.pool() {
             sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
                 .execute(pool)
                 .await?;

@@ -1,22 +1,48 @@
 //! The audit trail of the command line: every command that reads or writes patient data records
-//! who ran it (the operating-system user), what it did and whose data it was.
+//! who ran it (the operating-system user), what it did, whose data it was and whether it went
+//! through. The entries of one command are kept until it ends and then appended together, so a
+//! refused command is recorded as refused (`<action>.refused` with the reason), never as done.
+//! A checkpoint of the trail's head follows.
 
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use anyhow::Result;
 use uuid::Uuid;
 
 use cephalog_store::{AuditEvent, PatientRecord, Store};
 
+/// The entries this command has recorded so far.
+static PENDING: Mutex<Vec<AuditEvent>> = Mutex::new(Vec::new());
+/// The command's audit name, e.g. "diary.import".
 static ACTION: OnceLock<String> = OnceLock::new();
 
-/// Names the action the audit entries of this run record, e.g. "diary.import".
+/// Names the action this command's entries record.
 pub fn set_action(action: String) {
     let _ = ACTION.set(action);
 }
 
-fn action() -> String {
-    ACTION.get().cloned().unwrap_or_else(|| "cli".to_owned())
+fn take_pending(failed: Option<&anyhow::Error>) -> Vec<AuditEvent> {
+    let mut events: Vec<AuditEvent> = PENDING
+        .lock()
+        .map(|mut p| std::mem::take(&mut *p))
+        .unwrap_or_default();
+    let action = ACTION.get().map_or("cli", String::as_str);
+    for e in &mut events {
+        e.action = action.to_owned();
+        if let Some(err) = failed {
+            e.action.push_str(".refused");
+            e.detail = format!("{err:#}");
+        }
+    }
+    events
+}
+
+/// Appends this command's entries, marked refused with the error's reason when it failed, and
+/// signs a checkpoint of the trail's head.
+pub async fn finish(store: &Store, failed: Option<&anyhow::Error>) -> Result<()> {
+    store.audit_batch(take_pending(failed)).await?;
+    store.write_checkpoint().await?;
+    Ok(())
 }
 
 /// "cli:<operating-system user>".
@@ -27,18 +53,23 @@ fn actor() -> String {
     format!("cli:{user}")
 }
 
-/// Records an access to `entity`/`id`, about `patient` when it is one patient's data.
-pub async fn record(store: &Store, patient: Option<Uuid>, entity: &str, id: &str) -> Result<()> {
-    store
-        .audit(AuditEvent {
-            actor: actor(),
-            action: action(),
-            entity: entity.to_owned(),
-            entity_id: id.to_owned(),
-            patient,
-            source: "cli".to_owned(),
-        })
-        .await?;
+/// Records an access to `entity`/`id`, about `patient` when it is one patient's data; the entry
+/// is appended when the command ends ([`finish`]).
+pub async fn record(_store: &Store, patient: Option<Uuid>, entity: &str, id: &str) -> Result<()> {
+    let event = AuditEvent {
+        actor: actor(),
+        // Named when it is appended.
+        action: String::new(),
+        entity: entity.to_owned(),
+        entity_id: id.to_owned(),
+        patient,
+        source: "cli".to_owned(),
+        detail: String::new(),
+    };
+    PENDING
+        .lock()
+        .map_err(|_| anyhow::anyhow!("the audit queue is unusable after a panic"))?
+        .push(event);
     Ok(())
 }
 
@@ -54,7 +85,10 @@ pub async fn clinic(store: &Store) -> Result<()> {
     record(store, None, "clinic", "*").await
 }
 
-/// Records that a patient's data left the system in an export (`format`: csv or json).
+/// Records that a patient's data left the system in an export (`format`: csv or json), at once:
+/// the export then reads the trail with this entry in it.
 pub async fn export(store: &Store, patient: Uuid, format: &str) -> Result<()> {
-    record(store, Some(patient), "export", format).await
+    record(store, Some(patient), "export", format).await?;
+    store.audit_batch(take_pending(None)).await?;
+    Ok(())
 }

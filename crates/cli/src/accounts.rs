@@ -141,25 +141,56 @@ async fn user_named(store: &Store, username: &str) -> Result<cephalog_store::Use
         .with_context(|| format!("no user {name}"))
 }
 
-pub async fn audit(store: &Store, cmd: AuditCommand) -> Result<()> {
+pub async fn audit(store: &Store, target: &crate::Target, cmd: AuditCommand) -> Result<()> {
     match cmd {
-        AuditCommand::Verify => {
+        AuditCommand::Verify { json } => {
             let v = store.verify_audit().await?;
-            match &v.broken {
-                None => {
-                    println!(
-                        "audit trail intact: {} entries, chain verified to entry {}",
-                        v.entries, v.head_seq
-                    );
-                    Ok(())
-                }
-                Some(b) => bail!(
+            if json {
+                print_json(&v)?;
+            } else {
+                print_verification(store, &v);
+            }
+            match (&v.broken, &v.checkpoints) {
+                (Some(b), _) => bail!(
                     "audit trail broken at entry {}: {} ({} entries read)",
                     b.seq,
                     b.reason,
                     v.entries
                 ),
+                (None, None) => bail!(
+                    "no checkpoint log is configured (--audit-checkpoints): a removed tail or a \
+                     replaced trail cannot be found"
+                ),
+                (None, Some(c)) => match &c.problem {
+                    Some(p) => bail!("audit trail not verified: {p}"),
+                    None => Ok(()),
+                },
             }
+        }
+        AuditCommand::Checkpoint => {
+            match store.write_checkpoint().await? {
+                Some(cp) => println!("checkpoint signed: entry {} at {}", cp.seq, cp.at),
+                None if store.audit_settings().checkpoints.is_none() => {
+                    bail!("no checkpoint log is configured (--audit-checkpoints)")
+                }
+                None => println!("the newest checkpoint already covers the trail's head"),
+            }
+            Ok(())
+        }
+        AuditCommand::RotateKey => {
+            let settings = target.audit_settings()?;
+            let path = settings
+                .key_file
+                .context("this database's audit key is kept only in memory: nothing to rotate")?;
+            // A checkpoint under the old key first, so the trail up to now is anchored.
+            store.write_checkpoint().await?;
+            let id = cephalog_store::rotate_key_file(&path)?;
+            println!(
+                "new audit key {id} added to {}: it seals new entries and checkpoints; keep the \
+                 earlier lines, they verify older entries",
+                path.display()
+            );
+            Ok(())
         }
         AuditCommand::Log { patient, json } => {
             let who = match patient {
@@ -189,7 +220,11 @@ pub async fn audit(store: &Store, cmd: AuditCommand) -> Result<()> {
                     f.seq.to_string(),
                     f.at.format("%Y-%m-%d %H:%M:%S").to_string(),
                     f.actor.clone(),
-                    f.action.clone(),
+                    if f.detail.is_empty() {
+                        f.action.clone()
+                    } else {
+                        format!("{}: {}", f.action, f.detail)
+                    },
                     format!("{} {}", f.entity, f.entity_id),
                     f.patient_id.clone().unwrap_or_default(),
                     f.source.clone(),
@@ -197,6 +232,33 @@ pub async fn audit(store: &Store, cmd: AuditCommand) -> Result<()> {
             }
             println!("{t}");
             Ok(())
+        }
+    }
+}
+
+fn print_verification(store: &Store, v: &cephalog_store::AuditVerification) {
+    let keys = store.audit_settings().keys.ids().join(", ");
+    match &v.broken {
+        None => println!(
+            "audit trail intact: {} entries, every seal verified to entry {} (keys: {keys})",
+            v.entries, v.head_seq
+        ),
+        Some(b) => println!("audit trail: BROKEN at entry {}: {}", b.seq, b.reason),
+    }
+    match &v.checkpoints {
+        None => println!("checkpoints: no checkpoint log configured"),
+        Some(c) => {
+            let latest = c.latest.map_or_else(
+                || "none".to_owned(),
+                |(seq, at)| format!("entry {seq}, signed {}", at.format("%Y-%m-%d %H:%M:%S UTC")),
+            );
+            println!(
+                "checkpoints: {} valid, newest {latest}; {} entries after it",
+                c.checkpoints, c.uncovered
+            );
+            if let Some(p) = &c.problem {
+                println!("checkpoints: PROBLEM: {p}");
+            }
         }
     }
 }

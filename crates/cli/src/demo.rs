@@ -916,13 +916,14 @@ pub const DEMO_PASSWORD: &str = "cephalog-demo";
 
 pub async fn run(
     database: Option<String>,
+    target: crate::Target,
     rules_dir: Option<std::path::PathBuf>,
     args: DemoArgs,
 ) -> Result<()> {
     let url = match database {
         Some(url) => url,
         None => {
-            for suffix in ["", "-wal", "-shm"] {
+            for suffix in ["", "-wal", "-shm", ".audit-checkpoints"] {
                 let path = format!("{DEFAULT_DEMO_DATABASE}{suffix}");
                 if std::path::Path::new(&path).exists() {
                     std::fs::remove_file(&path)
@@ -932,7 +933,12 @@ pub async fn run(
             DEFAULT_DEMO_DATABASE.to_owned()
         }
     };
-    let store = Store::connect(&url).await?;
+    let store = crate::Target {
+        url: url.clone(),
+        ..target
+    }
+    .connect()
+    .await?;
     crate::access::clinic(&store).await?;
     let existing = store.patient_count().await?;
     if existing > 0 {
@@ -1026,6 +1032,7 @@ pub async fn run(
         clinic.iter().map(|p| p.days.len()).sum::<usize>()
     );
     let logins = demo_logins(&store, &records).await?;
+    crate::access::finish(&store, None).await?;
     if args.no_serve {
         println!("Try:");
         println!("  cephalog --database {url} metrics --patient DEMO-0001 --period month");

@@ -17,10 +17,12 @@ mod treatment;
 
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
 use uuid::Uuid;
+
+use cephalog_store::{AuditSettings, Store};
 
 /// The SQLite file used when no database is named.
 pub const DEFAULT_DATABASE: &str = "cephalog.db";
@@ -42,6 +44,14 @@ pub struct Cli {
     /// A directory of the clinic's own rule-set files (*.toml), read beside the shipped ones.
     #[arg(long, global = true, env = "CEPHALOG_RULES_DIR")]
     pub rules_dir: Option<PathBuf>,
+    /// The audit key file (one 256-bit key per line in hex; created with a fresh key when
+    /// missing). Default for a SQLite file X: X.audit-key beside it. Required for PostgreSQL.
+    #[arg(long, global = true, env = "CEPHALOG_AUDIT_KEY_FILE")]
+    pub audit_key_file: Option<PathBuf>,
+    /// The append-only log of signed audit checkpoints. Default for a SQLite file X:
+    /// X.audit-checkpoints beside it. Keep it, like the key file, away from the database.
+    #[arg(long, global = true, env = "CEPHALOG_AUDIT_CHECKPOINTS")]
+    pub audit_checkpoints: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -263,8 +273,18 @@ pub enum UserCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Recompute the hash chain and report the first changed, inserted or deleted entry.
-    Verify,
+    /// Check every seal, the stored head and every signed checkpoint; name the first changed,
+    /// inserted, deleted or malformed entry, a removed tail, a replaced trail, or a missing or
+    /// stale checkpoint.
+    Verify {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign the trail's head now and append it to the checkpoint log (the command line does
+    /// this after every command, the server every minute).
+    Checkpoint,
+    /// Add a fresh key to the key file: it seals from now on; the old keys still verify.
+    RotateKey,
     /// Show the trail, whole or for one patient.
     Log {
         #[arg(long)]
@@ -814,44 +834,100 @@ pub fn today() -> NaiveDate {
     chrono::Local::now().date_naive()
 }
 
-pub async fn run(cli: Cli) -> Result<()> {
-    access::set_action(action_name(&cli.command));
-    let db = cli.database;
-    let rules_dir = cli.rules_dir;
-    match cli.command {
-        Command::Patient(c) => commands::patient(&database(db).await?, c).await,
-        Command::Diary(c) => commands::diary(&database(db).await?, c).await,
-        Command::Metrics(a) => commands::metrics(&database(db).await?, a).await,
-        Command::Classify(a) => commands::classify(&database(db).await?, a).await,
-        Command::Drug(c) => commands::drug(&database(db).await?, c).await,
-        Command::Demo(a) => demo::run(db, rules_dir, a).await,
-        Command::Serve(a) => server::serve(db, rules_dir, a).await,
-        Command::Preventive(c) => pathway::preventive(&database(db).await?, c).await,
-        Command::Prom(c) => pathway::prom(&database(db).await?, c).await,
-        Command::Rules(c) => pathway::rules(rules_dir.as_deref(), c),
-        Command::Eligibility(a) => {
-            pathway::eligibility(&database(db).await?, rules_dir.as_deref(), a).await
+/// Where the database is and what seals its audit trail.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub url: String,
+    pub key_file: Option<PathBuf>,
+    pub checkpoints: Option<PathBuf>,
+}
+
+impl Target {
+    fn new(url: Option<String>, key_file: Option<PathBuf>, checkpoints: Option<PathBuf>) -> Self {
+        Target {
+            url: url.unwrap_or_else(|| DEFAULT_DATABASE.to_owned()),
+            key_file,
+            checkpoints,
         }
-        Command::AttestOveruse(a) => pathway::attest(&database(db).await?, a).await,
-        Command::Plan(c) => treatment::plan(c),
-        Command::Session(c) => treatment::session(&database(db).await?, c).await,
-        Command::Schedule(a) => treatment::schedule(&database(db).await?, a).await,
-        Command::Response(a) => {
-            treatment::response(&database(db).await?, rules_dir.as_deref(), a).await
-        }
-        Command::Ae(c) => safety::ae(&database(db).await?, c).await,
-        Command::User(c) => accounts::user(&database(db).await?, c).await,
-        Command::Audit(c) => accounts::audit(&database(db).await?, c).await,
-        Command::Attacks(c) => attacks::attacks(c),
-        Command::Export(a) => export::export(&database(db).await?, a).await,
-        Command::Fhir(c) => fhir::fhir(&database(db).await?, c).await,
-        Command::Report(c) => report::report(&database(db).await?, rules_dir.as_deref(), c).await,
+    }
+
+    /// The audit settings: the configured key file (created when missing) and checkpoint log;
+    /// for a SQLite file without them, the files beside it; for an in-memory database, a key in
+    /// memory. PostgreSQL needs a configured key file.
+    pub fn audit_settings(&self) -> Result<AuditSettings> {
+        let beside =
+            cephalog_store::sqlite_file(&self.url).map(|f| cephalog_store::audit_files_beside(&f));
+        let checkpoints = self
+            .checkpoints
+            .clone()
+            .or_else(|| beside.as_ref().map(|(_, c)| c.clone()));
+        let key_file = match (&self.key_file, &beside) {
+            (Some(k), _) => k.clone(),
+            (None, Some((k, _))) => k.clone(),
+            (None, None) if self.url.starts_with("postgres") => bail!(
+                "a PostgreSQL database needs an audit key file kept outside it: \
+                 --audit-key-file FILE or CEPHALOG_AUDIT_KEY_FILE (made with a fresh key when \
+                 missing), and a checkpoint log: --audit-checkpoints FILE or \
+                 CEPHALOG_AUDIT_CHECKPOINTS"
+            ),
+            (None, None) => return Ok(AuditSettings::ephemeral()),
+        };
+        Ok(AuditSettings::from_key_file(&key_file, checkpoints, true)?)
+    }
+
+    /// Connects with these audit settings.
+    pub async fn connect(&self) -> Result<Store> {
+        Ok(Store::connect_with(&self.url, self.audit_settings()?).await?)
     }
 }
 
-async fn database(url: Option<String>) -> Result<cephalog_store::Store> {
-    let url = url.unwrap_or_else(|| DEFAULT_DATABASE.to_owned());
-    Ok(cephalog_store::Store::connect(&url).await?)
+pub async fn run(cli: Cli) -> Result<()> {
+    access::set_action(action_name(&cli.command));
+    let rules_dir = cli.rules_dir;
+    let target = Target::new(
+        cli.database.clone(),
+        cli.audit_key_file,
+        cli.audit_checkpoints,
+    );
+    // Commands that open no database, or open their own.
+    let command = match cli.command {
+        Command::Demo(a) => return demo::run(cli.database, target, rules_dir, a).await,
+        Command::Serve(a) => return server::serve(cli.database, target, rules_dir, a).await,
+        Command::Rules(c) => return pathway::rules(rules_dir.as_deref(), c),
+        Command::Plan(c) => return treatment::plan(c),
+        Command::Attacks(c) => return attacks::attacks(c),
+        other => other,
+    };
+    let store = target.connect().await?;
+    let db = &store;
+    let result = match command {
+        Command::Patient(c) => commands::patient(db, c).await,
+        Command::Diary(c) => commands::diary(db, c).await,
+        Command::Metrics(a) => commands::metrics(db, a).await,
+        Command::Classify(a) => commands::classify(db, a).await,
+        Command::Drug(c) => commands::drug(db, c).await,
+        Command::Preventive(c) => pathway::preventive(db, c).await,
+        Command::Prom(c) => pathway::prom(db, c).await,
+        Command::Eligibility(a) => pathway::eligibility(db, rules_dir.as_deref(), a).await,
+        Command::AttestOveruse(a) => pathway::attest(db, a).await,
+        Command::Session(c) => treatment::session(db, c).await,
+        Command::Schedule(a) => treatment::schedule(db, a).await,
+        Command::Response(a) => treatment::response(db, rules_dir.as_deref(), a).await,
+        Command::Ae(c) => safety::ae(db, c).await,
+        Command::User(c) => accounts::user(db, c).await,
+        Command::Audit(c) => accounts::audit(db, &target, c).await,
+        Command::Export(a) => export::export(db, a).await,
+        Command::Fhir(c) => fhir::fhir(db, c).await,
+        Command::Report(c) => report::report(db, rules_dir.as_deref(), c).await,
+        Command::Demo(_)
+        | Command::Serve(_)
+        | Command::Rules(_)
+        | Command::Plan(_)
+        | Command::Attacks(_) => unreachable!("handled above"),
+    };
+    let finished = access::finish(db, result.as_ref().err()).await;
+    store.close().await;
+    result.and(finished)
 }
 
 /// The audit name of a command, e.g. "diary.import".
@@ -944,10 +1020,11 @@ fn action_name(c: &Command) -> String {
         ),
         Command::Audit(a) => (
             "audit",
-            if matches!(a, AuditCommand::Verify) {
-                "verify"
-            } else {
-                "log"
+            match a {
+                AuditCommand::Verify { .. } => "verify",
+                AuditCommand::Checkpoint => "checkpoint",
+                AuditCommand::RotateKey => "rotate-key",
+                AuditCommand::Log { .. } => "log",
             },
         ),
         Command::Attacks(_) => ("attacks", "profiles"),

@@ -7,7 +7,6 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use serde::Deserialize;
 
-use cephalog_store::Store;
 use cephalog_web::{AppState, Clock, Config};
 
 use crate::ServeArgs;
@@ -25,6 +24,8 @@ struct FileSettings {
     absolute_timeout_hours: Option<u64>,
     log_format: Option<String>,
     e2b_sender: Option<PathBuf>,
+    audit_key_file: Option<PathBuf>,
+    audit_checkpoints: Option<PathBuf>,
 }
 
 fn read_settings(path: &Path) -> Result<FileSettings> {
@@ -88,6 +89,7 @@ pub async fn run_server(
 
 pub async fn serve(
     database: Option<String>,
+    target: crate::Target,
     rules_dir: Option<PathBuf>,
     a: ServeArgs,
 ) -> Result<()> {
@@ -104,7 +106,12 @@ pub async fn serve(
     let url = database
         .or(file.database_url)
         .unwrap_or_else(|| crate::DEFAULT_DATABASE.to_owned());
-    let store = Store::connect(&url).await?;
+    let target = crate::Target {
+        url,
+        key_file: target.key_file.or(file.audit_key_file),
+        checkpoints: target.checkpoints.or(file.audit_checkpoints),
+    };
+    let store = target.connect().await?;
     let rules = crate::pathway::load_rule_sets(rules_dir.or(file.rules_dir).as_deref())?;
     let defaults = Config::default();
     let config = Config {

@@ -1,16 +1,86 @@
-//! Records every read and write of patient data in the hash-chained audit trail, and checks access
-//! on the way: [`patient`] is how a route reaches a patient's record.
+//! Records every read and write of patient data in the sealed audit trail, and checks access on
+//! the way: [`patient`] is how a route reaches a patient's record.
+//!
+//! A request's entries are collected while it runs and appended, in one transaction, after the
+//! handler has answered and before the answer leaves ([`layer`]): a request answered with an
+//! error has its entries recorded as `<action>.refused` with the reason, so a refused write is
+//! never logged as a write. If the entries cannot be stored the client gets a 500 instead of the
+//! answer.
 
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use uuid::Uuid;
 
-use cephalog_store::{AuditEvent, PatientRecord};
+use cephalog_store::{AuditEvent, PatientRecord, Store};
 
 use crate::AppState;
 use crate::auth::Principal;
 use crate::error::WebError;
 use crate::policy::{ClinicNeed, Denial, Need, clinic_access, patient_access};
 
-/// Appends an audit entry for `who` doing `action` to `entity`/`id`.
+/// The audit entries of one request, appended when it has been answered.
+#[derive(Debug, Clone, Default)]
+pub struct RequestAudit(Arc<Mutex<Vec<AuditEvent>>>);
+
+/// Why a request was refused: the error responses carry it for the audit entry.
+#[derive(Debug, Clone)]
+pub struct Refusal(pub String);
+
+/// Collects the request's audit entries and appends them once it has been answered.
+pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let queue = RequestAudit::default();
+    req.extensions_mut().insert(queue.clone());
+    let response = next.run(req).await;
+    let mut events = match queue.0.lock() {
+        Ok(mut q) => std::mem::take(&mut *q),
+        Err(_) => {
+            tracing::error!("the request's audit entries were lost to a panic");
+            return crate::error::ApiError(WebError::Internal("audit queue poisoned".to_owned()))
+                .into_response();
+        }
+    };
+    if events.is_empty() {
+        return response;
+    }
+    let status = response.status();
+    if status.is_client_error() || status.is_server_error() {
+        let reason = response
+            .extensions()
+            .get::<Refusal>()
+            .map_or_else(|| status.to_string(), |r| r.0.clone());
+        for e in &mut events {
+            if !e.action.ends_with(".denied") {
+                e.action.push_str(".refused");
+                e.detail.clone_from(&reason);
+            }
+        }
+    }
+    match state.store.audit_batch(events).await {
+        Ok(_) => response,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot append to the audit trail");
+            crate::error::ApiError(WebError::Internal("audit trail".to_owned())).into_response()
+        }
+    }
+}
+
+/// Signs a checkpoint of the audit trail's head every minute while entries arrive.
+pub async fn checkpoint_every_minute(store: Store) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        if let Err(e) = store.write_checkpoint().await {
+            tracing::error!(error = %e, "cannot write the audit checkpoint");
+        }
+    }
+}
+
+/// Records that `who` did `action` to `entity`/`id`: queued with the request's other entries, or
+/// appended at once outside a request.
 pub async fn record(
     state: &AppState,
     who: &Principal,
@@ -19,17 +89,25 @@ pub async fn record(
     id: &str,
     patient: Option<Uuid>,
 ) -> Result<(), WebError> {
-    state
-        .store
-        .audit(AuditEvent {
-            actor: format!("{}:{}", who.user.role.as_str(), who.user.username),
-            action: action.to_owned(),
-            entity: entity.to_owned(),
-            entity_id: id.to_owned(),
-            patient,
-            source: who.source.clone(),
-        })
-        .await?;
+    let event = AuditEvent {
+        actor: format!("{}:{}", who.user.role.as_str(), who.user.username),
+        action: action.to_owned(),
+        entity: entity.to_owned(),
+        entity_id: id.to_owned(),
+        patient,
+        source: who.source.clone(),
+        detail: String::new(),
+    };
+    match &who.audit {
+        Some(queue) => queue
+            .0
+            .lock()
+            .map_err(|_| WebError::Internal("audit queue poisoned".to_owned()))?
+            .push(event),
+        None => {
+            state.store.audit(event).await?;
+        }
+    }
     Ok(())
 }
 

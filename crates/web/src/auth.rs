@@ -47,6 +47,8 @@ pub struct Principal {
     pub via: Via,
     /// "web 10.0.0.7" or "api 10.0.0.7".
     pub source: String,
+    /// Where this request's audit entries are collected.
+    pub audit: Option<crate::audit::RequestAudit>,
 }
 
 /// The client's address: the connection's peer, or the last `X-Forwarded-For` hop when the server
@@ -131,6 +133,7 @@ async fn principal(parts: &mut Parts, state: &AppState) -> Result<Principal, Web
             user,
             via: Via::Token,
             source: format!("api {address}"),
+            audit: parts.extensions.get().cloned(),
         });
     }
     let session = Session::from_request_parts(parts, state)
@@ -158,6 +161,7 @@ async fn principal(parts: &mut Parts, state: &AppState) -> Result<Principal, Web
         user,
         via: Via::Session,
         source: format!("web {address}"),
+        audit: parts.extensions.get().cloned(),
     })
 }
 

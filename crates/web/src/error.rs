@@ -161,14 +161,21 @@ impl IntoResponse for ApiError {
             WebError::Invalid { field, .. } => field.clone(),
             _ => None,
         };
+        let message = self.0.public_message();
+        let refusal = crate::audit::Refusal(match &field {
+            Some(f) => format!("{f}: {message}"),
+            None => message.clone(),
+        });
         let body = ErrorBody {
             error: ErrorDetail {
                 code: self.0.code().to_owned(),
-                message: self.0.public_message(),
+                message,
                 field,
             },
         };
-        (self.0.status(), Json(body)).into_response()
+        let mut response = (self.0.status(), Json(body)).into_response();
+        response.extensions_mut().insert(refusal);
+        response
     }
 }
 
@@ -188,18 +195,28 @@ impl IntoResponse for PageError {
             return Redirect::to("/login").into_response();
         }
         let status = self.0.status();
+        let message = self.0.public_message();
+        let refusal = crate::audit::Refusal(match &self.0 {
+            WebError::Invalid {
+                field: Some(f),
+                message,
+            } => format!("{f}: {message}"),
+            _ => message.clone(),
+        });
         let page = crate::pages::ErrorPage {
             nav: None,
             status: status.as_u16(),
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
-            message: self.0.public_message(),
+            message,
         };
-        match askama::Template::render(&page) {
+        let mut response = match askama::Template::render(&page) {
             Ok(html) => (status, Html(html)).into_response(),
             Err(e) => {
                 tracing::error!(error = %e, "cannot render the error page");
                 status.into_response()
             }
-        }
+        };
+        response.extensions_mut().insert(refusal);
+        response
     }
 }

@@ -61,6 +61,10 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .merge(assets::router())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            audit::layer,
+        ))
         .layer(axum::middleware::from_fn(security::cross_origin_guard))
         .layer(sessions)
         .layer(security::headers())
@@ -92,6 +96,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let app = router(state.clone());
     let sweeper = tokio::spawn(sessions::sweep_expired(state.store.clone()));
+    let checkpoints = tokio::spawn(audit::checkpoint_every_minute(state.store.clone()));
     let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -99,5 +104,10 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown)
     .await;
     sweeper.abort();
+    checkpoints.abort();
+    // The last entries are covered before the server stops.
+    if let Err(e) = state.store.write_checkpoint().await {
+        tracing::error!(error = %e, "cannot write the audit checkpoint");
+    }
     served
 }

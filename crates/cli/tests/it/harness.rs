@@ -59,6 +59,19 @@ impl Env {
         })
     }
 
+    /// The audit key file and checkpoint log a PostgreSQL deployment configures, in the scratch
+    /// directory; a SQLite file keeps its own beside it.
+    pub fn audit_env(&self) -> Vec<(&'static str, PathBuf)> {
+        if self.pg_schema.is_some() {
+            vec![
+                ("CEPHALOG_AUDIT_KEY_FILE", self.path("audit-key")),
+                ("CEPHALOG_AUDIT_CHECKPOINTS", self.path("audit-checkpoints")),
+            ]
+        } else {
+            Vec::new()
+        }
+    }
+
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
@@ -75,6 +88,7 @@ impl Env {
             .expect("binary")
             .current_dir(self.dir.path())
             .env_remove("CEPHALOG_DATABASE_URL")
+            .envs(self.audit_env())
             .arg("--database")
             .arg(&self.url)
             .args(args)
@@ -93,6 +107,7 @@ impl Env {
             .expect("binary")
             .current_dir(self.dir.path())
             .env_remove("CEPHALOG_DATABASE_URL")
+            .envs(self.audit_env())
             .arg("--database")
             .arg(&self.url)
             .args(args)

@@ -345,16 +345,12 @@ story!(
         assert!(v.is_intact(), "{v:?}");
         assert_eq!(v.checkpoints.map(|c| c.checkpoints), Some(2));
         // A ring without the old key names the first entry it cannot check.
-        let only_new = AuditKeyRing::parse(
-            &std::fs::read_to_string(&key_file)
-                .expect("read")
-                .lines()
-                .filter(|l| !l.starts_with('#'))
-                .last()
-                .expect("a key")
-                .to_owned(),
-        )
-        .expect("ring");
+        let text = std::fs::read_to_string(&key_file).expect("read");
+        let newest = text
+            .lines()
+            .rfind(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .expect("a key");
+        let only_new = AuditKeyRing::parse(newest).expect("ring");
         let partial = store.with_audit_settings(AuditSettings {
             keys: only_new,
             key_file: None,

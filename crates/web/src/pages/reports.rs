@@ -474,6 +474,11 @@ async fn open_share_link(
             entity_id: link.id.to_string(),
             patient: Some(link.patient_id),
             source: format!("share {}", client_address(&request, &state)),
+            detail: if live {
+                String::new()
+            } else {
+                "the link has expired or was revoked".to_owned()
+            },
         })
         .await?;
     if !live {
