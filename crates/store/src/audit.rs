@@ -348,6 +348,18 @@ macro_rules! audit_engine {
                     .collect()
             }
 
+            /// The seal of entry `seq`, as stored.
+            pub(crate) async fn seal_at(pool: &Pool, seq: i64) -> Result<Option<String>, StoreError> {
+                let r = sqlx::query("SELECT hash FROM audit_log WHERE seq = $1")
+                    .bind(seq)
+                    .fetch_optional(pool)
+                    .await?;
+                Ok(match r {
+                    Some(r) => r.try_get::<Option<String>, _>("hash").ok().flatten(),
+                    None => None,
+                })
+            }
+
             pub(crate) async fn head(pool: &Pool) -> Result<(i64, String), StoreError> {
                 let r = sqlx::query("SELECT last_seq, last_hash FROM audit_head WHERE id = 1")
                     .fetch_one(pool)
@@ -494,7 +506,9 @@ impl Store {
     }
 
     /// Signs the trail's head and appends it to the checkpoint log, when a log is configured and
-    /// the head has moved since the log's last line. Returns the checkpoint written.
+    /// the head has moved since the log's last line. Returns the checkpoint written. A trail that
+    /// no longer holds the last checkpoint's entry with its seal is not signed: that would cover
+    /// a removed tail or a rewrite with a fresh signature.
     pub async fn write_checkpoint(&self) -> Result<Option<Checkpoint>, StoreError> {
         let Some(path) = &self.audit.checkpoints else {
             return Ok(None);
@@ -507,8 +521,21 @@ impl Store {
         let last = lines
             .last()
             .and_then(|(_, l)| Checkpoint::parse_line(l).ok());
-        if last.is_some_and(|c| c.seq == seq && c.hash == hash) {
-            return Ok(None);
+        if let Some(last) = &last {
+            if last.seq == seq && last.hash == hash {
+                return Ok(None);
+            }
+            let stored = audit_dispatch!(self, p => a::seal_at(p, last.seq).await)?;
+            if last.seq > seq || stored.as_deref() != Some(last.hash.as_str()) {
+                return Err(StoreError::Checkpoints {
+                    path: path.display().to_string(),
+                    reason: format!(
+                        "the trail no longer matches the last checkpoint (entry {}, signed {}): \
+                         not signing it; run `cephalog audit verify`",
+                        last.seq, last.at
+                    ),
+                });
+            }
         }
         let cp = Checkpoint::sign(&self.audit.keys, seq, &hash, Utc::now());
         let bad = |e: std::io::Error| StoreError::Checkpoints {

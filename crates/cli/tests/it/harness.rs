@@ -144,6 +144,31 @@ impl Drop for Env {
     }
 }
 
+impl Env {
+    /// Runs statements on the database itself, as someone holding the file or the database
+    /// owner's rights would (SQLite statement first, PostgreSQL second).
+    pub fn sql(&self, sqlite: &str, postgres: &str) {
+        let rt = Runtime::new().expect("runtime");
+        rt.block_on(async {
+            if self.pg_schema.is_some() {
+                let mut c = PgConnection::connect(&self.url).await.expect("connect");
+                sqlx::raw_sql(sqlx::AssertSqlSafe(postgres.to_owned()))
+                    .execute(&mut c)
+                    .await
+                    .expect("postgres statement");
+            } else {
+                let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", self.url))
+                    .await
+                    .expect("connect");
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sqlite.to_owned()))
+                    .execute(&mut c)
+                    .await
+                    .expect("sqlite statement");
+            }
+        });
+    }
+}
+
 fn admin(url: &str, sql: &str) {
     let rt = Runtime::new().expect("runtime");
     rt.block_on(async {

@@ -4,6 +4,7 @@
 //! skipped, unless `CEPHALOG_REQUIRE_POSTGRES=1`, when they fail.
 
 mod attacks;
+mod audit;
 mod export;
 mod fhir;
 mod harness;

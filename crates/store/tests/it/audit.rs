@@ -366,3 +366,45 @@ story!(
         assert!(broken.reason.contains(&old), "{broken:?}");
     }
 );
+
+story!(
+    a_trail_that_no_longer_matches_its_checkpoint_is_not_signed_again,
+    |store: Store| async move {
+        six_entries(&store).await;
+        store.write_checkpoint().await.expect("checkpoint");
+        let trail = store.audit_trail(None).await.expect("trail");
+        drop_triggers(&store).await;
+        raw(
+            &store,
+            "DELETE FROM audit_log WHERE seq > 4",
+            "DELETE FROM audit_log WHERE seq > 4",
+        )
+        .await;
+        let head = format!(
+            "UPDATE audit_head SET last_seq = 4, last_hash = '{}' WHERE id = 1",
+            trail[3].hash
+        );
+        raw(&store, &head, &head).await;
+        store
+            .audit(AuditEvent {
+                actor: "cli:root".into(),
+                action: "patient.read".into(),
+                entity: "patient".into(),
+                entity_id: "x".into(),
+                source: "cli".into(),
+                ..AuditEvent::default()
+            })
+            .await
+            .expect("append");
+        let err = store.write_checkpoint().await.expect_err("refused");
+        assert!(err.to_string().contains("no longer matches"), "{err}");
+        let problem = store
+            .verify_audit()
+            .await
+            .expect("verify")
+            .checkpoints
+            .and_then(|c| c.problem)
+            .expect("found");
+        assert!(problem.contains("removed"), "{problem}");
+    }
+);

@@ -124,3 +124,83 @@ story!(
         assert!(verified.broken.is_none(), "{verified:?}");
     }
 );
+
+story!(
+    refused_writes_are_recorded_as_refused_with_the_reason,
+    |app: App| async move {
+        let anna = app.seed.anna.clone();
+        let me = app.token("anna").await;
+        for _ in 0..10 {
+            let err = DIARY_DAY_PUT
+                .with(
+                    &me,
+                    &[&anna, "2026-06-02"],
+                    &json!({"date": "2026-06-02", "headache_minutes": 90,
+                            "peak_intensity": "unbearable"}),
+                )
+                .await
+                .expect(422);
+            assert_eq!(err["error"]["code"], "invalid");
+        }
+        DIARY_DAY_PUT
+            .with(
+                &me,
+                &[&anna, "2026-06-03"],
+                &json!({"date": "2026-06-03", "headache_minutes": 0}),
+            )
+            .await
+            .expect(200);
+        // A share link with an impossible expiry, from the page.
+        let page = app.login("anna").await;
+        let refused = page
+            .post_form(
+                &format!("/patients/{anna}/share-links"),
+                &[("days", "5000")],
+            )
+            .await;
+        assert_eq!(refused.status, 422);
+        let trail = app
+            .store
+            .audit_trail(Some(anna.parse().expect("uuid")))
+            .await
+            .expect("trail");
+        let refusals: Vec<_> = trail
+            .iter()
+            .filter(|e| e.fields.action == "diary.write.refused")
+            .collect();
+        assert_eq!(
+            refusals.len(),
+            10,
+            "each refused write is recorded as refused"
+        );
+        assert!(
+            refusals.iter().all(|e| !e.fields.detail.is_empty()),
+            "with the reason: {refusals:?}"
+        );
+        let writes: Vec<_> = trail
+            .iter()
+            .filter(|e| e.fields.action == "diary.write")
+            .collect();
+        assert_eq!(
+            writes.len(),
+            1,
+            "only the write that went through is a write"
+        );
+        assert!(writes[0].fields.detail.is_empty());
+        let shares: Vec<_> = trail
+            .iter()
+            .filter(|e| e.fields.action.starts_with("share.create"))
+            .map(|e| (e.fields.action.as_str(), e.fields.detail.as_str()))
+            .collect();
+        assert!(
+            shares
+                .iter()
+                .all(|(a, d)| *a == "share.create.refused" && d.starts_with("days:")),
+            "{shares:?}"
+        );
+        assert!(!shares.is_empty());
+        app.store.write_checkpoint().await.expect("checkpoint");
+        let v = app.store.verify_audit().await.expect("verify");
+        assert!(v.is_intact(), "{v:?}");
+    }
+);
