@@ -1,6 +1,7 @@
 //! The headache diary: one validated record per calendar day.
 //!
-//! A day with no record is UNRECORDED, never headache-free (a Cephalog diary convention; no primary source).
+//! A day with no record is UNRECORDED, never headache-free (a Cephalog diary convention; no
+//! primary source).
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -74,8 +74,8 @@ pub const MOH_DAYS_DEFAULT: f64 = 10.0;
 pub const MOH_DAYS_NON_OPIOID: f64 = 15.0;
 
 /// ICHD-3 8.2.7, medication-overuse headache attributed to other medication: at least 10 days per
-/// month. This subtype is in ICHD-3 but its threshold was not checked in the source [U]; Cephalog applies it to
-/// gepants, ditans and other acute medicines and marks it unverified.
+/// month. This subtype is in ICHD-3 but its threshold was not checked in the source [U];
+/// Cephalog applies it to gepants, ditans and other acute medicines and marks it unverified.
 pub const MOH_DAYS_OTHER: f64 = 10.0;
 
 /// ICHD-3 13.4 B1: paroxysms lasting seconds to minutes. The diary cannot show criteria C and D
@@ -88,8 +88,8 @@ pub const OCCIPITAL_PAROXYSM_DAYS_PER_MONTH: f64 = 1.0;
 pub const TTH_MIN_PAIN_FEATURES: usize = 2;
 
 // onabotulinumtoxinA (Botox): protocol, re-treatment, cumulative dose, billing. FDA label (dosing,
-// cumulative maximum), CMS HCPCS/CPT coding, occipital-neuralgia studies. The PREEMPT fixed-site table itself is `protocol::PREEMPT_FIXED_SITE_TABLE`, built
-// from these numbers.
+// cumulative maximum), CMS HCPCS and AMA CPT coding, occipital-neuralgia studies. The PREEMPT
+// fixed-site table itself is `protocol::PREEMPT_FIXED_SITE_TABLE`, built from these numbers.
 
 /// PREEMPT fixed-site protocol: 5 U per injection site (FDA label, chronic migraine dosing) [V2].
 pub const PREEMPT_UNITS_PER_SITE: u32 = 5;
@@ -162,7 +162,8 @@ pub const ADULT_AGE_YEARS: u32 = 18;
 pub const SCHEDULE_LATEST_DAYS: i64 = 98;
 
 /// Greater occipital nerve block: 2–3 mL of local anaesthetic is typical (nerve-block practice as
-/// restated in secondary sources; no primary source read) [V2]. Outside this range Cephalog warns; it never refuses.
+/// restated in secondary sources; no primary source read) [V2]. Outside this range Cephalog
+/// warns; it never refuses.
 pub const GON_BLOCK_TYPICAL_MIN_MICROLITRES: u32 = 2000;
 /// See [`GON_BLOCK_TYPICAL_MIN_MICROLITRES`]: 3 mL [V2].
 pub const GON_BLOCK_TYPICAL_MAX_MICROLITRES: u32 = 3000;

@@ -1118,8 +1118,7 @@ pub struct PublishedFigure {
 }
 
 const NECK_PAIN_TERMS: &[&str] = &["neck pain", "cervicalgia"];
-const LABEL_SOURCE: &str =
-    "onabotulinumtoxinA FDA label, Adverse Reactions, chronic migraine";
+const LABEL_SOURCE: &str = "onabotulinumtoxinA FDA label, Adverse Reactions, chronic migraine";
 const PREEMPT_SOURCE: &str = "PREEMPT pooled, Dodick 2010, Headache 50:921, 24-week double-blind \
                               phase";
 const COMPEL_SOURCE: &str = "COMPEL, Blumenfeld 2018, 155 U every 12 weeks for 9 cycles, N = 716 \
