@@ -75,7 +75,7 @@ pub struct MohSubtype {
     pub threshold_days: f64,
     /// Days per month in each deciding month, prorated.
     pub days_per_month: Vec<f64>,
-    /// Marked where the threshold was not checked in its source [U].
+    /// Marked where the threshold was not checked in its source.
     pub note: Option<String>,
 }
 

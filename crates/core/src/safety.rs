@@ -1,10 +1,10 @@
 //! Adverse events after botulinum-toxin sessions, and what the clinic owes the regulator.
 //!
 //! Severity (CTCAE v5 grade) and seriousness (the MedWatch serious outcomes) are separate fields
-//! (CTCAE v5.0; 21 CFR 312.32 and FDA MedWatch Form 3500) [V]. An event is stored even when it is not yet a valid individual case
-//! safety report (ICSR); [`AdverseEvent::missing_icsr_elements`] says which minimum element is
-//! missing. A reaction may carry a MedDRA code the clinic supplies: MedDRA is licensed, so Cephalog
-//! ships no dictionary and never derives a code from a term.
+//! (CTCAE v5.0; 21 CFR 312.32 and FDA MedWatch Form 3500). An event is stored even when it is not
+//! yet a valid individual case safety report (ICSR); [`AdverseEvent::missing_icsr_elements`] says
+//! which minimum element is missing. A reaction may carry a MedDRA code the clinic supplies:
+//! MedDRA is licensed, so Cephalog ships no dictionary and never derives a code from a term.
 //!
 //! Nothing here reads a clock: callers pass "as of" dates. Every number comes from
 //! [`crate::reference`].
@@ -1103,8 +1103,8 @@ pub enum Measure {
     Terms(&'static [&'static str]),
 }
 
-/// A published adverse-event figure (FDA label, Adverse Reactions; PREEMPT pooled; COMPEL). The percentages are of
-/// PATIENTS with at least one such event during the trial, not of sessions.
+/// A published adverse-event figure (FDA label, Adverse Reactions; PREEMPT pooled; COMPEL). The
+/// percentages are of PATIENTS with at least one such event during the trial, not of sessions.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PublishedFigure {
     pub name: &'static str,

@@ -572,9 +572,9 @@ impl Session {
         plan.diff(&self.sites)
     }
 
-    /// Billing lines (CMS HCPCS J0585, JW/JZ modifier FAQ; AMA CPT) [V]: CPT 64615 × 1 for a chronic-migraine session;
-    /// J0585 × units given with J0585-JW × units discarded, or J0585-JZ × units given when nothing
-    /// is discarded (CMS puts JZ on the administered line). Never a price.
+    /// Billing lines (CMS HCPCS J0585, JW/JZ modifier FAQ; AMA CPT) [V]: CPT 64615 × 1 for a
+    /// chronic-migraine session; J0585 × units given with J0585-JW × units discarded, or J0585-JZ ×
+    /// units given when nothing is discarded (CMS puts JZ on the administered line). Never a price.
     pub fn billing(&self) -> Billing {
         Billing::of(&self.indication, self.waste())
     }

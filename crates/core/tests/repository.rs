@@ -7,7 +7,8 @@
 //! - No source file reads a relative path that leaves the repository.
 //! - Every `crates/…/file.rs::test_name` that `HAZARDS.md` cites as evidence names a test declared
 //!   in that file (`fn test_name` under a test attribute, or a test-declaring macro such as
-//!   `story!(test_name, …)`). Lines marked "pending" are controls still being built and are skipped.
+//!   `story!(test_name, …)`). Lines marked "pending" are controls still being built and are
+//!   skipped.
 //!
 //! The needles below are assembled with `concat!` so that this file does not match itself.
 
