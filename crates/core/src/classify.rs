@@ -75,7 +75,7 @@ pub struct MohSubtype {
     pub threshold_days: f64,
     /// Days per month in each deciding month, prorated.
     pub days_per_month: Vec<f64>,
-    /// Marked where the threshold is not in the clinical reference.
+    /// Marked where the threshold was not checked in its source.
     pub note: Option<String>,
 }
 
@@ -483,7 +483,7 @@ fn medication_overuse(months: &[MonthFigures]) -> CriterionResult {
                     threshold_days: rule.threshold,
                     days_per_month: per_month,
                     note: rule.unverified.then(|| {
-                        format!("8.2.7 is not in the clinical reference {UNVERIFIED_MARK}")
+                        format!("the 8.2.7 threshold was not checked in ICHD-3 {UNVERIFIED_MARK}")
                     }),
                 });
             }

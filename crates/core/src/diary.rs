@@ -1,6 +1,7 @@
 //! The headache diary: one validated record per calendar day.
 //!
-//! A day with no record is UNRECORDED, never headache-free (clinical reference §2).
+//! A day with no record is UNRECORDED, never headache-free (a Cephalog diary convention; no
+//! primary source).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -71,7 +72,7 @@ impl Minutes {
     }
 }
 
-/// Peak intensity on the 4-point scale used by PREEMPT (clinical reference §2) [V].
+/// Peak intensity on the 4-point scale used by PREEMPT (Aurora 2010, Diener 2010) [V].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Intensity {

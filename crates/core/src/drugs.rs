@@ -1,7 +1,7 @@
 //! Acute headache medicines and their ICHD-3 8.2 classes.
 //!
 //! The built-in dictionary maps generic names (and a few common brand names) to the classes of the
-//! clinical reference §1: ergotamine, triptans, opioids, non-opioid ("simple") analgesics — one
+//! ICHD-3 8.2: ergotamine, triptans, opioids, non-opioid ("simple") analgesics — one
 //! class for paracetamol, NSAIDs and ASA — and combination analgesics, plus gepants, ditans and
 //! other acute medicines. A clinic adds its own names; an unknown name is an error that suggests the
 //! nearest known ones.
@@ -52,7 +52,7 @@ impl DrugClass {
     }
 
     /// Migraine-specific acute medicines: a headache day on which one was taken counts as a
-    /// migraine day (clinical reference §2) [V].
+    /// migraine day (ICHD-3 1.3 C: relieved by a triptan or ergot derivative) [V].
     pub fn is_migraine_specific(self) -> bool {
         matches!(
             self,
@@ -129,7 +129,7 @@ pub enum EntrySource {
 }
 
 /// Single ingredients. `adjuvant` marks caffeine-like adjuvants that make a combination analgesic
-/// (clinical reference §1: "joins drugs of ≥2 classes (analgesic or adjuvant)").
+/// (ICHD-3 8.2.5: a combination analgesic joins drugs of ≥2 classes, analgesic or adjuvant).
 const INGREDIENTS: &[(&str, DrugClass, bool)] = &[
     // Triptans, ICHD-3 8.2.2.
     ("almotriptan", DrugClass::Triptan, false),
@@ -373,8 +373,8 @@ impl DrugDictionary {
 /// The class of a product from its ingredients. One ingredient: its class. Several: two or more
 /// non-opioid analgesics without an adjuvant stay `non_opioid`; ergotamine with caffeine stays
 /// `ergot` (ICHD-3 8.2.1 counts ergotamine in any formulation) [U]; anything that joins drugs of two
-/// or more classes, or an analgesic with an adjuvant, is a combination analgesic (clinical reference
-/// §1) [V].
+/// or more classes, or an analgesic with an adjuvant, is a combination analgesic (ICHD-3
+/// 8.2.5) [V].
 fn combine(ingredients: &[(&str, DrugClass, bool)]) -> DrugClass {
     let active: Vec<DrugClass> = ingredients.iter().filter(|i| !i.2).map(|i| i.1).collect();
     let has_adjuvant = ingredients.iter().any(|i| i.2);

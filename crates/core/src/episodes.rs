@@ -1,10 +1,10 @@
 //! Attack (episode) logs, split into calendar days.
 //!
 //! An attack that crosses midnight contributes to each calendar day it covers, with that day's
-//! part of its duration (clinical reference §2). Overlapping attacks are merged: a day's minutes are
-//! the length of the union of its attack intervals, its features the OR of theirs and its peak the
-//! maximum. An episode log states the period it covers: a day in it with no attack is
-//! headache-free; a day outside it stays unrecorded.
+//! part of its duration (a Cephalog diary convention; no primary source). Overlapping attacks are
+//! merged: a day's minutes are the length of the union of its attack intervals, its features the
+//! OR of theirs and its peak the maximum. An episode log states the period it covers: a day in it
+//! with no attack is headache-free; a day outside it stays unrecorded.
 
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 

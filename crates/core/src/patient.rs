@@ -122,7 +122,7 @@ impl DiagnosisCode {
     }
 
     /// ICHD-3 group 1 (migraine). Probable-migraine days count as migraine days only in a patient
-    /// with such a diagnosis (clinical reference §1, 1.5) [V].
+    /// with such a diagnosis (ICHD-3 1.5) [V].
     pub fn is_migraine(self) -> bool {
         matches!(
             self,

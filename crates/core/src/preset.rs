@@ -1,6 +1,7 @@
 //! Day definitions: what counts as a headache day, a migraine day and a moderate/severe day.
 //!
-//! There is no single consensus wording (clinical reference §2), so the headache-day definition is
+//! There is no single consensus wording (IHS diary guidelines: Silberstein 2008, Tassorelli 2018;
+//! ICHD-3 1.3 A states no duration), so the headache-day definition is
 //! a named preset and every output names the preset it used.
 
 use std::fmt;

@@ -138,7 +138,7 @@ impl PreventiveOutcome {
     }
 
     /// Failed, not tolerated or unsuitable: what NICE TA260 and payers count as a failed
-    /// preventive (clinical reference §4) [V].
+    /// preventive (NICE TA260, section 1) [V].
     pub fn is_failure(self) -> bool {
         !matches!(self, PreventiveOutcome::Ongoing)
     }

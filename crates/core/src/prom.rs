@@ -1,4 +1,4 @@
-//! Patient-reported measures: MIDAS and HIT-6 (clinical reference §6) [V].
+//! Patient-reported measures: MIDAS (Stewart 2001) and HIT-6 (Kosinski 2003) [V].
 //!
 //! HIT-6 is a licensed instrument: Cephalog ships its scoring only; the clinic supplies the item
 //! wording under its own licence.

@@ -1,6 +1,6 @@
 //! Injection protocols as data: the PREEMPT fixed-site table, follow-the-pain extra sites, the
-//! occipital nerve block and off-label botulinum toxin for occipital neuralgia (clinical reference
-//! §3 and §7).
+//! occipital nerve block and off-label botulinum toxin for occipital neuralgia (FDA label,
+//! Dosage and Administration; PREEMPT, Blumenfeld 2010; Kapural 2007, Marcolla 2022).
 //!
 //! A [`Plan`] lists every injection site with its units and volume; a [`NerveBlockPlan`] describes a
 //! local-anaesthetic block. Both are what a clinician intends; what was given is a
@@ -151,7 +151,8 @@ fn key_of(s: &str) -> String {
     s.trim().to_ascii_lowercase().replace(['-', ' '], "_")
 }
 
-/// The seven head and neck muscle areas of the PREEMPT protocol (clinical reference §3) [V2].
+/// The seven head and neck muscle areas of the PREEMPT protocol (FDA label, Dosage and
+/// Administration) [V2].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Muscle {
@@ -270,7 +271,7 @@ impl FromStr for Side {
     }
 }
 
-/// The occipital nerves of ICHD-3 13.4 that are blocked or injected (clinical reference §7).
+/// The occipital nerves of ICHD-3 13.4 that are blocked or injected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OccipitalNerve {
@@ -566,7 +567,7 @@ impl PreemptRow {
 
 /// The PREEMPT fixed-site protocol for chronic migraine: onabotulinumtoxinA 155 U IM over 31 sites
 /// in 7 head and neck muscle areas, 5 U in 0.1 mL per site (FDA label, Botox prescribing
-/// information, chronic migraine dosing; clinical reference §3) [V2].
+/// information, chronic migraine dosing) [V2].
 pub const PREEMPT_FIXED_SITE_TABLE: [PreemptRow; 7] = [
     PreemptRow {
         muscle: Muscle::Corrugator,
@@ -772,7 +773,7 @@ impl PlanKind {
         }
     }
 
-    /// Botulinum toxin for occipital neuralgia is off-label (clinical reference §7) [V].
+    /// Botulinum toxin for occipital neuralgia is off-label (FDA label, Indications and Usage) [V].
     pub fn is_off_label(self) -> bool {
         self == PlanKind::OccipitalNeuralgiaToxin
     }
@@ -893,7 +894,7 @@ impl Plan {
     }
 
     /// Off-label botulinum toxin for occipital neuralgia: one site per nerve and side with a free
-    /// dose. Study doses are shown as context, never enforced (clinical reference §7) [V].
+    /// dose. Study doses are shown as context, never enforced (Kapural 2007, Marcolla 2022) [V].
     pub fn occipital_toxin(
         doses: &[NerveDose],
         concentration: Concentration,
@@ -1103,8 +1104,8 @@ impl FromStr for Laterality {
     }
 }
 
-/// The local anaesthetic of a nerve block (clinical reference §7: bupivacaine 0.5 % or lidocaine)
-/// [V2].
+/// The local anaesthetic of a nerve block, bupivacaine 0.5 % or lidocaine (nerve-block practice as
+/// restated in secondary sources) [V2].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Anaesthetic {
     Bupivacaine05,
@@ -1193,7 +1194,7 @@ impl fmt::Display for Steroid {
 }
 
 /// An occipital nerve block (greater: CPT 64405): nerve, side(s), local anaesthetic, volume per
-/// side, optional steroid (clinical reference §7) [V2].
+/// side, optional steroid (nerve-block practice as restated in secondary sources) [V2].
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NerveBlockPlan {
     nerve: OccipitalNerve,
@@ -1230,7 +1231,7 @@ impl NerveBlockPlan {
     }
 
     /// The usual greater occipital nerve block: bupivacaine 0.5 %, 2 mL per side (the low end of
-    /// the typical 2–3 mL), no steroid (clinical reference §7) [V2].
+    /// the typical 2–3 mL), no steroid (nerve-block practice, secondary sources) [V2].
     pub fn typical_gon(laterality: Laterality) -> Self {
         NerveBlockPlan {
             nerve: OccipitalNerve::GreaterOccipital,
@@ -1268,7 +1269,7 @@ impl NerveBlockPlan {
         if self.nerve == OccipitalNerve::GreaterOccipital {
             notes.push(
                 "greater occipital nerve: about 2 cm lateral and 2 cm inferior to the external occipital \
-                 protuberance, medial to the occipital artery (clinical reference §7) [V2]"
+                 protuberance, medial to the occipital artery (nerve-block practice, secondary sources) [V2]"
                     .to_owned(),
             );
         }
@@ -1279,14 +1280,14 @@ impl NerveBlockPlan {
         notes
     }
 
-    /// A volume per side outside the typical 2–3 mL (clinical reference §7) [V2].
+    /// A volume per side outside the typical 2–3 mL (nerve-block practice, secondary sources) [V2].
     pub fn warnings(&self) -> Vec<String> {
         let v = self.volume_per_side.microlitres();
         if (GON_BLOCK_TYPICAL_MIN_MICROLITRES..=GON_BLOCK_TYPICAL_MAX_MICROLITRES).contains(&v) {
             Vec::new()
         } else {
             vec![format!(
-                "volume {} per side is outside the typical {}–{} (clinical reference §7) [V2]",
+                "volume {} per side is outside the typical {}–{} (nerve-block practice, secondary sources) [V2]",
                 self.volume_per_side,
                 Volume(GON_BLOCK_TYPICAL_MIN_MICROLITRES),
                 Volume(GON_BLOCK_TYPICAL_MAX_MICROLITRES)

@@ -1,10 +1,26 @@
 //! Every clinical number Cephalog uses, in one place, each with its source.
 //!
-//! Status marks follow `shared/clinical-reference.md`: [V] read in the primary source, [V2] a
-//! consistent secondary restatement, [U] unverified. A [U] value is a documented, overridable
-//! default, and every output that uses one carries [`UNVERIFIED_MARK`].
+//! Each value's doc comment names its primary source by a short name (ICHD-3, the FDA label,
+//! PREEMPT, COMPEL, NICE TA260, ICH E2D, …); `docs/SOURCES.md` gives every short name's full
+//! citation once.
+//!
+//! # Status marks
+//!
+//! Every sourced value carries one of three marks, saying how far its source was checked:
+//!
+//! - **[V]** verified: read in the primary source itself (the classification, the label, the
+//!   trial paper, the regulation) or in a faithful copy of it.
+//! - **[V2]** verified secondarily: not read in the primary source, but restated consistently by
+//!   several independent secondary sources (reviews, payer policies, clinic guidance).
+//! - **[U]** unverified: no source confirmed it. Cephalog encodes such a value only as a
+//!   documented, overridable default (a rule-set field, a constant named here), and every output
+//!   that rests on one carries [`UNVERIFIED_MARK`], so a clinician sees that the figure is a
+//!   default to check, not a fact.
+//!
+//! Cephalog supports clinical judgement and never replaces it: outputs say a patient "meets diary
+//! criteria for" a diagnosis, never that the patient "has" it.
 
-/// Shown beside every output that rests on a fact marked [U] in the clinical reference.
+/// Shown beside every output that rests on a value marked [U] (see the status marks above).
 pub const UNVERIFIED_MARK: &str = "[unverified default]";
 
 /// Minutes in a calendar day: the upper bound of headache minutes on one diary day.
@@ -19,7 +35,7 @@ pub const LABEL_HEADACHE_DAY_MINUTES: u16 = 240;
 /// acute medication. van der Arend 2023 e-diary proposal [V]; the IHS guideline wording [U].
 pub const IHS_HEADACHE_DAY_MINUTES: u16 = 30;
 
-/// A migraine day by ICHD-3 1.1 C+D needs a headache of at least 30 min (clinical reference §2) [V].
+/// A migraine day by ICHD-3 1.1 C+D needs a headache of at least 30 min [V].
 pub const MIGRAINE_DAY_MIN_MINUTES: u16 = 30;
 
 /// ICHD-3 1.1 B: untreated attacks last 4–72 h [V]. A day with at least this many minutes, or one
@@ -30,7 +46,8 @@ pub const MIGRAINE_ATTACK_MIN_MINUTES: u16 = 240;
 pub const NORMALISATION_DAYS: u32 = 28;
 
 /// Diary completeness below which a period's counts are "insufficient diary data", never a number.
-/// Clinical reference §2: default 80 % [U].
+/// A Cephalog default, 80 % [U]: the IHS diary guidelines (Silberstein 2008, Tassorelli 2018) were
+/// not read in full.
 pub const COMPLETENESS_FLOOR_PERCENT: u32 = 80;
 
 /// Reason given wherever completeness is below [`COMPLETENESS_FLOOR_PERCENT`].
@@ -57,8 +74,8 @@ pub const MOH_DAYS_DEFAULT: f64 = 10.0;
 pub const MOH_DAYS_NON_OPIOID: f64 = 15.0;
 
 /// ICHD-3 8.2.7, medication-overuse headache attributed to other medication: at least 10 days per
-/// month. This subtype is in ICHD-3 but not in the clinical reference [U]; Cephalog applies it to
-/// gepants, ditans and other acute medicines and marks it unverified.
+/// month. This subtype is in ICHD-3 but its threshold was not checked in the source [U];
+/// Cephalog applies it to gepants, ditans and other acute medicines and marks it unverified.
 pub const MOH_DAYS_OTHER: f64 = 10.0;
 
 /// ICHD-3 13.4 B1: paroxysms lasting seconds to minutes. The diary cannot show criteria C and D
@@ -70,9 +87,9 @@ pub const OCCIPITAL_PAROXYSM_DAYS_PER_MONTH: f64 = 1.0;
 /// routine activity [V].
 pub const TTH_MIN_PAIN_FEATURES: usize = 2;
 
-// onabotulinumtoxinA (Botox): protocol, re-treatment, cumulative dose, billing. Clinical reference
-// §3, §5 and §7. The PREEMPT fixed-site table itself is `protocol::PREEMPT_FIXED_SITE_TABLE`, built
-// from these numbers.
+// onabotulinumtoxinA (Botox): protocol, re-treatment, cumulative dose, billing. FDA label (dosing,
+// cumulative maximum), CMS HCPCS and AMA CPT coding, occipital-neuralgia studies. The PREEMPT
+// fixed-site table itself is `protocol::PREEMPT_FIXED_SITE_TABLE`, built from these numbers.
 
 /// PREEMPT fixed-site protocol: 5 U per injection site (FDA label, chronic migraine dosing) [V2].
 pub const PREEMPT_UNITS_PER_SITE: u32 = 5;
@@ -144,8 +161,9 @@ pub const ADULT_AGE_YEARS: u32 = 18;
 /// session. A clinic scheduling default, not a label figure [U]; configurable.
 pub const SCHEDULE_LATEST_DAYS: i64 = 98;
 
-/// Greater occipital nerve block: 2–3 mL of local anaesthetic is typical (clinical reference §7)
-/// [V2]. Outside this range Cephalog warns; it never refuses.
+/// Greater occipital nerve block: 2–3 mL of local anaesthetic is typical (nerve-block practice as
+/// restated in secondary sources; no primary source read) [V2]. Outside this range Cephalog
+/// warns; it never refuses.
 pub const GON_BLOCK_TYPICAL_MIN_MICROLITRES: u32 = 2000;
 /// See [`GON_BLOCK_TYPICAL_MIN_MICROLITRES`]: 3 mL [V2].
 pub const GON_BLOCK_TYPICAL_MAX_MICROLITRES: u32 = 3000;
@@ -158,29 +176,28 @@ pub const ON_TOXIN_KAPURAL_2007_UNITS_PER_NERVE: u32 = 50;
 /// 2022, n=29) [V]. Shown as context, never enforced.
 pub const ON_TOXIN_MARCOLLA_2022_MEAN_UNITS_PER_NERVE: f64 = 18.7;
 
-/// HCPCS J0585: onabotulinumtoxinA, per 1 unit (clinical reference §5) [V].
+/// HCPCS J0585: onabotulinumtoxinA, per 1 unit (CMS HCPCS Level II) [V].
 pub const HCPCS_ONABOTULINUMTOXINA: &str = "J0585";
 
-/// CPT 64615: chemodenervation for chronic migraine, bilateral, once per session (clinical
-/// reference §5) [V].
+/// CPT 64615: chemodenervation for chronic migraine, bilateral, once per session (AMA CPT) [V].
 pub const CPT_CHEMODENERVATION_CHRONIC_MIGRAINE: &str = "64615";
 
-/// CPT 64405: greater occipital nerve block (clinical reference §5) [V2].
+/// CPT 64405: greater occipital nerve block (AMA CPT) [V2].
 pub const CPT_GREATER_OCCIPITAL_NERVE_BLOCK: &str = "64405";
 
-/// Modifier JW: units discarded from a single-dose vial (clinical reference §5) [V].
+/// Modifier JW: units discarded from a single-dose vial (CMS JW/JZ modifier FAQ) [V].
 pub const MODIFIER_DISCARDED: &str = "JW";
 
 /// Modifier JZ: nothing discarded from a single-dose vial; required on Medicare claims since
-/// 2023-07-01 (clinical reference §5) [V]. CMS asks for it on the line with the administered units
+/// 2023-07-01 (CMS JW/JZ modifier FAQ) [V]. CMS asks for it on the line with the administered units
 /// (CMS JW/JZ modifier FAQ; MLN Matters MM13056) [V2].
 pub const MODIFIER_NONE_DISCARDED: &str = "JZ";
 // ---------------------------------------------------------------------------------------------
-// Safety reporting (clinical reference §3, §8 and §9)
+// Safety reporting (FDA label, CTCAE v5.0, ICH E2D, EU GVP Module VI, PREEMPT, COMPEL)
 // ---------------------------------------------------------------------------------------------
 
-/// Lowest CTCAE v5.0 grade: mild (Common Terminology Criteria for Adverse Events v5.0, NCI 2017;
-/// clinical reference §8) [V].
+/// Lowest CTCAE v5.0 grade: mild (Common Terminology Criteria for Adverse Events v5.0, NCI 2017)
+/// [V].
 pub const CTCAE_MIN_GRADE: u8 = 1;
 
 /// Highest CTCAE v5.0 grade: "death related to AE" (CTCAE v5.0) [V]. An event of this grade has a
@@ -188,65 +205,62 @@ pub const CTCAE_MIN_GRADE: u8 = 1;
 pub const CTCAE_MAX_GRADE: u8 = 5;
 
 /// Boxed warning, distant spread of toxin effect: symptoms "may occur hours to weeks after
-/// injection" (onabotulinumtoxinA FDA label, clinical reference §3) [V]. The label sets no upper
-/// bound; Cephalog looks back one re-treatment interval, 12 weeks = 84 days (label dosing,
-/// clinical reference §3 [V2]), on both ends inclusive. The window length is a Cephalog default
+/// injection" (onabotulinumtoxinA FDA label, Boxed Warning) [V]. The label sets no upper
+/// bound; Cephalog looks back one re-treatment interval, 12 weeks = 84 days (FDA label, Dosage
+/// and Administration [V2]), on both ends inclusive. The window length is a Cephalog default
 /// [U].
 pub const DISTANT_SPREAD_WINDOW_DAYS: i64 = 84;
 
 /// Expedited reporting of a serious case: 15 calendar days from the day the clinic became aware
-/// of it, that day being day 0 (EU timelines, clinical reference §8) [V2].
+/// of it, that day being day 0 (EU timelines, EU GVP Module VI) [V2].
 pub const SERIOUS_REPORT_DAYS: u32 = 15;
 
 /// Reporting of a non-serious case: 90 calendar days from awareness, day 0 being the day of
-/// awareness (EU timelines, clinical reference §8) [V2].
+/// awareness (EU timelines, EU GVP Module VI) [V2].
 pub const NON_SERIOUS_REPORT_DAYS: u32 = 90;
 
 /// FDA label, chronic migraine adverse reactions: neck pain in 9 % of onabotulinumtoxinA
-/// patients (clinical reference §3) [V2]. Percentage of patients, not of sessions.
+/// patients (FDA label, Adverse Reactions) [V2]. Percentage of patients, not of sessions.
 pub const LABEL_NECK_PAIN_PERCENT: f64 = 9.0;
 
 /// FDA label, chronic migraine adverse reactions: neck pain in 3 % of placebo patients
-/// (clinical reference §3) [V2].
+/// (FDA label, Adverse Reactions) [V2].
 pub const LABEL_NECK_PAIN_PLACEBO_PERCENT: f64 = 3.0;
 
 /// PREEMPT pooled (Dodick 2010, Headache 50:921): serious adverse events in 4.8 % of
-/// onabotulinumtoxinA patients (clinical reference §3) [V2]. Percentage of patients over the
+/// onabotulinumtoxinA patients [V2]. Percentage of patients over the
 /// 24-week double-blind phase (two treatment cycles).
 pub const PREEMPT_SERIOUS_AE_PERCENT: f64 = 4.8;
 
-/// PREEMPT pooled: serious adverse events in 2.3 % of placebo patients (clinical reference §3)
-/// [V2].
+/// PREEMPT pooled (Dodick 2010): serious adverse events in 2.3 % of placebo patients [V2].
 pub const PREEMPT_SERIOUS_AE_PLACEBO_PERCENT: f64 = 2.3;
 
 /// PREEMPT pooled: treatment-related neck pain in 6.7 % of onabotulinumtoxinA patients
-/// (clinical reference §3) [V2].
+/// (PREEMPT pooled, Dodick 2010) [V2].
 pub const PREEMPT_RELATED_NECK_PAIN_PERCENT: f64 = 6.7;
 
-/// PREEMPT pooled: treatment-related neck pain in 2.2 % of placebo patients (clinical reference
-/// §3) [V2].
+/// PREEMPT pooled (Dodick 2010): treatment-related neck pain in 2.2 % of placebo patients [V2].
 pub const PREEMPT_RELATED_NECK_PAIN_PLACEBO_PERCENT: f64 = 2.2;
 
 /// COMPEL (Blumenfeld 2018; 155 U every 12 weeks for 9 cycles, N = 716): treatment-related neck
-/// pain in 4.1 % of patients (clinical reference §3) [V].
+/// pain in 4.1 % of patients (COMPEL, Blumenfeld 2018) [V].
 pub const COMPEL_RELATED_NECK_PAIN_PERCENT: f64 = 4.1;
 
-/// COMPEL: treatment-related eyelid ptosis in 2.5 % of patients (clinical reference §3) [V].
+/// COMPEL (Blumenfeld 2018): treatment-related eyelid ptosis in 2.5 % of patients [V].
 pub const COMPEL_RELATED_EYELID_PTOSIS_PERCENT: f64 = 2.5;
 
-/// COMPEL: treatment-related musculoskeletal stiffness in 2.4 % of patients (clinical reference
-/// §3) [V].
+/// COMPEL (Blumenfeld 2018): treatment-related musculoskeletal stiffness in 2.4 % of patients
+/// [V].
 pub const COMPEL_RELATED_MUSCULOSKELETAL_STIFFNESS_PERCENT: f64 = 2.4;
 
-/// COMPEL: treatment-related injection-site pain in 2.0 % of patients (clinical reference §3)
-/// [V].
+/// COMPEL (Blumenfeld 2018): treatment-related injection-site pain in 2.0 % of patients [V].
 pub const COMPEL_RELATED_INJECTION_SITE_PAIN_PERCENT: f64 = 2.0;
 
-/// COMPEL: treatment-related headache in 1.7 % of patients (clinical reference §3) [V].
+/// COMPEL (Blumenfeld 2018): treatment-related headache in 1.7 % of patients [V].
 pub const COMPEL_RELATED_HEADACHE_PERCENT: f64 = 1.7;
 
-/// COMPEL: treatment-related muscular weakness in 1.4 % of patients (clinical reference §3) [V].
+/// COMPEL (Blumenfeld 2018): treatment-related muscular weakness in 1.4 % of patients [V].
 pub const COMPEL_RELATED_MUSCULAR_WEAKNESS_PERCENT: f64 = 1.4;
 
-/// COMPEL: treatment-related facial paresis in 1.3 % of patients (clinical reference §3) [V].
+/// COMPEL (Blumenfeld 2018): treatment-related facial paresis in 1.3 % of patients [V].
 pub const COMPEL_RELATED_FACIAL_PARESIS_PERCENT: f64 = 1.3;

@@ -21,7 +21,8 @@ pub const RESPONDER_30_PERCENT: f64 = 30.0;
 /// ≥50 % reduction: the trial responder definition (PREEMPT), WA L&I and eviCore [V].
 pub const RESPONDER_50_PERCENT: f64 = 50.0;
 /// "No benefit by the third session → review with the clinician" is a review prompt, not a stop
-/// (clinical reference §4). Benefit is read as a ≥30 % reduction in any completed cycle [U].
+/// (patient-facing clinic guidance). Benefit is read as a ≥30 % reduction in any completed cycle
+/// [U].
 pub const REVIEW_AFTER_CYCLES: usize = 2;
 pub const REVIEW_BENEFIT_PERCENT: f64 = 30.0;
 /// Percentages are compared with this tolerance, so 30 % computed in floating point as
@@ -440,9 +441,7 @@ fn review_prompt(cycles: &[CycleResponse]) -> Option<Decision> {
             "no completed cycle reached a {REVIEW_BENEFIT_PERCENT} % reduction in headache days ({} cycle(s) judged)",
             judged.len()
         ),
-        source: format!(
-            "clinical reference §4, patient-facing guidance; benefit read as ≥30 % {UNVERIFIED_MARK}"
-        ),
+        source: format!("patient-facing clinic guidance; benefit read as ≥30 % {UNVERIFIED_MARK}"),
     })
 }
 

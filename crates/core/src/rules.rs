@@ -34,7 +34,7 @@ pub struct Criterion {
     pub id: String,
     pub description: String,
     pub source: String,
-    /// True where the clinical reference marks the fact [U]: outputs show "[unverified default]".
+    /// True where the fact is marked [U] (see `reference`): outputs show "[unverified default]".
     #[serde(default)]
     pub unverified: bool,
     #[serde(flatten)]

@@ -1,10 +1,10 @@
 //! Adverse events after botulinum-toxin sessions, and what the clinic owes the regulator.
 //!
 //! Severity (CTCAE v5 grade) and seriousness (the MedWatch serious outcomes) are separate fields
-//! (clinical reference §8). An event is stored even when it is not yet a valid individual case
-//! safety report (ICSR); [`AdverseEvent::missing_icsr_elements`] says which minimum element is
-//! missing. A reaction may carry a MedDRA code the clinic supplies: MedDRA is licensed, so Cephalog
-//! ships no dictionary and never derives a code from a term.
+//! (CTCAE v5.0; 21 CFR 312.32 and FDA MedWatch Form 3500). An event is stored even when it is not
+//! yet a valid individual case safety report (ICSR); [`AdverseEvent::missing_icsr_elements`] says
+//! which minimum element is missing. A reaction may carry a MedDRA code the clinic supplies:
+//! MedDRA is licensed, so Cephalog ships no dictionary and never derives a code from a term.
 //!
 //! Nothing here reads a clock: callers pass "as of" dates. Every number comes from
 //! [`crate::reference`].
@@ -161,8 +161,8 @@ macro_rules! coded_value {
 }
 
 coded_value!(
-    /// A serious outcome in the sense of 21 CFR 312.32 and the MedWatch form (clinical reference
-    /// §8) [V]. An event with none of these is non-serious, whatever its CTCAE grade.
+    /// A serious outcome in the sense of 21 CFR 312.32 and the MedWatch form (FDA MedWatch Form
+    /// 3500) [V]. An event with none of these is non-serious, whatever its CTCAE grade.
     SeriousOutcome, "seriousness", [
         Death => "death",
         LifeThreatening => "life_threatening",
@@ -392,7 +392,7 @@ impl Seriousness {
 }
 
 /// A dose of toxin in label units (onabotulinumtoxinA "Units"; not interchangeable with other
-/// botulinum toxin products, clinical reference §3).
+/// botulinum toxin products: FDA label).
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize)]
 #[serde(transparent)]
 pub struct DoseUnits(f64);
@@ -481,8 +481,8 @@ impl Reporter {
         }
     }
 
-    /// ICH E2D: an identifiable reporter has a qualification and a country (clinical reference
-    /// §8) [V].
+    /// ICH E2D: an identifiable reporter has a qualification and a country (ICH E2D)
+    /// [V].
     pub fn is_identifiable(&self) -> bool {
         self.qualification.is_some() && self.country.is_some()
     }
@@ -618,7 +618,7 @@ impl IcsrPatient {
     }
 
     /// ICH E2D: an identifiable patient has at least one of initials or identifier, age or date
-    /// of birth, sex (clinical reference §8) [V].
+    /// of birth, sex (ICH E2D) [V].
     pub fn is_identifiable(&self) -> bool {
         self.initials.is_some()
             || self.identifier.is_some()
@@ -803,7 +803,7 @@ impl AdverseEvent {
     }
 }
 
-/// The four minimum elements of a valid ICSR (ICH E2D; E2B(R3); clinical reference §8) [V].
+/// The four minimum elements of a valid ICSR (ICH E2D; ICH E2B(R3)) [V].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IcsrElement {
@@ -872,7 +872,7 @@ pub fn missing_icsr_elements(
 
 coded_value!(
     /// A symptom of distant spread of toxin effect named in the onabotulinumtoxinA boxed warning
-    /// (FDA label; clinical reference §3) [V].
+    /// (FDA label, Boxed Warning) [V].
     BoxedWarningSymptom, "boxed_warning_symptom", [
         Asthenia => "asthenia",
         GeneralizedMuscleWeakness => "generalized_muscle_weakness",
@@ -1103,8 +1103,8 @@ pub enum Measure {
     Terms(&'static [&'static str]),
 }
 
-/// A published adverse-event figure (clinical reference §3 and §9). The percentages are of
-/// PATIENTS with at least one such event during the trial, not of sessions.
+/// A published adverse-event figure (FDA label, Adverse Reactions; PREEMPT pooled; COMPEL). The
+/// percentages are of PATIENTS with at least one such event during the trial, not of sessions.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PublishedFigure {
     pub name: &'static str,
@@ -1118,12 +1118,11 @@ pub struct PublishedFigure {
 }
 
 const NECK_PAIN_TERMS: &[&str] = &["neck pain", "cervicalgia"];
-const LABEL_SOURCE: &str =
-    "onabotulinumtoxinA FDA label, chronic migraine adverse reactions (clinical reference §3)";
+const LABEL_SOURCE: &str = "onabotulinumtoxinA FDA label, Adverse Reactions, chronic migraine";
 const PREEMPT_SOURCE: &str = "PREEMPT pooled, Dodick 2010, Headache 50:921, 24-week double-blind \
-                              phase (clinical reference §3)";
+                              phase";
 const COMPEL_SOURCE: &str = "COMPEL, Blumenfeld 2018, 155 U every 12 weeks for 9 cycles, N = 716 \
-                             (clinical reference §3)";
+                             (J Headache Pain 2018;19:13)";
 
 /// Every published figure Cephalog compares clinic rates with.
 pub const PUBLISHED_SAFETY_FIGURES: [PublishedFigure; 10] = [

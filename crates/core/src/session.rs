@@ -1,6 +1,6 @@
 //! What was actually given: botulinum-toxin sessions and occipital nerve blocks, their waste and
-//! billing lines, and the safety checks run when a session is recorded (clinical reference §3, §5,
-//! §7).
+//! billing lines, and the safety checks run when a session is recorded (FDA label; CMS HCPCS and
+//! JW/JZ rules; AMA CPT).
 //!
 //! A [`Session`] exists only validated (lot, expiry, units within the vials opened). Whether it may
 //! be saved is a separate question answered by [`Session::check`]: refusals (re-treatment interval,
@@ -96,7 +96,7 @@ fn key_of(s: &str) -> String {
 pub enum Indication {
     /// Chronic migraine, PREEMPT protocol (FDA label).
     ChronicMigraine,
-    /// Occipital neuralgia: always off-label (clinical reference §7) [V].
+    /// Occipital neuralgia: always off-label (FDA label, Indications and Usage) [V].
     OccipitalNeuralgia,
     /// Any other indication (e.g. cervical dystonia); its doses count towards the cumulative cap.
     Other(Name),
@@ -572,9 +572,9 @@ impl Session {
         plan.diff(&self.sites)
     }
 
-    /// Billing lines (clinical reference §5) [V]: CPT 64615 × 1 for a chronic-migraine session;
-    /// J0585 × units given with J0585-JW × units discarded, or J0585-JZ × units given when nothing
-    /// is discarded (CMS puts JZ on the administered line). Never a price.
+    /// Billing lines (CMS HCPCS J0585, JW/JZ modifier FAQ; AMA CPT) [V]: CPT 64615 × 1 for a
+    /// chronic-migraine session; J0585 × units given with J0585-JW × units discarded, or J0585-JZ ×
+    /// units given when nothing is discarded (CMS puts JZ on the administered line). Never a price.
     pub fn billing(&self) -> Billing {
         Billing::of(&self.indication, self.waste())
     }
@@ -843,7 +843,7 @@ impl Billing {
             });
         } else {
             notes.push(format!(
-                    "no procedure code for {} in the clinical reference: code the injection procedure by hand",
+                    "no procedure code for {} that Cephalog has checked: code the injection procedure by hand",
                     indication
                 ));
         }
@@ -1483,7 +1483,7 @@ impl NerveBlock {
         self.relief.as_ref()
     }
 
-    /// CPT 64405 once per side of a greater occipital nerve block (clinical reference §5) [V2].
+    /// CPT 64405 once per side of a greater occipital nerve block (AMA CPT) [V2].
     /// How payers want a bilateral block reported (one line per side or a bilateral modifier) is
     /// not in the reference, so the note carries the unverified mark. The reference has no code
     /// for a lesser occipital nerve block: none is emitted, and the note says so.
@@ -1501,11 +1501,11 @@ impl NerveBlock {
                 }
                 billing.notes.push(format!(
                     "{CPT_GREATER_OCCIPITAL_NERVE_BLOCK} is listed once per side blocked; whether a payer wants one \
-                     line per side or a bilateral modifier is not in the clinical reference {UNVERIFIED_MARK}"
+                     line per side or a bilateral modifier was not checked in a source {UNVERIFIED_MARK}"
                 ));
             }
             OccipitalNerve::LesserOccipital => billing.notes.push(
-                "no code for a lesser occipital nerve block in the clinical reference: code it by hand"
+                "no code for a lesser occipital nerve block that Cephalog has checked: code it by hand"
                     .to_owned(),
             ),
         }

@@ -67,8 +67,8 @@ pub const FDA_BATCH_RECEIVER: &str = "ZZFDA";
 /// N.2.r.3 message receiver identifier CDER (as in the FDA example messages).
 pub const FDA_CDER_RECEIVER: &str = "CDER";
 
-/// Route of administration of botulinum toxin for headache (clinical reference §3: "155 Units
-/// IM"), G.k.4.r.10.1.
+/// Route of administration of botulinum toxin for headache (FDA label, Dosage and Administration:
+/// "155 Units IM"), G.k.4.r.10.1.
 const ROUTE_INTRAMUSCULAR: &str = "Intramuscular";
 /// G.k.4.r.1b dose unit: the product label's "Units".
 const DOSE_UNIT: &str = "U";

@@ -1,7 +1,7 @@
 //! Safety exports of a Cephalog adverse event: the ICH E2B(R3) individual case safety report
 //! (HL7 v3 XML, [`icsr`]) and the MedWatch Form FDA 3500 field set (JSON, [`medwatch`]).
 //!
-//! Both refuse a case that is not a valid ICSR (ICH E2D minimum elements, clinical reference §8)
+//! Both refuse a case that is not a valid ICSR (ICH E2D minimum elements)
 //! with [`ExportError::Incomplete`], which lists what is missing. This crate only translates: the
 //! clinical rules live in `cephalog-core`.
 

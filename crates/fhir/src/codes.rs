@@ -2,7 +2,7 @@
 //!
 //! Standard systems are used where one truly fits; everything else is a Cephalog code system under
 //! `https://cephalog.org/fhir/CodeSystem/` whose codes are the storage keys of the domain (listed
-//! here and in the README). Status marks follow the clinical reference: **[V2]** checked in
+//! here and in the README). Status marks as in `cephalog_core::reference`: **[V2]** checked in
 //! secondary sources consistent with each other, **[U]** a mapping choice Cephalog makes that no
 //! source states.
 
@@ -138,7 +138,7 @@ cephalog_uri!(
     PROCEDURE,
     "CodeSystem",
     "procedure",
-    "Procedures without a CPT code in the clinical reference: `botulinum-toxin-injection`, `lesser-occipital-nerve-block`."
+    "Procedures without a CPT code Cephalog has checked: `botulinum-toxin-injection`, `lesser-occipital-nerve-block`."
 );
 cephalog_uri!(
     INJECTION_SITE,
@@ -336,7 +336,7 @@ pub fn icd10cm(code: DiagnosisCode) -> Icd10Cm {
         DiagnosisCode::ChronicMigraine => Icd10Cm {
             code: "G43.709",
             display: "Chronic migraine without aura, not intractable, without status migrainosus",
-            status: "[V2] clinical reference §5; chronic migraine with aura is G43.E09 (FY2025), not chosen because ICHD-3 1.3 does not say",
+            status: "[V2] ICD-10-CM (CDC/CMS); chronic migraine with aura is G43.E09 (FY2025), not chosen because ICHD-3 1.3 does not say",
         },
         DiagnosisCode::ProbableMigraine => Icd10Cm {
             code: "G43.909",
@@ -356,7 +356,7 @@ pub fn icd10cm(code: DiagnosisCode) -> Icd10Cm {
         DiagnosisCode::OccipitalNeuralgia => Icd10Cm {
             code: "M54.81",
             display: "Occipital neuralgia",
-            status: "[V2] clinical reference §1 and §5",
+            status: "[V2] ICD-10-CM (CDC/CMS) M54.81; ICHD-3 13.4",
         },
     }
 }

@@ -27,7 +27,7 @@ pub(super) fn routes(r: Routes) -> Routes {
 }
 
 /// The MIDAS questions: five scored (days in the last 3 months) and two unscored, A and B
-/// (Stewart et al., Neurology 2001;56(6 Suppl 1):S20–S28; clinical reference §6) [V].
+/// (Stewart et al., Neurology 2001;56(6 Suppl 1):S20–S28) [V].
 pub const MIDAS_QUESTIONS: [(&str, &str); 7] = [
     (
         "midas1",
