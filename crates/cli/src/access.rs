@@ -20,7 +20,7 @@ fn action() -> String {
 }
 
 /// "cli:<operating-system user>".
-fn actor() -> String {
+pub(crate) fn actor() -> String {
     let user = std::env::var("USER")
         .or_else(|_| std::env::var("USERNAME"))
         .unwrap_or_else(|_| "unknown".to_owned());

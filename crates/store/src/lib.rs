@@ -7,6 +7,7 @@
 
 mod engine;
 mod error;
+mod history;
 
 use std::str::FromStr;
 
@@ -27,6 +28,7 @@ use cephalog_core::session::{CheckPolicy, NerveBlock, Override, Session, Session
 use cephalog_core::{Diagnosis, Diary, DiaryDay, DrugClass, DrugDictionary, Patient};
 
 pub use error::StoreError;
+pub use history::{Change, RecordKind, RecordVersion, VersionAction};
 
 /// A patient as stored: the opaque id, the domain record and when it was created.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -390,17 +392,54 @@ impl Store {
     }
 
     /// Stores days for a patient in one transaction: all of them or none. A date already stored
-    /// makes the whole import fail, listing the dates, unless `replace` is set, in which case the
-    /// stored days on those dates are replaced. `progress` is called with the days written so far.
+    /// makes the whole import fail, listing the dates, unless `replace` names who replaces them
+    /// and why: then each stored day on those dates is kept in its history (a `corrected`
+    /// version) and the new day takes its place. `progress` is called with the days written so far.
     pub async fn import_days(
         &self,
         id: Uuid,
         days: &[DiaryDay],
-        replace: bool,
+        replace: Option<&Change>,
         progress: &mut (dyn FnMut(usize) + Send),
     ) -> Result<ImportSummary, StoreError> {
         self.patient(id).await?;
-        dispatch!(self, p => e::import_days(p, id, days, replace, progress).await)
+        if let Some(c) = replace {
+            c.checked()?;
+        }
+        dispatch!(self, p => e::import_days(p, id, days, replace, Utc::now().trunc_subsecs(6), progress).await)
+    }
+
+    /// Marks the diary day entered in error: it is kept in the day's history with who, when and
+    /// why, and leaves the diary, so it counts in no figure and reads as unrecorded. `NotFound`
+    /// when the day is not recorded; the reason is required.
+    pub async fn enter_diary_day_in_error(
+        &self,
+        patient: Uuid,
+        date: NaiveDate,
+        change: &Change,
+    ) -> Result<RecordVersion, StoreError> {
+        self.patient(patient).await?;
+        dispatch!(self, p => e::void_day(p, patient, date, change, Utc::now().trunc_subsecs(6)).await)?
+            .ok_or_else(|| StoreError::NotFound(format!("diary day {date} is not recorded")))
+    }
+
+    /// The kept (superseded) versions of one diary day, oldest first.
+    pub async fn diary_day_history(
+        &self,
+        patient: Uuid,
+        date: NaiveDate,
+    ) -> Result<Vec<RecordVersion>, StoreError> {
+        let key = date.to_string();
+        dispatch!(self, p => e::record_versions(p, patient, Some(RecordKind::DiaryDay), Some(&key)).await)
+    }
+
+    /// Every kept version of the patient's records, or of one kind, by kind, record and version.
+    pub async fn record_history(
+        &self,
+        patient: Uuid,
+        kind: Option<RecordKind>,
+    ) -> Result<Vec<RecordVersion>, StoreError> {
+        dispatch!(self, p => e::record_versions(p, patient, kind, None).await)
     }
 
     /// The patient's whole diary.

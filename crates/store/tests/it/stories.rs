@@ -4,7 +4,7 @@ use cephalog_core::{
     Diagnosis, DiagnosisCode, DiaryDay, DiaryDraft, DrugClass, DrugDictionary, Features, Intensity,
     MedicationIntake, Minutes, Patient, Sex,
 };
-use cephalog_store::{Engine, ImportSummary, Store, StoreError};
+use cephalog_store::{Change, Engine, ImportSummary, Store, StoreError};
 
 use crate::story;
 
@@ -154,7 +154,7 @@ story!(diary_days_round_trip_exactly, |store: Store| async move {
     let written = days("2026-01-01", 2500);
     let mut seen = Vec::new();
     let summary = store
-        .import_days(a.id, &written, false, &mut |n| seen.push(n))
+        .import_days(a.id, &written, None, &mut |n| seen.push(n))
         .await
         .expect("import");
     assert_eq!(
@@ -182,12 +182,12 @@ story!(
             .await
             .expect("add");
         store
-            .import_days(a.id, &days("2026-01-01", 10), false, &mut |_| {})
+            .import_days(a.id, &days("2026-01-01", 10), None, &mut |_| {})
             .await
             .expect("first");
         let overlapping = days("2026-01-08", 10);
         let err = store
-            .import_days(a.id, &overlapping, false, &mut |_| {})
+            .import_days(a.id, &overlapping, None, &mut |_| {})
             .await
             .expect_err("clash");
         match err {
@@ -205,7 +205,12 @@ story!(
         let mut replacement = overlapping.clone();
         replacement[0] = DiaryDay::headache_free(d("2026-01-08"));
         let s = store
-            .import_days(a.id, &replacement, true, &mut |_| {})
+            .import_days(
+                a.id,
+                &replacement,
+                Some(&Change::new("clinician:dr.lee", "paper diary re-read").expect("change")),
+                &mut |_| {},
+            )
             .await
             .expect("replace");
         assert_eq!(
@@ -234,7 +239,7 @@ story!(
             .import_days(
                 uuid::Uuid::now_v7(),
                 &days("2026-01-01", 3),
-                false,
+                None,
                 &mut |_| {},
             )
             .await;
@@ -1189,7 +1194,7 @@ async fn patient_with_everything(store: &Store, name: &str, mrn: &str) -> uuid::
         .await
         .expect("add");
     store
-        .import_days(a.id, &days("2026-01-01", 40), false, &mut |_| {})
+        .import_days(a.id, &days("2026-01-01", 40), None, &mut |_| {})
         .await
         .expect("diary");
     store

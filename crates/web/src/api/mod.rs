@@ -13,6 +13,8 @@ mod safety;
 mod tokens;
 mod treatment;
 
+pub(crate) use diary::change;
+
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -68,6 +70,8 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(diary::list))
         .routes(routes!(diary::upsert, diary::get_day))
         .routes(routes!(diary::bulk))
+        .routes(routes!(diary::history))
+        .routes(routes!(diary::entered_in_error))
         .routes(routes!(pathway::rule_sets))
         .routes(routes!(pathway::eligibility))
         .routes(routes!(pathway::preventives, pathway::add_preventive))

@@ -415,7 +415,7 @@ async fn world(store: Store) -> World {
             .map(|i| diary_day(today() - chrono::Duration::days(i)))
             .collect();
         store
-            .import_days(r.id, &days, false, &mut |_| {})
+            .import_days(r.id, &days, None, &mut |_| {})
             .await
             .expect("diary");
         ids.push(r.id);
