@@ -4,7 +4,9 @@ use cephalog_core::{
     Diagnosis, DiagnosisCode, DiaryDay, DiaryDraft, DrugClass, DrugDictionary, Features, Intensity,
     MedicationIntake, Minutes, Patient, Sex,
 };
-use cephalog_store::{Change, Engine, ImportSummary, Store, StoreError};
+use cephalog_store::{
+    Change, Engine, ImportSummary, RecordKind, Store, StoreError, VersionAction,
+};
 
 use crate::story;
 
@@ -66,7 +68,7 @@ story!(
     migrations_apply_the_same_versions,
     |store: Store| async move {
         let versions = store.applied_migrations().await.expect("versions");
-        assert_eq!(versions, vec![1, 2, 3, 4, 5, 6, 7, 8]);
+        assert_eq!(versions, vec![1, 2, 3, 4, 5, 6, 7, 8, 10]);
         // Applying again is a no-op.
         store.migrate().await.expect("idempotent");
         assert!(matches!(store.engine(), Engine::Sqlite | Engine::Postgres));
@@ -1402,5 +1404,167 @@ story!(
                 .len(),
             2
         );
+    }
+);
+
+// --- nothing overwritten, nothing lost ------------------------------------------------------------
+
+/// A 15-hour severe migraine with medicine and notes.
+fn migraine_day(date: NaiveDate) -> DiaryDay {
+    let draft = DiaryDraft {
+        date: Some(date),
+        headache_minutes: Minutes::new(15 * 60).expect("m"),
+        peak_intensity: Intensity::Severe,
+        features: Features {
+            unilateral: true,
+            pulsating: true,
+            nausea: true,
+            photophobia: true,
+            ..Default::default()
+        },
+        medications: MedicationIntake::parse_list("sumatriptan 50 mg", &DrugDictionary::builtin())
+            .expect("meds"),
+        paroxysms: 0,
+        notes: "worst this month".into(),
+    };
+    DiaryDay::restore(date, draft).expect("valid")
+}
+
+story!(
+    replacing_a_day_keeps_the_earlier_version_with_who_when_and_why,
+    |store: Store| async move {
+        let a = store
+            .add_patient(&patient("Alice", None))
+            .await
+            .expect("add");
+        let day = d("2026-10-28");
+        let first = migraine_day(day);
+        store
+            .import_days(a.id, std::slice::from_ref(&first), None, &mut |_| {})
+            .await
+            .expect("first");
+        assert!(
+            store.diary_day_history(a.id, day).await.expect("history").is_empty(),
+            "a day recorded once has no earlier version"
+        );
+        let fix = Change::new("clinician:dr.lee", "wrong day on the paper diary").expect("change");
+        let second = DiaryDay::headache_free(day);
+        let s = store
+            .import_days(a.id, std::slice::from_ref(&second), Some(&fix), &mut |_| {})
+            .await
+            .expect("replace");
+        assert_eq!(s, ImportSummary { inserted: 0, replaced: 1 });
+        assert_eq!(store.diary(a.id).await.expect("diary").get(day), Some(&second));
+        let kept = store.diary_day_history(a.id, day).await.expect("history");
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].version, 1);
+        assert_eq!(kept[0].action, VersionAction::Corrected);
+        assert_eq!(kept[0].kind, RecordKind::DiaryDay);
+        assert_eq!(kept[0].record_id, "2026-10-28");
+        assert_eq!(kept[0].changed_by, "clinician:dr.lee");
+        assert_eq!(kept[0].reason, "wrong day on the paper diary");
+        assert_eq!(kept[0].diary_day().expect("snapshot"), first, "the old version is kept whole");
+
+        // A second replacement keeps the second version; the numbering goes on.
+        let again = Change::new("cli:ana", "re-import of the app's log").expect("change");
+        let third = migraine_day(day);
+        store
+            .import_days(a.id, &[third.clone(), DiaryDay::headache_free(d("2026-10-29"))], Some(&again), &mut |_| {})
+            .await
+            .expect("replace again");
+        let kept = store.diary_day_history(a.id, day).await.expect("history");
+        assert_eq!(kept.iter().map(|v| v.version).collect::<Vec<_>>(), vec![1, 2]);
+        assert_eq!(kept[1].diary_day().expect("snapshot"), second);
+        assert_eq!(kept[1].changed_by, "cli:ana");
+        assert!(
+            store.diary_day_history(a.id, d("2026-10-29")).await.expect("history").is_empty(),
+            "a new day replaces nothing and keeps nothing"
+        );
+        let all = store.record_history(a.id, None).await.expect("all");
+        assert_eq!(all.len(), 2);
+
+        // A replacement must say who and why; refused whole, nothing changes.
+        let err = store
+            .import_days(
+                a.id,
+                &[DiaryDay::headache_free(day)],
+                Some(&Change { by: "cli:ana".into(), reason: "  ".into() }),
+                &mut |_| {},
+            )
+            .await;
+        assert!(matches!(err, Err(StoreError::ChangeIncomplete("reason"))), "{err:?}");
+        assert_eq!(store.diary(a.id).await.expect("diary").get(day), Some(&third));
+        assert_eq!(store.diary_day_history(a.id, day).await.expect("history").len(), 2);
+    }
+);
+
+story!(
+    a_day_entered_in_error_counts_nowhere_and_stays_in_the_history,
+    |store: Store| async move {
+        use cephalog_core::metrics::{DateRange, PeriodMetrics};
+        use cephalog_core::preset::DayPreset;
+        let a = store
+            .add_patient(&patient("Alice", None))
+            .await
+            .expect("add");
+        let mut all: Vec<DiaryDay> = (1..=10)
+            .map(|n| DiaryDay::headache_free(d("2026-10-19") + Duration::days(n)))
+            .collect();
+        all.push(migraine_day(d("2026-10-31")));
+        store.import_days(a.id, &all, None, &mut |_| {}).await.expect("import");
+        let range = DateRange::new(d("2026-10-20"), d("2026-10-31")).expect("range");
+        let figures = |diary: &cephalog_core::Diary| {
+            PeriodMetrics::compute(diary, range, DayPreset::default(), true)
+        };
+        let before = figures(&store.diary(a.id).await.expect("diary"));
+        assert_eq!((before.recorded_days, before.headache_days), (11, 1));
+
+        // A reason is required; without it nothing changes.
+        let err = store
+            .enter_diary_day_in_error(a.id, d("2026-10-31"), &Change { by: "patient:alice".into(), reason: String::new() })
+            .await;
+        assert!(matches!(err, Err(StoreError::ChangeIncomplete("reason"))), "{err:?}");
+        assert_eq!(store.diary(a.id).await.expect("diary").len(), 11);
+
+        let why = Change::new("patient:alice", "that migraine was on the 30th").expect("change");
+        let kept = store
+            .enter_diary_day_in_error(a.id, d("2026-10-31"), &why)
+            .await
+            .expect("entered in error");
+        assert_eq!(kept.action, VersionAction::EnteredInError);
+        assert_eq!(kept.version, 1);
+        assert_eq!(kept.diary_day().expect("snapshot"), migraine_day(d("2026-10-31")));
+        let diary = store.diary(a.id).await.expect("diary");
+        assert!(diary.get(d("2026-10-31")).is_none(), "the day reads as unrecorded");
+        let after = figures(&diary);
+        assert_eq!((after.recorded_days, after.headache_days), (10, 0), "it counts nowhere");
+        assert_eq!(after.days - after.recorded_days, 2, "it is one more unrecorded day");
+
+        // Only a recorded day can be entered in error.
+        let err = store.enter_diary_day_in_error(a.id, d("2026-10-31"), &why).await;
+        assert!(matches!(err, Err(StoreError::NotFound(_))), "{err:?}");
+
+        // Recorded again later: a new version, the withdrawn one still kept.
+        store
+            .import_days(a.id, &[DiaryDay::headache_free(d("2026-10-31"))], None, &mut |_| {})
+            .await
+            .expect("recorded again");
+        let history = store.diary_day_history(a.id, d("2026-10-31")).await.expect("history");
+        assert_eq!(history.len(), 1);
+        assert_eq!(history[0].reason, "that migraine was on the 30th");
+        assert_eq!(history[0].changed_by, "patient:alice");
+
+        // The kept versions cannot be changed or deleted.
+        let refused = match &store {
+            Store::Sqlite(p) => sqlx::query("DELETE FROM record_versions").execute(p).await.is_err(),
+            Store::Postgres(p) => sqlx::query("DELETE FROM record_versions").execute(p).await.is_err(),
+        };
+        assert!(refused, "record_versions is append-only");
+        let refused = match &store {
+            Store::Sqlite(p) => sqlx::query("UPDATE record_versions SET reason = 'x'").execute(p).await.is_err(),
+            Store::Postgres(p) => sqlx::query("UPDATE record_versions SET reason = 'x'").execute(p).await.is_err(),
+        };
+        assert!(refused, "record_versions is append-only");
+        assert_eq!(store.record_history(a.id, Some(RecordKind::DiaryDay)).await.expect("all").len(), 1);
     }
 );
