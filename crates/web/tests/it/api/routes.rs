@@ -29,6 +29,9 @@ pub const DIARY: Route = route("get", "/patients/{id}/diary");
 pub const DIARY_DAY: Route = route("get", "/patients/{id}/diary/{date}");
 pub const DIARY_DAY_PUT: Route = route("put", "/patients/{id}/diary/{date}");
 pub const DIARY_BULK: Route = route("post", "/patients/{id}/diary/bulk");
+pub const DIARY_HISTORY: Route = route("get", "/patients/{id}/diary/{date}/history");
+pub const DIARY_ENTERED_IN_ERROR: Route =
+    route("post", "/patients/{id}/diary/{date}/entered-in-error");
 pub const RULE_SETS: Route = route("get", "/rule-sets");
 pub const ELIGIBILITY: Route = route("get", "/patients/{id}/eligibility");
 pub const PREVENTIVES: Route = route("get", "/patients/{id}/preventives");
@@ -61,6 +64,8 @@ pub const ALL: &[Route] = &[
     DIARY_DAY,
     DIARY_DAY_PUT,
     DIARY_BULK,
+    DIARY_HISTORY,
+    DIARY_ENTERED_IN_ERROR,
     RULE_SETS,
     ELIGIBILITY,
     PREVENTIVES,

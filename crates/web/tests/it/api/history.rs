@@ -1,0 +1,148 @@
+//! Nothing overwritten, nothing lost: a replaced diary day keeps its earlier versions (who, when,
+//! why), a day is marked entered in error with a reason and then counts nowhere, and a day is
+//! never deleted.
+
+use serde_json::{Value, json};
+
+use super::routes::*;
+use crate::harness::App;
+use crate::story;
+
+fn migraine() -> Value {
+    json!({"headache_minutes": 900, "peak_intensity": "severe",
+           "features": {"unilateral": true, "pulsating": true, "nausea": true},
+           "medicines": ["sumatriptan 50mg"], "notes": "worst this month"})
+}
+
+story!(
+    a_replaced_day_keeps_every_earlier_version,
+    |app: App| async move {
+        let dr = app.token("dr.north").await;
+        let ben = app.seed.ben.clone();
+        let day = "2026-06-10";
+        DIARY_DAY_PUT.with(&dr, &[&ben, day], &migraine()).await.expect(200);
+        let h = DIARY_HISTORY.call(&dr, &[&ben, day], "").await.expect(200);
+        assert_eq!(h["current_version"], 1, "{h}");
+        assert_eq!(h["versions"], json!([]));
+        assert_eq!(h["current"]["headache_minutes"], 900);
+
+        // A PUT still upserts; the day it replaces is kept with who, when and why.
+        DIARY_DAY_PUT
+            .send(&dr, &[&ben, day], "reason=entered%20on%20the%20wrong%20day", Some(&json!({"headache_minutes": 0})))
+            .await
+            .expect(200);
+        let h = DIARY_HISTORY.call(&dr, &[&ben, day], "").await.expect(200);
+        assert_eq!(h["current"]["headache_minutes"], 0, "{h}");
+        assert_eq!(h["current_version"], 2);
+        let v = &h["versions"][0];
+        assert_eq!(v["version"], 1);
+        assert_eq!(v["action"], "corrected");
+        assert_eq!(v["changed_by"], "clinician:dr.north");
+        assert_eq!(v["reason"], "entered on the wrong day");
+        assert!(v["changed_at"].is_string(), "{v}");
+        assert_eq!(v["day"]["headache_minutes"], 900);
+        assert_eq!(v["day"]["peak_intensity"], "severe");
+        assert_eq!(v["day"]["medicines"].as_array().map(Vec::len), Some(1), "{v}");
+        assert_eq!(v["day"]["notes"], "worst this month");
+
+        // Without a reason, the API names what replaced it; the patient is named as the actor.
+        let me = app.token("ben").await;
+        DIARY_DAY_PUT.with(&me, &[&ben, day], &migraine()).await.expect(200);
+        // A bulk replace keeps the days it replaces too.
+        let ok = DIARY_BULK
+            .with(
+                &me,
+                &[&ben],
+                &json!({"days": [{"date": day, "headache_minutes": 60, "peak_intensity": "mild"}],
+                        "replace": true, "reason": "synced from my phone app"}),
+            )
+            .await
+            .expect(200);
+        assert_eq!(ok, json!({"inserted": 0, "replaced": 1}));
+        let h = DIARY_HISTORY.call(&dr, &[&ben, day], "").await.expect(200);
+        let versions = h["versions"].as_array().expect("versions");
+        assert_eq!(versions.len(), 3, "{h}");
+        assert_eq!(versions[1]["changed_by"], "patient:ben");
+        assert_eq!(versions[1]["reason"], "replaced through the API");
+        assert_eq!(versions[1]["day"]["headache_minutes"], 0);
+        assert_eq!(versions[2]["reason"], "synced from my phone app");
+        assert_eq!(versions[2]["day"]["headache_minutes"], 900);
+        assert_eq!(h["current_version"], 4);
+        assert_eq!(h["current"]["peak_intensity"], "mild");
+
+        // Another clinic's patient's history is not found.
+        let south = app.token("dr.south").await;
+        DIARY_HISTORY.call(&south, &[&ben, day], "").await.expect(404);
+    }
+);
+
+story!(
+    a_day_is_entered_in_error_with_a_reason_and_never_deleted,
+    |app: App| async move {
+        let dr = app.token("dr.north").await;
+        let anna = app.seed.anna.clone();
+        let day = "2026-04-01";
+        let before = METRICS.call(&dr, &[&anna], "period=month&preset=any").await.expect(200);
+        let april = &before["periods"][0];
+        assert_eq!((april["recorded_days"].clone(), april["headache_days"].clone()), (json!(30), json!(20)), "{april}");
+
+        // DELETE is not how a day goes: it answers 405 and the day stays.
+        let r = dr
+            .api("delete", &format!("/patients/{anna}/diary/{day}"), None)
+            .await;
+        assert_eq!(r.status, 405, "{}", r.body);
+        assert_eq!(r.body["error"]["code"], "method_not_allowed");
+        DIARY_DAY.call(&dr, &[&anna, day], "").await.expect(200);
+
+        // A reason is required; without it nothing changes.
+        let err = DIARY_ENTERED_IN_ERROR
+            .with(&dr, &[&anna, day], &json!({"reason": "  "}))
+            .await
+            .expect(422);
+        assert_eq!(err["error"]["field"], "reason", "{err}");
+        let err = DIARY_ENTERED_IN_ERROR.with(&dr, &[&anna, day], &json!({})).await.expect(422);
+        assert_eq!(err["error"]["code"], "invalid", "{err}");
+        DIARY_DAY.call(&dr, &[&anna, day], "").await.expect(200);
+
+        let h = DIARY_ENTERED_IN_ERROR
+            .with(&dr, &[&anna, day], &json!({"reason": "belongs to another patient"}))
+            .await
+            .expect(200);
+        assert_eq!(h["current"], Value::Null, "{h}");
+        assert_eq!(h["current_version"], Value::Null);
+        let v = &h["versions"][0];
+        assert_eq!(v["action"], "entered_in_error");
+        assert_eq!(v["reason"], "belongs to another patient");
+        assert_eq!(v["changed_by"], "clinician:dr.north");
+        assert_eq!(v["day"]["headache_minutes"], 300);
+
+        // From then on it counts nowhere and reads as unrecorded.
+        DIARY_DAY.call(&dr, &[&anna, day], "").await.expect(404);
+        let listed = DIARY
+            .call(&dr, &[&anna], "from=2026-04-01&to=2026-04-30")
+            .await
+            .expect(200);
+        assert_eq!(listed.as_array().map(Vec::len), Some(29));
+        let after = METRICS.call(&dr, &[&anna], "period=month&preset=any").await.expect(200);
+        let april = &after["periods"][0];
+        assert_eq!((april["recorded_days"].clone(), april["headache_days"].clone()), (json!(29), json!(19)), "{april}");
+        assert_eq!(after["periods"][1], before["periods"][1], "other months are untouched");
+
+        // Entering an unrecorded day in error is not found; the history stays as it was.
+        DIARY_ENTERED_IN_ERROR
+            .with(&dr, &[&anna, day], &json!({"reason": "again"}))
+            .await
+            .expect(404);
+        let h = DIARY_HISTORY.call(&dr, &[&anna, day], "").await.expect(200);
+        assert_eq!(h["versions"].as_array().map(Vec::len), Some(1), "{h}");
+
+        // A patient may not withdraw another patient's day; a nurse of the clinic reads the history.
+        let ben = app.token("ben").await;
+        DIARY_ENTERED_IN_ERROR
+            .with(&ben, &[&anna, "2026-04-02"], &json!({"reason": "mine"}))
+            .await
+            .expect(404);
+        let nurse = app.token("nurse.north").await;
+        DIARY_HISTORY.call(&nurse, &[&anna, day], "").await.expect(200);
+    }
+);
