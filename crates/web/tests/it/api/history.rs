@@ -146,3 +146,72 @@ story!(
         DIARY_HISTORY.call(&nurse, &[&anna, day], "").await.expect(200);
     }
 );
+
+story!(
+    the_diary_page_replaces_a_recorded_day_only_when_confirmed,
+    |app: App| async move {
+        let ben = app.seed.ben.clone();
+        let me = app.token("ben").await;
+        let page = app.login("ben").await;
+        let day = "2026-06-28"; // a Sunday, three days before the test clock's today
+        let path = format!("/patients/{ben}/diary");
+        // An unrecorded day offers the one-tap "No headache".
+        let html = page.download(&format!("{path}?date={day}")).await.text();
+        assert!(html.contains("No headache on Sunday 28 June 2026"), "{html}");
+        assert!(!html.contains("Replace entry"));
+
+        DIARY_DAY_PUT.with(&me, &[&ben, day], &migraine()).await.expect(200);
+        // A recorded day shows what is stored and no one-tap "No headache".
+        let html = page.download(&format!("{path}?date={day}")).await.text();
+        assert!(html.contains("Severe headache for 15 h"), "{html}");
+        assert!(!html.contains("No headache on"), "{html}");
+        assert!(html.contains("name=\"replace\" value=\"confirmed\""), "{html}");
+
+        // A one-tap post (a stale page) or a form without the confirmation replaces nothing.
+        let refused = page
+            .post_form(&path, &[("date", day), ("no_headache", "1")])
+            .await;
+        assert_eq!(refused.status, 409);
+        assert!(refused.text().contains("already recorded"), "{}", refused.text());
+        assert!(refused.text().contains("Severe headache for 15 h"));
+        let refused = page
+            .post_form(&path, &[("date", day), ("intensity", "mild"), ("hours", "1"), ("replace", "yes")])
+            .await;
+        assert_eq!(refused.status, 409);
+        let stored = DIARY_DAY.call(&me, &[&ben, day], "").await.expect(200);
+        assert_eq!(stored["headache_minutes"], 900);
+        assert!(app.store.diary_day_history(ben.parse().expect("id"), crate::harness::d(day)).await.expect("history").is_empty());
+
+        // Confirmed: replaced, and the old version is kept with who and why.
+        let done = page
+            .post_form(
+                &path,
+                &[("date", day), ("no_headache", "1"), ("replace", "confirmed"), ("reason", "it was the day before")],
+            )
+            .await;
+        assert_eq!(done.status, 303, "{}", done.text());
+        let h = DIARY_HISTORY.call(&me, &[&ben, day], "").await.expect(200);
+        assert_eq!(h["current"]["headache_minutes"], 0, "{h}");
+        assert_eq!(h["versions"][0]["day"]["headache_minutes"], 900);
+        assert_eq!(h["versions"][0]["changed_by"], "patient:ben");
+        assert_eq!(h["versions"][0]["reason"], "it was the day before");
+        let html = page.download(&format!("{path}?date={day}")).await.text();
+        assert!(html.contains("History of Sunday 28 June 2026"), "{html}");
+        assert!(html.contains("Version 1"), "{html}");
+
+        // Entered in error from the page: a reason is required.
+        let refused = page
+            .post_form(&format!("{path}/entered-in-error"), &[("date", day), ("reason", " ")])
+            .await;
+        assert_eq!(refused.status, 422);
+        DIARY_DAY.call(&me, &[&ben, day], "").await.expect(200);
+        let done = page
+            .post_form(&format!("{path}/entered-in-error"), &[("date", day), ("reason", "I had no diary that week")])
+            .await;
+        assert_eq!(done.status, 303, "{}", done.text());
+        DIARY_DAY.call(&me, &[&ben, day], "").await.expect(404);
+        let html = page.download(&format!("{path}?date={day}")).await.text();
+        assert!(html.contains("Entered in error by patient:ben"), "{html}");
+        assert!(html.contains("No headache on Sunday 28 June 2026"), "an unrecorded day again: {html}");
+    }
+);
