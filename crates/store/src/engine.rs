@@ -506,6 +506,112 @@ macro_rules! engine {
                     .collect()
             }
 
+
+            /// How many versions of a record are kept (the number a change must still see).
+            pub(crate) async fn kept_count(
+                pool: &Pool,
+                patient: Uuid,
+                kind: RecordKind,
+                record_id: &str,
+            ) -> Result<i64, StoreError> {
+                let row = sqlx::query(
+                    "SELECT COUNT(*) AS n FROM record_versions WHERE patient_id = $1 AND record_kind = $2 AND record_id = $3",
+                )
+                .bind(patient)
+                .bind(kind.as_str())
+                .bind(record_id)
+                .fetch_one(pool)
+                .await?;
+                Ok(row.try_get("n")?)
+            }
+
+            /// Supersedes a stored record (not a diary day) in one transaction that first locks
+            /// the patient's row: its current version (`snapshot`, read by the caller when
+            /// `seen` versions were kept) is kept, then the record leaves its table and, for a
+            /// correction, `replacement` takes its place under the same id. `Ok(None)` when the
+            /// record is not stored; `Conflict` when it changed after the caller read it.
+            #[allow(clippy::too_many_arguments)]
+            pub(crate) async fn supersede(
+                pool: &Pool,
+                patient: Uuid,
+                kind: RecordKind,
+                id: Uuid,
+                seen: i64,
+                snapshot: &str,
+                change: &Change,
+                replacement: Option<&crate::Replacement>,
+                at: DateTime<Utc>,
+            ) -> Result<Option<RecordVersion>, StoreError> {
+                change.checked()?;
+                let mut tx = pool.begin().await?;
+                let locked = sqlx::query("UPDATE patients SET id = id WHERE id = $1").bind(patient).execute(&mut *tx).await?;
+                if locked.rows_affected() != 1 {
+                    return Err(StoreError::PatientNotFound(patient.to_string()));
+                }
+                let key = id.to_string();
+                let row = sqlx::query(
+                    "SELECT COUNT(*) AS n FROM record_versions WHERE patient_id = $1 AND record_kind = $2 AND record_id = $3",
+                )
+                .bind(patient)
+                .bind(kind.as_str())
+                .bind(&key)
+                .fetch_one(&mut *tx)
+                .await?;
+                let now_kept: i64 = row.try_get("n")?;
+                if now_kept != seen {
+                    return Err(StoreError::ChangedMeanwhile(format!("{} {id}", kind.as_str().replace('_', " "))));
+                }
+                let delete = match kind {
+                    RecordKind::Session => "DELETE FROM toxin_sessions WHERE id = $1 AND patient_id = $2",
+                    RecordKind::AdverseEvent => "DELETE FROM adverse_events WHERE id = $1 AND patient_id = $2",
+                    RecordKind::Questionnaire => "DELETE FROM proms WHERE id = $1 AND patient_id = $2",
+                    RecordKind::Preventive => "DELETE FROM preventive_trials WHERE id = $1 AND patient_id = $2",
+                    RecordKind::Attestation => "DELETE FROM overuse_attestations WHERE id = $1 AND patient_id = $2",
+                    RecordKind::DiaryDay => return Err(StoreError::corrupt("diary day", "a diary day is changed by its date")),
+                };
+                let action = if replacement.is_some() { VersionAction::Corrected } else { VersionAction::EnteredInError };
+                let kept = keep_versions(&mut tx, patient, kind, &[(key, snapshot.to_owned())], action, change, at).await?;
+                let gone = sqlx::query(delete).bind(id).bind(patient).execute(&mut *tx).await?;
+                if gone.rows_affected() != 1 {
+                    return Ok(None);
+                }
+                match replacement {
+                    None => {}
+                    Some(crate::Replacement::Preventive(t)) => insert_preventive(&mut tx, id, patient, t, at).await?,
+                    Some(crate::Replacement::Questionnaire { taken_on, result, answers }) => {
+                        insert_prom(&mut tx, id, patient, *taken_on, result, answers, at).await?
+                    }
+                    Some(crate::Replacement::Attestation(a)) => insert_attestation(&mut tx, id, patient, a, at).await?,
+                    Some(crate::Replacement::AdverseEvent { event, submitted_on }) => {
+                        write_adverse_event(&mut tx, id, patient, event, at).await?;
+                        if let Some(on) = submitted_on {
+                            write_submitted(&mut tx, id, *on).await?;
+                        }
+                    }
+                }
+                tx.commit().await?;
+                Ok(kept.into_iter().next())
+            }
+
+            /// The patient's attestations with their ids, oldest first.
+            pub(crate) async fn attestation_records(pool: &Pool, patient: Uuid) -> Result<Vec<(Uuid, Attestation)>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT id, attested_on, attested_by, note FROM overuse_attestations WHERE patient_id = $1 \
+                     ORDER BY attested_on, created_at",
+                )
+                .bind(patient)
+                .fetch_all(pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok((
+                            r.try_get("id")?,
+                            Attestation { on: r.try_get("attested_on")?, by: r.try_get("attested_by")?, note: r.try_get("note")? },
+                        ))
+                    })
+                    .collect()
+            }
+
             pub(crate) async fn add_preventive(
                 pool: &Pool,
                 id: Uuid,
