@@ -1568,3 +1568,117 @@ story!(
         assert_eq!(store.record_history(a.id, Some(RecordKind::DiaryDay)).await.expect("all").len(), 1);
     }
 );
+
+story!(
+    every_clinical_record_is_corrected_or_entered_in_error_never_lost,
+    |store: Store| async move {
+        use cephalog_core::eligibility::Attestation;
+        use cephalog_core::preventives::{PreventiveDraft, PreventiveOutcome, PreventiveTrial};
+        use cephalog_core::prom::Instrument;
+        let id = patient_with_everything(&store, "Ever", "EV1").await;
+        let who = |reason: &str| Change::new("clinician:dr.lee", reason).expect("change");
+
+        // A preventive corrected: the new version takes the id, the old one is kept.
+        let (pid, old_trial) = store.preventives(id).await.expect("list").remove(0);
+        let fixed = PreventiveTrial::new(PreventiveDraft {
+            drug: "topiramate".into(),
+            start: Some(d("2025-01-10")),
+            stop: Some(d("2025-04-01")),
+            outcome: Some(PreventiveOutcome::NotTolerated),
+            reason: "paraesthesia".into(),
+            ..Default::default()
+        })
+        .expect("trial");
+        let kept = store
+            .correct_preventive(id, pid, &fixed, &who("stop date from the letter"))
+            .await
+            .expect("corrected");
+        assert_eq!((kept.version, kept.action, kept.kind), (1, VersionAction::Corrected, RecordKind::Preventive));
+        assert_eq!(kept.snapshot["stop"], "2025-03-01", "{}", kept.snapshot);
+        assert_eq!(store.preventives(id).await.expect("list"), vec![(pid, fixed.clone())]);
+        assert_ne!(old_trial, fixed);
+
+        // A questionnaire corrected is re-scored; the old answers are kept.
+        let (qid, _) = store.proms(id).await.expect("list").remove(0);
+        let answers = ["never"; 6].map(String::from);
+        let (kept, result) = store
+            .correct_prom(id, qid, d("2026-01-05"), Instrument::Hit6, &answers, &who("answers misread"))
+            .await
+            .expect("corrected");
+        assert_eq!(result.total(), 36);
+        assert_eq!(kept.snapshot["answers"], "always;very often;sometimes;rarely;never;always");
+        assert_eq!(store.proms(id).await.expect("list")[0].1.result.total(), 36);
+
+        // An attestation corrected, then entered in error: it attests nothing any more.
+        let (aid, _) = store.overuse_attestation_records(id).await.expect("list").remove(0);
+        let later = Attestation { by: "Dr Example".into(), on: d("2026-01-08"), note: "withdrawal completed".into() };
+        store
+            .correct_overuse_attestation(id, aid, &later, &who("dated from the clinic letter"))
+            .await
+            .expect("corrected");
+        assert_eq!(store.overuse_attestation(id, d("2026-01-07")).await.expect("get"), None);
+        let kept = store
+            .enter_in_error(id, RecordKind::Attestation, aid, &who("written for another patient"))
+            .await
+            .expect("withdrawn");
+        assert_eq!((kept.version, kept.action), (2, VersionAction::EnteredInError));
+        assert_eq!(store.overuse_attestation(id, d("2026-12-31")).await.expect("get"), None);
+
+        // A session entered in error leaves the toxin history; sites and overrides are kept with it.
+        let session = store.sessions(id).await.expect("sessions").remove(0);
+        let before = store.toxin_history(id).await.expect("history").len();
+        let err = store
+            .enter_in_error(id, RecordKind::Session, session.id, &Change { by: "clinician:dr.lee".into(), reason: " ".into() })
+            .await;
+        assert!(matches!(err, Err(StoreError::ChangeIncomplete("reason"))), "{err:?}");
+        let kept = store
+            .enter_in_error(id, RecordKind::Session, session.id, &who("recorded in the wrong chart"))
+            .await
+            .expect("withdrawn");
+        assert!(store.sessions(id).await.expect("sessions").is_empty());
+        assert_eq!(store.toxin_history(id).await.expect("history").len(), before - 1);
+        assert_eq!(kept.snapshot["overrides"].as_array().map(Vec::len), Some(1), "{}", kept.snapshot);
+        assert_eq!(kept.snapshot["session"]["sites"].as_array().map(Vec::len), Some(session.session.sites().len()));
+        let err = store
+            .enter_in_error(id, RecordKind::Session, session.id, &who("again"))
+            .await;
+        assert!(matches!(err, Err(StoreError::NotFound(_))), "{err:?}");
+
+        // An adverse event corrected keeps its submission date; the earlier version is kept.
+        let case = store.adverse_events(Some(id)).await.expect("events").remove(0);
+        let mut draft_json = case.event.clone();
+        let kept = store
+            .correct_adverse_event(id, case.id, &draft_json, &who("narrative completed"))
+            .await
+            .expect("corrected");
+        assert_eq!(kept.snapshot["submitted_on"], "2026-02-20");
+        assert_eq!(kept.snapshot["event"]["reported_term"], "ptosis");
+        let now = store.adverse_event(case.id).await.expect("case");
+        assert_eq!(now.submitted_on, Some(d("2026-02-20")));
+        draft_json = now.event;
+        assert_eq!(draft_json, case.event);
+        store
+            .enter_in_error(id, RecordKind::AdverseEvent, case.id, &who("duplicate of another report"))
+            .await
+            .expect("withdrawn");
+        assert!(store.adverse_events(Some(id)).await.expect("events").is_empty());
+
+        // Every kept version, by kind and record.
+        let all = store.record_history(id, None).await.expect("history");
+        let kinds: Vec<(RecordKind, i64, VersionAction)> = all.iter().map(|v| (v.kind, v.version, v.action)).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (RecordKind::AdverseEvent, 1, VersionAction::Corrected),
+                (RecordKind::AdverseEvent, 2, VersionAction::EnteredInError),
+                (RecordKind::Attestation, 1, VersionAction::Corrected),
+                (RecordKind::Attestation, 2, VersionAction::EnteredInError),
+                (RecordKind::Preventive, 1, VersionAction::Corrected),
+                (RecordKind::Questionnaire, 1, VersionAction::Corrected),
+                (RecordKind::Session, 1, VersionAction::EnteredInError),
+            ]
+        );
+        assert!(all.iter().all(|v| v.changed_by == "clinician:dr.lee"));
+        assert_eq!(store.record_versions(id, RecordKind::Session, &session.id.to_string()).await.expect("one").len(), 1);
+    }
+);
