@@ -7,6 +7,7 @@
 
 mod diary;
 mod fhir;
+mod history;
 mod pathway;
 mod patients;
 mod safety;
@@ -75,6 +76,11 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(pathway::rule_sets))
         .routes(routes!(pathway::eligibility))
         .routes(routes!(pathway::preventives, pathway::add_preventive))
+        .routes(routes!(pathway::correct_preventive))
+        .routes(routes!(pathway::correct_questionnaire))
+        .routes(routes!(history::patient_history))
+        .routes(routes!(history::record_history))
+        .routes(routes!(history::entered_in_error))
         .routes(routes!(pathway::attest_overuse))
         .routes(routes!(pathway::questionnaires, pathway::add_questionnaire))
         .routes(routes!(pathway::response))

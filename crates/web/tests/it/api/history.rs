@@ -215,3 +215,130 @@ story!(
         assert!(html.contains("No headache on Sunday 28 June 2026"), "an unrecorded day again: {html}");
     }
 );
+
+story!(
+    every_record_is_corrected_or_entered_in_error_with_its_history,
+    |app: App| async move {
+        let dr = app.token("dr.north").await;
+        let anna = app.seed.anna.clone();
+        let anna_id: uuid::Uuid = anna.parse().expect("id");
+
+        // A preventive corrected with a reason; the reason is required.
+        let added = PREVENTIVE_ADD
+            .with(&dr, &[&anna], &json!({"drug": "topiramate", "start": "2025-01-01", "stop": "2025-02-01",
+                "outcome": "not_tolerated", "reason": "paraesthesia"}))
+            .await
+            .expect(201);
+        let trial = added["id"].as_str().expect("id").to_owned();
+        let fixed = json!({"drug": "topiramate", "start": "2025-01-01", "stop": "2025-04-01",
+            "outcome": "not_tolerated", "reason": "paraesthesia"});
+        let r = PREVENTIVE_CORRECT.send(&dr, &[&anna, &trial], "", Some(&fixed)).await;
+        assert_eq!(r.status, 400, "no reason: {}", r.body);
+        assert_eq!(r.body["error"]["code"], "invalid");
+        let r = PREVENTIVE_CORRECT.send(&dr, &[&anna, &trial], "reason=%20", Some(&fixed)).await;
+        assert_eq!(r.status, 422, "{}", r.body);
+        assert_eq!(r.body["error"]["field"], "reason");
+        let ok = PREVENTIVE_CORRECT
+            .send(&dr, &[&anna, &trial], "reason=stop%20date%20from%20the%20letter", Some(&fixed))
+            .await
+            .expect(200);
+        assert_eq!(ok["id"], trial.as_str());
+        assert_eq!(ok["stop"], "2025-04-01");
+        let h = RECORD_HISTORY.call(&dr, &[&anna, "preventive", &trial], "").await.expect(200);
+        assert_eq!(h.as_array().map(Vec::len), Some(1), "{h}");
+        assert_eq!(h[0]["action"], "corrected");
+        assert_eq!(h[0]["reason"], "stop date from the letter");
+        assert_eq!(h[0]["changed_by"], "clinician:dr.north");
+        assert_eq!(h[0]["snapshot"]["stop"], "2025-02-01");
+        PREVENTIVE_CORRECT
+            .send(&dr, &[&anna, &uuid::Uuid::now_v7().to_string()], "reason=x", Some(&fixed))
+            .await
+            .expect(404);
+
+        // A questionnaire corrected by the patient is re-scored; the old answers are kept.
+        let me = app.token("anna").await;
+        let q = QUESTIONNAIRE_ADD
+            .with(&me, &[&anna], &json!({"instrument": "midas", "answers": [10, 5, 3, 2, 1], "date": "2026-06-01"}))
+            .await
+            .expect(201);
+        let qid = q["id"].as_str().expect("id").to_owned();
+        let fixed = QUESTIONNAIRE_CORRECT
+            .send(&me, &[&anna, &qid], "reason=I%20misread%20question%201",
+                Some(&json!({"instrument": "midas", "answers": [1, 5, 3, 2, 1], "date": "2026-06-01"})))
+            .await
+            .expect(200);
+        assert_eq!(fixed["total"], 12, "{fixed}");
+        let h = RECORD_HISTORY.call(&me, &[&anna, "questionnaire", &qid], "").await.expect(200);
+        assert_eq!(h[0]["changed_by"], "patient:anna");
+        assert_eq!(h[0]["snapshot"]["answers"], "10;5;3;2;1");
+
+        // An adverse event entered in error leaves the case list and is kept.
+        let case = ADVERSE_EVENT_ADD
+            .with(&dr, &[&anna], &json!({"reported_term": "neck pain", "onset": "2026-06-05", "ctcae_grade": 1}))
+            .await
+            .expect(201);
+        let case_id = case["id"].as_str().expect("id").to_owned();
+        let err = RECORD_ENTERED_IN_ERROR
+            .with(&dr, &[&anna, "adverse_event", &case_id], &json!({"reason": ""}))
+            .await
+            .expect(422);
+        assert_eq!(err["error"]["field"], "reason");
+        let kept = RECORD_ENTERED_IN_ERROR
+            .with(&dr, &[&anna, "adverse_event", &case_id], &json!({"reason": "reported for the wrong patient"}))
+            .await
+            .expect(200);
+        assert_eq!(kept["action"], "entered_in_error");
+        assert_eq!(kept["snapshot"]["event"]["reported_term"], "neck pain", "{kept}");
+        assert_eq!(ADVERSE_EVENTS.call(&dr, &[&anna], "").await.expect(200), json!([]));
+        ADVERSE_EVENT.call(&dr, &[&case_id], "").await.expect(404);
+
+        // An attestation entered in error attests nothing any more; a nurse may not withdraw it.
+        OVERUSE_ATTESTATION
+            .with(&dr, &[&anna], &json!({"on": "2026-06-20", "note": "withdrawal completed"}))
+            .await
+            .expect(201);
+        let (att, _) = app.store.overuse_attestation_records(anna_id).await.expect("list").remove(0);
+        let nurse = app.token("nurse.north").await;
+        RECORD_ENTERED_IN_ERROR
+            .with(&nurse, &[&anna, "attestation", &att.to_string()], &json!({"reason": "not mine to sign"}))
+            .await
+            .expect(403);
+        RECORD_ENTERED_IN_ERROR
+            .with(&dr, &[&anna, "attestation", &att.to_string()], &json!({"reason": "signed in the wrong chart"}))
+            .await
+            .expect(200);
+        assert_eq!(app.store.overuse_attestation(anna_id, crate::harness::d("2026-06-30")).await.expect("get"), None);
+
+        // A diary day through the same route; an unknown kind names the field.
+        RECORD_ENTERED_IN_ERROR
+            .with(&dr, &[&anna, "diary_day", "2026-04-02"], &json!({"reason": "duplicate of the 1st"}))
+            .await
+            .expect(200);
+        DIARY_DAY.call(&dr, &[&anna, "2026-04-02"], "").await.expect(404);
+        let err = RECORD_HISTORY.call(&dr, &[&anna, "x-ray", "1"], "").await.expect(422);
+        assert_eq!(err["error"]["field"], "kind");
+
+        // The whole history, by kind.
+        let all = PATIENT_HISTORY.call(&dr, &[&anna], "").await.expect(200);
+        let kinds: Vec<(&str, &str)> = all
+            .as_array()
+            .expect("list")
+            .iter()
+            .map(|v| (v["kind"].as_str().unwrap_or(""), v["action"].as_str().unwrap_or("")))
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                ("adverse_event", "entered_in_error"),
+                ("attestation", "entered_in_error"),
+                ("diary_day", "entered_in_error"),
+                ("preventive", "corrected"),
+                ("questionnaire", "corrected"),
+            ]
+        );
+        // The patient reads her own day's history, not the clinical history.
+        PATIENT_HISTORY.call(&me, &[&anna], "").await.expect(403);
+        let south = app.token("dr.south").await;
+        PATIENT_HISTORY.call(&south, &[&anna], "").await.expect(404);
+    }
+);
