@@ -180,7 +180,11 @@ pub async fn diary(store: &Store, cmd: DiaryCommand) -> Result<()> {
             json,
         } => {
             let r = crate::access::patient(store, &patient).await?;
-            let current = store.diary_between(r.id, date, date).await?.get(date).cloned();
+            let current = store
+                .diary_between(r.id, date, date)
+                .await?
+                .get(date)
+                .cloned();
             let kept = store.diary_day_history(r.id, date).await?;
             if json {
                 let versions = kept
@@ -196,7 +200,9 @@ pub async fn diary(store: &Store, cmd: DiaryCommand) -> Result<()> {
                         })
                     })
                     .collect::<Vec<_>>();
-                let current_version = current.as_ref().map(|_| kept.last().map_or(1, |v| v.version + 1));
+                let current_version = current
+                    .as_ref()
+                    .map(|_| kept.last().map_or(1, |v| v.version + 1));
                 return print_json(&serde_json::json!({
                     "date": date,
                     "current": current.as_ref().map(|d| crate::output::day_summary(d)),
@@ -221,7 +227,11 @@ pub async fn diary(store: &Store, cmd: DiaryCommand) -> Result<()> {
                     "  version {} ({}): {was}\n    {} by {} on {}: {}",
                     v.version,
                     v.action.as_str().replace('_', " "),
-                    if v.action == cephalog_store::VersionAction::Corrected { "replaced" } else { "withdrawn" },
+                    if v.action == cephalog_store::VersionAction::Corrected {
+                        "replaced"
+                    } else {
+                        "withdrawn"
+                    },
                     v.changed_by,
                     v.changed_at.format("%Y-%m-%d %H:%M UTC"),
                     v.reason

@@ -131,7 +131,12 @@ pub struct RecordVersion {
 impl RecordVersion {
     /// The diary day this version held (for a `DiaryDay` version).
     pub fn diary_day(&self) -> Result<DiaryDay, StoreError> {
-        let what = || format!("kept version {} of diary day {}", self.version, self.record_id);
+        let what = || {
+            format!(
+                "kept version {} of diary day {}",
+                self.version, self.record_id
+            )
+        };
         let s: DiarySnapshot = serde_json::from_value(self.snapshot.clone())
             .map_err(|e| StoreError::corrupt(what(), e))?;
         s.into_day().map_err(|e| StoreError::corrupt(what(), e))

@@ -34,8 +34,7 @@ impl Row {
 }
 
 pub fn table_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/fda/fda-icsr-data-elements.csv")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/fda/fda-icsr-data-elements.csv")
 }
 
 pub fn example_path(file: &str) -> PathBuf {

@@ -4,9 +4,7 @@ use cephalog_core::{
     Diagnosis, DiagnosisCode, DiaryDay, DiaryDraft, DrugClass, DrugDictionary, Features, Intensity,
     MedicationIntake, Minutes, Patient, Sex,
 };
-use cephalog_store::{
-    Change, Engine, ImportSummary, RecordKind, Store, StoreError, VersionAction,
-};
+use cephalog_store::{Change, Engine, ImportSummary, RecordKind, Store, StoreError, VersionAction};
 
 use crate::story;
 
@@ -1444,7 +1442,11 @@ story!(
             .await
             .expect("first");
         assert!(
-            store.diary_day_history(a.id, day).await.expect("history").is_empty(),
+            store
+                .diary_day_history(a.id, day)
+                .await
+                .expect("history")
+                .is_empty(),
             "a day recorded once has no earlier version"
         );
         let fix = Change::new("clinician:dr.lee", "wrong day on the paper diary").expect("change");
@@ -1453,8 +1455,17 @@ story!(
             .import_days(a.id, std::slice::from_ref(&second), Some(&fix), &mut |_| {})
             .await
             .expect("replace");
-        assert_eq!(s, ImportSummary { inserted: 0, replaced: 1 });
-        assert_eq!(store.diary(a.id).await.expect("diary").get(day), Some(&second));
+        assert_eq!(
+            s,
+            ImportSummary {
+                inserted: 0,
+                replaced: 1
+            }
+        );
+        assert_eq!(
+            store.diary(a.id).await.expect("diary").get(day),
+            Some(&second)
+        );
         let kept = store.diary_day_history(a.id, day).await.expect("history");
         assert_eq!(kept.len(), 1);
         assert_eq!(kept[0].version, 1);
@@ -1463,21 +1474,37 @@ story!(
         assert_eq!(kept[0].record_id, "2026-10-28");
         assert_eq!(kept[0].changed_by, "clinician:dr.lee");
         assert_eq!(kept[0].reason, "wrong day on the paper diary");
-        assert_eq!(kept[0].diary_day().expect("snapshot"), first, "the old version is kept whole");
+        assert_eq!(
+            kept[0].diary_day().expect("snapshot"),
+            first,
+            "the old version is kept whole"
+        );
 
         // A second replacement keeps the second version; the numbering goes on.
         let again = Change::new("cli:ana", "re-import of the app's log").expect("change");
         let third = migraine_day(day);
         store
-            .import_days(a.id, &[third.clone(), DiaryDay::headache_free(d("2026-10-29"))], Some(&again), &mut |_| {})
+            .import_days(
+                a.id,
+                &[third.clone(), DiaryDay::headache_free(d("2026-10-29"))],
+                Some(&again),
+                &mut |_| {},
+            )
             .await
             .expect("replace again");
         let kept = store.diary_day_history(a.id, day).await.expect("history");
-        assert_eq!(kept.iter().map(|v| v.version).collect::<Vec<_>>(), vec![1, 2]);
+        assert_eq!(
+            kept.iter().map(|v| v.version).collect::<Vec<_>>(),
+            vec![1, 2]
+        );
         assert_eq!(kept[1].diary_day().expect("snapshot"), second);
         assert_eq!(kept[1].changed_by, "cli:ana");
         assert!(
-            store.diary_day_history(a.id, d("2026-10-29")).await.expect("history").is_empty(),
+            store
+                .diary_day_history(a.id, d("2026-10-29"))
+                .await
+                .expect("history")
+                .is_empty(),
             "a new day replaces nothing and keeps nothing"
         );
         let all = store.record_history(a.id, None).await.expect("all");
@@ -1488,13 +1515,29 @@ story!(
             .import_days(
                 a.id,
                 &[DiaryDay::headache_free(day)],
-                Some(&Change { by: "cli:ana".into(), reason: "  ".into() }),
+                Some(&Change {
+                    by: "cli:ana".into(),
+                    reason: "  ".into(),
+                }),
                 &mut |_| {},
             )
             .await;
-        assert!(matches!(err, Err(StoreError::ChangeIncomplete("reason"))), "{err:?}");
-        assert_eq!(store.diary(a.id).await.expect("diary").get(day), Some(&third));
-        assert_eq!(store.diary_day_history(a.id, day).await.expect("history").len(), 2);
+        assert!(
+            matches!(err, Err(StoreError::ChangeIncomplete("reason"))),
+            "{err:?}"
+        );
+        assert_eq!(
+            store.diary(a.id).await.expect("diary").get(day),
+            Some(&third)
+        );
+        assert_eq!(
+            store
+                .diary_day_history(a.id, day)
+                .await
+                .expect("history")
+                .len(),
+            2
+        );
     }
 );
 
@@ -1511,7 +1554,10 @@ story!(
             .map(|n| DiaryDay::headache_free(d("2026-10-19") + Duration::days(n)))
             .collect();
         all.push(migraine_day(d("2026-10-31")));
-        store.import_days(a.id, &all, None, &mut |_| {}).await.expect("import");
+        store
+            .import_days(a.id, &all, None, &mut |_| {})
+            .await
+            .expect("import");
         let range = DateRange::new(d("2026-10-20"), d("2026-10-31")).expect("range");
         let figures = |diary: &cephalog_core::Diary| {
             PeriodMetrics::compute(diary, range, DayPreset::default(), true)
@@ -1521,9 +1567,19 @@ story!(
 
         // A reason is required; without it nothing changes.
         let err = store
-            .enter_diary_day_in_error(a.id, d("2026-10-31"), &Change { by: "patient:alice".into(), reason: String::new() })
+            .enter_diary_day_in_error(
+                a.id,
+                d("2026-10-31"),
+                &Change {
+                    by: "patient:alice".into(),
+                    reason: String::new(),
+                },
+            )
             .await;
-        assert!(matches!(err, Err(StoreError::ChangeIncomplete("reason"))), "{err:?}");
+        assert!(
+            matches!(err, Err(StoreError::ChangeIncomplete("reason"))),
+            "{err:?}"
+        );
         assert_eq!(store.diary(a.id).await.expect("diary").len(), 11);
 
         let why = Change::new("patient:alice", "that migraine was on the 30th").expect("change");
@@ -1533,39 +1589,82 @@ story!(
             .expect("entered in error");
         assert_eq!(kept.action, VersionAction::EnteredInError);
         assert_eq!(kept.version, 1);
-        assert_eq!(kept.diary_day().expect("snapshot"), migraine_day(d("2026-10-31")));
+        assert_eq!(
+            kept.diary_day().expect("snapshot"),
+            migraine_day(d("2026-10-31"))
+        );
         let diary = store.diary(a.id).await.expect("diary");
-        assert!(diary.get(d("2026-10-31")).is_none(), "the day reads as unrecorded");
+        assert!(
+            diary.get(d("2026-10-31")).is_none(),
+            "the day reads as unrecorded"
+        );
         let after = figures(&diary);
-        assert_eq!((after.recorded_days, after.headache_days), (10, 0), "it counts nowhere");
-        assert_eq!(after.days - after.recorded_days, 2, "it is one more unrecorded day");
+        assert_eq!(
+            (after.recorded_days, after.headache_days),
+            (10, 0),
+            "it counts nowhere"
+        );
+        assert_eq!(
+            after.days - after.recorded_days,
+            2,
+            "it is one more unrecorded day"
+        );
 
         // Only a recorded day can be entered in error.
-        let err = store.enter_diary_day_in_error(a.id, d("2026-10-31"), &why).await;
+        let err = store
+            .enter_diary_day_in_error(a.id, d("2026-10-31"), &why)
+            .await;
         assert!(matches!(err, Err(StoreError::NotFound(_))), "{err:?}");
 
         // Recorded again later: a new version, the withdrawn one still kept.
         store
-            .import_days(a.id, &[DiaryDay::headache_free(d("2026-10-31"))], None, &mut |_| {})
+            .import_days(
+                a.id,
+                &[DiaryDay::headache_free(d("2026-10-31"))],
+                None,
+                &mut |_| {},
+            )
             .await
             .expect("recorded again");
-        let history = store.diary_day_history(a.id, d("2026-10-31")).await.expect("history");
+        let history = store
+            .diary_day_history(a.id, d("2026-10-31"))
+            .await
+            .expect("history");
         assert_eq!(history.len(), 1);
         assert_eq!(history[0].reason, "that migraine was on the 30th");
         assert_eq!(history[0].changed_by, "patient:alice");
 
         // The kept versions cannot be changed or deleted.
         let refused = match &store {
-            Store::Sqlite(p) => sqlx::query("DELETE FROM record_versions").execute(p).await.is_err(),
-            Store::Postgres(p) => sqlx::query("DELETE FROM record_versions").execute(p).await.is_err(),
+            Store::Sqlite(p) => sqlx::query("DELETE FROM record_versions")
+                .execute(p)
+                .await
+                .is_err(),
+            Store::Postgres(p) => sqlx::query("DELETE FROM record_versions")
+                .execute(p)
+                .await
+                .is_err(),
         };
         assert!(refused, "record_versions is append-only");
         let refused = match &store {
-            Store::Sqlite(p) => sqlx::query("UPDATE record_versions SET reason = 'x'").execute(p).await.is_err(),
-            Store::Postgres(p) => sqlx::query("UPDATE record_versions SET reason = 'x'").execute(p).await.is_err(),
+            Store::Sqlite(p) => sqlx::query("UPDATE record_versions SET reason = 'x'")
+                .execute(p)
+                .await
+                .is_err(),
+            Store::Postgres(p) => sqlx::query("UPDATE record_versions SET reason = 'x'")
+                .execute(p)
+                .await
+                .is_err(),
         };
         assert!(refused, "record_versions is append-only");
-        assert_eq!(store.record_history(a.id, Some(RecordKind::DiaryDay)).await.expect("all").len(), 1);
+        assert_eq!(
+            store
+                .record_history(a.id, Some(RecordKind::DiaryDay))
+                .await
+                .expect("all")
+                .len(),
+            1
+        );
     }
 );
 
@@ -1593,59 +1692,134 @@ story!(
             .correct_preventive(id, pid, &fixed, &who("stop date from the letter"))
             .await
             .expect("corrected");
-        assert_eq!((kept.version, kept.action, kept.kind), (1, VersionAction::Corrected, RecordKind::Preventive));
+        assert_eq!(
+            (kept.version, kept.action, kept.kind),
+            (1, VersionAction::Corrected, RecordKind::Preventive)
+        );
         assert_eq!(kept.snapshot["stop"], "2025-03-01", "{}", kept.snapshot);
-        assert_eq!(store.preventives(id).await.expect("list"), vec![(pid, fixed.clone())]);
+        assert_eq!(
+            store.preventives(id).await.expect("list"),
+            vec![(pid, fixed.clone())]
+        );
         assert_ne!(old_trial, fixed);
 
         // A questionnaire corrected is re-scored; the old answers are kept.
         let (qid, _) = store.proms(id).await.expect("list").remove(0);
         let answers = ["never"; 6].map(String::from);
         let (kept, result) = store
-            .correct_prom(id, qid, d("2026-01-05"), Instrument::Hit6, &answers, &who("answers misread"))
+            .correct_prom(
+                id,
+                qid,
+                d("2026-01-05"),
+                Instrument::Hit6,
+                &answers,
+                &who("answers misread"),
+            )
             .await
             .expect("corrected");
         assert_eq!(result.total(), 36);
-        assert_eq!(kept.snapshot["answers"], "always;very often;sometimes;rarely;never;always");
+        assert_eq!(
+            kept.snapshot["answers"],
+            "always;very often;sometimes;rarely;never;always"
+        );
         assert_eq!(store.proms(id).await.expect("list")[0].1.result.total(), 36);
 
         // An attestation corrected, then entered in error: it attests nothing any more.
-        let (aid, _) = store.overuse_attestation_records(id).await.expect("list").remove(0);
-        let later = Attestation { by: "Dr Example".into(), on: d("2026-01-08"), note: "withdrawal completed".into() };
+        let (aid, _) = store
+            .overuse_attestation_records(id)
+            .await
+            .expect("list")
+            .remove(0);
+        let later = Attestation {
+            by: "Dr Example".into(),
+            on: d("2026-01-08"),
+            note: "withdrawal completed".into(),
+        };
         store
             .correct_overuse_attestation(id, aid, &later, &who("dated from the clinic letter"))
             .await
             .expect("corrected");
-        assert_eq!(store.overuse_attestation(id, d("2026-01-07")).await.expect("get"), None);
+        assert_eq!(
+            store
+                .overuse_attestation(id, d("2026-01-07"))
+                .await
+                .expect("get"),
+            None
+        );
         let kept = store
-            .enter_in_error(id, RecordKind::Attestation, aid, &who("written for another patient"))
+            .enter_in_error(
+                id,
+                RecordKind::Attestation,
+                aid,
+                &who("written for another patient"),
+            )
             .await
             .expect("withdrawn");
-        assert_eq!((kept.version, kept.action), (2, VersionAction::EnteredInError));
-        assert_eq!(store.overuse_attestation(id, d("2026-12-31")).await.expect("get"), None);
+        assert_eq!(
+            (kept.version, kept.action),
+            (2, VersionAction::EnteredInError)
+        );
+        assert_eq!(
+            store
+                .overuse_attestation(id, d("2026-12-31"))
+                .await
+                .expect("get"),
+            None
+        );
 
         // A session entered in error leaves the toxin history; sites and overrides are kept with it.
         let session = store.sessions(id).await.expect("sessions").remove(0);
         let before = store.toxin_history(id).await.expect("history").len();
         let err = store
-            .enter_in_error(id, RecordKind::Session, session.id, &Change { by: "clinician:dr.lee".into(), reason: " ".into() })
+            .enter_in_error(
+                id,
+                RecordKind::Session,
+                session.id,
+                &Change {
+                    by: "clinician:dr.lee".into(),
+                    reason: " ".into(),
+                },
+            )
             .await;
-        assert!(matches!(err, Err(StoreError::ChangeIncomplete("reason"))), "{err:?}");
+        assert!(
+            matches!(err, Err(StoreError::ChangeIncomplete("reason"))),
+            "{err:?}"
+        );
         let kept = store
-            .enter_in_error(id, RecordKind::Session, session.id, &who("recorded in the wrong chart"))
+            .enter_in_error(
+                id,
+                RecordKind::Session,
+                session.id,
+                &who("recorded in the wrong chart"),
+            )
             .await
             .expect("withdrawn");
         assert!(store.sessions(id).await.expect("sessions").is_empty());
-        assert_eq!(store.toxin_history(id).await.expect("history").len(), before - 1);
-        assert_eq!(kept.snapshot["overrides"].as_array().map(Vec::len), Some(1), "{}", kept.snapshot);
-        assert_eq!(kept.snapshot["session"]["sites"].as_array().map(Vec::len), Some(session.session.sites().len()));
+        assert_eq!(
+            store.toxin_history(id).await.expect("history").len(),
+            before - 1
+        );
+        assert_eq!(
+            kept.snapshot["overrides"].as_array().map(Vec::len),
+            Some(1),
+            "{}",
+            kept.snapshot
+        );
+        assert_eq!(
+            kept.snapshot["session"]["sites"].as_array().map(Vec::len),
+            Some(session.session.sites().len())
+        );
         let err = store
             .enter_in_error(id, RecordKind::Session, session.id, &who("again"))
             .await;
         assert!(matches!(err, Err(StoreError::NotFound(_))), "{err:?}");
 
         // An adverse event corrected keeps its submission date; the earlier version is kept.
-        let case = store.adverse_events(Some(id)).await.expect("events").remove(0);
+        let case = store
+            .adverse_events(Some(id))
+            .await
+            .expect("events")
+            .remove(0);
         let mut draft_json = case.event.clone();
         let kept = store
             .correct_adverse_event(id, case.id, &draft_json, &who("narrative completed"))
@@ -1658,14 +1832,26 @@ story!(
         draft_json = now.event;
         assert_eq!(draft_json, case.event);
         store
-            .enter_in_error(id, RecordKind::AdverseEvent, case.id, &who("duplicate of another report"))
+            .enter_in_error(
+                id,
+                RecordKind::AdverseEvent,
+                case.id,
+                &who("duplicate of another report"),
+            )
             .await
             .expect("withdrawn");
-        assert!(store.adverse_events(Some(id)).await.expect("events").is_empty());
+        assert!(
+            store
+                .adverse_events(Some(id))
+                .await
+                .expect("events")
+                .is_empty()
+        );
 
         // Every kept version, by kind and record.
         let all = store.record_history(id, None).await.expect("history");
-        let kinds: Vec<(RecordKind, i64, VersionAction)> = all.iter().map(|v| (v.kind, v.version, v.action)).collect();
+        let kinds: Vec<(RecordKind, i64, VersionAction)> =
+            all.iter().map(|v| (v.kind, v.version, v.action)).collect();
         assert_eq!(
             kinds,
             vec![
@@ -1679,6 +1865,13 @@ story!(
             ]
         );
         assert!(all.iter().all(|v| v.changed_by == "clinician:dr.lee"));
-        assert_eq!(store.record_versions(id, RecordKind::Session, &session.id.to_string()).await.expect("one").len(), 1);
+        assert_eq!(
+            store
+                .record_versions(id, RecordKind::Session, &session.id.to_string())
+                .await
+                .expect("one")
+                .len(),
+            1
+        );
     }
 );

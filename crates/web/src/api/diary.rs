@@ -17,9 +17,9 @@ use cephalog_core::{
 use crate::AppState;
 use crate::audit;
 use crate::auth::Principal;
-use cephalog_store::{Change, RecordVersion};
 use crate::error::{ApiError, ErrorBody, WebError};
 use crate::policy::Need;
+use cephalog_store::{Change, RecordVersion};
 
 /// Accompanying features of the day's headache (all default to false).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
@@ -238,7 +238,11 @@ pub async fn upsert(
         .import_days(
             r.id,
             std::slice::from_ref(&valid),
-            Some(&change(&who, q.reason.as_deref(), "replaced through the API")),
+            Some(&change(
+                &who,
+                q.reason.as_deref(),
+                "replaced through the API",
+            )),
             &mut |_| {},
         )
         .await?;
@@ -435,7 +439,9 @@ pub async fn entered_in_error(
 ) -> Result<Json<DiaryHistoryJson>, ApiError> {
     let r = audit::patient(&state, &who, id, Need::WriteDiary, "diary.write").await?;
     if body.reason.trim().is_empty() {
-        return Err(WebError::invalid("reason", "give the reason the day was entered in error").into());
+        return Err(
+            WebError::invalid("reason", "give the reason the day was entered in error").into(),
+        );
     }
     state
         .store

@@ -64,8 +64,12 @@ fn kind_of(s: &str) -> Result<RecordKind, WebError> {
     })
 }
 
-/// What reading and changing a kind of record needs.
-fn needs(kind: RecordKind) -> (Need, Need) {
+/// What reading and changing a kind of record needs (an unknown kind: the clinical record's,
+/// so access is decided before the kind is refused).
+fn needs(kind: Option<RecordKind>) -> (Need, Need) {
+    let Some(kind) = kind else {
+        return (Need::ReadClinical, Need::WriteClinical);
+    };
     match kind {
         RecordKind::DiaryDay => (Need::ReadDiary, Need::WriteDiary),
         RecordKind::Questionnaire => (Need::ReadDiary, Need::WriteQuestionnaire),
@@ -102,8 +106,9 @@ pub async fn record_history(
     who: Principal,
     Path((id, kind, record_id)): Path<(Uuid, String, String)>,
 ) -> Result<Json<Vec<RecordVersionJson>>, ApiError> {
+    let parsed = kind.parse::<RecordKind>().ok();
+    let r = audit::patient(&state, &who, id, needs(parsed).0, "history.read").await?;
     let kind = kind_of(&kind)?;
-    let r = audit::patient(&state, &who, id, needs(kind).0, "history.read").await?;
     let key = record_key(kind, &record_id)?;
     let versions = state.store.record_versions(r.id, kind, &key).await?;
     Ok(Json(
@@ -117,7 +122,9 @@ fn record_key(kind: RecordKind, record_id: &str) -> Result<String, WebError> {
         record_id
             .parse::<NaiveDate>()
             .map(|d| d.to_string())
-            .map_err(|_| WebError::invalid("record_id", "a diary day is named by its date, YYYY-MM-DD"))
+            .map_err(|_| {
+                WebError::invalid("record_id", "a diary day is named by its date, YYYY-MM-DD")
+            })
     } else {
         record_id
             .parse::<Uuid>()
@@ -142,9 +149,13 @@ pub async fn entered_in_error(
     Path((id, kind, record_id)): Path<(Uuid, String, String)>,
     Json(body): Json<EnteredInError>,
 ) -> Result<Json<RecordVersionJson>, ApiError> {
+    let parsed = kind.parse::<RecordKind>().ok();
+    let action = format!(
+        "{}.entered_in_error",
+        parsed.map_or("record", RecordKind::as_str)
+    );
+    let r = audit::patient(&state, &who, id, needs(parsed).1, &action).await?;
     let kind = kind_of(&kind)?;
-    let action = format!("{}.entered_in_error", kind.as_str());
-    let r = audit::patient(&state, &who, id, needs(kind).1, &action).await?;
     let key = record_key(kind, &record_id)?;
     if body.reason.trim().is_empty() {
         return Err(

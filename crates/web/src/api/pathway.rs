@@ -231,7 +231,17 @@ pub async fn add_preventive(
 /// Why a record is corrected (required; kept in its history with the earlier version).
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct CorrectionQuery {
-    pub reason: String,
+    pub reason: Option<String>,
+}
+
+impl CorrectionQuery {
+    fn reason(&self) -> Result<&str, WebError> {
+        self.reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .ok_or_else(|| WebError::invalid("reason", "say why the record is corrected"))
+    }
 }
 
 /// Corrects a trial in the ledger. The stored version is kept in the trial's history (see
@@ -248,10 +258,16 @@ pub async fn correct_preventive(
     Json(n): Json<NewPreventive>,
 ) -> Result<Json<PreventiveJson>, ApiError> {
     let r = audit::patient(&state, &who, id, Need::WriteClinical, "preventive.correct").await?;
+    let reason = q.reason()?;
     let trial = trial_of(n)?;
     state
         .store
-        .correct_preventive(r.id, trial_id, &trial, &super::change(&who, Some(&q.reason), ""))
+        .correct_preventive(
+            r.id,
+            trial_id,
+            &trial,
+            &super::change(&who, Some(reason), ""),
+        )
         .await?;
     audit::record(
         &state,
@@ -555,6 +571,7 @@ pub async fn correct_questionnaire(
         "questionnaire.correct",
     )
     .await?;
+    let reason = q.reason()?;
     let instrument: Instrument = n
         .instrument
         .parse()
@@ -575,7 +592,7 @@ pub async fn correct_questionnaire(
             date,
             instrument,
             &answers,
-            &super::change(&who, Some(&q.reason), ""),
+            &super::change(&who, Some(reason), ""),
         )
         .await?;
     audit::record(

@@ -513,8 +513,7 @@ async fn page(
     let today = state.today();
     let date = q.date.unwrap_or(today).min(today);
     let month = q.month.as_deref().and_then(parse_month).unwrap_or(date);
-    let mut page =
-        build_page(&state, &who, &r, date, month, None, q.saved.is_some(), None).await?;
+    let mut page = build_page(&state, &who, &r, date, month, None, q.saved.is_some(), None).await?;
     page.withdrawn = q.withdrawn.is_some();
     Ok(render(&page))
 }

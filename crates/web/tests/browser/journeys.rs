@@ -343,12 +343,16 @@ async fn patient_replaces_a_recorded_day_only_after_confirming() {
             let stored = b.text("#stored-entry").await;
             assert!(stored.starts_with("Severe headache for 15 h"), "{stored}");
             assert!(stored.contains("the worst in months"), "{stored}");
-            assert!(b.find_all("form.quick").await.is_empty(), "no one-tap button");
+            assert!(
+                b.find_all("form.quick").await.is_empty(),
+                "no one-tap button"
+            );
             assert!(!b.main_text().await.contains("No headache on"));
             for width in [DESKTOP, PHONE] {
                 b.set_width(width).await;
                 b.axe(&format!("a recorded day at {width} px")).await;
-                b.fits_the_screen(&format!("a recorded day at {width} px")).await;
+                b.fits_the_screen(&format!("a recorded day at {width} px"))
+                    .await;
                 b.screenshot("diary-recorded-day", width).await;
             }
             b.set_width(DESKTOP).await;
@@ -362,16 +366,26 @@ async fn patient_replaces_a_recorded_day_only_after_confirming() {
             }
             b.fill("#notes", "").await;
             b.click("form.diary-form button[type=submit]").await;
-            let alert = b.wait_for("p.error[role=alert]").await.text().await.expect("text");
+            let alert = b
+                .wait_for("p.error[role=alert]")
+                .await
+                .text()
+                .await
+                .expect("text");
             assert!(alert.contains("already recorded"), "{alert}");
             let kept = b.store.diary(me).await.expect("diary");
-            assert_eq!(kept.get(day), Some(&migraine), "nothing replaced without confirming");
+            assert_eq!(
+                kept.get(day),
+                Some(&migraine),
+                "nothing replaced without confirming"
+            );
 
             // Confirmed, with a reason: replaced, and the old version is in the history.
             b.set_checked("#replace", true).await;
             b.fill("#reason", "I mixed up the days").await;
             b.click("form.diary-form button[type=submit]").await;
-            b.wait_for_path(&format!("/patients/{me}/diary?date={day}&saved=1")).await;
+            b.wait_for_path(&format!("/patients/{me}/diary?date={day}&saved=1"))
+                .await;
             assert_eq!(b.text("#stored-entry").await, "No headache");
             let history = b.text("section.history").await;
             assert!(history.contains("Version 1"), "{history}");
@@ -381,7 +395,8 @@ async fn patient_replaces_a_recorded_day_only_after_confirming() {
             for width in [DESKTOP, PHONE] {
                 b.set_width(width).await;
                 b.axe(&format!("a day's history at {width} px")).await;
-                b.fits_the_screen(&format!("a day's history at {width} px")).await;
+                b.fits_the_screen(&format!("a day's history at {width} px"))
+                    .await;
                 b.screenshot("diary-history", width).await;
             }
             let diary = b.store.diary(me).await.expect("diary");
