@@ -69,7 +69,7 @@ async fn import_all(
         )
         .map_err(|e| anyhow::anyhow!("{e}"))?;
         parse_secs += t.elapsed().as_secs_f64();
-        store.import_days(id, &days, false, &mut |_| {}).await?;
+        store.import_days(id, &days, None, &mut |_| {}).await?;
         rows += days.len();
     }
     Ok((rows, start.elapsed().as_secs_f64(), parse_secs))
@@ -193,7 +193,7 @@ async fn main() -> Result<()> {
     for (i, d) in diaries.iter().enumerate() {
         let id = store.add_patient(&patient(i, today)?).await?.id;
         let days: Vec<_> = d.days().cloned().collect();
-        store.import_days(id, &days, false, &mut |_| {}).await?;
+        store.import_days(id, &days, None, &mut |_| {}).await?;
         ids.push(id);
     }
     let load_secs = t.elapsed().as_secs_f64();

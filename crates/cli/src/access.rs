@@ -50,7 +50,7 @@ pub async fn finish(store: &Store, failed: Option<&anyhow::Error>) -> Result<()>
 }
 
 /// "cli:<operating-system user>".
-fn actor() -> String {
+pub(crate) fn actor() -> String {
     let user = std::env::var("USER")
         .or_else(|_| std::env::var("USERNAME"))
         .unwrap_or_else(|_| "unknown".to_owned());

@@ -15,7 +15,7 @@ use cephalog_core::{
     compute_metrics,
 };
 use cephalog_interchange::{AttackProfile, read_attacks, read_daily, read_episodes, write_daily};
-use cephalog_store::{PatientRecord, Store};
+use cephalog_store::{Change, PatientRecord, Store};
 
 use crate::{ClassifyArgs, DiaryCommand, DrugCommand, MetricsArgs, PatientCommand, output, today};
 
@@ -129,6 +129,7 @@ pub async fn diary(store: &Store, cmd: DiaryCommand) -> Result<()> {
             profile,
             profiles_dir,
             replace,
+            reason,
         } => {
             let format =
                 ImportFormat::choose(format.as_deref(), profile.as_deref(), covers.is_some())?;
@@ -147,9 +148,96 @@ pub async fn diary(store: &Store, cmd: DiaryCommand) -> Result<()> {
                 &file,
                 covers.as_deref(),
                 profile.as_ref().map(|p| &p.profile),
-                replace,
+                replace.then(|| Change {
+                    by: crate::access::actor(),
+                    reason: reason
+                        .map(|r| r.trim().to_owned())
+                        .filter(|r| !r.is_empty())
+                        .unwrap_or_else(|| format!("replaced by an import of {}", file.display())),
+                }),
             )
             .await
+        }
+        DiaryCommand::EnteredInError {
+            patient,
+            date,
+            reason,
+        } => {
+            let r = crate::access::patient(store, &patient).await?;
+            let change = Change::new(crate::access::actor(), reason)
+                .context("--reason: say why the day was entered in error")?;
+            let kept = store.enter_diary_day_in_error(r.id, date, &change).await?;
+            crate::access::record(store, Some(r.id), "diary_day", &date.to_string()).await?;
+            println!(
+                "{date} of patient {} marked entered in error (version {} kept in its history)",
+                r.id, kept.version
+            );
+            Ok(())
+        }
+        DiaryCommand::History {
+            patient,
+            date,
+            json,
+        } => {
+            let r = crate::access::patient(store, &patient).await?;
+            let current = store
+                .diary_between(r.id, date, date)
+                .await?
+                .get(date)
+                .cloned();
+            let kept = store.diary_day_history(r.id, date).await?;
+            if json {
+                let versions = kept
+                    .iter()
+                    .map(|v| {
+                        serde_json::json!({
+                            "version": v.version,
+                            "action": v.action.as_str(),
+                            "changed_at": v.changed_at,
+                            "changed_by": v.changed_by,
+                            "reason": v.reason,
+                            "day": v.snapshot,
+                        })
+                    })
+                    .collect::<Vec<_>>();
+                let current_version = current
+                    .as_ref()
+                    .map(|_| kept.last().map_or(1, |v| v.version + 1));
+                return print_json(&serde_json::json!({
+                    "date": date,
+                    "current": current.as_ref().map(crate::output::day_summary),
+                    "current_version": current_version,
+                    "versions": versions,
+                }));
+            }
+            match &current {
+                Some(d) => println!(
+                    "{date}, in force (version {}): {}",
+                    kept.last().map_or(1, |v| v.version + 1),
+                    crate::output::day_summary(d)
+                ),
+                None => println!("{date}: not recorded"),
+            }
+            for v in kept.iter().rev() {
+                let was = v
+                    .diary_day()
+                    .map(|d| crate::output::day_summary(&d))
+                    .unwrap_or_else(|e| e.to_string());
+                println!(
+                    "  version {} ({}): {was}\n    {} by {} on {}: {}",
+                    v.version,
+                    v.action.as_str().replace('_', " "),
+                    if v.action == cephalog_store::VersionAction::Corrected {
+                        "replaced"
+                    } else {
+                        "withdrawn"
+                    },
+                    v.changed_by,
+                    v.changed_at.format("%Y-%m-%d %H:%M UTC"),
+                    v.reason
+                );
+            }
+            Ok(())
         }
         DiaryCommand::Export { patient, out } => {
             let r = crate::access::patient(store, &patient).await?;
@@ -210,7 +298,7 @@ async fn import(
     file: &Path,
     covers: Option<&str>,
     profile: Option<&AttackProfile>,
-    replace: bool,
+    replace: Option<Change>,
 ) -> Result<()> {
     let covers = covers.map(parse_covers).transpose()?;
     let r = crate::access::patient(store, patient).await?;
@@ -245,7 +333,9 @@ async fn import(
     })?;
     let bar = progress_bar(days.len() as u64, "storing");
     let summary = store
-        .import_days(r.id, &days, replace, &mut |n| bar.set_position(n as u64))
+        .import_days(r.id, &days, replace.as_ref(), &mut |n| {
+            bar.set_position(n as u64)
+        })
         .await
         .with_context(|| format!("{}: nothing was imported", file.display()))?;
     bar.finish_and_clear();

@@ -972,7 +972,7 @@ pub async fn run(
         let record = store.add_patient_in(tenant, &p.patient).await?;
         records.push(record.clone());
         store
-            .import_days(record.id, &p.days, false, &mut |_| {})
+            .import_days(record.id, &p.days, None, &mut |_| {})
             .await?;
         for t in &p.preventives {
             store.add_preventive(record.id, t).await?;

@@ -5,7 +5,9 @@
 //! CSV: `clinics.csv`, `patients.csv`, `diagnoses.csv`, `diary_days.csv`, `diary_medications.csv`,
 //! `clinic_medicines.csv`, `preventives.csv`, `questionnaires.csv`, `sessions.csv`,
 //! `session_sites.csv`, `session_overrides.csv`, `outside_toxin_doses.csv`, `nerve_blocks.csv`,
-//! `adverse_events.csv`, `adverse_event_products.csv`, `attestations.csv`, `users.csv` (never a
+//! `adverse_events.csv`, `adverse_event_products.csv`, `attestations.csv`, `record_versions.csv`
+//! (every earlier version of a corrected or entered-in-error record: who, when, why, and what it
+//! held as JSON), `users.csv` (never a
 //! password hash), `api_tokens.csv` (never a token or its hash; whole installation only) and
 //! `audit_log.csv`; plus `diaries/<patient id>.csv`, each patient's diary as the daily CSV that
 //! `cephalog diary import` reads back.
@@ -78,6 +80,26 @@ pub async fn export(store: &Store, a: ExportArgs) -> Result<()> {
         written
     );
     Ok(())
+}
+
+/// An earlier version of a record: superseded by a correction or withdrawn as entered in error.
+#[derive(Debug, Default, Serialize)]
+struct RecordVersionRow {
+    id: Uuid,
+    patient_id: Uuid,
+    /// diary_day, session, adverse_event, questionnaire, preventive or attestation.
+    record_kind: String,
+    /// The date of a diary day, the id of any other record.
+    record_id: String,
+    /// 1 is the version first recorded.
+    version: i64,
+    /// corrected or entered_in_error.
+    action: String,
+    changed_at: DateTime<Utc>,
+    changed_by: String,
+    reason: String,
+    /// What the version held, as JSON.
+    snapshot: String,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -344,6 +366,7 @@ struct Tables {
     adverse_events: Vec<AdverseEventRow>,
     adverse_event_products: Vec<AdverseEventProductRow>,
     attestations: Vec<AttestationRow>,
+    record_versions: Vec<RecordVersionRow>,
     users: Vec<UserRow>,
     api_tokens: Vec<ApiTokenRow>,
     audit_log: Vec<AuditRow>,
@@ -601,6 +624,20 @@ impl Tables {
                 note: a.note,
             });
         }
+        for v in store.record_history(id, None).await? {
+            self.record_versions.push(RecordVersionRow {
+                id: v.id,
+                patient_id: v.patient_id,
+                record_kind: v.kind.as_str().to_owned(),
+                record_id: v.record_id,
+                version: v.version,
+                action: v.action.as_str().to_owned(),
+                changed_at: v.changed_at,
+                changed_by: v.changed_by,
+                reason: v.reason,
+                snapshot: v.snapshot.to_string(),
+            });
+        }
         Ok(diary)
     }
 
@@ -702,6 +739,7 @@ impl Tables {
         write_table(dir, "adverse_events", &self.adverse_events)?;
         write_table(dir, "adverse_event_products", &self.adverse_event_products)?;
         write_table(dir, "attestations", &self.attestations)?;
+        write_table(dir, "record_versions", &self.record_versions)?;
         write_table(dir, "users", &self.users)?;
         write_table(dir, "api_tokens", &self.api_tokens)?;
         write_table(dir, "audit_log", &self.audit_log)?;
@@ -714,7 +752,7 @@ impl Tables {
             write_daily(BufWriter::new(f), diary.days())
                 .with_context(|| format!("writing {}", path.display()))?;
         }
-        Ok(19 + diaries.len())
+        Ok(20 + diaries.len())
     }
 
     /// One JSON document per patient, or one for everything; how many files.
@@ -774,6 +812,7 @@ impl Tables {
             adverse_events: of(&self.adverse_events, id, |r| r.patient_id),
             adverse_event_products: of(&self.adverse_event_products, id, |r| r.patient_id),
             attestations: of(&self.attestations, id, |r| r.patient_id),
+            record_versions: of(&self.record_versions, id, |r| r.patient_id),
             users: self
                 .users
                 .iter()
@@ -808,6 +847,7 @@ struct PatientDocument<'a> {
     adverse_events: Vec<&'a AdverseEventRow>,
     adverse_event_products: Vec<&'a AdverseEventProductRow>,
     attestations: Vec<&'a AttestationRow>,
+    record_versions: Vec<&'a RecordVersionRow>,
     users: Vec<&'a UserRow>,
     audit_log: Vec<&'a AuditRow>,
 }

@@ -727,9 +727,34 @@ pub enum DiaryCommand {
         /// A directory of the clinic's own attack-log profiles (*.toml).
         #[arg(long, env = "CEPHALOG_PROFILES_DIR")]
         profiles_dir: Option<PathBuf>,
-        /// Replace days already stored on the file's dates instead of failing.
+        /// Replace days already stored on the file's dates instead of failing (each replaced day
+        /// is kept in its history).
         #[arg(long)]
         replace: bool,
+        /// Why stored days are replaced (kept in their history with --replace).
+        #[arg(long, requires = "replace")]
+        reason: Option<String>,
+    },
+    /// Mark a recorded day entered in error: it is kept in its history with who, when and the
+    /// reason, and counts nowhere from then on (a day is never deleted).
+    EnteredInError {
+        #[arg(long)]
+        patient: String,
+        #[arg(long)]
+        date: NaiveDate,
+        /// Why the day is withdrawn (required).
+        #[arg(long)]
+        reason: String,
+    },
+    /// A day's history: the version in force and every earlier one with who changed it, when and
+    /// why.
+    History {
+        #[arg(long)]
+        patient: String,
+        #[arg(long)]
+        date: NaiveDate,
+        #[arg(long)]
+        json: bool,
     },
     /// Export a patient's diary as the daily CSV (to standard output, or --out FILE).
     Export {
@@ -947,6 +972,8 @@ fn action_name(c: &Command) -> String {
             match d {
                 DiaryCommand::Import { .. } => "import",
                 DiaryCommand::Export { .. } => "export",
+                DiaryCommand::EnteredInError { .. } => "entered_in_error",
+                DiaryCommand::History { .. } => "history",
             },
         ),
         Command::Metrics(_) => ("metrics", "read"),

@@ -297,3 +297,45 @@ pub fn classification_text(r: &PatientRecord, c: &Classification) -> String {
     );
     s
 }
+
+/// One diary day in words: "severe headache for 15 h (nausea, photophobia); medicines:
+/// sumatriptan 50mg; notes: …", or "no headache".
+pub fn day_summary(d: &cephalog_core::DiaryDay) -> String {
+    let mut out = if d.headache_minutes() == 0 {
+        "no headache".to_owned()
+    } else {
+        let m = d.headache_minutes();
+        let time = match (m / 60, m % 60) {
+            (0, m) => format!("{m} min"),
+            (h, 0) => format!("{h} h"),
+            (h, m) => format!("{h} h {m} min"),
+        };
+        format!("{} headache for {time}", d.peak_intensity())
+    };
+    let features: Vec<&str> = cephalog_core::Features::FIELDS
+        .iter()
+        .copied()
+        .filter(|f| d.features().get(f).unwrap_or(false))
+        .collect();
+    if !features.is_empty() {
+        out.push_str(&format!(" ({})", features.join(", ").replace('_', " ")));
+    }
+    if !d.medications().is_empty() {
+        let meds: Vec<String> = d
+            .medications()
+            .iter()
+            .map(|m| match &m.dose {
+                Some(dose) => format!("{} {dose}", m.name),
+                None => m.name.clone(),
+            })
+            .collect();
+        out.push_str(&format!("; medicines: {}", meds.join(", ")));
+    }
+    if d.paroxysms() > 0 {
+        out.push_str(&format!("; {} paroxysm(s)", d.paroxysms()));
+    }
+    if !d.notes().is_empty() {
+        out.push_str(&format!("; notes: {}", d.notes()));
+    }
+    out
+}

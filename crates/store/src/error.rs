@@ -40,6 +40,10 @@ pub enum StoreError {
     Drug(#[from] DrugError),
     #[error(transparent)]
     Prom(#[from] PromError),
+    #[error("{0} was changed by someone else meanwhile; read it again and retry")]
+    ChangedMeanwhile(String),
+    #[error("a correction or an entry in error needs {0}")]
+    ChangeIncomplete(&'static str),
     #[error("session refused by the safety checks: {}", .0.refusals.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     SessionRefused(Box<SessionCheck>),
 }

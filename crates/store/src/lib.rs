@@ -8,6 +8,7 @@
 mod audit;
 mod engine;
 mod error;
+mod history;
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -31,6 +32,7 @@ pub use audit::{
     write_new_key_file,
 };
 pub use error::StoreError;
+pub use history::{Change, RecordKind, RecordVersion, VersionAction};
 
 /// A patient as stored: the opaque id, the domain record and when it was created.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -155,6 +157,21 @@ fn answers_text(result: &PromResult) -> String {
             .collect(),
     };
     parts.join(";")
+}
+
+/// What takes a corrected record's place (under the same id).
+pub(crate) enum Replacement {
+    Preventive(PreventiveTrial),
+    Questionnaire {
+        taken_on: NaiveDate,
+        result: PromResult,
+        answers: String,
+    },
+    Attestation(Attestation),
+    AdverseEvent {
+        event: AdverseEvent,
+        submitted_on: Option<NaiveDate>,
+    },
 }
 
 /// What an import did.
@@ -413,17 +430,246 @@ impl Store {
     }
 
     /// Stores days for a patient in one transaction: all of them or none. A date already stored
-    /// makes the whole import fail, listing the dates, unless `replace` is set, in which case the
-    /// stored days on those dates are replaced. `progress` is called with the days written so far.
+    /// makes the whole import fail, listing the dates, unless `replace` names who replaces them
+    /// and why: then each stored day on those dates is kept in its history (a `corrected`
+    /// version) and the new day takes its place. `progress` is called with the days written so far.
     pub async fn import_days(
         &self,
         id: Uuid,
         days: &[DiaryDay],
-        replace: bool,
+        replace: Option<&Change>,
         progress: &mut (dyn FnMut(usize) + Send),
     ) -> Result<ImportSummary, StoreError> {
         self.patient(id).await?;
-        dispatch!(self, p => e::import_days(p, id, days, replace, progress).await)
+        if let Some(c) = replace {
+            c.checked()?;
+        }
+        dispatch!(self, p => e::import_days(p, id, days, replace, Utc::now().trunc_subsecs(6), progress).await)
+    }
+
+    /// Marks the diary day entered in error: it is kept in the day's history with who, when and
+    /// why, and leaves the diary, so it counts in no figure and reads as unrecorded. `NotFound`
+    /// when the day is not recorded; the reason is required.
+    pub async fn enter_diary_day_in_error(
+        &self,
+        patient: Uuid,
+        date: NaiveDate,
+        change: &Change,
+    ) -> Result<RecordVersion, StoreError> {
+        self.patient(patient).await?;
+        dispatch!(self, p => e::void_day(p, patient, date, change, Utc::now().trunc_subsecs(6)).await)?
+            .ok_or_else(|| StoreError::NotFound(format!("diary day {date} is not recorded")))
+    }
+
+    /// The kept (superseded) versions of one diary day, oldest first.
+    pub async fn diary_day_history(
+        &self,
+        patient: Uuid,
+        date: NaiveDate,
+    ) -> Result<Vec<RecordVersion>, StoreError> {
+        let key = date.to_string();
+        dispatch!(self, p => e::record_versions(p, patient, Some(RecordKind::DiaryDay), Some(&key)).await)
+    }
+
+    /// The kept (superseded) versions of one record (`record_id`: a diary day's date, any other
+    /// record's id), oldest first.
+    pub async fn record_versions(
+        &self,
+        patient: Uuid,
+        kind: RecordKind,
+        record_id: &str,
+    ) -> Result<Vec<RecordVersion>, StoreError> {
+        dispatch!(self, p => e::record_versions(p, patient, Some(kind), Some(record_id)).await)
+    }
+
+    /// The current version of a record (not a diary day) as JSON, and how many versions of it
+    /// were kept when it was read.
+    async fn current_snapshot(
+        &self,
+        patient: Uuid,
+        kind: RecordKind,
+        id: Uuid,
+    ) -> Result<(String, i64), StoreError> {
+        let key = id.to_string();
+        // Counted first: a change after this makes the count differ when the change is written.
+        let seen = dispatch!(self, p => e::kept_count(p, patient, kind, &key).await)?;
+        let missing = || StoreError::NotFound(format!("{} {id}", kind.as_str().replace('_', " ")));
+        let value = match kind {
+            RecordKind::Session => {
+                let s = self
+                    .sessions(patient)
+                    .await?
+                    .into_iter()
+                    .find(|s| s.id == id)
+                    .ok_or_else(missing)?;
+                serde_json::json!({"session": s.session, "overrides": s.overrides})
+            }
+            RecordKind::AdverseEvent => {
+                let e = self
+                    .adverse_events(Some(patient))
+                    .await?
+                    .into_iter()
+                    .find(|e| e.id == id)
+                    .ok_or_else(missing)?;
+                serde_json::json!({"event": e.event, "submitted_on": e.submitted_on})
+            }
+            RecordKind::Questionnaire => {
+                let (_, q) = self
+                    .proms(patient)
+                    .await?
+                    .into_iter()
+                    .find(|(q, _)| *q == id)
+                    .ok_or_else(missing)?;
+                serde_json::json!({"taken_on": q.date, "answers": answers_text(&q.result), "result": q.result})
+            }
+            RecordKind::Preventive => {
+                let (_, t) = self
+                    .preventives(patient)
+                    .await?
+                    .into_iter()
+                    .find(|(t, _)| *t == id)
+                    .ok_or_else(missing)?;
+                serde_json::to_value(t).map_err(|e| StoreError::corrupt("preventive", e))?
+            }
+            RecordKind::Attestation => {
+                let (_, a) = self
+                    .overuse_attestation_records(patient)
+                    .await?
+                    .into_iter()
+                    .find(|(a, _)| *a == id)
+                    .ok_or_else(missing)?;
+                serde_json::to_value(a).map_err(|e| StoreError::corrupt("attestation", e))?
+            }
+            RecordKind::DiaryDay => {
+                return Err(StoreError::NotFound(format!(
+                    "record {id}: a diary day is named by its date"
+                )));
+            }
+        };
+        Ok((value.to_string(), seen))
+    }
+
+    async fn supersede(
+        &self,
+        patient: Uuid,
+        kind: RecordKind,
+        id: Uuid,
+        change: &Change,
+        replacement: Option<&Replacement>,
+    ) -> Result<RecordVersion, StoreError> {
+        change.checked()?;
+        self.patient(patient).await?;
+        let (snapshot, seen) = self.current_snapshot(patient, kind, id).await?;
+        let at = Utc::now().trunc_subsecs(6);
+        dispatch!(self, p => e::supersede(p, patient, kind, id, seen, &snapshot, change, replacement, at).await)?
+            .ok_or_else(|| StoreError::NotFound(format!("{} {id}", kind.as_str().replace('_', " "))))
+    }
+
+    /// Marks a session, adverse event, questionnaire, preventive or attestation entered in error:
+    /// it is kept in its history with who, when and why and leaves its table, so it counts
+    /// nowhere (a session no longer in the toxin history, an attestation no longer attesting).
+    /// A diary day is withdrawn with [`Store::enter_diary_day_in_error`].
+    pub async fn enter_in_error(
+        &self,
+        patient: Uuid,
+        kind: RecordKind,
+        id: Uuid,
+        change: &Change,
+    ) -> Result<RecordVersion, StoreError> {
+        self.supersede(patient, kind, id, change, None).await
+    }
+
+    /// Corrects a preventive trial: the stored version is kept, the new one takes its id.
+    pub async fn correct_preventive(
+        &self,
+        patient: Uuid,
+        id: Uuid,
+        trial: &PreventiveTrial,
+        change: &Change,
+    ) -> Result<RecordVersion, StoreError> {
+        let r = Replacement::Preventive(trial.clone());
+        self.supersede(patient, RecordKind::Preventive, id, change, Some(&r))
+            .await
+    }
+
+    /// Corrects a questionnaire's date or answers (re-scored): the stored version is kept.
+    pub async fn correct_prom(
+        &self,
+        patient: Uuid,
+        id: Uuid,
+        taken_on: NaiveDate,
+        instrument: Instrument,
+        answers: &[String],
+        change: &Change,
+    ) -> Result<(RecordVersion, PromResult), StoreError> {
+        let refs: Vec<&str> = answers.iter().map(String::as_str).collect();
+        let result = PromResult::score(instrument, &refs)?;
+        let text = answers
+            .iter()
+            .map(|a| a.trim())
+            .collect::<Vec<_>>()
+            .join(";");
+        let r = Replacement::Questionnaire {
+            taken_on,
+            result: result.clone(),
+            answers: text,
+        };
+        let kept = self
+            .supersede(patient, RecordKind::Questionnaire, id, change, Some(&r))
+            .await?;
+        Ok((kept, result))
+    }
+
+    /// Corrects an overuse attestation: the stored version is kept.
+    pub async fn correct_overuse_attestation(
+        &self,
+        patient: Uuid,
+        id: Uuid,
+        attestation: &Attestation,
+        change: &Change,
+    ) -> Result<RecordVersion, StoreError> {
+        let r = Replacement::Attestation(attestation.clone());
+        self.supersede(patient, RecordKind::Attestation, id, change, Some(&r))
+            .await
+    }
+
+    /// Corrects an adverse event (its submission date is kept): the stored version is kept.
+    pub async fn correct_adverse_event(
+        &self,
+        patient: Uuid,
+        id: Uuid,
+        event: &AdverseEvent,
+        change: &Change,
+    ) -> Result<RecordVersion, StoreError> {
+        let submitted_on = self
+            .adverse_events(Some(patient))
+            .await?
+            .into_iter()
+            .find(|e| e.id == id)
+            .and_then(|e| e.submitted_on);
+        let r = Replacement::AdverseEvent {
+            event: event.clone(),
+            submitted_on,
+        };
+        self.supersede(patient, RecordKind::AdverseEvent, id, change, Some(&r))
+            .await
+    }
+
+    /// The patient's overuse attestations with their ids, oldest first.
+    pub async fn overuse_attestation_records(
+        &self,
+        patient: Uuid,
+    ) -> Result<Vec<(Uuid, Attestation)>, StoreError> {
+        dispatch!(self, p => e::attestation_records(p, patient).await)
+    }
+
+    /// Every kept version of the patient's records, or of one kind, by kind, record and version.
+    pub async fn record_history(
+        &self,
+        patient: Uuid,
+        kind: Option<RecordKind>,
+    ) -> Result<Vec<RecordVersion>, StoreError> {
+        dispatch!(self, p => e::record_versions(p, patient, kind, None).await)
     }
 
     /// The patient's whole diary.

@@ -72,7 +72,7 @@ async fn seed(store: &Store) -> Result<(uuid::Uuid, String)> {
             .map_err(anyhow::Error::from)
         })
         .collect::<Result<_>>()?;
-    store.import_days(r.id, &days, false, &mut |_| {}).await?;
+    store.import_days(r.id, &days, None, &mut |_| {}).await?;
     let hash = hash_password(PASSWORD)?;
     let u = store
         .add_user(

@@ -84,8 +84,13 @@ impl From<StoreError> for WebError {
             StoreError::DuplicateMrn(_)
             | StoreError::PatientExists { .. }
             | StoreError::DuplicateUsername(_)
-            | StoreError::DatesAlreadyStored { .. } => WebError::Conflict(e.to_string()),
+            | StoreError::DatesAlreadyStored { .. }
+            | StoreError::ChangedMeanwhile(_) => WebError::Conflict(e.to_string()),
             StoreError::SessionRefused(_) => WebError::Conflict(e.to_string()),
+            StoreError::ChangeIncomplete(what) => WebError::Invalid {
+                field: Some(if what == "reason" { "reason" } else { "actor" }.to_owned()),
+                message: e.to_string(),
+            },
             StoreError::Patient(_)
             | StoreError::Diary(_)
             | StoreError::Drug(_)

@@ -11,7 +11,7 @@ use crate::journey;
 type Rows = Vec<BTreeMap<String, String>>;
 
 /// Every table the CSV export writes.
-const TABLES: [&str; 19] = [
+const TABLES: [&str; 20] = [
     "clinics",
     "patients",
     "diagnoses",
@@ -28,6 +28,7 @@ const TABLES: [&str; 19] = [
     "adverse_events",
     "adverse_event_products",
     "attestations",
+    "record_versions",
     "users",
     "api_tokens",
     "audit_log",
@@ -695,3 +696,179 @@ journey!(a_whole_clinic_export_matches_the_demo, |env: &Env| {
         assert_eq!(d["clinic"]["id"], d["patient"]["clinic_id"]);
     }
 });
+
+const DAILY_HEADER: &str = "date,headache_minutes,peak_intensity,unilateral,pulsating,aggravated_by_activity,nausea,vomiting,photophobia,phonophobia,aura,acute_medications,paroxysms,notes";
+
+journey!(
+    export_carries_the_history_of_replaced_and_withdrawn_days,
+    |env: &Env| {
+        let id = add_patient(env, "H1");
+        let first = env.write(
+        "first.csv",
+        &format!("{DAILY_HEADER}\n2026-03-01,900,severe,1,1,0,1,0,1,0,0,sumatriptan 50 mg,0,the worst in months\n2026-03-02,0,none,0,0,0,0,0,0,0,0,,0,\n"),
+    );
+        env.ok(&[
+            "diary",
+            "import",
+            "--patient",
+            "H1",
+            first.to_str().expect("path"),
+        ]);
+        let fix = env.write(
+            "fix.csv",
+            &format!("{DAILY_HEADER}\n2026-03-01,0,none,0,0,0,0,0,0,0,0,,0,\n"),
+        );
+        // A reason without --replace is refused by the command line itself.
+        env.fails(&[
+            "diary",
+            "import",
+            "--patient",
+            "H1",
+            "--reason",
+            "x",
+            fix.to_str().expect("path"),
+        ]);
+        let out = env.ok(&[
+            "diary",
+            "import",
+            "--patient",
+            "H1",
+            "--replace",
+            "--reason",
+            "the clinic re-read the paper diary",
+            fix.to_str().expect("path"),
+        ]);
+        assert!(out.contains("0 new, 1 replaced"), "{out}");
+        // Entered in error needs a reason; then the day leaves the diary, kept in its history.
+        let err = env.fails(&[
+            "diary",
+            "entered-in-error",
+            "--patient",
+            "H1",
+            "--date",
+            "2026-03-02",
+            "--reason",
+            " ",
+        ]);
+        assert!(err.contains("reason"), "{err}");
+        let out = env.ok(&[
+            "diary",
+            "entered-in-error",
+            "--patient",
+            "H1",
+            "--date",
+            "2026-03-02",
+            "--reason",
+            "belongs to another patient",
+        ]);
+        assert!(out.contains("marked entered in error"), "{out}");
+        let err = env.fails(&[
+            "diary",
+            "entered-in-error",
+            "--patient",
+            "H1",
+            "--date",
+            "2026-03-02",
+            "--reason",
+            "again",
+        ]);
+        assert!(err.contains("not recorded"), "{err}");
+        let exported = env.ok(&["diary", "export", "--patient", "H1"]);
+        assert!(
+            exported.contains("2026-03-01,0,none") && !exported.contains("2026-03-02"),
+            "{exported}"
+        );
+        let history = env.ok(&[
+            "diary",
+            "history",
+            "--patient",
+            "H1",
+            "--date",
+            "2026-03-01",
+        ]);
+        assert!(
+            history.contains("in force (version 2): no headache"),
+            "{history}"
+        );
+        assert!(
+            history.contains("version 1 (corrected): severe headache for 15 h"),
+            "{history}"
+        );
+        assert!(
+            history.contains("the clinic re-read the paper diary"),
+            "{history}"
+        );
+
+        let out_dir = env.path("export-history");
+        env.ok(&[
+            "export",
+            "--patient",
+            "H1",
+            "--format",
+            "csv",
+            "--out",
+            out_dir.to_str().expect("path"),
+        ]);
+        let t = tables(&out_dir);
+        assert_eq!(t["diary_days"].len(), 1);
+        let versions = &t["record_versions"];
+        assert_eq!(versions.len(), 2, "{versions:?}");
+        let corrected = versions
+            .iter()
+            .find(|v| v["record_id"] == "2026-03-01")
+            .expect("corrected day");
+        assert_eq!(
+            (
+                corrected["record_kind"].as_str(),
+                corrected["version"].as_str(),
+                corrected["action"].as_str()
+            ),
+            ("diary_day", "1", "corrected")
+        );
+        assert_eq!(corrected["patient_id"], id);
+        assert!(corrected["changed_by"].starts_with("cli:"), "{corrected:?}");
+        assert_eq!(corrected["reason"], "the clinic re-read the paper diary");
+        assert!(!corrected["changed_at"].is_empty());
+        let was: Value = serde_json::from_str(&corrected["snapshot"]).expect("snapshot JSON");
+        assert_eq!(was["headache_minutes"], 900);
+        assert_eq!(was["peak_intensity"], "severe");
+        assert_eq!(was["notes"], "the worst in months");
+        assert_eq!(was["medicines"][0]["name"], "sumatriptan");
+        let withdrawn = versions
+            .iter()
+            .find(|v| v["record_id"] == "2026-03-02")
+            .expect("withdrawn day");
+        assert_eq!(withdrawn["action"], "entered_in_error");
+        assert_eq!(withdrawn["reason"], "belongs to another patient");
+        // The trail names the changes.
+        assert_eq!(
+            t["audit_log"]
+                .iter()
+                .filter(|e| e["action"] == "diary.entered_in_error" && e["entity"] == "diary_day")
+                .count(),
+            1,
+            "one entry in error, one record of it"
+        );
+
+        let json_dir = env.path("export-history-json");
+        env.ok(&[
+            "export",
+            "--patient",
+            "H1",
+            "--format",
+            "json",
+            "--out",
+            json_dir.to_str().expect("path"),
+        ]);
+        let doc: Value = serde_json::from_str(
+            &std::fs::read_to_string(json_dir.join(format!("patient-{id}.json")))
+                .expect("document"),
+        )
+        .expect("json");
+        assert_eq!(
+            doc["record_versions"].as_array().map(Vec::len),
+            Some(2),
+            "{doc}"
+        );
+    }
+);

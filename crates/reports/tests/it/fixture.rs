@@ -154,7 +154,7 @@ pub async fn clinic() -> Clinic {
         date += Duration::days(1);
     }
     store
-        .import_days(patient.id, &days, false, &mut |_| {})
+        .import_days(patient.id, &days, None, &mut |_| {})
         .await
         .expect("diary");
     for t in [

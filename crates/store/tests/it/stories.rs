@@ -4,7 +4,9 @@ use cephalog_core::{
     Diagnosis, DiagnosisCode, DiaryDay, DiaryDraft, DrugClass, DrugDictionary, Features, Intensity,
     MedicationIntake, Minutes, Patient, Sex,
 };
-use cephalog_store::{Engine, ImportSummary, Pool, Store, StoreError};
+use cephalog_store::{
+    Change, Engine, ImportSummary, Pool, RecordKind, Store, StoreError, VersionAction,
+};
 
 use crate::story;
 
@@ -66,7 +68,7 @@ story!(
     migrations_apply_the_same_versions,
     |store: Store| async move {
         let versions = store.applied_migrations().await.expect("versions");
-        assert_eq!(versions, vec![1, 2, 3, 4, 5, 6, 7, 8]);
+        assert_eq!(versions, vec![1, 2, 3, 4, 5, 6, 7, 8, 10]);
         // Applying again is a no-op.
         store.migrate().await.expect("idempotent");
         assert!(matches!(store.engine(), Engine::Sqlite | Engine::Postgres));
@@ -154,7 +156,7 @@ story!(diary_days_round_trip_exactly, |store: Store| async move {
     let written = days("2026-01-01", 2500);
     let mut seen = Vec::new();
     let summary = store
-        .import_days(a.id, &written, false, &mut |n| seen.push(n))
+        .import_days(a.id, &written, None, &mut |n| seen.push(n))
         .await
         .expect("import");
     assert_eq!(
@@ -182,12 +184,12 @@ story!(
             .await
             .expect("add");
         store
-            .import_days(a.id, &days("2026-01-01", 10), false, &mut |_| {})
+            .import_days(a.id, &days("2026-01-01", 10), None, &mut |_| {})
             .await
             .expect("first");
         let overlapping = days("2026-01-08", 10);
         let err = store
-            .import_days(a.id, &overlapping, false, &mut |_| {})
+            .import_days(a.id, &overlapping, None, &mut |_| {})
             .await
             .expect_err("clash");
         match err {
@@ -205,7 +207,12 @@ story!(
         let mut replacement = overlapping.clone();
         replacement[0] = DiaryDay::headache_free(d("2026-01-08"));
         let s = store
-            .import_days(a.id, &replacement, true, &mut |_| {})
+            .import_days(
+                a.id,
+                &replacement,
+                Some(&Change::new("clinician:dr.lee", "paper diary re-read").expect("change")),
+                &mut |_| {},
+            )
             .await
             .expect("replace");
         assert_eq!(
@@ -234,7 +241,7 @@ story!(
             .import_days(
                 uuid::Uuid::now_v7(),
                 &days("2026-01-01", 3),
-                false,
+                None,
                 &mut |_| {},
             )
             .await;
@@ -1190,7 +1197,7 @@ async fn patient_with_everything(store: &Store, name: &str, mrn: &str) -> uuid::
         .await
         .expect("add");
     store
-        .import_days(a.id, &days("2026-01-01", 40), false, &mut |_| {})
+        .import_days(a.id, &days("2026-01-01", 40), None, &mut |_| {})
         .await
         .expect("diary");
     store
@@ -1397,6 +1404,477 @@ story!(
                 .expect("history")
                 .len(),
             2
+        );
+    }
+);
+
+// --- nothing overwritten, nothing lost ------------------------------------------------------------
+
+/// A 15-hour severe migraine with medicine and notes.
+fn migraine_day(date: NaiveDate) -> DiaryDay {
+    let draft = DiaryDraft {
+        date: Some(date),
+        headache_minutes: Minutes::new(15 * 60).expect("m"),
+        peak_intensity: Intensity::Severe,
+        features: Features {
+            unilateral: true,
+            pulsating: true,
+            nausea: true,
+            photophobia: true,
+            ..Default::default()
+        },
+        medications: MedicationIntake::parse_list("sumatriptan 50 mg", &DrugDictionary::builtin())
+            .expect("meds"),
+        paroxysms: 0,
+        notes: "worst this month".into(),
+    };
+    DiaryDay::restore(date, draft).expect("valid")
+}
+
+story!(
+    replacing_a_day_keeps_the_earlier_version_with_who_when_and_why,
+    |store: Store| async move {
+        let a = store
+            .add_patient(&patient("Alice", None))
+            .await
+            .expect("add");
+        let day = d("2026-10-28");
+        let first = migraine_day(day);
+        store
+            .import_days(a.id, std::slice::from_ref(&first), None, &mut |_| {})
+            .await
+            .expect("first");
+        assert!(
+            store
+                .diary_day_history(a.id, day)
+                .await
+                .expect("history")
+                .is_empty(),
+            "a day recorded once has no earlier version"
+        );
+        let fix = Change::new("clinician:dr.lee", "wrong day on the paper diary").expect("change");
+        let second = DiaryDay::headache_free(day);
+        let s = store
+            .import_days(a.id, std::slice::from_ref(&second), Some(&fix), &mut |_| {})
+            .await
+            .expect("replace");
+        assert_eq!(
+            s,
+            ImportSummary {
+                inserted: 0,
+                replaced: 1
+            }
+        );
+        assert_eq!(
+            store.diary(a.id).await.expect("diary").get(day),
+            Some(&second)
+        );
+        let kept = store.diary_day_history(a.id, day).await.expect("history");
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].version, 1);
+        assert_eq!(kept[0].action, VersionAction::Corrected);
+        assert_eq!(kept[0].kind, RecordKind::DiaryDay);
+        assert_eq!(kept[0].record_id, "2026-10-28");
+        assert_eq!(kept[0].changed_by, "clinician:dr.lee");
+        assert_eq!(kept[0].reason, "wrong day on the paper diary");
+        assert_eq!(
+            kept[0].diary_day().expect("snapshot"),
+            first,
+            "the old version is kept whole"
+        );
+
+        // A second replacement keeps the second version; the numbering goes on.
+        let again = Change::new("cli:ana", "re-import of the app's log").expect("change");
+        let third = migraine_day(day);
+        store
+            .import_days(
+                a.id,
+                &[third.clone(), DiaryDay::headache_free(d("2026-10-29"))],
+                Some(&again),
+                &mut |_| {},
+            )
+            .await
+            .expect("replace again");
+        let kept = store.diary_day_history(a.id, day).await.expect("history");
+        assert_eq!(
+            kept.iter().map(|v| v.version).collect::<Vec<_>>(),
+            vec![1, 2]
+        );
+        assert_eq!(kept[1].diary_day().expect("snapshot"), second);
+        assert_eq!(kept[1].changed_by, "cli:ana");
+        assert!(
+            store
+                .diary_day_history(a.id, d("2026-10-29"))
+                .await
+                .expect("history")
+                .is_empty(),
+            "a new day replaces nothing and keeps nothing"
+        );
+        let all = store.record_history(a.id, None).await.expect("all");
+        assert_eq!(all.len(), 2);
+
+        // A replacement must say who and why; refused whole, nothing changes.
+        let err = store
+            .import_days(
+                a.id,
+                &[DiaryDay::headache_free(day)],
+                Some(&Change {
+                    by: "cli:ana".into(),
+                    reason: "  ".into(),
+                }),
+                &mut |_| {},
+            )
+            .await;
+        assert!(
+            matches!(err, Err(StoreError::ChangeIncomplete("reason"))),
+            "{err:?}"
+        );
+        assert_eq!(
+            store.diary(a.id).await.expect("diary").get(day),
+            Some(&third)
+        );
+        assert_eq!(
+            store
+                .diary_day_history(a.id, day)
+                .await
+                .expect("history")
+                .len(),
+            2
+        );
+    }
+);
+
+story!(
+    a_day_entered_in_error_counts_nowhere_and_stays_in_the_history,
+    |store: Store| async move {
+        use cephalog_core::metrics::{DateRange, PeriodMetrics};
+        use cephalog_core::preset::DayPreset;
+        let a = store
+            .add_patient(&patient("Alice", None))
+            .await
+            .expect("add");
+        let mut all: Vec<DiaryDay> = (1..=10)
+            .map(|n| DiaryDay::headache_free(d("2026-10-19") + Duration::days(n)))
+            .collect();
+        all.push(migraine_day(d("2026-10-31")));
+        store
+            .import_days(a.id, &all, None, &mut |_| {})
+            .await
+            .expect("import");
+        let range = DateRange::new(d("2026-10-20"), d("2026-10-31")).expect("range");
+        let figures = |diary: &cephalog_core::Diary| {
+            PeriodMetrics::compute(diary, range, DayPreset::default(), true)
+        };
+        let before = figures(&store.diary(a.id).await.expect("diary"));
+        assert_eq!((before.recorded_days, before.headache_days), (11, 1));
+
+        // A reason is required; without it nothing changes.
+        let err = store
+            .enter_diary_day_in_error(
+                a.id,
+                d("2026-10-31"),
+                &Change {
+                    by: "patient:alice".into(),
+                    reason: String::new(),
+                },
+            )
+            .await;
+        assert!(
+            matches!(err, Err(StoreError::ChangeIncomplete("reason"))),
+            "{err:?}"
+        );
+        assert_eq!(store.diary(a.id).await.expect("diary").len(), 11);
+
+        let why = Change::new("patient:alice", "that migraine was on the 30th").expect("change");
+        let kept = store
+            .enter_diary_day_in_error(a.id, d("2026-10-31"), &why)
+            .await
+            .expect("entered in error");
+        assert_eq!(kept.action, VersionAction::EnteredInError);
+        assert_eq!(kept.version, 1);
+        assert_eq!(
+            kept.diary_day().expect("snapshot"),
+            migraine_day(d("2026-10-31"))
+        );
+        let diary = store.diary(a.id).await.expect("diary");
+        assert!(
+            diary.get(d("2026-10-31")).is_none(),
+            "the day reads as unrecorded"
+        );
+        let after = figures(&diary);
+        assert_eq!(
+            (after.recorded_days, after.headache_days),
+            (10, 0),
+            "it counts nowhere"
+        );
+        assert_eq!(
+            after.days - after.recorded_days,
+            2,
+            "it is one more unrecorded day"
+        );
+
+        // Only a recorded day can be entered in error.
+        let err = store
+            .enter_diary_day_in_error(a.id, d("2026-10-31"), &why)
+            .await;
+        assert!(matches!(err, Err(StoreError::NotFound(_))), "{err:?}");
+
+        // Recorded again later: a new version, the withdrawn one still kept.
+        store
+            .import_days(
+                a.id,
+                &[DiaryDay::headache_free(d("2026-10-31"))],
+                None,
+                &mut |_| {},
+            )
+            .await
+            .expect("recorded again");
+        let history = store
+            .diary_day_history(a.id, d("2026-10-31"))
+            .await
+            .expect("history");
+        assert_eq!(history.len(), 1);
+        assert_eq!(history[0].reason, "that migraine was on the 30th");
+        assert_eq!(history[0].changed_by, "patient:alice");
+
+        // The kept versions cannot be changed or deleted.
+        let refused = match store.pool() {
+            Pool::Sqlite(p) => sqlx::query("DELETE FROM record_versions")
+                .execute(p)
+                .await
+                .is_err(),
+            Pool::Postgres(p) => sqlx::query("DELETE FROM record_versions")
+                .execute(p)
+                .await
+                .is_err(),
+        };
+        assert!(refused, "record_versions is append-only");
+        let refused = match store.pool() {
+            Pool::Sqlite(p) => sqlx::query("UPDATE record_versions SET reason = 'x'")
+                .execute(p)
+                .await
+                .is_err(),
+            Pool::Postgres(p) => sqlx::query("UPDATE record_versions SET reason = 'x'")
+                .execute(p)
+                .await
+                .is_err(),
+        };
+        assert!(refused, "record_versions is append-only");
+        assert_eq!(
+            store
+                .record_history(a.id, Some(RecordKind::DiaryDay))
+                .await
+                .expect("all")
+                .len(),
+            1
+        );
+    }
+);
+
+story!(
+    every_clinical_record_is_corrected_or_entered_in_error_never_lost,
+    |store: Store| async move {
+        use cephalog_core::eligibility::Attestation;
+        use cephalog_core::preventives::{PreventiveDraft, PreventiveOutcome, PreventiveTrial};
+        use cephalog_core::prom::Instrument;
+        let id = patient_with_everything(&store, "Ever", "EV1").await;
+        let who = |reason: &str| Change::new("clinician:dr.lee", reason).expect("change");
+
+        // A preventive corrected: the new version takes the id, the old one is kept.
+        let (pid, old_trial) = store.preventives(id).await.expect("list").remove(0);
+        let fixed = PreventiveTrial::new(PreventiveDraft {
+            drug: "topiramate".into(),
+            start: Some(d("2025-01-10")),
+            stop: Some(d("2025-04-01")),
+            outcome: Some(PreventiveOutcome::NotTolerated),
+            reason: "paraesthesia".into(),
+            ..Default::default()
+        })
+        .expect("trial");
+        let kept = store
+            .correct_preventive(id, pid, &fixed, &who("stop date from the letter"))
+            .await
+            .expect("corrected");
+        assert_eq!(
+            (kept.version, kept.action, kept.kind),
+            (1, VersionAction::Corrected, RecordKind::Preventive)
+        );
+        assert_eq!(kept.snapshot["stop"], "2025-03-01", "{}", kept.snapshot);
+        assert_eq!(
+            store.preventives(id).await.expect("list"),
+            vec![(pid, fixed.clone())]
+        );
+        assert_ne!(old_trial, fixed);
+
+        // A questionnaire corrected is re-scored; the old answers are kept.
+        let (qid, _) = store.proms(id).await.expect("list").remove(0);
+        let answers = ["never"; 6].map(String::from);
+        let (kept, result) = store
+            .correct_prom(
+                id,
+                qid,
+                d("2026-01-05"),
+                Instrument::Hit6,
+                &answers,
+                &who("answers misread"),
+            )
+            .await
+            .expect("corrected");
+        assert_eq!(result.total(), 36);
+        assert_eq!(
+            kept.snapshot["answers"],
+            "always;very often;sometimes;rarely;never;always"
+        );
+        assert_eq!(store.proms(id).await.expect("list")[0].1.result.total(), 36);
+
+        // An attestation corrected, then entered in error: it attests nothing any more.
+        let (aid, _) = store
+            .overuse_attestation_records(id)
+            .await
+            .expect("list")
+            .remove(0);
+        let later = Attestation {
+            by: "Dr Example".into(),
+            on: d("2026-01-08"),
+            note: "withdrawal completed".into(),
+        };
+        store
+            .correct_overuse_attestation(id, aid, &later, &who("dated from the clinic letter"))
+            .await
+            .expect("corrected");
+        assert_eq!(
+            store
+                .overuse_attestation(id, d("2026-01-07"))
+                .await
+                .expect("get"),
+            None
+        );
+        let kept = store
+            .enter_in_error(
+                id,
+                RecordKind::Attestation,
+                aid,
+                &who("written for another patient"),
+            )
+            .await
+            .expect("withdrawn");
+        assert_eq!(
+            (kept.version, kept.action),
+            (2, VersionAction::EnteredInError)
+        );
+        assert_eq!(
+            store
+                .overuse_attestation(id, d("2026-12-31"))
+                .await
+                .expect("get"),
+            None
+        );
+
+        // A session entered in error leaves the toxin history; sites and overrides are kept with it.
+        let session = store.sessions(id).await.expect("sessions").remove(0);
+        let before = store.toxin_history(id).await.expect("history").len();
+        let err = store
+            .enter_in_error(
+                id,
+                RecordKind::Session,
+                session.id,
+                &Change {
+                    by: "clinician:dr.lee".into(),
+                    reason: " ".into(),
+                },
+            )
+            .await;
+        assert!(
+            matches!(err, Err(StoreError::ChangeIncomplete("reason"))),
+            "{err:?}"
+        );
+        let kept = store
+            .enter_in_error(
+                id,
+                RecordKind::Session,
+                session.id,
+                &who("recorded in the wrong chart"),
+            )
+            .await
+            .expect("withdrawn");
+        assert!(store.sessions(id).await.expect("sessions").is_empty());
+        assert_eq!(
+            store.toxin_history(id).await.expect("history").len(),
+            before - 1
+        );
+        assert_eq!(
+            kept.snapshot["overrides"].as_array().map(Vec::len),
+            Some(1),
+            "{}",
+            kept.snapshot
+        );
+        assert_eq!(
+            kept.snapshot["session"]["sites"].as_array().map(Vec::len),
+            Some(session.session.sites().len())
+        );
+        let err = store
+            .enter_in_error(id, RecordKind::Session, session.id, &who("again"))
+            .await;
+        assert!(matches!(err, Err(StoreError::NotFound(_))), "{err:?}");
+
+        // An adverse event corrected keeps its submission date; the earlier version is kept.
+        let case = store
+            .adverse_events(Some(id))
+            .await
+            .expect("events")
+            .remove(0);
+        let mut draft_json = case.event.clone();
+        let kept = store
+            .correct_adverse_event(id, case.id, &draft_json, &who("narrative completed"))
+            .await
+            .expect("corrected");
+        assert_eq!(kept.snapshot["submitted_on"], "2026-02-20");
+        assert_eq!(kept.snapshot["event"]["reported_term"], "ptosis");
+        let now = store.adverse_event(case.id).await.expect("case");
+        assert_eq!(now.submitted_on, Some(d("2026-02-20")));
+        draft_json = now.event;
+        assert_eq!(draft_json, case.event);
+        store
+            .enter_in_error(
+                id,
+                RecordKind::AdverseEvent,
+                case.id,
+                &who("duplicate of another report"),
+            )
+            .await
+            .expect("withdrawn");
+        assert!(
+            store
+                .adverse_events(Some(id))
+                .await
+                .expect("events")
+                .is_empty()
+        );
+
+        // Every kept version, by kind and record.
+        let all = store.record_history(id, None).await.expect("history");
+        let kinds: Vec<(RecordKind, i64, VersionAction)> =
+            all.iter().map(|v| (v.kind, v.version, v.action)).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (RecordKind::AdverseEvent, 1, VersionAction::Corrected),
+                (RecordKind::AdverseEvent, 2, VersionAction::EnteredInError),
+                (RecordKind::Attestation, 1, VersionAction::Corrected),
+                (RecordKind::Attestation, 2, VersionAction::EnteredInError),
+                (RecordKind::Preventive, 1, VersionAction::Corrected),
+                (RecordKind::Questionnaire, 1, VersionAction::Corrected),
+                (RecordKind::Session, 1, VersionAction::EnteredInError),
+            ]
+        );
+        assert!(all.iter().all(|v| v.changed_by == "clinician:dr.lee"));
+        assert_eq!(
+            store
+                .record_versions(id, RecordKind::Session, &session.id.to_string())
+                .await
+                .expect("one")
+                .len(),
+            1
         );
     }
 );

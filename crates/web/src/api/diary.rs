@@ -1,4 +1,6 @@
-//! Diary days: read a range, upsert one day, or write many at once (all or nothing).
+//! Diary days: read a range, upsert one day, or write many at once (all or nothing); a day's
+//! history, and marking a day entered in error. Nothing is overwritten: a replaced day is kept in
+//! its history with who replaced it, when and why, and a day is never deleted (DELETE answers 405).
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -17,6 +19,7 @@ use crate::audit;
 use crate::auth::Principal;
 use crate::error::{ApiError, ErrorBody, WebError};
 use crate::policy::Need;
+use cephalog_store::{Change, RecordVersion};
 
 /// Accompanying features of the day's headache (all default to false).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
@@ -194,15 +197,34 @@ pub async fn get_day(
         .ok_or_else(|| ApiError(WebError::NotFound(format!("{date} is not recorded"))))
 }
 
-/// Records or replaces one day.
+/// Who changes a record (as the audit trail names them) and why; `fallback` when no reason was
+/// given (a replacing upsert or import needs none; an entry in error does).
+pub(crate) fn change(who: &Principal, reason: Option<&str>, fallback: &str) -> Change {
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    Change {
+        by: format!("{}:{}", who.user.role.as_str(), who.user.username),
+        reason: reason.unwrap_or(fallback).to_owned(),
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ReasonQuery {
+    /// Why a recorded day is replaced (kept in the day's history; default "replaced through the
+    /// API").
+    pub reason: Option<String>,
+}
+
+/// Records or replaces one day. A day already recorded is kept in the day's history (see
+/// `GET /patients/{id}/diary/{date}/history`) with who replaced it, when and the reason given.
 #[utoipa::path(put, path = "/patients/{id}/diary/{date}", tag = "diary",
-    params(("id" = Uuid, Path, description = "patient id"), ("date" = NaiveDate, Path, description = "YYYY-MM-DD")),
+    params(("id" = Uuid, Path, description = "patient id"), ("date" = NaiveDate, Path, description = "YYYY-MM-DD"), ReasonQuery),
     request_body = DiaryDayJson,
     responses((status = 200, body = DiaryDayJson), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn upsert(
     State(state): State<AppState>,
     who: Principal,
     Path((id, date)): Path<(Uuid, NaiveDate)>,
+    Query(q): Query<ReasonQuery>,
     Json(day): Json<DiaryDayJson>,
 ) -> Result<Json<DiaryDayJson>, ApiError> {
     let r = audit::patient(&state, &who, id, Need::WriteDiary, "diary.write").await?;
@@ -213,7 +235,16 @@ pub async fn upsert(
     let valid = day.validate(date, state.today(), &dictionary, "")?;
     state
         .store
-        .import_days(r.id, std::slice::from_ref(&valid), true, &mut |_| {})
+        .import_days(
+            r.id,
+            std::slice::from_ref(&valid),
+            Some(&change(
+                &who,
+                q.reason.as_deref(),
+                "replaced through the API",
+            )),
+            &mut |_| {},
+        )
         .await?;
     audit::record(
         &state,
@@ -231,9 +262,14 @@ pub async fn upsert(
 #[serde(deny_unknown_fields)]
 pub struct BulkDiary {
     pub days: Vec<DiaryDayJson>,
-    /// Replace days already recorded (otherwise any such day refuses the whole request).
+    /// Replace days already recorded (otherwise any such day refuses the whole request); each
+    /// replaced day is kept in its history.
     #[serde(default)]
     pub replace: bool,
+    /// Why recorded days are replaced (kept in their history; default "replaced by a bulk write
+    /// through the API").
+    #[serde(default)]
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -272,7 +308,20 @@ pub async fn bulk(
     }
     let s = state
         .store
-        .import_days(r.id, &days, b.replace, &mut |_| {})
+        .import_days(
+            r.id,
+            &days,
+            b.replace
+                .then(|| {
+                    change(
+                        &who,
+                        b.reason.as_deref(),
+                        "replaced by a bulk write through the API",
+                    )
+                })
+                .as_ref(),
+            &mut |_| {},
+        )
         .await?;
     audit::record(
         &state,
@@ -287,4 +336,125 @@ pub async fn bulk(
         inserted: s.inserted,
         replaced: s.replaced,
     }))
+}
+
+/// A superseded version of a diary day: what it held and the change that superseded it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DiaryVersionJson {
+    /// 1 is the version first recorded.
+    pub version: i64,
+    /// corrected (a later version replaced it) or entered_in_error (withdrawn).
+    pub action: String,
+    pub changed_at: chrono::DateTime<chrono::Utc>,
+    /// Who changed it, as the audit trail names them (e.g. "clinician:dr.lee", "cli:alice").
+    pub changed_by: String,
+    pub reason: String,
+    /// The day as it was.
+    pub day: DiaryDayJson,
+}
+
+impl DiaryVersionJson {
+    pub fn of(v: &RecordVersion) -> Result<Self, WebError> {
+        Ok(DiaryVersionJson {
+            version: v.version,
+            action: v.action.as_str().to_owned(),
+            changed_at: v.changed_at,
+            changed_by: v.changed_by.clone(),
+            reason: v.reason.clone(),
+            day: DiaryDayJson::of(&v.diary_day()?),
+        })
+    }
+}
+
+/// One diary day's history: the version in force (if any) and every earlier one.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DiaryHistoryJson {
+    pub date: NaiveDate,
+    /// The version in force; absent when the day is unrecorded (never recorded, or entered in
+    /// error).
+    pub current: Option<DiaryDayJson>,
+    /// The number of the version in force.
+    pub current_version: Option<i64>,
+    /// Earlier versions, oldest first.
+    pub versions: Vec<DiaryVersionJson>,
+}
+
+/// The day's history: every earlier version with who changed it, when and why.
+#[utoipa::path(get, path = "/patients/{id}/diary/{date}/history", tag = "diary",
+    params(("id" = Uuid, Path, description = "patient id"), ("date" = NaiveDate, Path, description = "YYYY-MM-DD")),
+    responses((status = 200, body = DiaryHistoryJson), (status = 404, body = ErrorBody)))]
+pub async fn history(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((id, date)): Path<(Uuid, NaiveDate)>,
+) -> Result<Json<DiaryHistoryJson>, ApiError> {
+    let r = audit::patient(&state, &who, id, Need::ReadDiary, "diary.history").await?;
+    Ok(Json(day_history(&state, r.id, date).await?))
+}
+
+pub(crate) async fn day_history(
+    state: &AppState,
+    patient: Uuid,
+    date: NaiveDate,
+) -> Result<DiaryHistoryJson, WebError> {
+    let current = state
+        .store
+        .diary_between(patient, date, date)
+        .await?
+        .get(date)
+        .map(DiaryDayJson::of);
+    let kept = state.store.diary_day_history(patient, date).await?;
+    let versions = kept
+        .iter()
+        .map(DiaryVersionJson::of)
+        .collect::<Result<Vec<_>, _>>()?;
+    let next = kept.last().map_or(1, |v| v.version + 1);
+    Ok(DiaryHistoryJson {
+        date,
+        current_version: current.is_some().then_some(next),
+        current,
+        versions,
+    })
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnteredInError {
+    /// Why the day is withdrawn (required), e.g. "entered on the wrong date".
+    pub reason: String,
+}
+
+/// Marks a recorded day entered in error. The day is never deleted: it is kept in its history
+/// with who withdrew it, when and why, and from then on counts in no figure or classification and
+/// reads as unrecorded. (DELETE on a day answers 405.)
+#[utoipa::path(post, path = "/patients/{id}/diary/{date}/entered-in-error", tag = "diary",
+    params(("id" = Uuid, Path, description = "patient id"), ("date" = NaiveDate, Path, description = "YYYY-MM-DD")),
+    request_body = EnteredInError,
+    responses((status = 200, body = DiaryHistoryJson), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn entered_in_error(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((id, date)): Path<(Uuid, NaiveDate)>,
+    Json(body): Json<EnteredInError>,
+) -> Result<Json<DiaryHistoryJson>, ApiError> {
+    let r = audit::patient(&state, &who, id, Need::WriteDiary, "diary.write").await?;
+    if body.reason.trim().is_empty() {
+        return Err(
+            WebError::invalid("reason", "give the reason the day was entered in error").into(),
+        );
+    }
+    state
+        .store
+        .enter_diary_day_in_error(r.id, date, &change(&who, Some(&body.reason), ""))
+        .await?;
+    audit::record(
+        &state,
+        &who,
+        "diary.entered_in_error",
+        "diary_day",
+        &date.to_string(),
+        Some(r.id),
+    )
+    .await?;
+    Ok(Json(day_history(&state, r.id, date).await?))
 }

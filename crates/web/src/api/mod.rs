@@ -7,11 +7,14 @@
 
 mod diary;
 mod fhir;
+mod history;
 mod pathway;
 mod patients;
 mod safety;
 mod tokens;
 mod treatment;
+
+pub(crate) use diary::change;
 
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -68,9 +71,16 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(diary::list))
         .routes(routes!(diary::upsert, diary::get_day))
         .routes(routes!(diary::bulk))
+        .routes(routes!(diary::history))
+        .routes(routes!(diary::entered_in_error))
         .routes(routes!(pathway::rule_sets))
         .routes(routes!(pathway::eligibility))
         .routes(routes!(pathway::preventives, pathway::add_preventive))
+        .routes(routes!(pathway::correct_preventive))
+        .routes(routes!(pathway::correct_questionnaire))
+        .routes(routes!(history::patient_history))
+        .routes(routes!(history::record_history))
+        .routes(routes!(history::entered_in_error))
         .routes(routes!(pathway::attest_overuse))
         .routes(routes!(pathway::questionnaires, pathway::add_questionnaire))
         .routes(routes!(pathway::response))

@@ -211,6 +211,77 @@ pub async fn add_preventive(
     Json(n): Json<NewPreventive>,
 ) -> Result<(StatusCode, Json<PreventiveJson>), ApiError> {
     let r = audit::patient(&state, &who, id, Need::WriteClinical, "preventive.add").await?;
+    let trial = trial_of(n)?;
+    let trial_id = state.store.add_preventive(r.id, &trial).await?;
+    audit::record(
+        &state,
+        &who,
+        "preventive.add",
+        "preventive",
+        &trial_id.to_string(),
+        Some(r.id),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(PreventiveJson::of(trial_id, &trial, state.today())),
+    ))
+}
+
+/// Why a record is corrected (required; kept in its history with the earlier version).
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct CorrectionQuery {
+    pub reason: Option<String>,
+}
+
+impl CorrectionQuery {
+    fn reason(&self) -> Result<&str, WebError> {
+        self.reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .ok_or_else(|| WebError::invalid("reason", "say why the record is corrected"))
+    }
+}
+
+/// Corrects a trial in the ledger. The stored version is kept in the trial's history (see
+/// `GET /patients/{id}/records/preventive/{record_id}/history`) with who, when and the reason.
+#[utoipa::path(put, path = "/patients/{id}/preventives/{trial}", tag = "pathway",
+    params(("id" = Uuid, Path, description = "patient id"), ("trial" = Uuid, Path, description = "preventive id"), CorrectionQuery),
+    request_body = NewPreventive,
+    responses((status = 200, body = PreventiveJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn correct_preventive(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((id, trial_id)): Path<(Uuid, Uuid)>,
+    Query(q): Query<CorrectionQuery>,
+    Json(n): Json<NewPreventive>,
+) -> Result<Json<PreventiveJson>, ApiError> {
+    let r = audit::patient(&state, &who, id, Need::WriteClinical, "preventive.correct").await?;
+    let reason = q.reason()?;
+    let trial = trial_of(n)?;
+    state
+        .store
+        .correct_preventive(
+            r.id,
+            trial_id,
+            &trial,
+            &super::change(&who, Some(reason), ""),
+        )
+        .await?;
+    audit::record(
+        &state,
+        &who,
+        "preventive.correct",
+        "preventive",
+        &trial_id.to_string(),
+        Some(r.id),
+    )
+    .await?;
+    Ok(Json(PreventiveJson::of(trial_id, &trial, state.today())))
+}
+
+fn trial_of(n: NewPreventive) -> Result<PreventiveTrial, WebError> {
     let draft = PreventiveDraft {
         drug: n.drug,
         class: n
@@ -229,21 +300,7 @@ pub async fn add_preventive(
         ),
         reason: n.reason,
     };
-    let trial = PreventiveTrial::new(draft).map_err(|e| WebError::invalid(e.field(), &e))?;
-    let trial_id = state.store.add_preventive(r.id, &trial).await?;
-    audit::record(
-        &state,
-        &who,
-        "preventive.add",
-        "preventive",
-        &trial_id.to_string(),
-        Some(r.id),
-    )
-    .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(PreventiveJson::of(trial_id, &trial, state.today())),
-    ))
+    PreventiveTrial::new(draft).map_err(|e| WebError::invalid(e.field(), &e))
 }
 
 /// A prescriber's statement that medication overuse has been managed.
@@ -491,4 +548,61 @@ pub async fn response(
                 "no chronic-migraine session yet".to_owned(),
             ))
         })
+}
+
+/// Corrects a questionnaire's date or answers (re-scored). The stored version is kept in its
+/// history with who, when and the reason.
+#[utoipa::path(put, path = "/patients/{id}/questionnaires/{questionnaire}", tag = "pathway",
+    params(("id" = Uuid, Path, description = "patient id"), ("questionnaire" = Uuid, Path, description = "questionnaire id"), CorrectionQuery),
+    request_body = NewQuestionnaire,
+    responses((status = 200, body = QuestionnaireJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn correct_questionnaire(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((id, prom_id)): Path<(Uuid, Uuid)>,
+    Query(q): Query<CorrectionQuery>,
+    Json(n): Json<NewQuestionnaire>,
+) -> Result<Json<QuestionnaireJson>, ApiError> {
+    let r = audit::patient(
+        &state,
+        &who,
+        id,
+        Need::WriteQuestionnaire,
+        "questionnaire.correct",
+    )
+    .await?;
+    let reason = q.reason()?;
+    let instrument: Instrument = n
+        .instrument
+        .parse()
+        .map_err(|e: PromError| WebError::invalid("instrument", &e))?;
+    let today = state.today();
+    let date = n.date.unwrap_or(today);
+    if date > today {
+        return Err(WebError::invalid("date", format!("{date} is in the future")).into());
+    }
+    let answers: Vec<String> = n.answers.iter().map(Answer::text).collect();
+    let refs: Vec<&str> = answers.iter().map(String::as_str).collect();
+    PromResult::score(instrument, &refs).map_err(|e| WebError::invalid(prom_field(&e), &e))?;
+    let (_, result) = state
+        .store
+        .correct_prom(
+            r.id,
+            prom_id,
+            date,
+            instrument,
+            &answers,
+            &super::change(&who, Some(reason), ""),
+        )
+        .await?;
+    audit::record(
+        &state,
+        &who,
+        "questionnaire.correct",
+        "questionnaire",
+        &prom_id.to_string(),
+        Some(r.id),
+    )
+    .await?;
+    Ok(Json(QuestionnaireJson::of(prom_id, date, result)))
 }

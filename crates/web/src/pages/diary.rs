@@ -15,7 +15,7 @@ use cephalog_core::metrics::{DateRange, PeriodMetrics};
 use cephalog_core::preset::DayPreset;
 use cephalog_core::schedule::ScheduleWindow;
 use cephalog_core::{Diary, DiaryDay, DiaryDraft, Features, Intensity, MedicationIntake, Minutes};
-use cephalog_store::PatientRecord;
+use cephalog_store::{PatientRecord, VersionAction};
 
 use super::{Nav, Routes, render};
 use crate::AppState;
@@ -27,7 +27,13 @@ use crate::policy::Need;
 pub(super) fn routes(r: Routes) -> Routes {
     r.get("/patients/{id}/diary", page)
         .post("/patients/{id}/diary", save)
+        .post("/patients/{id}/diary/entered-in-error", entered_in_error)
 }
+
+/// The form field a replacement of a recorded day must carry (`replace=confirmed`): the server
+/// refuses to replace a stored day without it, whatever the browser sent.
+const CONFIRM_FIELD: &str = "replace";
+const CONFIRM_VALUE: &str = "confirmed";
 
 /// Days back a patient may still fill in from the diary page (older days are the clinic's to
 /// correct) [unverified default].
@@ -177,6 +183,43 @@ pub fn calendar(
     }
 }
 
+/// One diary day in words: "severe headache for 15 h (nausea, light bothered me); medicines:
+/// sumatriptan 50 mg; notes: …", or "no headache".
+pub fn day_summary(d: &DiaryDay) -> String {
+    let mut out = if d.headache_minutes() == 0 {
+        "No headache".to_owned()
+    } else {
+        let mut s = format!(
+            "{} headache for {}",
+            d.peak_intensity(),
+            hours_text(d.headache_minutes())
+        );
+        if let Some(first) = s.get(0..1) {
+            s = first.to_uppercase() + s.get(1..).unwrap_or("");
+        }
+        s
+    };
+    let features: Vec<&str> = FEATURES
+        .iter()
+        .filter(|(k, _)| d.features().get(k).unwrap_or(false))
+        .map(|(_, label)| *label)
+        .collect();
+    if !features.is_empty() {
+        out.push_str(&format!(" ({})", features.join(", ").to_lowercase()));
+    }
+    if !d.medications().is_empty() {
+        let meds: Vec<String> = d.medications().iter().map(medicine_text).collect();
+        out.push_str(&format!("; medicines: {}", meds.join(", ")));
+    }
+    if d.paroxysms() > 0 {
+        out.push_str(&format!("; {} stabbing pains", d.paroxysms()));
+    }
+    if !d.notes().is_empty() {
+        out.push_str(&format!("; notes: {}", d.notes()));
+    }
+    out
+}
+
 fn hours_text(minutes: u16) -> String {
     let (h, m) = (minutes / 60, minutes % 60);
     match (h, m) {
@@ -191,6 +234,19 @@ fn hours_text(minutes: u16) -> String {
 pub struct Figure {
     pub label: &'static str,
     pub value: String,
+}
+
+/// An earlier version of the day, for the history on the page.
+#[derive(Debug, Clone)]
+pub struct HistoryRow {
+    pub version: i64,
+    /// "Replaced" or "Entered in error".
+    pub what: &'static str,
+    pub by: String,
+    pub at: String,
+    pub reason: String,
+    /// What the version held, in words.
+    pub held: String,
 }
 
 #[derive(Debug, Clone)]
@@ -209,6 +265,14 @@ struct DiaryPage {
     date: String,
     date_label: String,
     recorded: bool,
+    /// What is stored for the day, in words (a recorded day).
+    stored: Option<String>,
+    /// The version in force.
+    version: i64,
+    /// Earlier versions of the day, newest first.
+    history: Vec<HistoryRow>,
+    withdrawn: bool,
+    reason: String,
     saved: bool,
     hours: String,
     intensity: &'static str,
@@ -233,6 +297,7 @@ pub(crate) struct DiaryQuery {
     date: Option<NaiveDate>,
     month: Option<String>,
     saved: Option<String>,
+    withdrawn: Option<String>,
 }
 
 const FEATURES: [(&str, &str); 8] = [
@@ -293,6 +358,26 @@ async fn build_page(
     let diary = state.store.diary(r.id).await?;
     let existing = diary.get(date);
     let recorded = existing.is_some();
+    let stored = existing.map(day_summary);
+    let kept = state.store.diary_day_history(r.id, date).await?;
+    let version = kept.last().map_or(1, |v| v.version + 1);
+    let history = kept
+        .iter()
+        .rev()
+        .map(|v| {
+            Ok(HistoryRow {
+                version: v.version,
+                what: match v.action {
+                    VersionAction::Corrected => "Replaced",
+                    VersionAction::EnteredInError => "Entered in error",
+                },
+                by: v.changed_by.clone(),
+                at: v.changed_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                reason: v.reason.clone(),
+                held: day_summary(&v.diary_day()?),
+            })
+        })
+        .collect::<Result<Vec<_>, WebError>>()?;
     let draft = draft.or_else(|| existing.map(DiaryDay::to_draft));
     let recent_from = date - Duration::days(RECENT_MEDICINE_DAYS);
     let mut seen = BTreeSet::new();
@@ -377,6 +462,11 @@ async fn build_page(
             date.format("%A %-d %B %Y").to_string()
         },
         recorded,
+        stored,
+        version,
+        history,
+        withdrawn: false,
+        reason: String::new(),
         saved,
         hours: if d.headache_minutes.get() == 0 {
             String::new()
@@ -423,7 +513,8 @@ async fn page(
     let today = state.today();
     let date = q.date.unwrap_or(today).min(today);
     let month = q.month.as_deref().and_then(parse_month).unwrap_or(date);
-    let page = build_page(&state, &who, &r, date, month, None, q.saved.is_some(), None).await?;
+    let mut page = build_page(&state, &who, &r, date, month, None, q.saved.is_some(), None).await?;
+    page.withdrawn = q.withdrawn.is_some();
     Ok(render(&page))
 }
 
@@ -556,6 +647,31 @@ async fn save(
             format!("days more than {EDITABLE_DAYS_BACK} days back are corrected by the clinic"),
         )));
     }
+    let stored = state.store.diary_between(r.id, date, date).await?;
+    let confirmed = pairs
+        .iter()
+        .any(|(k, v)| k == CONFIRM_FIELD && v == CONFIRM_VALUE);
+    if stored.get(date).is_some() && !confirmed {
+        // A recorded day is replaced only when asked for in so many words: a one-tap "No
+        // headache" or a form for another day never overwrites what is stored.
+        let message = format!(
+            "{} is already recorded. Check what is stored below, then tick \"Replace the stored entry\" to replace it.",
+            date.format("%A %-d %B %Y")
+        );
+        let mut page = build_page(
+            &state,
+            &who,
+            &r,
+            date,
+            date,
+            Some(draft),
+            false,
+            Some(message),
+        )
+        .await?;
+        page.reason = reason_of(&pairs);
+        return Ok((axum::http::StatusCode::CONFLICT, render(&page)).into_response());
+    }
     let day = match DiaryDay::record(date, draft.clone(), today) {
         Ok(d) => d,
         Err(e) => {
@@ -575,9 +691,10 @@ async fn save(
             );
         }
     };
+    let change = crate::api::change(&who, Some(&reason_of(&pairs)), "replaced on the diary page");
     state
         .store
-        .import_days(r.id, &[day], true, &mut |_| {})
+        .import_days(r.id, &[day], Some(&change), &mut |_| {})
         .await?;
     audit::record(
         &state,
@@ -589,4 +706,64 @@ async fn save(
     )
     .await?;
     Ok(Redirect::to(&format!("/patients/{}/diary?date={date}&saved=1", r.id)).into_response())
+}
+
+fn reason_of(pairs: &[(String, String)]) -> String {
+    pairs
+        .iter()
+        .find(|(k, _)| k == "reason")
+        .map(|(_, v)| v.trim().to_owned())
+        .unwrap_or_default()
+}
+
+/// Marks the day entered in error (a reason is required): it stays in the day's history and
+/// counts nowhere.
+async fn entered_in_error(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<Uuid>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let r = audit::patient(&state, &who, id, Need::WriteDiary, "diary.write").await?;
+    let today = state.today();
+    let date: NaiveDate = pairs
+        .iter()
+        .find(|(k, _)| k == "date")
+        .and_then(|(_, v)| v.trim().parse().ok())
+        .ok_or_else(|| WebError::invalid("date", "the date must be written YYYY-MM-DD"))?;
+    if date < earliest_editable(&who, today) {
+        return Err(PageError(WebError::invalid(
+            "date",
+            format!("days more than {EDITABLE_DAYS_BACK} days back are corrected by the clinic"),
+        )));
+    }
+    let reason = reason_of(&pairs);
+    if reason.is_empty() {
+        let page = build_page(
+            &state,
+            &who,
+            &r,
+            date,
+            date,
+            None,
+            false,
+            Some("Give the reason the entry was made in error.".to_owned()),
+        )
+        .await?;
+        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response());
+    }
+    state
+        .store
+        .enter_diary_day_in_error(r.id, date, &crate::api::change(&who, Some(&reason), ""))
+        .await?;
+    audit::record(
+        &state,
+        &who,
+        "diary.entered_in_error",
+        "diary_day",
+        &date.to_string(),
+        Some(r.id),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/patients/{}/diary?date={date}&withdrawn=1", r.id)).into_response())
 }

@@ -98,7 +98,7 @@ async fn app(e2b_sender: Option<cephalog_e2b::SenderSettings>) -> App {
         .map(|i| day(today() - Duration::days(i)))
         .collect();
     store
-        .import_days(r.id, &days, false, &mut |_| {})
+        .import_days(r.id, &days, None, &mut |_| {})
         .await
         .expect("diary");
     let hash = hash_password(PASSWORD).expect("hash");

@@ -304,6 +304,112 @@ async fn patient_records_a_week_of_diary() {
     .await;
 }
 
+/// A patient opens a past day that holds a 15-hour severe migraine: she sees what is stored and
+/// no one-tap "No headache"; saving without confirming replaces nothing; after confirming, the
+/// day is replaced and the old version shows in the day's history, axe-clean at desktop and phone
+/// widths.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn patient_replaces_a_recorded_day_only_after_confirming() {
+    harness::run(
+        "patient_replaces_a_recorded_day_only_after_confirming",
+        |b| async move {
+            let me = b.seeded.patient;
+            let day = today() - Duration::days(seed::OPEN_DAYS - 1);
+            let migraine = cephalog_core::DiaryDay::restore(
+                day,
+                cephalog_core::DiaryDraft {
+                    date: Some(day),
+                    headache_minutes: cephalog_core::Minutes::new(15 * 60).expect("minutes"),
+                    peak_intensity: Intensity::Severe,
+                    features: cephalog_core::Features {
+                        unilateral: true,
+                        pulsating: true,
+                        nausea: true,
+                        ..Default::default()
+                    },
+                    medications: Vec::new(),
+                    paroxysms: 0,
+                    notes: "the worst in months".into(),
+                },
+            )
+            .expect("valid day");
+            b.store
+                .import_days(me, std::slice::from_ref(&migraine), None, &mut |_| {})
+                .await
+                .expect("stored");
+            b.sign_in(seed::PATIENT).await;
+            b.goto(&format!("/patients/{me}/diary?date={day}")).await;
+            // What is stored is shown; "No headache" is not offered for a recorded day.
+            let stored = b.text("#stored-entry").await;
+            assert!(stored.starts_with("Severe headache for 15 h"), "{stored}");
+            assert!(stored.contains("the worst in months"), "{stored}");
+            assert!(
+                b.find_all("form.quick").await.is_empty(),
+                "no one-tap button"
+            );
+            assert!(!b.main_text().await.contains("No headache on"));
+            for width in [DESKTOP, PHONE] {
+                b.set_width(width).await;
+                b.axe(&format!("a recorded day at {width} px")).await;
+                b.fits_the_screen(&format!("a recorded day at {width} px"))
+                    .await;
+                b.screenshot("diary-recorded-day", width).await;
+            }
+            b.set_width(DESKTOP).await;
+
+            // The patient corrects it to a headache-free day but forgets to confirm: nothing is
+            // replaced, and the page asks.
+            b.click("input[name=intensity][value=none]").await;
+            b.fill("#hours", "").await;
+            for f in ["unilateral", "pulsating", "nausea"] {
+                b.set_checked(&format!("input[name={f}]"), false).await;
+            }
+            b.fill("#notes", "").await;
+            b.click("form.diary-form button[type=submit]").await;
+            let alert = b
+                .wait_for("p.error[role=alert]")
+                .await
+                .text()
+                .await
+                .expect("text");
+            assert!(alert.contains("already recorded"), "{alert}");
+            let kept = b.store.diary(me).await.expect("diary");
+            assert_eq!(
+                kept.get(day),
+                Some(&migraine),
+                "nothing replaced without confirming"
+            );
+
+            // Confirmed, with a reason: replaced, and the old version is in the history.
+            b.set_checked("#replace", true).await;
+            b.fill("#reason", "I mixed up the days").await;
+            b.click("form.diary-form button[type=submit]").await;
+            b.wait_for_path(&format!("/patients/{me}/diary?date={day}&saved=1"))
+                .await;
+            assert_eq!(b.text("#stored-entry").await, "No headache");
+            let history = b.text("section.history").await;
+            assert!(history.contains("Version 1"), "{history}");
+            assert!(history.contains("Severe headache for 15 h"), "{history}");
+            assert!(history.contains("Replaced by patient:maria"), "{history}");
+            assert!(history.contains("I mixed up the days"), "{history}");
+            for width in [DESKTOP, PHONE] {
+                b.set_width(width).await;
+                b.axe(&format!("a day's history at {width} px")).await;
+                b.fits_the_screen(&format!("a day's history at {width} px"))
+                    .await;
+                b.screenshot("diary-history", width).await;
+            }
+            let diary = b.store.diary(me).await.expect("diary");
+            assert_eq!(diary.get(day).map(|d| d.headache_minutes()), Some(0));
+            let versions = b.store.diary_day_history(me, day).await.expect("history");
+            assert_eq!(versions.len(), 1);
+            assert_eq!(versions[0].diary_day().expect("kept"), migraine);
+            assert_eq!(versions[0].changed_by, "patient:maria");
+        },
+    )
+    .await;
+}
+
 /// A patient reaches nothing of another patient's: pages about them answer "not found" and show
 /// none of their data, a form posted from the page for them is refused and changes nothing, and
 /// clinic and admin pages answer 403.

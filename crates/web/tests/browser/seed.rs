@@ -253,7 +253,7 @@ pub async fn seed(store: &Store) -> Seeded {
         "ibuprofen 400 mg",
     );
     store
-        .import_days(maria.id, &maria_days, false, &mut |_| {})
+        .import_days(maria.id, &maria_days, None, &mut |_| {})
         .await
         .expect("diary");
     for t in failed_preventives() {
@@ -278,7 +278,7 @@ pub async fn seed(store: &Store) -> Seeded {
         "paracetamol 1 g",
     );
     store
-        .import_days(tom.id, &tom_days, false, &mut |_| {})
+        .import_days(tom.id, &tom_days, None, &mut |_| {})
         .await
         .expect("diary");
     for t in failed_preventives() {
@@ -305,7 +305,7 @@ pub async fn seed(store: &Store) -> Seeded {
         "naproxen 500 mg",
     );
     store
-        .import_days(nora.id, &nora_days, false, &mut |_| {})
+        .import_days(nora.id, &nora_days, None, &mut |_| {})
         .await
         .expect("diary");
 

@@ -191,6 +191,11 @@ fn table() -> Vec<Case> {
             case(M::POST, "/patients/{id}/diary", Diary),
             "date=2026-10-30&no_headache=1",
         ),
+        // An empty reason: refused as invalid (422) once access is granted, so nothing changes.
+        form(
+            case(M::POST, "/patients/{id}/diary/entered-in-error", Diary),
+            "date=2026-10-31&reason=",
+        ),
         case(M::GET, "/worklist", ClinicStaff),
         case(M::GET, "/patients", ClinicStaff),
         form(
@@ -306,6 +311,47 @@ fn table() -> Vec<Case> {
             case(M::POST, "/api/v1/patients/{id}/diary/bulk", Diary),
             serde_json::json!({"days": [{"date": "2026-10-29", "headache_minutes": 0}], "replace": true}),
         ),
+        case(M::GET, "/api/v1/patients/{id}/diary/{date}/history", Diary),
+        json(
+            case(
+                M::POST,
+                "/api/v1/patients/{id}/diary/{date}/entered-in-error",
+                Diary,
+            ),
+            serde_json::json!({"reason": ""}),
+        ),
+        case(M::GET, "/api/v1/patients/{id}/history", Clinical),
+        // `{kind}` is not a kind of record here: refused as invalid (422) once access is granted.
+        case(
+            M::GET,
+            "/api/v1/patients/{id}/records/{kind}/{record_id}/history",
+            Clinical,
+        ),
+        json(
+            case(
+                M::POST,
+                "/api/v1/patients/{id}/records/{kind}/{record_id}/entered-in-error",
+                Clinical,
+            ),
+            serde_json::json!({"reason": "x"}),
+        ),
+        // No reason given: refused as invalid (422) once access is granted.
+        json(
+            case(
+                M::PUT,
+                "/api/v1/patients/{id}/preventives/{trial}",
+                Clinical,
+            ),
+            serde_json::json!({"drug": "propranolol", "outcome": "ongoing"}),
+        ),
+        json(
+            case(
+                M::PUT,
+                "/api/v1/patients/{id}/questionnaires/{questionnaire}",
+                Diary,
+            ),
+            serde_json::json!({"instrument": "midas", "answers": [1, 1, 1, 1, 1]}),
+        ),
         case(M::GET, "/api/v1/rule-sets", ClinicStaff),
         case(M::GET, "/api/v1/plans/{kind}", ClinicStaff),
         case(M::GET, "/api/v1/schedule", ClinicStaff),
@@ -415,7 +461,7 @@ async fn world(store: Store) -> World {
             .map(|i| diary_day(today() - chrono::Duration::days(i)))
             .collect();
         store
-            .import_days(r.id, &days, false, &mut |_| {})
+            .import_days(r.id, &days, None, &mut |_| {})
             .await
             .expect("diary");
         ids.push(r.id);
@@ -665,6 +711,9 @@ impl World {
             .replace("{token}", &self.share_token)
             .replace("{date}", "2026-10-31")
             .replace("{kind}", "preempt")
+            .replace("{record_id}", &Uuid::now_v7().to_string())
+            .replace("{trial}", &Uuid::now_v7().to_string())
+            .replace("{questionnaire}", &Uuid::now_v7().to_string())
     }
 }
 

@@ -5,6 +5,7 @@
 mod access;
 mod errors;
 mod fhir;
+mod history;
 mod openapi;
 mod pathway;
 mod records;

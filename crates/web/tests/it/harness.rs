@@ -333,7 +333,7 @@ pub async fn seed(store: &Store) -> Seed {
         .id;
     let days = chronic_migraine_diary(store).await;
     store
-        .import_days(anna, &days, false, &mut |_| {})
+        .import_days(anna, &days, None, &mut |_| {})
         .await
         .expect("diary");
     let users = [

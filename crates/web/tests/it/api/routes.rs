@@ -29,6 +29,18 @@ pub const DIARY: Route = route("get", "/patients/{id}/diary");
 pub const DIARY_DAY: Route = route("get", "/patients/{id}/diary/{date}");
 pub const DIARY_DAY_PUT: Route = route("put", "/patients/{id}/diary/{date}");
 pub const DIARY_BULK: Route = route("post", "/patients/{id}/diary/bulk");
+pub const DIARY_HISTORY: Route = route("get", "/patients/{id}/diary/{date}/history");
+pub const DIARY_ENTERED_IN_ERROR: Route =
+    route("post", "/patients/{id}/diary/{date}/entered-in-error");
+pub const PATIENT_HISTORY: Route = route("get", "/patients/{id}/history");
+pub const RECORD_HISTORY: Route = route("get", "/patients/{id}/records/{kind}/{record_id}/history");
+pub const RECORD_ENTERED_IN_ERROR: Route = route(
+    "post",
+    "/patients/{id}/records/{kind}/{record_id}/entered-in-error",
+);
+pub const PREVENTIVE_CORRECT: Route = route("put", "/patients/{id}/preventives/{trial}");
+pub const QUESTIONNAIRE_CORRECT: Route =
+    route("put", "/patients/{id}/questionnaires/{questionnaire}");
 pub const RULE_SETS: Route = route("get", "/rule-sets");
 pub const ELIGIBILITY: Route = route("get", "/patients/{id}/eligibility");
 pub const PREVENTIVES: Route = route("get", "/patients/{id}/preventives");
@@ -61,6 +73,13 @@ pub const ALL: &[Route] = &[
     DIARY_DAY,
     DIARY_DAY_PUT,
     DIARY_BULK,
+    DIARY_HISTORY,
+    DIARY_ENTERED_IN_ERROR,
+    PATIENT_HISTORY,
+    RECORD_HISTORY,
+    RECORD_ENTERED_IN_ERROR,
+    PREVENTIVE_CORRECT,
+    QUESTIONNAIRE_CORRECT,
     RULE_SETS,
     ELIGIBILITY,
     PREVENTIVES,
