@@ -92,9 +92,10 @@ macro_rules! engine {
                 Ok(())
             }
 
-            pub(crate) async fn patient_id_by_mrn(pool: &Pool, mrn: &str) -> Result<Option<Uuid>, StoreError> {
-                let row = sqlx::query("SELECT id FROM patients WHERE mrn = $1").bind(mrn).fetch_optional(pool).await?;
-                row.map(|r| r.try_get::<Uuid, _>("id")).transpose().map_err(StoreError::from)
+            /// Every patient with that MRN, in every clinic (MRNs are unique only per clinic).
+            pub(crate) async fn patient_ids_by_mrn(pool: &Pool, mrn: &str) -> Result<Vec<Uuid>, StoreError> {
+                let rows = sqlx::query("SELECT id FROM patients WHERE mrn = $1 ORDER BY id LIMIT 2").bind(mrn).fetch_all(pool).await?;
+                rows.iter().map(|r| r.try_get::<Uuid, _>("id").map_err(StoreError::from)).collect()
             }
 
             pub(crate) async fn patient(pool: &Pool, id: Uuid) -> Result<Option<PatientRecord>, StoreError> {
@@ -1059,9 +1060,12 @@ macro_rules! engine {
             ) -> Result<(), StoreError> {
                 let r = &chart.record;
                 let mut tx = pool.begin().await?;
-                let clash = sqlx::query("SELECT id, mrn FROM patients WHERE id = $1 OR mrn = $2")
+                let clash = sqlx::query(
+                    "SELECT id, mrn FROM patients WHERE id = $1 OR (mrn = $2 AND clinic_id IS NOT DISTINCT FROM $3)",
+                )
                     .bind(r.id)
                     .bind(r.patient.mrn())
+                    .bind(r.clinic_id)
                     .fetch_optional(&mut *tx)
                     .await?;
                 if let Some(row) = clash {

@@ -356,12 +356,19 @@ impl Store {
             .ok_or(StoreError::PatientNotFound(id.to_string()))
     }
 
-    /// Finds a patient by id or by clinic record number (MRN).
+    /// Finds a patient by id or by clinic record number (MRN). MRNs are unique per clinic only:
+    /// an MRN that two clinics use is refused as ambiguous (give the patient's id instead).
     pub async fn find_patient(&self, id_or_mrn: &str) -> Result<PatientRecord, StoreError> {
         let key = id_or_mrn.trim();
         let id = match Uuid::parse_str(key) {
             Ok(id) => Some(id),
-            Err(_) => dispatch!(self, p => e::patient_id_by_mrn(p, key).await)?,
+            Err(_) => {
+                let ids = dispatch!(self, p => e::patient_ids_by_mrn(p, key).await)?;
+                if ids.len() > 1 {
+                    return Err(StoreError::AmbiguousMrn(key.to_owned()));
+                }
+                ids.first().copied()
+            }
         };
         match id {
             Some(id) => dispatch!(self, p => e::patient(p, id).await)?,

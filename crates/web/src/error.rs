@@ -82,6 +82,7 @@ impl From<StoreError> for WebError {
                 WebError::NotFound(e.to_string())
             }
             StoreError::DuplicateMrn(_)
+            | StoreError::AmbiguousMrn(_)
             | StoreError::PatientExists { .. }
             | StoreError::DuplicateUsername(_)
             | StoreError::DatesAlreadyStored { .. } => WebError::Conflict(e.to_string()),

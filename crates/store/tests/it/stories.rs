@@ -66,7 +66,7 @@ story!(
     migrations_apply_the_same_versions,
     |store: Store| async move {
         let versions = store.applied_migrations().await.expect("versions");
-        assert_eq!(versions, vec![1, 2, 3, 4, 5, 6, 7, 8]);
+        assert_eq!(versions, vec![1, 2, 3, 4, 5, 6, 7, 8, 11]);
         // Applying again is a no-op.
         store.migrate().await.expect("idempotent");
         assert!(matches!(store.engine(), Engine::Sqlite | Engine::Postgres));
@@ -1397,5 +1397,35 @@ story!(
                 .len(),
             2
         );
+    }
+);
+
+story!(
+    mrns_are_unique_per_clinic_and_an_mrn_two_clinics_use_is_ambiguous,
+    |store: Store| async move {
+        let leeds = store.clinic("Leeds").await.expect("clinic");
+        let york = store.clinic("York").await.expect("clinic");
+        let a = store
+            .add_patient_in(leeds, &patient("Alice", Some("H-1001")))
+            .await
+            .expect("first clinic");
+        assert_eq!(store.find_patient("H-1001").await.expect("by MRN").id, a.id);
+        let b = store
+            .add_patient_in(york, &patient("Bob", Some("H-1001")))
+            .await
+            .expect("another clinic may use the same MRN");
+        let dup = store
+            .add_patient_in(leeds, &patient("Carol", Some("H-1001")))
+            .await;
+        assert!(matches!(dup, Err(StoreError::DuplicateMrn(m)) if m == "H-1001"));
+        assert!(matches!(
+            store.find_patient("H-1001").await,
+            Err(StoreError::AmbiguousMrn(m)) if m == "H-1001"
+        ));
+        assert_eq!(
+            store.find_patient(&b.id.to_string()).await.expect("by id").id,
+            b.id
+        );
+        assert_eq!(store.patient_count().await.expect("count"), 2);
     }
 );
