@@ -13,7 +13,9 @@ use std::str::FromStr;
 use chrono::{Months, NaiveDate};
 use serde::{Serialize, Serializer};
 
-use crate::patient::age_on;
+use crate::eligibility::{CriterionOutcome, Eligibility, Verdict};
+use crate::patient::{DiagnosisCode, age_on};
+use crate::response::{Decision, DecisionOutcome};
 use crate::protocol::{
     Concentration, FtpCaps, InjectionSite, Muscle, Name, NerveBlockPlan, OccipitalNerve,
     PREEMPT_FIXED_SITE_TABLE, Plan, PlanDiff, ProtocolError, Side, Target, Volume, clean_text,
@@ -583,14 +585,21 @@ impl Session {
     /// patient's other botulinum-toxin doses of every indication and product (earlier sessions via
     /// [`Session::dose`] and doses given elsewhere), not this session itself; `overrides` are the
     /// clinician's recorded reasons for going ahead despite a refusal.
+    ///
+    /// `pathway`, when given, adds the pathway checks ([`Pathway::findings`]); the use cases
+    /// always give it, and only stores of records that predate those checks leave it out.
     pub fn check(
         &self,
         date_of_birth: NaiveDate,
         history: &[ToxinDose],
+        pathway: Option<&Pathway>,
         overrides: &[Override],
         policy: &CheckPolicy,
     ) -> SessionCheck {
         let mut findings = Vec::new();
+        if let Some(p) = pathway {
+            findings.extend(p.findings(&self.indication, self.date));
+        }
         self.check_interval(history, &mut findings);
         self.check_cumulative(history, &mut findings);
         let age = age_on(date_of_birth, self.date);
@@ -927,6 +936,107 @@ impl ToxinDose {
     }
 }
 
+/// An adverse event as the recording-time checks see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventNote {
+    pub onset: NaiveDate,
+    pub term: String,
+    pub serious: bool,
+    /// Set when the event is flagged for urgent review and nobody has acknowledged it yet.
+    pub open_urgent_review: Option<String>,
+}
+
+/// What the clinic knows about the patient's pathway when a session is recorded, loaded by the
+/// caller from the stored records: diagnoses, diary, eligibility (before the first
+/// chronic-migraine session), continuation decisions (before later ones) and adverse events.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Pathway {
+    pub diagnoses: Vec<DiagnosisCode>,
+    /// Diary days on record.
+    pub diary_days: usize,
+    /// The patient's last botulinum-toxin session (any indication) before this one.
+    pub previous_session: Option<NaiveDate>,
+    /// The last chronic-migraine session before this one; `None` makes this the first.
+    pub previous_migraine_session: Option<NaiveDate>,
+    /// Eligibility on the session date under the patient's rule set (for a first session).
+    pub eligibility: Option<Eligibility>,
+    /// The rule set the continuation decisions come from, and the decisions (later sessions).
+    pub continuation: Option<(String, Vec<Decision>)>,
+    pub events: Vec<EventNote>,
+}
+
+impl Pathway {
+    /// The pathway findings for a session of `indication` on `date`: no ICHD-3 diagnosis; no
+    /// diary; for chronic migraine, an eligibility verdict other than eligible before the first
+    /// session, or a continuation rule that says stop before a later one; a serious adverse event
+    /// that began on or after the previous session's day (and not after this session's); an
+    /// urgent review not acknowledged, whenever it began.
+    pub fn findings(&self, indication: &Indication, date: NaiveDate) -> Vec<Finding> {
+        let mut out = Vec::new();
+        if self.diagnoses.is_empty() {
+            out.push(Finding::NoDiagnosis);
+        }
+        if self.diary_days == 0 {
+            out.push(Finding::NoDiary);
+        }
+        if *indication == Indication::ChronicMigraine {
+            if self.previous_migraine_session.is_none() {
+                match &self.eligibility {
+                    Some(e) if e.verdict == Verdict::Eligible => {}
+                    Some(e) => out.push(Finding::EligibilityNotMet {
+                        rule_set: e.rule_set.clone(),
+                        verdict: Some(e.verdict),
+                        unmet: e
+                            .criteria
+                            .iter()
+                            .filter(|c| c.outcome != CriterionOutcome::Met)
+                            .map(|c| {
+                                let outcome = if c.outcome == CriterionOutcome::NotMet {
+                                    "not met"
+                                } else {
+                                    "unknown"
+                                };
+                                format!("{} {outcome}", c.id)
+                            })
+                            .collect(),
+                    }),
+                    None => out.push(Finding::EligibilityNotMet {
+                        rule_set: "(none evaluated)".to_owned(),
+                        verdict: None,
+                        unmet: Vec::new(),
+                    }),
+                }
+            } else if let Some((rule_set, decisions)) = &self.continuation {
+                for d in decisions.iter().filter(|d| d.outcome == DecisionOutcome::Stop) {
+                    out.push(Finding::ContinuationStop {
+                        rule_set: rule_set.clone(),
+                        rule: d.rule.clone(),
+                        evidence: d.evidence.clone(),
+                    });
+                }
+            }
+        }
+        for e in &self.events {
+            let since_previous = self.previous_session.is_none_or(|p| e.onset >= p);
+            if e.serious && since_previous && e.onset <= date {
+                out.push(Finding::SeriousAdverseEventSince {
+                    onset: e.onset,
+                    term: e.term.clone(),
+                    previous_session: self.previous_session,
+                });
+            }
+            if let Some(reason) = &e.open_urgent_review {
+                out.push(Finding::OpenUrgentReview {
+                    onset: e.onset,
+                    term: e.term.clone(),
+                    reason: reason.clone(),
+                });
+            }
+        }
+        out
+    }
+}
+
 /// Settings of the checks a clinic may change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct CheckPolicy {
@@ -970,10 +1080,22 @@ pub enum Check {
     UnderAge,
     /// Warning: a whole vial's worth or more discarded.
     VialCount,
+    /// Refusal: the patient has no ICHD-3 diagnosis on record.
+    Diagnosis,
+    /// Refusal: the patient has no diary day on record.
+    Diary,
+    /// Refusal: first chronic-migraine session with an eligibility verdict that is not "eligible".
+    Eligibility,
+    /// Refusal: a later chronic-migraine session while a continuation rule says stop.
+    Continuation,
+    /// Refusal: a serious adverse event began since the previous session.
+    SeriousAdverseEvent,
+    /// Refusal: an urgent review (boxed-warning symptom) has not been acknowledged.
+    UrgentReview,
 }
 
 impl Check {
-    pub const ALL: [Check; 11] = [
+    pub const ALL: [Check; 17] = [
         Check::RetreatmentInterval,
         Check::CumulativeUnits,
         Check::UnitsNotComparable,
@@ -985,6 +1107,12 @@ impl Check {
         Check::Concentration,
         Check::UnderAge,
         Check::VialCount,
+        Check::Diagnosis,
+        Check::Diary,
+        Check::Eligibility,
+        Check::Continuation,
+        Check::SeriousAdverseEvent,
+        Check::UrgentReview,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -1000,6 +1128,12 @@ impl Check {
             Check::Concentration => "concentration",
             Check::UnderAge => "under_age",
             Check::VialCount => "vial_count",
+            Check::Diagnosis => "diagnosis",
+            Check::Diary => "diary",
+            Check::Eligibility => "eligibility",
+            Check::Continuation => "continuation",
+            Check::SeriousAdverseEvent => "serious_adverse_event",
+            Check::UrgentReview => "urgent_review",
         }
     }
 
@@ -1013,6 +1147,12 @@ impl Check {
                 | Check::PreemptMaximum
                 | Check::PreemptExtraOutsideFollowThePain
                 | Check::FollowThePainCaps
+                | Check::Diagnosis
+                | Check::Diary
+                | Check::Eligibility
+                | Check::Continuation
+                | Check::SeriousAdverseEvent
+                | Check::UrgentReview
         )
     }
 }
@@ -1113,6 +1253,29 @@ pub enum Finding {
         discarded_units: u32,
         vial_units: u32,
     },
+    NoDiagnosis,
+    NoDiary,
+    EligibilityNotMet {
+        rule_set: String,
+        verdict: Option<Verdict>,
+        /// The criteria not met or unknown, in words.
+        unmet: Vec<String>,
+    },
+    ContinuationStop {
+        rule_set: String,
+        rule: String,
+        evidence: String,
+    },
+    SeriousAdverseEventSince {
+        onset: NaiveDate,
+        term: String,
+        previous_session: Option<NaiveDate>,
+    },
+    OpenUrgentReview {
+        onset: NaiveDate,
+        term: String,
+        reason: String,
+    },
 }
 
 impl Finding {
@@ -1134,6 +1297,12 @@ impl Finding {
             Finding::ConcentrationNotProtocol { .. } => Check::Concentration,
             Finding::UnderAge { .. } => Check::UnderAge,
             Finding::WholeVialDiscarded { .. } => Check::VialCount,
+            Finding::NoDiagnosis => Check::Diagnosis,
+            Finding::NoDiary => Check::Diary,
+            Finding::EligibilityNotMet { .. } => Check::Eligibility,
+            Finding::ContinuationStop { .. } => Check::Continuation,
+            Finding::SeriousAdverseEventSince { .. } => Check::SeriousAdverseEvent,
+            Finding::OpenUrgentReview { .. } => Check::UrgentReview,
         }
     }
 }
@@ -1266,6 +1435,66 @@ impl fmt::Display for Finding {
             } => write!(
                 f,
                 "vials: {discarded_units} U discarded, a whole {vial_units} U vial or more; check the number of vials"
+            ),
+            Finding::NoDiagnosis => write!(
+                f,
+                "diagnosis: the patient has no ICHD-3 diagnosis on record; the session and its billing lines \
+                 rest on none"
+            ),
+            Finding::NoDiary => write!(
+                f,
+                "diary: the patient has no headache diary on record; eligibility and response cannot be assessed"
+            ),
+            Finding::EligibilityNotMet {
+                rule_set,
+                verdict,
+                unmet,
+            } => {
+                let verdict = match verdict {
+                    Some(Verdict::Eligible) => "eligible",
+                    Some(Verdict::NotEligible) => "not eligible",
+                    Some(Verdict::InsufficientInformation) | None => "unknown (insufficient information)",
+                };
+                write!(
+                    f,
+                    "eligibility: first chronic-migraine session, and the eligibility verdict under rule set \
+                     {rule_set} is {verdict}"
+                )?;
+                if !unmet.is_empty() {
+                    write!(f, ": {}", unmet.join("; "))?;
+                }
+                Ok(())
+            }
+            Finding::ContinuationStop {
+                rule_set,
+                rule,
+                evidence,
+            } => write!(
+                f,
+                "continuation: rule {rule} of rule set {rule_set} says stop: {evidence}"
+            ),
+            Finding::SeriousAdverseEventSince {
+                onset,
+                term,
+                previous_session,
+            } => match previous_session {
+                Some(p) => write!(
+                    f,
+                    "adverse event: serious adverse event '{term}' began on {onset}, since the previous session \
+                     of {p}; review it before injecting again"
+                ),
+                None => write!(
+                    f,
+                    "adverse event: serious adverse event '{term}' began on {onset}; review it before injecting"
+                ),
+            },
+            Finding::OpenUrgentReview {
+                onset,
+                term,
+                reason,
+            } => write!(
+                f,
+                "urgent review: '{term}' (onset {onset}) is flagged for urgent review and not acknowledged: {reason}"
             ),
         }
     }
