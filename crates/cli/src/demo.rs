@@ -978,7 +978,7 @@ pub async fn run(
         }
         for session in &p.sessions {
             store
-                .record_session(record.id, session, &[], &CheckPolicy::default())
+                .record_session(record.id, session, None, &[], &CheckPolicy::default())
                 .await?;
         }
         for event in &p.adverse_events {

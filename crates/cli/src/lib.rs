@@ -240,12 +240,19 @@ pub enum UserCommand {
     },
     /// List users.
     List,
-    /// Issue an API token for a user (shown once; only its hash is kept).
+    /// Issue an API token for a user (shown once; only its hash is kept). Tokens are issued here
+    /// or from a signed-in browser session, never with another token.
     Token {
         username: String,
         /// What the token is for, e.g. "EHR bridge".
         #[arg(long)]
         name: String,
+        /// `read` (GET only) or `read_write`.
+        #[arg(long, default_value = "read")]
+        scope: String,
+        /// Days until the token expires: 1 to 365 [unverified default: 90].
+        #[arg(long, value_name = "DAYS")]
+        expires: Option<i64>,
     },
     /// Revoke one of a user's API tokens.
     RevokeToken { username: String, id: uuid::Uuid },
@@ -297,6 +304,18 @@ pub enum AeCommand {
         on: Option<NaiveDate>,
         #[arg(long)]
         json: bool,
+    },
+    /// Acknowledge a case's urgent review: who, and what was decided. An acknowledged flag leaves
+    /// the worklist and no longer refuses the next session.
+    Acknowledge {
+        #[arg(long)]
+        case: Uuid,
+        /// The clinician acknowledging.
+        #[arg(long)]
+        by: String,
+        /// What was decided, e.g. "seen in clinic; swallow recovered; next session at half dose".
+        #[arg(long)]
+        decision: String,
     },
     /// Record that a case was submitted.
     Submitted {
@@ -834,7 +853,9 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::AttestOveruse(a) => pathway::attest(&database(db).await?, a).await,
         Command::Plan(c) => treatment::plan(c),
-        Command::Session(c) => treatment::session(&database(db).await?, c).await,
+        Command::Session(c) => {
+            treatment::session(&database(db).await?, rules_dir.as_deref(), c).await
+        }
         Command::Schedule(a) => treatment::schedule(&database(db).await?, a).await,
         Command::Response(a) => {
             treatment::response(&database(db).await?, rules_dir.as_deref(), a).await
@@ -918,6 +939,7 @@ fn action_name(c: &Command) -> String {
                 AeCommand::Show { .. } => "show",
                 AeCommand::Overdue { .. } => "overdue",
                 AeCommand::Submitted { .. } => "submitted",
+                AeCommand::Acknowledge { .. } => "acknowledge",
                 AeCommand::Rates { .. } => "rates",
                 AeCommand::Export { .. } => "export",
             },

@@ -296,15 +296,28 @@ fn session_text(v: &SessionView<'_>) -> String {
     out
 }
 
-pub async fn session(store: &Store, cmd: SessionCommand) -> Result<()> {
+pub async fn session(
+    store: &Store,
+    rules_dir: Option<&std::path::Path>,
+    cmd: SessionCommand,
+) -> Result<()> {
     match cmd {
         SessionCommand::Record(a) => {
             let r = crate::access::patient(store, &a.patient).await?;
             let (plan, session) = session_from(&a)?;
             let overrides = overrides_from(&a)?;
             let policy = CheckPolicy::default();
-            let outcome =
-                record_session(store, r.id, &session, &overrides, &policy, a.dry_run).await?;
+            let rules = crate::pathway::load_rule_sets(rules_dir)?;
+            let outcome = record_session(
+                store,
+                &rules,
+                &r,
+                &session,
+                &overrides,
+                &policy,
+                a.dry_run,
+            )
+            .await?;
             let check = outcome.check;
             let Some(id) = outcome.id else {
                 let v = session_view(None, &session, Some(&plan), Some(&check), None);

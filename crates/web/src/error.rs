@@ -83,10 +83,12 @@ impl From<StoreError> for WebError {
             }
             StoreError::DuplicateMrn(_)
             | StoreError::AmbiguousMrn(_)
+            | StoreError::AlreadyAcknowledged(_)
             | StoreError::PatientExists { .. }
             | StoreError::DuplicateUsername(_)
             | StoreError::DatesAlreadyStored { .. } => WebError::Conflict(e.to_string()),
             StoreError::SessionRefused(_) => WebError::Conflict(e.to_string()),
+            StoreError::Invalid { field, .. } => WebError::invalid(field, e),
             StoreError::Patient(_)
             | StoreError::Diary(_)
             | StoreError::Drug(_)
@@ -113,6 +115,7 @@ impl From<cephalog_app::AppError> for WebError {
             cephalog_app::AppError::NoSessionOn { index, .. } => {
                 WebError::invalid(format!("session_dates[{index}]"), e)
             }
+            cephalog_app::AppError::NotFlagged(_) => WebError::Conflict(e.to_string()),
             cephalog_app::AppError::Session(_) | cephalog_app::AppError::Protocol(_) => {
                 WebError::Invalid {
                     field: None,

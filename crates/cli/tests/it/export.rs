@@ -183,6 +183,10 @@ fn seed(env: &Env) -> String {
         "retreatment_interval=dystonia dose given elsewhere",
         "--override",
         "cumulative_units=neurologist agreed",
+        "--override",
+        "diary=paper diary reviewed in clinic",
+        "--override",
+        "eligibility=assessed in clinic against the payer's criteria",
     ]);
     let out = env.ok(&[
         "session",

@@ -205,6 +205,7 @@ pub async fn clinic() -> Clinic {
             .record_session(
                 patient.id,
                 &preempt(date, lot),
+                None,
                 &[],
                 &CheckPolicy::default(),
             )

@@ -31,7 +31,7 @@ CREATE INDEX patients_mrn ON patients (mrn);
 ALTER TABLE api_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'read_write'
     CHECK (scope IN ('read', 'read_write'));
 ALTER TABLE api_tokens ADD COLUMN expires_at TEXT;
-UPDATE api_tokens SET expires_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '+90 days')
+UPDATE api_tokens SET expires_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now', '+90 days')
 WHERE expires_at IS NULL;
 
 CREATE TABLE urgent_review_acks (

@@ -519,7 +519,17 @@ pub async fn record(
     })?;
     let policy = CheckPolicy::default();
     let outcome =
-        match record_session(&state.store, r.id, &session, &overrides, &policy, dry_run).await {
+        match record_session(
+            &state.store,
+            &state.rules,
+            &r,
+            &session,
+            &overrides,
+            &policy,
+            dry_run,
+        )
+        .await
+        {
             Ok(o) => o,
             Err(AppError::Store(StoreError::SessionRefused(check))) => return Ok(refused(&check)),
             Err(e) => return Err(e.into()),

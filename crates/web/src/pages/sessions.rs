@@ -700,10 +700,13 @@ async fn submit(
     };
     let plan = plan_for(&sites_from_form(&f, &options)?);
     let policy = CheckPolicy::default();
+    let pathway =
+        cephalog_app::treatment::session_pathway(&state.store, &state.rules, &r, session.date())
+            .await?;
     if !save {
         let check = state
             .store
-            .check_session(r.id, &session, &overrides, &policy)
+            .check_session(r.id, &session, Some(&pathway), &overrides, &policy)
             .await?;
         let page = form_page(
             &who,
@@ -717,7 +720,7 @@ async fn submit(
     }
     match state
         .store
-        .record_session(r.id, &session, &overrides, &policy)
+        .record_session(r.id, &session, Some(&pathway), &overrides, &policy)
         .await
     {
         Ok((sid, _)) => {

@@ -490,6 +490,8 @@ async fn world(store: Store) -> World {
                 user(name),
                 "access test",
                 &cephalog_web::auth::token_hash(&format!("cph_{name}")),
+                cephalog_store::TokenScope::ReadWrite,
+                None,
             )
             .await
             .expect("token");

@@ -22,6 +22,8 @@ async fn get_raw(app: &App, username: &str, path: &str) -> (u16, String, String)
             user.id,
             "fhir test",
             &cephalog_web::auth::token_hash(&secret),
+            cephalog_store::TokenScope::ReadWrite,
+            None,
         )
         .await
         .expect("token");
