@@ -94,7 +94,10 @@ pub struct SessionSpec {
     pub expiry: NaiveDate,
     /// Diluent per vial; `None` is the protocol's (2 mL per 100 U).
     pub diluent: Option<Volume>,
+    /// Who gave the injections (a clinician or a nurse).
     pub injector: String,
+    /// The prescribing clinician who signs the session.
+    pub prescriber: Option<String>,
     pub notes: String,
 }
 
@@ -154,6 +157,7 @@ pub fn build_session(spec: SessionSpec, today: NaiveDate) -> Result<(Plan, Sessi
             diluent,
             sites,
             injector: spec.injector,
+            prescriber: spec.prescriber,
             notes: spec.notes,
         },
         today,
@@ -291,6 +295,10 @@ pub struct SessionView<'a> {
     pub waste: Waste,
     pub billing: Billing,
     pub injector: &'a str,
+    /// The prescribing clinician who signed the session (absent on sessions recorded before
+    /// Cephalog kept it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prescriber: Option<&'a str>,
     pub notes: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plan_differences: Option<PlanDiff>,
@@ -323,6 +331,7 @@ pub fn session_view<'a>(
         waste: s.waste(),
         billing: s.billing(),
         injector: s.injector().as_str(),
+        prescriber: s.prescriber().map(|p| p.as_str()),
         notes: s.notes(),
         plan_differences: plan.map(|p| s.diff(p)),
         checks,

@@ -880,6 +880,7 @@ pub fn generate(seed: u64, until: NaiveDate) -> Result<Vec<DemoPatient>> {
                     diluent: VialSize::U200.protocol_diluent(),
                     sites: SiteDose::from_plan(&plan),
                     injector: INJECTORS[sessions.len() % INJECTORS.len()].to_owned(),
+                    prescriber: None,
                     notes: String::new(),
                 })?);
                 day += SESSION_INTERVAL_DAYS;

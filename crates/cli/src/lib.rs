@@ -508,8 +508,12 @@ pub struct SessionRecordArgs {
     /// Diluent per vial in mL (default: 2 mL for 100 U, 4 mL for 200 U, giving 5 U / 0.1 mL).
     #[arg(long)]
     pub diluent_ml: Option<f64>,
+    /// Who gave the injections: a clinician or a nurse.
     #[arg(long)]
     pub injector: String,
+    /// The prescribing clinician who signs the session (default: the injector).
+    #[arg(long)]
+    pub prescriber: Option<String>,
     #[arg(long, default_value = "")]
     pub notes: String,
     /// Go ahead despite a refusal: CHECK=REASON, repeatable (e.g. retreatment_interval="travel").

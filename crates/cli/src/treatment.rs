@@ -183,6 +183,7 @@ fn session_from(a: &SessionRecordArgs) -> Result<(Plan, Session)> {
         expiry: a.expiry,
         diluent,
         injector: a.injector.clone(),
+        prescriber: Some(a.prescriber.clone().unwrap_or_else(|| a.injector.clone())),
         notes: a.notes.clone(),
     };
     build_session(spec, today()).map_err(|e| match e {
@@ -216,8 +217,14 @@ fn session_text(v: &SessionView<'_>) -> String {
     );
     let _ = writeln!(
         out,
-        "  {} U over {} sites at {}; injector {}",
-        v.units_given, v.sites_given, v.concentration, v.injector
+        "  {} U over {} sites at {}; injector {}{}",
+        v.units_given,
+        v.sites_given,
+        v.concentration,
+        v.injector,
+        v.prescriber
+            .map(|p| format!(", prescriber {p}"))
+            .unwrap_or_default()
     );
     let _ = writeln!(
         out,

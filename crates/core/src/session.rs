@@ -368,7 +368,11 @@ pub struct SessionDraft {
     /// Diluent per vial.
     pub diluent: Volume,
     pub sites: Vec<SiteDose>,
+    /// Who gave the injections: a clinician or a nurse.
     pub injector: String,
+    /// The prescribing clinician who signs the session; `None` on sessions recorded before
+    /// Cephalog kept it (the injector signed them).
+    pub prescriber: Option<String>,
     pub notes: String,
 }
 
@@ -385,6 +389,7 @@ pub struct Session {
     concentration: Concentration,
     sites: Vec<InjectionSite>,
     injector: Name,
+    prescriber: Option<Name>,
     notes: String,
     units_given: u32,
     units_opened: u32,
@@ -470,6 +475,11 @@ impl Session {
             concentration,
             sites,
             injector,
+            prescriber: d
+                .prescriber
+                .as_deref()
+                .map(|p| Name::new("prescriber", p))
+                .transpose()?,
             notes: d.notes,
             units_given,
             units_opened,
@@ -510,6 +520,9 @@ impl Session {
     pub fn injector(&self) -> &Name {
         &self.injector
     }
+    pub fn prescriber(&self) -> Option<&Name> {
+        self.prescriber.as_ref()
+    }
     pub fn notes(&self) -> &str {
         &self.notes
     }
@@ -546,6 +559,7 @@ impl Session {
                 })
                 .collect(),
             injector: self.injector.to_string(),
+            prescriber: self.prescriber.as_ref().map(ToString::to_string),
             notes: self.notes.clone(),
         }
     }

@@ -28,6 +28,7 @@ fn draft(date: &str, indication: Indication, sites: Vec<SiteDose>) -> SessionDra
         diluent: ml(4.0),
         sites,
         injector: "Dr Ames".to_owned(),
+        prescriber: None,
         notes: String::new(),
     }
 }

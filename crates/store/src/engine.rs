@@ -573,8 +573,8 @@ macro_rules! engine {
                 let d = s.to_draft();
                 sqlx::query(
                     "INSERT INTO toxin_sessions (id, patient_id, session_date, indication, product, vial_units, \
-                     vials, lot, expiry, diluent_ul, injector, notes, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                     vials, lot, expiry, diluent_ul, injector, notes, created_at, prescriber) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
                 )
                 .bind(id)
                 .bind(patient)
@@ -589,6 +589,7 @@ macro_rules! engine {
                 .bind(&d.injector)
                 .bind(&d.notes)
                 .bind(created_at)
+                .bind(&d.prescriber)
                 .execute(&mut **tx)
                 .await?;
                 for (pos, site) in d.sites.iter().enumerate() {
@@ -628,7 +629,8 @@ macro_rules! engine {
             ) -> Result<Vec<(Uuid, SessionDraft, Vec<(String, String, String, String)>)>, StoreError> {
                 let rows = sqlx::query(
                     "SELECT id, session_date, indication, product, vial_units, vials, lot, expiry, diluent_ul, \
-                     injector, notes FROM toxin_sessions WHERE patient_id = $1 ORDER BY session_date, created_at",
+                     injector, prescriber, notes FROM toxin_sessions WHERE patient_id = $1 \
+                     ORDER BY session_date, created_at",
                 )
                 .bind(patient)
                 .fetch_all(&mut *conn)
@@ -683,6 +685,7 @@ macro_rules! engine {
                         diluent: Volume::from_microlitres(u32::try_from(diluent).map_err(|e| corrupt(&e))?),
                         sites,
                         injector: r.try_get("injector")?,
+                        prescriber: r.try_get("prescriber")?,
                         notes: r.try_get("notes")?,
                     };
                     out.push((id, draft, overrides));

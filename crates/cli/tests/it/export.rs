@@ -378,7 +378,8 @@ journey!(a_patient_export_holds_every_table, |env: &Env| {
         ("200", "155", "45")
     );
     assert_eq!(s["billing"], "64615 × 1; J0585 × 155; J0585-JW × 45");
-    assert_eq!(s["overrides"], "2");
+    // Re-treatment interval, cumulative units and, since the pathway checks, eligibility.
+    assert_eq!(s["overrides"], "3");
     assert_eq!(t["session_sites"].len(), 31);
     let units: u32 = t["session_sites"]
         .iter()

@@ -1024,8 +1024,14 @@ journey!(sessions_are_checked_billed_and_listed, |env: &Env| {
     let sessions = list["sessions"].as_array().expect("sessions");
     assert_eq!(sessions.len(), 3);
     let overrides = sessions[2]["overrides"].as_array().expect("overrides");
-    assert_eq!(overrides.len(), 2);
-    assert_eq!(overrides[0]["by"], "Dr Lead");
+    // The two refusals overridden here, and the pathway's diary check (this patient keeps none).
+    let mut checks: Vec<&str> = overrides.iter().filter_map(|o| o["check"].as_str()).collect();
+    checks.sort_unstable();
+    assert_eq!(
+        checks,
+        vec!["cumulative_units", "diary", "retreatment_interval"]
+    );
+    assert!(overrides.iter().all(|o| o["by"] == "Dr Lead"));
 });
 
 journey!(schedule_and_response_follow_the_sessions, |env: &Env| {

@@ -406,6 +406,7 @@ fn preempt_session(date: &str) -> cephalog_core::session::Session {
         diluent: Volume::from_microlitres(4000),
         sites: SiteDose::from_plan(&Plan::preempt()),
         injector: "Dr Example".into(),
+        prescriber: None,
         notes: String::new(),
     })
     .expect("session")

@@ -233,8 +233,11 @@ pub struct NewSession {
     pub expiry: NaiveDate,
     /// Diluent per vial in mL (default 2 mL per 100 U: 5 U / 0.1 mL).
     pub diluent_ml: Option<f64>,
-    /// Default: the signed-in user's name.
+    /// Who gave the injections, a clinician or a nurse. Default: the signed-in user's name.
     pub injector: Option<String>,
+    /// Username of the prescribing clinician of the clinic, who signs the session. Default: the
+    /// signed-in user when a clinician; a nurse must name one.
+    pub prescriber: Option<String>,
     #[serde(default)]
     pub notes: String,
     #[serde(default)]
@@ -471,6 +474,7 @@ fn spec_from(
         expiry: n.expiry,
         diluent,
         injector: n.injector.unwrap_or(name),
+        prescriber: None,
         notes: n.notes,
     };
     Ok((spec, overrides, n.dry_run))
@@ -507,8 +511,11 @@ pub async fn record(
     Path(id): Path<Uuid>,
     Json(n): Json<NewSession>,
 ) -> Result<Response, ApiError> {
-    let r = audit::patient(&state, &who, id, Need::Prescribe, "session.record").await?;
-    let (spec, overrides, dry_run) = spec_from(n, &who)?;
+    let r = audit::patient(&state, &who, id, Need::RecordSession, "session.record").await?;
+    let prescriber =
+        crate::pages::sessions::prescriber_for(&state, &who, n.prescriber.as_deref()).await?;
+    let (mut spec, overrides, dry_run) = spec_from(n, &who)?;
+    spec.prescriber = Some(prescriber);
     let (plan, session) = build_session(spec, state.today()).map_err(|e| match e {
         AppError::Session(s) => invalid_session(s),
         AppError::Protocol(p) => WebError::Invalid {

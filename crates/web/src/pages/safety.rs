@@ -830,6 +830,7 @@ mod tests {
                 diluent: VialSize::U200.protocol_diluent(),
                 sites: SiteDose::from_plan(&Plan::preempt()),
                 injector: "Dr Lee".into(),
+                prescriber: None,
                 notes: String::new(),
             },
             d("2026-12-31"),

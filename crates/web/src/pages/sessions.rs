@@ -204,6 +204,7 @@ fn session_error(e: SessionError) -> WebError {
 pub(crate) fn session_from_form(
     f: &FormData,
     options: &[SiteOption],
+    prescriber: Option<String>,
     today: NaiveDate,
 ) -> Result<Session, WebError> {
     let date = f.required_date("date", "Session date")?;
@@ -245,11 +246,49 @@ pub(crate) fn session_from_form(
             diluent,
             sites,
             injector: f.text("injector"),
+            prescriber,
             notes: f.text("notes"),
         },
         today,
     )
     .map_err(session_error)
+}
+
+/// The prescribing clinician who signs a session recorded by `who`: the clinician named by
+/// username (an enabled clinician of `who`'s clinic); with none named, `who` when a clinician. A
+/// nurse records a session only with the prescriber named. Answers the prescriber's name.
+pub(crate) async fn prescriber_for(
+    state: &AppState,
+    who: &Principal,
+    named: Option<&str>,
+) -> Result<String, WebError> {
+    use cephalog_auth::{Role, Username};
+    let named = named.map(str::trim).filter(|n| !n.is_empty());
+    let Some(named) = named else {
+        return if who.user.role == Role::Clinician {
+            Ok(who.user.display_name.clone())
+        } else {
+            Err(WebError::invalid(
+                "prescriber",
+                "Prescriber: name the prescribing clinician (their username) who signs this session",
+            ))
+        };
+    };
+    let not_one = || {
+        WebError::invalid(
+            "prescriber",
+            format!("Prescriber: '{named}' is not a clinician of this clinic"),
+        )
+    };
+    let username = Username::new(named).map_err(|_| not_one())?;
+    match state.store.user_with_hash(&username).await? {
+        Some((u, _))
+            if u.role == Role::Clinician && !u.disabled && u.clinic_id == who.user.clinic_id =>
+        {
+            Ok(u.display_name)
+        }
+        _ => Err(not_one()),
+    }
 }
 
 /// The overrides of a posted form: each non-blank `override-<check>` is the reason to go ahead
@@ -472,6 +511,7 @@ struct SessionFormPage {
     expiry: String,
     diluent_ml: String,
     injector: String,
+    prescriber: String,
     notes: String,
     plan_notes: Vec<String>,
     result: Option<CheckView>,
@@ -491,6 +531,7 @@ struct Values {
     expiry: String,
     diluent_ml: String,
     injector: String,
+    prescriber: String,
     notes: String,
     overrides: BTreeMap<String, String>,
 }
@@ -518,6 +559,11 @@ impl Values {
             expiry: String::new(),
             diluent_ml: String::new(),
             injector: who.user.display_name.clone(),
+            prescriber: if who.user.role == cephalog_auth::Role::Clinician {
+                who.user.username.to_string()
+            } else {
+                String::new()
+            },
             notes: String::new(),
             overrides: BTreeMap::new(),
         }
@@ -534,6 +580,7 @@ impl Values {
             expiry: f.text("expiry"),
             diluent_ml: f.text("diluent_ml"),
             injector: f.text("injector"),
+            prescriber: f.text("prescriber"),
             notes: f.text("notes"),
             overrides: f
                 .with_prefix("override-")
@@ -614,6 +661,7 @@ fn form_page(
         expiry: v.expiry,
         diluent_ml: v.diluent_ml,
         injector: v.injector,
+        prescriber: v.prescriber,
         notes: v.notes,
         plan_notes: plan_notes(&plan),
         result,
@@ -660,7 +708,7 @@ async fn new_form(
     Path(id): Path<Uuid>,
     Query(q): Query<PlanQuery>,
 ) -> Result<Response, PageError> {
-    let r = audit::patient(&state, &who, id, Need::Prescribe, "session.form").await?;
+    let r = audit::patient(&state, &who, id, Need::RecordSession, "session.form").await?;
     let today = state.today();
     let options = site_options();
     let v = Values::new(plan_name(q.plan.as_deref()), &who, today, &options);
@@ -673,7 +721,7 @@ async fn submit(
     Path(id): Path<Uuid>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    let r = audit::patient(&state, &who, id, Need::Prescribe, "session.record").await?;
+    let r = audit::patient(&state, &who, id, Need::RecordSession, "session.record").await?;
     let today = state.today();
     let f = FormData::new(pairs);
     let options = site_options();
@@ -689,7 +737,11 @@ async fn submit(
         );
         (e.status(), render(&page)).into_response()
     };
-    let session = match session_from_form(&f, &options, today) {
+    let prescriber = match prescriber_for(&state, &who, f.get("prescriber")).await {
+        Ok(p) => p,
+        Err(e) => return Ok(refused(e)),
+    };
+    let session = match session_from_form(&f, &options, Some(prescriber), today) {
         Ok(s) => s,
         Err(e) => return Ok(refused(e)),
     };
@@ -835,7 +887,7 @@ async fn list(
                 )
             })
             .collect(),
-        may_prescribe: patient_access(&who.user, &r, Need::Prescribe).is_ok(),
+        may_prescribe: patient_access(&who.user, &r, Need::RecordSession).is_ok(),
         next_due,
     }))
 }
@@ -864,6 +916,7 @@ struct SessionPage {
     lot: String,
     expiry: NaiveDate,
     injector: String,
+    prescriber: Option<String>,
     notes: String,
     view: CheckView,
     sites: Vec<SiteRow>,
@@ -902,6 +955,7 @@ async fn detail(
         lot: s.lot().to_string(),
         expiry: s.expiry(),
         injector: s.injector().to_string(),
+        prescriber: s.prescriber().map(ToString::to_string),
         notes: s.notes().to_owned(),
         view,
         sites: s
@@ -1017,7 +1071,7 @@ mod tests {
             .map(|o| o.key.clone())
             .collect();
         let f = FormData::new(base(&keys));
-        let s = session_from_form(&f, &options, today()).expect("session");
+        let s = session_from_form(&f, &options, None, today()).expect("session");
         assert_eq!(s.units_given(), 155);
         assert_eq!(s.site_count(), 31);
         assert_eq!(s.waste().discarded, 45);
@@ -1043,7 +1097,7 @@ mod tests {
         assert_eq!(sites.len(), 33, "a site ticked twice counts once");
         let plan = plan_for(&sites);
         assert_eq!(plan.total_units(), 165);
-        let s = session_from_form(&f, &options, today()).expect("session");
+        let s = session_from_form(&f, &options, None, today()).expect("session");
         assert!(s.diff(&plan).is_empty());
     }
 
@@ -1053,6 +1107,7 @@ mod tests {
         let field = |pairs: Vec<(String, String)>| match session_from_form(
             &FormData::new(pairs),
             &options,
+            None,
             today(),
         ) {
             Err(WebError::Invalid { field, .. }) => field,
