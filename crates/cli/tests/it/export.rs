@@ -392,7 +392,7 @@ journey!(a_patient_export_holds_every_table, |env: &Env| {
             .all(|r| r["session_id"] == s["id"])
     );
     let overrides = &t["session_overrides"];
-    assert_eq!(overrides.len(), 2);
+    assert_eq!(overrides.len(), 3, "with the pathway's eligibility override");
     assert!(
         overrides
             .iter()
