@@ -547,7 +547,8 @@ async fn world(store: Store) -> World {
                 .header(header::CONTENT_TYPE, "application/json")
                 .body(Body::from(
                     serde_json::json!({"date": "2026-09-25", "vial_size": 200, "lot": "C4021AB",
-                    "expiry": "2027-03-31"})
+                    "expiry": "2027-03-31", "overrides": [{"check": "eligibility",
+                    "reason": "assessed in clinic"}]})
                     .to_string(),
                 ))
                 .expect("request");
