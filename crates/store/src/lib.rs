@@ -1090,9 +1090,16 @@ impl Store {
                 reason: format!("{days} is not 1 to {TOKEN_MAX_DAYS} days"),
             });
         }
-        let expires_at = Utc::now().trunc_subsecs(6) + chrono::Duration::days(days);
-        self.add_api_token_until(user, name, token_hash, scope, expires_at)
-            .await
+        let now = Utc::now().trunc_subsecs(6);
+        self.insert_api_token(
+            user,
+            name,
+            token_hash,
+            scope,
+            now,
+            now + chrono::Duration::days(days),
+        )
+        .await
     }
 
     /// Stores a new token for `user` by its hash, expiring at `expires_at` (no bounds: callers
@@ -1105,11 +1112,25 @@ impl Store {
         scope: TokenScope,
         expires_at: DateTime<Utc>,
     ) -> Result<ApiTokenRecord, StoreError> {
+        let now = Utc::now().trunc_subsecs(6);
+        self.insert_api_token(user, name, token_hash, scope, now, expires_at)
+            .await
+    }
+
+    async fn insert_api_token(
+        &self,
+        user: Uuid,
+        name: &str,
+        token_hash: &str,
+        scope: TokenScope,
+        created_at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<ApiTokenRecord, StoreError> {
         let t = ApiTokenRecord {
             id: Uuid::now_v7(),
             user_id: user,
             name: name.trim().to_owned(),
-            created_at: Utc::now().trunc_subsecs(6),
+            created_at,
             last_used_at: None,
             revoked_at: None,
             scope,
