@@ -9,6 +9,7 @@ use uuid::Uuid;
 use cephalog_core::protocol::{
     Concentration, Muscle, NerveDose, Plan, PlanDiff, ProtocolError, Side, Target, Volume,
 };
+use cephalog_core::DiagnosisCode;
 use cephalog_core::rules::RuleSet;
 use cephalog_core::session::{
     Billing, CheckPolicy, EventNote, Indication, NerveBlock, Override, Pathway, Product, Session,
@@ -308,10 +309,12 @@ pub struct SessionView<'a> {
     pub overrides: Option<&'a [StoredOverride]>,
 }
 
-/// The view of `s`, compared with `plan` when given.
+/// The view of `s`, compared with `plan` when given; its billing lines name the diagnosis they
+/// rest on among the patient's `diagnoses`.
 pub fn session_view<'a>(
     id: Option<Uuid>,
     s: &'a Session,
+    diagnoses: &[DiagnosisCode],
     plan: Option<&Plan>,
     checks: Option<&'a SessionCheck>,
     overrides: Option<&'a [StoredOverride]>,
@@ -329,7 +332,7 @@ pub fn session_view<'a>(
         units_given: s.units_given(),
         sites_given: s.site_count(),
         waste: s.waste(),
-        billing: s.billing(),
+        billing: s.billing_for(diagnoses),
         injector: s.injector().as_str(),
         prescriber: s.prescriber().map(|p| p.as_str()),
         notes: s.notes(),
@@ -359,11 +362,21 @@ pub struct SessionList<'a> {
 pub fn session_list<'a>(
     sessions: &'a [SessionRecord],
     blocks: &'a [(Uuid, NerveBlock)],
+    diagnoses: &[DiagnosisCode],
 ) -> SessionList<'a> {
     SessionList {
         sessions: sessions
             .iter()
-            .map(|s| session_view(Some(s.id), &s.session, None, None, Some(&s.overrides)))
+            .map(|s| {
+                session_view(
+                    Some(s.id),
+                    &s.session,
+                    diagnoses,
+                    None,
+                    None,
+                    Some(&s.overrides),
+                )
+            })
             .collect(),
         nerve_blocks: blocks
             .iter()

@@ -314,6 +314,7 @@ pub async fn session(
             let (plan, session) = session_from(&a)?;
             let overrides = overrides_from(&a)?;
             let policy = CheckPolicy::default();
+            let diagnoses: Vec<_> = r.patient.diagnoses().iter().map(|d| d.code).collect();
             let rules = crate::pathway::load_rule_sets(rules_dir)?;
             let outcome = record_session(
                 store,
@@ -327,7 +328,7 @@ pub async fn session(
             .await?;
             let check = outcome.check;
             let Some(id) = outcome.id else {
-                let v = session_view(None, &session, Some(&plan), Some(&check), None);
+                let v = session_view(None, &session, &diagnoses, Some(&plan), Some(&check), None);
                 if a.json {
                     print_json(&WithPatient {
                         patient: r.id,
@@ -351,7 +352,7 @@ pub async fn session(
                 println!("dry run: nothing saved");
                 return Ok(());
             };
-            let v = session_view(Some(id), &session, Some(&plan), Some(&check), None);
+            let v = session_view(Some(id), &session, &diagnoses, Some(&plan), Some(&check), None);
             if a.json {
                 print_json(&WithPatient {
                     patient: r.id,
@@ -366,7 +367,8 @@ pub async fn session(
             let r = crate::access::patient(store, &patient).await?;
             let sessions: Vec<SessionRecord> = store.sessions(r.id).await?;
             let blocks = store.nerve_blocks(r.id).await?;
-            let list = session_list(&sessions, &blocks);
+            let diagnoses: Vec<_> = r.patient.diagnoses().iter().map(|d| d.code).collect();
+            let list = session_list(&sessions, &blocks, &diagnoses);
             if json {
                 return print_json(&WithPatient {
                     patient: r.id,

@@ -14,7 +14,7 @@ use chrono::{Months, NaiveDate};
 use serde::{Serialize, Serializer};
 
 use crate::eligibility::{CriterionOutcome, Eligibility, Verdict};
-use crate::patient::{DiagnosisCode, age_on};
+use crate::patient::{DiagnosisCode, age_on, icd10cm};
 use crate::response::{Decision, DecisionOutcome};
 use crate::protocol::{
     Concentration, FtpCaps, InjectionSite, Muscle, Name, NerveBlockPlan, OccipitalNerve,
@@ -117,6 +117,15 @@ impl Indication {
 
     pub fn other(name: &str) -> Result<Self, SessionError> {
         Ok(Indication::Other(Name::new("indication", name)?))
+    }
+
+    /// The ICHD-3 diagnosis a session of this indication rests on.
+    pub fn diagnosis(&self) -> Option<DiagnosisCode> {
+        match self {
+            Indication::ChronicMigraine => Some(DiagnosisCode::ChronicMigraine),
+            Indication::OccipitalNeuralgia => Some(DiagnosisCode::OccipitalNeuralgia),
+            Indication::Other(_) => None,
+        }
     }
 
     pub fn is_off_label(&self) -> bool {
@@ -595,6 +604,12 @@ impl Session {
         Billing::of(&self.indication, self.waste())
     }
 
+    /// [`Session::billing`] with the diagnosis each line rests on, from the patient's
+    /// `diagnoses` ([`Billing::resting_on`]).
+    pub fn billing_for(&self, diagnoses: &[DiagnosisCode]) -> Billing {
+        self.billing().resting_on(&self.indication, diagnoses)
+    }
+
     /// The safety checks at recording time. `date_of_birth` is the patient's; `history` holds the
     /// patient's other botulinum-toxin doses of every indication and product (earlier sessions via
     /// [`Session::dose`] and doses given elsewhere), not this session itself; `overrides` are the
@@ -830,7 +845,38 @@ pub struct BillingLine {
     pub code: &'static str,
     pub modifier: Option<&'static str>,
     pub quantity: u32,
+    /// The diagnosis the line rests on (see [`Billing::resting_on`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diagnosis: Option<BillingDiagnosis>,
     pub description: String,
+}
+
+/// The diagnosis a billing line rests on: the patient's ICHD-3 diagnosis and its ICD-10-CM code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct BillingDiagnosis {
+    pub ichd3: &'static str,
+    pub name: &'static str,
+    pub icd10cm: &'static str,
+}
+
+impl BillingDiagnosis {
+    pub fn of(code: DiagnosisCode) -> Self {
+        BillingDiagnosis {
+            ichd3: code.code(),
+            name: code.name(),
+            icd10cm: icd10cm(code).code,
+        }
+    }
+}
+
+impl fmt::Display for BillingDiagnosis {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "ICHD-3 {} {}, ICD-10-CM {}",
+            self.ichd3, self.name, self.icd10cm
+        )
+    }
 }
 
 impl fmt::Display for BillingLine {
@@ -839,7 +885,11 @@ impl fmt::Display for BillingLine {
         if let Some(m) = self.modifier {
             write!(f, "-{m}")?;
         }
-        write!(f, " × {}", self.quantity)
+        write!(f, " × {}", self.quantity)?;
+        if let Some(d) = &self.diagnosis {
+            write!(f, " ({d})")?;
+        }
+        Ok(())
     }
 }
 
@@ -861,6 +911,7 @@ impl Billing {
                 code: CPT_CHEMODENERVATION_CHRONIC_MIGRAINE,
                 modifier: None,
                 quantity: 1,
+                diagnosis: None,
                 description: "chemodenervation for chronic migraine, bilateral, once per session"
                     .to_owned(),
             });
@@ -875,12 +926,14 @@ impl Billing {
                 code: HCPCS_ONABOTULINUMTOXINA,
                 modifier: None,
                 quantity: waste.given,
+                diagnosis: None,
                 description: "onabotulinumtoxinA, units administered".to_owned(),
             });
             lines.push(BillingLine {
                 code: HCPCS_ONABOTULINUMTOXINA,
                 modifier: Some(MODIFIER_DISCARDED),
                 quantity: waste.discarded,
+                diagnosis: None,
                 description: "onabotulinumtoxinA, units discarded from single-dose vials"
                     .to_owned(),
             });
@@ -889,10 +942,37 @@ impl Billing {
                 code: HCPCS_ONABOTULINUMTOXINA,
                 modifier: Some(MODIFIER_NONE_DISCARDED),
                 quantity: waste.given,
+                diagnosis: None,
                 description: "onabotulinumtoxinA, units administered; nothing discarded".to_owned(),
             });
         }
         Billing { lines, notes }
+    }
+
+    /// The lines with the diagnosis they rest on: the patient's ICHD-3 diagnosis that the
+    /// indication names (1.3 for chronic migraine, 13.4 for occipital neuralgia) with its
+    /// ICD-10-CM code. A patient without that diagnosis on record gets a note saying the lines
+    /// rest on none; an indication Cephalog has no diagnosis for is coded by hand.
+    pub fn resting_on(mut self, indication: &Indication, diagnoses: &[DiagnosisCode]) -> Billing {
+        let Some(needed) = indication.diagnosis() else {
+            self.notes.push(format!(
+                "no ICHD-3 diagnosis for {indication} in Cephalog: name the diagnosis on the claim by hand"
+            ));
+            return self;
+        };
+        if diagnoses.contains(&needed) {
+            let d = BillingDiagnosis::of(needed);
+            for line in &mut self.lines {
+                line.diagnosis = Some(d);
+            }
+        } else {
+            self.notes.push(format!(
+                "the patient has no ICHD-3 {} ({}) diagnosis on record: these lines rest on no diagnosis",
+                needed.code(),
+                needed.name()
+            ));
+        }
+        self
     }
 
     /// The waste of opening `vials` vials of `vial_size` to give `given` units (what is not given is
@@ -1739,6 +1819,7 @@ impl NerveBlock {
                         code: CPT_GREATER_OCCIPITAL_NERVE_BLOCK,
                         modifier: None,
                         quantity: 1,
+                        diagnosis: None,
                         description: format!("greater occipital nerve block, {side}"),
                     });
                 }

@@ -1092,3 +1092,62 @@ fn a_serious_event_since_the_previous_session_refuses_at_its_boundaries() {
     p.events[0].open_urgent_review = None;
     assert!(pathway_check(&s, &p).refusals.is_empty());
 }
+
+#[test]
+fn billing_lines_name_the_diagnosis_they_rest_on() {
+    let s = preempt("2026-07-18");
+    let b = s.billing_for(&[
+        DiagnosisCode::MedicationOveruse,
+        DiagnosisCode::ChronicMigraine,
+    ]);
+    assert!(!b.lines.is_empty());
+    for line in &b.lines {
+        let d = line.diagnosis.expect("a diagnosis on every line");
+        assert_eq!((d.ichd3, d.icd10cm), ("1.3", "G43.709"));
+    }
+    assert!(
+        b.lines[0]
+            .to_string()
+            .ends_with("(ICHD-3 1.3 chronic migraine, ICD-10-CM G43.709)"),
+        "{}",
+        b.lines[0]
+    );
+    // Another migraine diagnosis is not what a chronic-migraine session rests on.
+    let b = s.billing_for(&[DiagnosisCode::MigraineWithoutAura]);
+    assert!(b.lines.iter().all(|l| l.diagnosis.is_none()));
+    assert!(
+        b.notes.iter().any(|n| n.contains("no ICHD-3 1.3")),
+        "{:?}",
+        b.notes
+    );
+    // Occipital neuralgia rests on 13.4, M54.81.
+    let on = session(draft(
+        "2026-07-18",
+        Indication::OccipitalNeuralgia,
+        vec![SiteDose {
+            target: Target::Nerve(OccipitalNerve::GreaterOccipital),
+            side: Side::Left,
+            ordinal: 1,
+            units: 10,
+        }],
+    ));
+    let b = on.billing_for(&[DiagnosisCode::OccipitalNeuralgia]);
+    assert_eq!(
+        b.lines.iter().map(|l| l.diagnosis.map(|d| d.icd10cm)).collect::<Vec<_>>(),
+        vec![Some("M54.81"); b.lines.len()]
+    );
+    // Another indication is coded by hand.
+    let other = session(draft(
+        "2026-07-18",
+        cervical_dystonia(),
+        vec![SiteDose {
+            target: Target::Muscle(Muscle::Trapezius),
+            side: Side::Left,
+            ordinal: 1,
+            units: 50,
+        }],
+    ));
+    let b = other.billing_for(&[DiagnosisCode::ChronicMigraine]);
+    assert!(b.lines.iter().all(|l| l.diagnosis.is_none()));
+    assert!(b.notes.iter().any(|n| n.contains("by hand")));
+}

@@ -909,6 +909,13 @@ journey!(sessions_are_checked_billed_and_listed, |env: &Env| {
         })
         .collect();
     assert_eq!(lines, vec!["64615×1", "J0585×165", "J0585-JW×35"]);
+    // Each line names the diagnosis it rests on: ICHD-3 1.3 and its ICD-10-CM code.
+    for l in json["billing"]["lines"].as_array().expect("lines") {
+        assert_eq!(
+            l["diagnosis"],
+            serde_json::json!({"ichd3": "1.3", "name": "chronic migraine", "icd10cm": "G43.709"})
+        );
+    }
     // 83 days later: refused, nothing saved.
     let before = env.ok(&["session", "list", "--patient", "P1", "--json"]);
     let r = record(env, &["--date", "2026-06-23"]);
@@ -1660,6 +1667,24 @@ journey!(the_pathway_checks_refuse_and_name_why, |env: &Env| {
         .filter_map(|o| o["check"].as_str())
         .collect();
     assert_eq!(checks, vec!["diagnosis", "diary", "eligibility"]);
+    // Without an ICHD-3 1.3 diagnosis the billing lines rest on none, and say so.
+    let billing = &list["sessions"][0]["billing"];
+    assert!(
+        billing["lines"]
+            .as_array()
+            .expect("lines")
+            .iter()
+            .all(|l| l.get("diagnosis").is_none()),
+        "{billing}"
+    );
+    assert!(
+        billing["notes"]
+            .as_array()
+            .expect("notes")
+            .iter()
+            .any(|n| n.as_str().is_some_and(|n| n.contains("rest on no diagnosis"))),
+        "{billing}"
+    );
     // Hospitalised with dysphagia 10 days later: serious, and flagged for urgent review.
     let out = env.ok(&[
         "ae",

@@ -146,7 +146,8 @@ pub async fn sessions(
     let r = audit::patient(&state, &who, id, Need::ReadClinical, "sessions.read").await?;
     let sessions = state.store.sessions(r.id).await?;
     let blocks = state.store.nerve_blocks(r.id).await?;
-    Ok(Json(&session_list(&sessions, &blocks)).into_response())
+    let diagnoses: Vec<_> = r.patient.diagnoses().iter().map(|d| d.code).collect();
+    Ok(Json(&session_list(&sessions, &blocks, &diagnoses)).into_response())
 }
 
 /// A muscle and side for one follow-the-pain site.
@@ -545,6 +546,11 @@ pub async fn record(
     let view = session_view(
         outcome.id,
         &session,
+        &r.patient
+            .diagnoses()
+            .iter()
+            .map(|d| d.code)
+            .collect::<Vec<_>>(),
         Some(&plan),
         Some(&outcome.check),
         None,

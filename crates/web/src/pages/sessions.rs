@@ -12,6 +12,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use uuid::Uuid;
 
+use cephalog_core::DiagnosisCode;
 use cephalog_core::protocol::{FtpCaps, Muscle, Plan, PlanDiff, Side, Target};
 use cephalog_core::reference::{PREEMPT_UNITS_PER_SITE, UNVERIFIED_MARK};
 use cephalog_core::session::{
@@ -428,8 +429,8 @@ pub fn diff_lines(d: &PlanDiff) -> Vec<String> {
     out
 }
 
-fn billing_rows(s: &Session) -> (Vec<(String, String)>, Vec<String>) {
-    let b = s.billing();
+fn billing_rows(s: &Session, diagnoses: &[DiagnosisCode]) -> (Vec<(String, String)>, Vec<String>) {
+    let b = s.billing_for(diagnoses);
     (
         b.lines
             .iter()
@@ -439,9 +440,14 @@ fn billing_rows(s: &Session) -> (Vec<(String, String)>, Vec<String>) {
     )
 }
 
-pub(crate) fn check_view(s: &Session, plan: &Plan, c: &SessionCheck) -> CheckView {
+pub(crate) fn check_view(
+    s: &Session,
+    plan: &Plan,
+    c: &SessionCheck,
+    diagnoses: &[DiagnosisCode],
+) -> CheckView {
     let w = s.waste();
-    let (billing, billing_notes) = billing_rows(s);
+    let (billing, billing_notes) = billing_rows(s, diagnoses);
     CheckView {
         units: s.units_given(),
         sites: s.site_count(),
@@ -623,7 +629,8 @@ fn form_page(
             plan_for(&sites)
         }
     };
-    let result = result.map(|(s, p, c)| check_view(s, p, c));
+    let diagnoses: Vec<DiagnosisCode> = r.patient.diagnoses().iter().map(|d| d.code).collect();
+    let result = result.map(|(s, p, c)| check_view(s, p, c, &diagnoses));
     // A textarea for every refusal found and every reason already given.
     let mut checks: BTreeSet<&'static str> = BTreeSet::new();
     if let Some(c) = &result {
@@ -941,7 +948,8 @@ async fn detail(
     let plan = plan_for(&s.to_draft().sites);
     // The checks as they stand now are not what was checked when it was saved: show only the
     // totals, waste, billing and differences, and the stored overrides.
-    let view = check_view(s, &plan, &SessionCheck::default());
+    let diagnoses: Vec<DiagnosisCode> = r.patient.diagnoses().iter().map(|d| d.code).collect();
+    let view = check_view(s, &plan, &SessionCheck::default(), &diagnoses);
     Ok(render(&SessionPage {
         nav: Some(Nav::for_user(&who, "")),
         p: PatientHeader::of(&r, state.today())

@@ -148,6 +148,11 @@ story!(
             json!({"opened": 200, "given": 155, "discarded": 45})
         );
         assert_eq!(billing(&dry), ["64615×1", "J0585-JW×45", "J0585×155"]);
+        assert_eq!(
+            dry["billing"]["lines"][0]["diagnosis"],
+            json!({"ichd3": "1.3", "name": "chronic migraine", "icd10cm": "G43.709"}),
+            "the lines name the diagnosis they rest on"
+        );
         assert_eq!(dry["injector"], "Dr North", "the signed-in user by default");
         assert_eq!(dry["checks"]["refusals"], json!([]));
         let none = SESSIONS.call(&dr, &[&anna], "").await.expect(200);
