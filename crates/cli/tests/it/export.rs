@@ -498,7 +498,7 @@ journey!(a_patient_export_holds_every_table, |env: &Env| {
         ("questionnaires", 2),
         ("sessions", 1),
         ("session_sites", 31),
-        ("session_overrides", 2),
+        ("session_overrides", 3),
         ("outside_toxin_doses", 1),
         ("nerve_blocks", 1),
         ("adverse_events", 1),
