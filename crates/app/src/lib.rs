@@ -55,6 +55,9 @@ pub enum AppError {
     /// A named session date (the `index`th) on which the patient had no session.
     #[error("no session recorded for this patient on {date}")]
     NoSessionOn { index: usize, date: NaiveDate },
+    /// An acknowledgement asked for an event that is not flagged for urgent review.
+    #[error("adverse event {0} is not flagged for urgent review; there is nothing to acknowledge")]
+    NotFlagged(Uuid),
 }
 
 /// The shipped rule sets and the clinic's own `*.toml` files from `dir`; an id defined twice is an

@@ -12,7 +12,7 @@ use cephalog_core::safety::{
 };
 use cephalog_core::session::Session;
 use cephalog_e2b::{ExportError, MedWatchReport, SenderSettings};
-use cephalog_store::{AdverseEventRecord, PatientRecord, Store};
+use cephalog_store::{AdverseEventRecord, PatientRecord, Store, UrgentReviewAck};
 
 use crate::AppError;
 
@@ -52,6 +52,25 @@ pub struct CaseView<'a> {
     pub submitted_on: Option<NaiveDate>,
     /// Set when a boxed-warning symptom (distant spread of toxin effect) began after a session.
     pub urgent_review: Option<UrgentReview>,
+    /// Who acknowledged the urgent review, when, and what was decided; an acknowledged flag
+    /// leaves the worklist and no longer refuses the next session.
+    pub acknowledgement: Option<UrgentReviewAck>,
+}
+
+/// Acknowledges the urgent review of event `id`: who, and what was decided. Refused when the
+/// event is not flagged for urgent review, or is acknowledged already.
+pub async fn acknowledge_urgent_review(
+    store: &Store,
+    id: Uuid,
+    by: &str,
+    decision: &str,
+) -> Result<UrgentReviewAck, AppError> {
+    let rec = store.adverse_event(id).await?;
+    let v = case_view(store, &rec).await?;
+    if v.urgent_review.is_none() {
+        return Err(AppError::NotFlagged(id));
+    }
+    Ok(store.acknowledge_urgent_review(id, by, decision).await?)
 }
 
 /// The case view of a stored event, against its patient's record and session dates.
@@ -66,7 +85,13 @@ pub async fn case_view<'a>(
         .iter()
         .map(|s| s.session.date())
         .collect();
-    Ok(case_view_of(rec, &patient, &sessions)?)
+    let mut v = case_view_of(rec, &patient, &sessions)?;
+    v.acknowledgement = store
+        .urgent_review_acks(Some(rec.patient))
+        .await?
+        .into_iter()
+        .find(|a| a.event == rec.id);
+    Ok(v)
 }
 
 /// [`case_view`] from what the caller has already read: the patient and their session dates.
@@ -84,6 +109,7 @@ pub fn case_view_of<'a>(
         report_due: rec.event.report_due_date(),
         submitted_on: rec.submitted_on,
         urgent_review: rec.event.distant_spread_review(session_dates),
+        acknowledgement: None,
     })
 }
 

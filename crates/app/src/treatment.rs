@@ -6,14 +6,16 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use uuid::Uuid;
 
+use cephalog_core::DiagnosisCode;
 use cephalog_core::protocol::{
     Concentration, Muscle, NerveDose, Plan, PlanDiff, ProtocolError, Side, Target, Volume,
 };
+use cephalog_core::rules::RuleSet;
 use cephalog_core::session::{
-    Billing, CheckPolicy, Indication, NerveBlock, Override, Product, Session, SessionCheck,
-    SessionDraft, SiteDose, VialSize, Waste,
+    Billing, CheckPolicy, EventNote, Indication, NerveBlock, Override, Pathway, Product, Session,
+    SessionCheck, SessionDraft, SiteDose, VialSize, Waste,
 };
-use cephalog_store::{SessionRecord, Store, StoredOverride};
+use cephalog_store::{PatientRecord, SessionRecord, Store, StoredOverride};
 
 use crate::AppError;
 
@@ -93,7 +95,10 @@ pub struct SessionSpec {
     pub expiry: NaiveDate,
     /// Diluent per vial; `None` is the protocol's (2 mL per 100 U).
     pub diluent: Option<Volume>,
+    /// Who gave the injections (a clinician or a nurse).
     pub injector: String,
+    /// The prescribing clinician who signs the session.
+    pub prescriber: Option<String>,
     pub notes: String,
 }
 
@@ -153,6 +158,7 @@ pub fn build_session(spec: SessionSpec, today: NaiveDate) -> Result<(Plan, Sessi
             diluent,
             sites,
             injector: spec.injector,
+            prescriber: spec.prescriber,
             notes: spec.notes,
         },
         today,
@@ -168,25 +174,96 @@ pub struct SessionOutcome {
     pub check: SessionCheck,
 }
 
-/// Runs the recording-time checks against the patient's stored history and, unless `dry_run` or
-/// a check refuses, records the session (the store runs the checks again inside the write
-/// transaction, so a session recorded meanwhile cannot slip past them).
+/// The rule set a patient's eligibility is judged by before the first chronic-migraine session.
+/// Patients have no rule set of their own yet: this is the clinic-wide default (the eligibility
+/// page's default too).
+pub const DEFAULT_ELIGIBILITY_RULES: &str = "fda-label";
+
+/// The rule set whose continuation rules apply before later chronic-migraine sessions (the
+/// response page's default too).
+pub const DEFAULT_RESPONSE_RULES: &str = "nice-ta260";
+
+/// What the pathway checks need about the patient for a session on `date`: diagnoses, diary
+/// days, the previous sessions, eligibility under [`DEFAULT_ELIGIBILITY_RULES`] on the session
+/// date before the first chronic-migraine session, the continuation decisions under
+/// [`DEFAULT_RESPONSE_RULES`] before later ones, and the adverse events with their urgent-review
+/// flags, an acknowledged flag counting as closed.
+pub async fn session_pathway(
+    store: &Store,
+    rules: &[RuleSet],
+    r: &PatientRecord,
+    date: NaiveDate,
+) -> Result<Pathway, AppError> {
+    let sessions = store.sessions(r.id).await?;
+    let before: Vec<&SessionRecord> = sessions
+        .iter()
+        .filter(|s| s.session.date() < date)
+        .collect();
+    let previous_session = before.iter().map(|s| s.session.date()).max();
+    let previous_migraine_session = before
+        .iter()
+        .filter(|s| s.session.indication() == &Indication::ChronicMigraine)
+        .map(|s| s.session.date())
+        .max();
+    let diary_days = store.diary(r.id).await?.len();
+    let (eligibility, continuation) = if previous_migraine_session.is_none() {
+        let set = crate::find_rule_set(rules, DEFAULT_ELIGIBILITY_RULES)?;
+        (Some(crate::eligibility(store, set, r, date).await?), None)
+    } else {
+        let set = crate::find_rule_set(rules, DEFAULT_RESPONSE_RULES)?;
+        let report = crate::response(store, set, r, date, None).await?;
+        (None, report.map(|v| (set.id.clone(), v.report.decisions)))
+    };
+    let session_dates: Vec<NaiveDate> = sessions.iter().map(|s| s.session.date()).collect();
+    let acks = store.urgent_review_acks(Some(r.id)).await?;
+    let events = store
+        .adverse_events(Some(r.id))
+        .await?
+        .into_iter()
+        .map(|e| EventNote {
+            onset: e.event.onset(),
+            term: e.event.reported_term().to_owned(),
+            serious: e.event.is_serious(),
+            open_urgent_review: e
+                .event
+                .distant_spread_review(&session_dates)
+                .filter(|_| !acks.iter().any(|a| a.event == e.id))
+                .map(|u| u.reason),
+        })
+        .collect();
+    Ok(Pathway {
+        diagnoses: r.patient.diagnoses().iter().map(|d| d.code).collect(),
+        diary_days,
+        previous_session,
+        previous_migraine_session,
+        eligibility,
+        continuation,
+        events,
+    })
+}
+
+/// Runs the recording-time checks (the session against the patient's stored toxin history, and
+/// the pathway checks of [`session_pathway`]) and, unless `dry_run` or a check refuses, records
+/// the session (the store runs the checks again inside the write transaction, so a session
+/// recorded meanwhile cannot slip past them).
 pub async fn record_session(
     store: &Store,
-    patient: Uuid,
+    rules: &[RuleSet],
+    r: &PatientRecord,
     session: &Session,
     overrides: &[Override],
     policy: &CheckPolicy,
     dry_run: bool,
 ) -> Result<SessionOutcome, AppError> {
+    let pathway = session_pathway(store, rules, r, session.date()).await?;
     let check = store
-        .check_session(patient, session, overrides, policy)
+        .check_session(r.id, session, Some(&pathway), overrides, policy)
         .await?;
     if !check.may_save() || dry_run {
         return Ok(SessionOutcome { id: None, check });
     }
     let (id, check) = store
-        .record_session(patient, session, overrides, policy)
+        .record_session(r.id, session, Some(&pathway), overrides, policy)
         .await?;
     Ok(SessionOutcome {
         id: Some(id),
@@ -213,6 +290,10 @@ pub struct SessionView<'a> {
     pub waste: Waste,
     pub billing: Billing,
     pub injector: &'a str,
+    /// The prescribing clinician who signed the session (absent on sessions recorded before
+    /// Cephalog kept it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prescriber: Option<&'a str>,
     pub notes: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plan_differences: Option<PlanDiff>,
@@ -222,10 +303,12 @@ pub struct SessionView<'a> {
     pub overrides: Option<&'a [StoredOverride]>,
 }
 
-/// The view of `s`, compared with `plan` when given.
+/// The view of `s`, compared with `plan` when given; its billing lines name the diagnosis they
+/// rest on among the patient's `diagnoses`.
 pub fn session_view<'a>(
     id: Option<Uuid>,
     s: &'a Session,
+    diagnoses: &[DiagnosisCode],
     plan: Option<&Plan>,
     checks: Option<&'a SessionCheck>,
     overrides: Option<&'a [StoredOverride]>,
@@ -243,8 +326,9 @@ pub fn session_view<'a>(
         units_given: s.units_given(),
         sites_given: s.site_count(),
         waste: s.waste(),
-        billing: s.billing(),
+        billing: s.billing_for(diagnoses),
         injector: s.injector().as_str(),
+        prescriber: s.prescriber().map(|p| p.as_str()),
         notes: s.notes(),
         plan_differences: plan.map(|p| s.diff(p)),
         checks,
@@ -272,11 +356,21 @@ pub struct SessionList<'a> {
 pub fn session_list<'a>(
     sessions: &'a [SessionRecord],
     blocks: &'a [(Uuid, NerveBlock)],
+    diagnoses: &[DiagnosisCode],
 ) -> SessionList<'a> {
     SessionList {
         sessions: sessions
             .iter()
-            .map(|s| session_view(Some(s.id), &s.session, None, None, Some(&s.overrides)))
+            .map(|s| {
+                session_view(
+                    Some(s.id),
+                    &s.session,
+                    diagnoses,
+                    None,
+                    None,
+                    Some(&s.overrides),
+                )
+            })
             .collect(),
         nerve_blocks: blocks
             .iter()

@@ -71,14 +71,32 @@ pub async fn user(store: &Store, cmd: UserCommand) -> Result<()> {
             }
             println!("{t}");
         }
-        UserCommand::Token { username, name } => {
+        UserCommand::Token {
+            username,
+            name,
+            scope,
+            expires,
+        } => {
+            let scope: cephalog_store::TokenScope = scope.parse()?;
             let u = user_named(store, &username).await?;
             let secret = cephalog_web::auth::new_token();
             let t = store
-                .add_api_token(u.id, &name, &cephalog_web::auth::token_hash(&secret))
+                .add_api_token(
+                    u.id,
+                    &name,
+                    &cephalog_web::auth::token_hash(&secret),
+                    scope,
+                    expires,
+                )
                 .await?;
             access::record(store, None, "api_token", &t.id.to_string()).await?;
-            println!("token {} for {} ({name}):", t.id, u.username);
+            println!(
+                "token {} for {} ({name}), scope {}, expires {}:",
+                t.id,
+                u.username,
+                t.scope.as_str(),
+                t.expires_at.format("%Y-%m-%d %H:%M UTC")
+            );
             println!("{secret}");
             println!("(shown once: send it as 'Authorization: Bearer <token>')");
         }
@@ -91,7 +109,15 @@ pub async fn user(store: &Store, cmd: UserCommand) -> Result<()> {
         UserCommand::Tokens { username } => {
             let u = user_named(store, &username).await?;
             let mut t = table();
-            t.set_header(["id", "name", "created", "last used", "revoked"]);
+            t.set_header([
+                "id",
+                "name",
+                "scope",
+                "created",
+                "expires",
+                "last used",
+                "revoked",
+            ]);
             let fmt = |d: Option<chrono::DateTime<chrono::Utc>>| {
                 d.map(|d| d.format("%Y-%m-%d %H:%M").to_string())
                     .unwrap_or_default()
@@ -100,7 +126,9 @@ pub async fn user(store: &Store, cmd: UserCommand) -> Result<()> {
                 t.add_row([
                     k.id.to_string(),
                     k.name.clone(),
+                    k.scope.as_str().to_owned(),
                     k.created_at.format("%Y-%m-%d %H:%M").to_string(),
+                    k.expires_at.format("%Y-%m-%d %H:%M").to_string(),
                     fmt(k.last_used_at),
                     fmt(k.revoked_at),
                 ]);

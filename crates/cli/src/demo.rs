@@ -880,6 +880,7 @@ pub fn generate(seed: u64, until: NaiveDate) -> Result<Vec<DemoPatient>> {
                     diluent: VialSize::U200.protocol_diluent(),
                     sites: SiteDose::from_plan(&plan),
                     injector: INJECTORS[sessions.len() % INJECTORS.len()].to_owned(),
+                    prescriber: None,
                     notes: String::new(),
                 })?);
                 day += SESSION_INTERVAL_DAYS;
@@ -984,7 +985,7 @@ pub async fn run(
         }
         for session in &p.sessions {
             store
-                .record_session(record.id, session, &[], &CheckPolicy::default())
+                .record_session(record.id, session, None, &[], &CheckPolicy::default())
                 .await?;
         }
         for event in &p.adverse_events {

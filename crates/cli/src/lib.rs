@@ -250,12 +250,19 @@ pub enum UserCommand {
     },
     /// List users.
     List,
-    /// Issue an API token for a user (shown once; only its hash is kept).
+    /// Issue an API token for a user (shown once; only its hash is kept). Tokens are issued here
+    /// or from a signed-in browser session, never with another token.
     Token {
         username: String,
         /// What the token is for, e.g. "EHR bridge".
         #[arg(long)]
         name: String,
+        /// `read` (GET only) or `read_write`.
+        #[arg(long, default_value = "read")]
+        scope: String,
+        /// Days until the token expires: 1 to 365 [unverified default: 90].
+        #[arg(long, value_name = "DAYS")]
+        expires: Option<i64>,
     },
     /// Revoke one of a user's API tokens.
     RevokeToken { username: String, id: uuid::Uuid },
@@ -317,6 +324,18 @@ pub enum AeCommand {
         on: Option<NaiveDate>,
         #[arg(long)]
         json: bool,
+    },
+    /// Acknowledge a case's urgent review: who, and what was decided. An acknowledged flag leaves
+    /// the worklist and no longer refuses the next session.
+    Acknowledge {
+        #[arg(long)]
+        case: Uuid,
+        /// The clinician acknowledging.
+        #[arg(long)]
+        by: String,
+        /// What was decided, e.g. "seen in clinic; swallow recovered; next session at half dose".
+        #[arg(long)]
+        decision: String,
     },
     /// Record that a case was submitted.
     Submitted {
@@ -509,8 +528,12 @@ pub struct SessionRecordArgs {
     /// Diluent per vial in mL (default: 2 mL for 100 U, 4 mL for 200 U, giving 5 U / 0.1 mL).
     #[arg(long)]
     pub diluent_ml: Option<f64>,
+    /// Who gave the injections: a clinician or a nurse.
     #[arg(long)]
     pub injector: String,
+    /// The prescribing clinician who signs the session (default: the injector).
+    #[arg(long)]
+    pub prescriber: Option<String>,
     #[arg(long, default_value = "")]
     pub notes: String,
     /// Go ahead despite a refusal: CHECK=REASON, repeatable (e.g. retreatment_interval="travel").
@@ -935,7 +958,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Prom(c) => pathway::prom(db, c).await,
         Command::Eligibility(a) => pathway::eligibility(db, rules_dir.as_deref(), a).await,
         Command::AttestOveruse(a) => pathway::attest(db, a).await,
-        Command::Session(c) => treatment::session(db, c).await,
+        Command::Session(c) => treatment::session(db, rules_dir.as_deref(), c).await,
         Command::Schedule(a) => treatment::schedule(db, a).await,
         Command::Response(a) => treatment::response(db, rules_dir.as_deref(), a).await,
         Command::Ae(c) => safety::ae(db, c).await,
@@ -1021,6 +1044,7 @@ fn action_name(c: &Command) -> String {
                 AeCommand::Show { .. } => "show",
                 AeCommand::Overdue { .. } => "overdue",
                 AeCommand::Submitted { .. } => "submitted",
+                AeCommand::Acknowledge { .. } => "acknowledge",
                 AeCommand::Rates { .. } => "rates",
                 AeCommand::Export { .. } => "export",
             },

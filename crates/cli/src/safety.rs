@@ -48,7 +48,16 @@ fn case_text(v: &CaseView<'_>) -> String {
         }
     );
     if let Some(u) = &v.urgent_review {
-        out.push_str(&format!("  URGENT REVIEW: {}\n", u.reason));
+        match &v.acknowledgement {
+            Some(a) => out.push_str(&format!(
+                "  urgent review acknowledged by {} at {}: {} ({})\n",
+                a.by,
+                a.at.format("%Y-%m-%d %H:%M UTC"),
+                a.decision,
+                u.reason
+            )),
+            None => out.push_str(&format!("  URGENT REVIEW: {}\n", u.reason)),
+        }
     }
     if v.icsr.valid {
         out.push_str("  valid ICSR (reporter, patient, suspect product, reaction)\n");
@@ -279,6 +288,19 @@ pub async fn ae(store: &Store, cmd: AeCommand) -> Result<()> {
                     o.days_overdue
                 );
             }
+            Ok(())
+        }
+        AeCommand::Acknowledge { case, by, decision } => {
+            let rec = store.adverse_event(case).await?;
+            access::record(store, Some(rec.patient), "adverse_event", &case.to_string()).await?;
+            let ack = cephalog_app::safety::acknowledge_urgent_review(store, case, &by, &decision)
+                .await?;
+            println!(
+                "urgent review of case {case} acknowledged by {} at {}: {}",
+                ack.by,
+                ack.at.format("%Y-%m-%d %H:%M UTC"),
+                ack.decision
+            );
             Ok(())
         }
         AeCommand::Submitted { case, on } => {

@@ -183,6 +183,7 @@ fn session_from(a: &SessionRecordArgs) -> Result<(Plan, Session)> {
         expiry: a.expiry,
         diluent,
         injector: a.injector.clone(),
+        prescriber: Some(a.prescriber.clone().unwrap_or_else(|| a.injector.clone())),
         notes: a.notes.clone(),
     };
     build_session(spec, today()).map_err(|e| match e {
@@ -216,8 +217,14 @@ fn session_text(v: &SessionView<'_>) -> String {
     );
     let _ = writeln!(
         out,
-        "  {} U over {} sites at {}; injector {}",
-        v.units_given, v.sites_given, v.concentration, v.injector
+        "  {} U over {} sites at {}; injector {}{}",
+        v.units_given,
+        v.sites_given,
+        v.concentration,
+        v.injector,
+        v.prescriber
+            .map(|p| format!(", prescriber {p}"))
+            .unwrap_or_default()
     );
     let _ = writeln!(
         out,
@@ -296,18 +303,24 @@ fn session_text(v: &SessionView<'_>) -> String {
     out
 }
 
-pub async fn session(store: &Store, cmd: SessionCommand) -> Result<()> {
+pub async fn session(
+    store: &Store,
+    rules_dir: Option<&std::path::Path>,
+    cmd: SessionCommand,
+) -> Result<()> {
     match cmd {
         SessionCommand::Record(a) => {
             let r = crate::access::patient(store, &a.patient).await?;
             let (plan, session) = session_from(&a)?;
             let overrides = overrides_from(&a)?;
             let policy = CheckPolicy::default();
+            let diagnoses: Vec<_> = r.patient.diagnoses().iter().map(|d| d.code).collect();
+            let rules = crate::pathway::load_rule_sets(rules_dir)?;
             let outcome =
-                record_session(store, r.id, &session, &overrides, &policy, a.dry_run).await?;
+                record_session(store, &rules, &r, &session, &overrides, &policy, a.dry_run).await?;
             let check = outcome.check;
             let Some(id) = outcome.id else {
-                let v = session_view(None, &session, Some(&plan), Some(&check), None);
+                let v = session_view(None, &session, &diagnoses, Some(&plan), Some(&check), None);
                 if a.json {
                     print_json(&WithPatient {
                         patient: r.id,
@@ -331,7 +344,14 @@ pub async fn session(store: &Store, cmd: SessionCommand) -> Result<()> {
                 println!("dry run: nothing saved");
                 return Ok(());
             };
-            let v = session_view(Some(id), &session, Some(&plan), Some(&check), None);
+            let v = session_view(
+                Some(id),
+                &session,
+                &diagnoses,
+                Some(&plan),
+                Some(&check),
+                None,
+            );
             if a.json {
                 print_json(&WithPatient {
                     patient: r.id,
@@ -346,7 +366,8 @@ pub async fn session(store: &Store, cmd: SessionCommand) -> Result<()> {
             let r = crate::access::patient(store, &patient).await?;
             let sessions: Vec<SessionRecord> = store.sessions(r.id).await?;
             let blocks = store.nerve_blocks(r.id).await?;
-            let list = session_list(&sessions, &blocks);
+            let diagnoses: Vec<_> = r.patient.diagnoses().iter().map(|d| d.code).collect();
+            let list = session_list(&sessions, &blocks, &diagnoses);
             if json {
                 return print_json(&WithPatient {
                     patient: r.id,

@@ -60,6 +60,58 @@ impl fmt::Display for Sex {
     }
 }
 
+/// The ICD-10-CM code written beside an ICHD-3 diagnosis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Icd10Cm {
+    pub code: &'static str,
+    pub display: &'static str,
+    /// `[V2]` or `[U]`, with what was checked.
+    pub status: &'static str,
+}
+
+/// ICD-10-CM for an ICHD-3 diagnosis. Cephalog does not record intractability or status
+/// migrainosus, so the codes are the "not intractable, without status migrainosus" ones, which
+/// ICD-10-CM makes the NOS default; a coder changes them when the record says otherwise.
+pub fn icd10cm(code: DiagnosisCode) -> Icd10Cm {
+    match code {
+        DiagnosisCode::MigraineWithoutAura => Icd10Cm {
+            code: "G43.009",
+            display: "Migraine without aura, not intractable, without status migrainosus",
+            status: "[V2] code book (inclusion term: migraine without aura NOS)",
+        },
+        DiagnosisCode::MigraineWithAura => Icd10Cm {
+            code: "G43.109",
+            display: "Migraine with aura, not intractable, without status migrainosus",
+            status: "[V2] code book (inclusion term: migraine with aura NOS)",
+        },
+        DiagnosisCode::ChronicMigraine => Icd10Cm {
+            code: "G43.709",
+            display: "Chronic migraine without aura, not intractable, without status migrainosus",
+            status: "[V2] ICD-10-CM (CDC/CMS); chronic migraine with aura is G43.E09 (FY2025), not chosen because ICHD-3 1.3 does not say",
+        },
+        DiagnosisCode::ProbableMigraine => Icd10Cm {
+            code: "G43.909",
+            display: "Migraine, unspecified, not intractable, without status migrainosus",
+            status: "[U] ICD-10-CM has no probable-migraine code; unspecified migraine is Cephalog's choice",
+        },
+        DiagnosisCode::ChronicTensionType => Icd10Cm {
+            code: "G44.229",
+            display: "Chronic tension-type headache, not intractable",
+            status: "[V2] code book (inclusion term: chronic tension-type headache NOS)",
+        },
+        DiagnosisCode::MedicationOveruse => Icd10Cm {
+            code: "G44.40",
+            display: "Drug-induced headache, not elsewhere classified, not intractable",
+            status: "[V2] code book (G44.4 inclusion term: medication overuse headache); G44.41 if intractable",
+        },
+        DiagnosisCode::OccipitalNeuralgia => Icd10Cm {
+            code: "M54.81",
+            display: "Occipital neuralgia",
+            status: "[V2] ICD-10-CM (CDC/CMS) M54.81; ICHD-3 13.4",
+        },
+    }
+}
+
 /// The ICHD-3 diagnoses Cephalog works with (ICHD-3, Cephalalgia 2018;38(1):1–211) [V].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum DiagnosisCode {

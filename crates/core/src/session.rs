@@ -13,7 +13,8 @@ use std::str::FromStr;
 use chrono::{Months, NaiveDate};
 use serde::{Serialize, Serializer};
 
-use crate::patient::age_on;
+use crate::eligibility::{CriterionOutcome, Eligibility, Verdict};
+use crate::patient::{DiagnosisCode, age_on, icd10cm};
 use crate::protocol::{
     Concentration, FtpCaps, InjectionSite, Muscle, Name, NerveBlockPlan, OccipitalNerve,
     PREEMPT_FIXED_SITE_TABLE, Plan, PlanDiff, ProtocolError, Side, Target, Volume, clean_text,
@@ -28,6 +29,7 @@ use crate::reference::{
     RETREATMENT_MIN_WEEKS, UNVERIFIED_MARK, VIAL_100_DILUENT_MICROLITRES, VIAL_100_UNITS,
     VIAL_200_DILUENT_MICROLITRES, VIAL_200_UNITS,
 };
+use crate::response::{Decision, DecisionOutcome};
 
 /// Longest vial lot number Cephalog keeps.
 pub const LOT_MAX_CHARS: usize = 40;
@@ -115,6 +117,15 @@ impl Indication {
 
     pub fn other(name: &str) -> Result<Self, SessionError> {
         Ok(Indication::Other(Name::new("indication", name)?))
+    }
+
+    /// The ICHD-3 diagnosis a session of this indication rests on.
+    pub fn diagnosis(&self) -> Option<DiagnosisCode> {
+        match self {
+            Indication::ChronicMigraine => Some(DiagnosisCode::ChronicMigraine),
+            Indication::OccipitalNeuralgia => Some(DiagnosisCode::OccipitalNeuralgia),
+            Indication::Other(_) => None,
+        }
     }
 
     pub fn is_off_label(&self) -> bool {
@@ -366,7 +377,11 @@ pub struct SessionDraft {
     /// Diluent per vial.
     pub diluent: Volume,
     pub sites: Vec<SiteDose>,
+    /// Who gave the injections: a clinician or a nurse.
     pub injector: String,
+    /// The prescribing clinician who signs the session; `None` on sessions recorded before
+    /// Cephalog kept it (the injector signed them).
+    pub prescriber: Option<String>,
     pub notes: String,
 }
 
@@ -383,6 +398,7 @@ pub struct Session {
     concentration: Concentration,
     sites: Vec<InjectionSite>,
     injector: Name,
+    prescriber: Option<Name>,
     notes: String,
     units_given: u32,
     units_opened: u32,
@@ -468,6 +484,11 @@ impl Session {
             concentration,
             sites,
             injector,
+            prescriber: d
+                .prescriber
+                .as_deref()
+                .map(|p| Name::new("prescriber", p))
+                .transpose()?,
             notes: d.notes,
             units_given,
             units_opened,
@@ -508,6 +529,9 @@ impl Session {
     pub fn injector(&self) -> &Name {
         &self.injector
     }
+    pub fn prescriber(&self) -> Option<&Name> {
+        self.prescriber.as_ref()
+    }
     pub fn notes(&self) -> &str {
         &self.notes
     }
@@ -544,6 +568,7 @@ impl Session {
                 })
                 .collect(),
             injector: self.injector.to_string(),
+            prescriber: self.prescriber.as_ref().map(ToString::to_string),
             notes: self.notes.clone(),
         }
     }
@@ -579,18 +604,31 @@ impl Session {
         Billing::of(&self.indication, self.waste())
     }
 
+    /// [`Session::billing`] with the diagnosis each line rests on, from the patient's
+    /// `diagnoses` ([`Billing::resting_on`]).
+    pub fn billing_for(&self, diagnoses: &[DiagnosisCode]) -> Billing {
+        self.billing().resting_on(&self.indication, diagnoses)
+    }
+
     /// The safety checks at recording time. `date_of_birth` is the patient's; `history` holds the
     /// patient's other botulinum-toxin doses of every indication and product (earlier sessions via
     /// [`Session::dose`] and doses given elsewhere), not this session itself; `overrides` are the
     /// clinician's recorded reasons for going ahead despite a refusal.
+    ///
+    /// `pathway`, when given, adds the pathway checks ([`Pathway::findings`]); the use cases
+    /// always give it, and only stores of records that predate those checks leave it out.
     pub fn check(
         &self,
         date_of_birth: NaiveDate,
         history: &[ToxinDose],
+        pathway: Option<&Pathway>,
         overrides: &[Override],
         policy: &CheckPolicy,
     ) -> SessionCheck {
         let mut findings = Vec::new();
+        if let Some(p) = pathway {
+            findings.extend(p.findings(&self.indication, self.date));
+        }
         self.check_interval(history, &mut findings);
         self.check_cumulative(history, &mut findings);
         let age = age_on(date_of_birth, self.date);
@@ -807,7 +845,38 @@ pub struct BillingLine {
     pub code: &'static str,
     pub modifier: Option<&'static str>,
     pub quantity: u32,
+    /// The diagnosis the line rests on (see [`Billing::resting_on`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diagnosis: Option<BillingDiagnosis>,
     pub description: String,
+}
+
+/// The diagnosis a billing line rests on: the patient's ICHD-3 diagnosis and its ICD-10-CM code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct BillingDiagnosis {
+    pub ichd3: &'static str,
+    pub name: &'static str,
+    pub icd10cm: &'static str,
+}
+
+impl BillingDiagnosis {
+    pub fn of(code: DiagnosisCode) -> Self {
+        BillingDiagnosis {
+            ichd3: code.code(),
+            name: code.name(),
+            icd10cm: icd10cm(code).code,
+        }
+    }
+}
+
+impl fmt::Display for BillingDiagnosis {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "ICHD-3 {} {}, ICD-10-CM {}",
+            self.ichd3, self.name, self.icd10cm
+        )
+    }
 }
 
 impl fmt::Display for BillingLine {
@@ -816,7 +885,11 @@ impl fmt::Display for BillingLine {
         if let Some(m) = self.modifier {
             write!(f, "-{m}")?;
         }
-        write!(f, " × {}", self.quantity)
+        write!(f, " × {}", self.quantity)?;
+        if let Some(d) = &self.diagnosis {
+            write!(f, " ({d})")?;
+        }
+        Ok(())
     }
 }
 
@@ -838,6 +911,7 @@ impl Billing {
                 code: CPT_CHEMODENERVATION_CHRONIC_MIGRAINE,
                 modifier: None,
                 quantity: 1,
+                diagnosis: None,
                 description: "chemodenervation for chronic migraine, bilateral, once per session"
                     .to_owned(),
             });
@@ -852,12 +926,14 @@ impl Billing {
                 code: HCPCS_ONABOTULINUMTOXINA,
                 modifier: None,
                 quantity: waste.given,
+                diagnosis: None,
                 description: "onabotulinumtoxinA, units administered".to_owned(),
             });
             lines.push(BillingLine {
                 code: HCPCS_ONABOTULINUMTOXINA,
                 modifier: Some(MODIFIER_DISCARDED),
                 quantity: waste.discarded,
+                diagnosis: None,
                 description: "onabotulinumtoxinA, units discarded from single-dose vials"
                     .to_owned(),
             });
@@ -866,10 +942,37 @@ impl Billing {
                 code: HCPCS_ONABOTULINUMTOXINA,
                 modifier: Some(MODIFIER_NONE_DISCARDED),
                 quantity: waste.given,
+                diagnosis: None,
                 description: "onabotulinumtoxinA, units administered; nothing discarded".to_owned(),
             });
         }
         Billing { lines, notes }
+    }
+
+    /// The lines with the diagnosis they rest on: the patient's ICHD-3 diagnosis that the
+    /// indication names (1.3 for chronic migraine, 13.4 for occipital neuralgia) with its
+    /// ICD-10-CM code. A patient without that diagnosis on record gets a note saying the lines
+    /// rest on none; an indication Cephalog has no diagnosis for is coded by hand.
+    pub fn resting_on(mut self, indication: &Indication, diagnoses: &[DiagnosisCode]) -> Billing {
+        let Some(needed) = indication.diagnosis() else {
+            self.notes.push(format!(
+                "no ICHD-3 diagnosis for {indication} in Cephalog: name the diagnosis on the claim by hand"
+            ));
+            return self;
+        };
+        if diagnoses.contains(&needed) {
+            let d = BillingDiagnosis::of(needed);
+            for line in &mut self.lines {
+                line.diagnosis = Some(d);
+            }
+        } else {
+            self.notes.push(format!(
+                "the patient has no ICHD-3 {} ({}) diagnosis on record: these lines rest on no diagnosis",
+                needed.code(),
+                needed.name()
+            ));
+        }
+        self
     }
 
     /// The waste of opening `vials` vials of `vial_size` to give `given` units (what is not given is
@@ -927,6 +1030,110 @@ impl ToxinDose {
     }
 }
 
+/// An adverse event as the recording-time checks see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventNote {
+    pub onset: NaiveDate,
+    pub term: String,
+    pub serious: bool,
+    /// Set when the event is flagged for urgent review and nobody has acknowledged it yet.
+    pub open_urgent_review: Option<String>,
+}
+
+/// What the clinic knows about the patient's pathway when a session is recorded, loaded by the
+/// caller from the stored records: diagnoses, diary, eligibility (before the first
+/// chronic-migraine session), continuation decisions (before later ones) and adverse events.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Pathway {
+    pub diagnoses: Vec<DiagnosisCode>,
+    /// Diary days on record.
+    pub diary_days: usize,
+    /// The patient's last botulinum-toxin session (any indication) before this one.
+    pub previous_session: Option<NaiveDate>,
+    /// The last chronic-migraine session before this one; `None` makes this the first.
+    pub previous_migraine_session: Option<NaiveDate>,
+    /// Eligibility on the session date under the patient's rule set (for a first session).
+    pub eligibility: Option<Eligibility>,
+    /// The rule set the continuation decisions come from, and the decisions (later sessions).
+    pub continuation: Option<(String, Vec<Decision>)>,
+    pub events: Vec<EventNote>,
+}
+
+impl Pathway {
+    /// The pathway findings for a session of `indication` on `date`: no ICHD-3 diagnosis; no
+    /// diary; for chronic migraine, an eligibility verdict other than eligible before the first
+    /// session, or a continuation rule that says stop before a later one; a serious adverse event
+    /// that began on or after the previous session's day (and not after this session's); an
+    /// urgent review not acknowledged, whenever it began.
+    pub fn findings(&self, indication: &Indication, date: NaiveDate) -> Vec<Finding> {
+        let mut out = Vec::new();
+        if self.diagnoses.is_empty() {
+            out.push(Finding::NoDiagnosis);
+        }
+        if self.diary_days == 0 {
+            out.push(Finding::NoDiary);
+        }
+        if *indication == Indication::ChronicMigraine {
+            if self.previous_migraine_session.is_none() {
+                match &self.eligibility {
+                    Some(e) if e.verdict == Verdict::Eligible => {}
+                    Some(e) => out.push(Finding::EligibilityNotMet {
+                        rule_set: e.rule_set.clone(),
+                        verdict: Some(e.verdict),
+                        unmet: e
+                            .criteria
+                            .iter()
+                            .filter(|c| c.outcome != CriterionOutcome::Met)
+                            .map(|c| {
+                                let outcome = if c.outcome == CriterionOutcome::NotMet {
+                                    "not met"
+                                } else {
+                                    "unknown"
+                                };
+                                format!("{} {outcome}", c.id)
+                            })
+                            .collect(),
+                    }),
+                    None => out.push(Finding::EligibilityNotMet {
+                        rule_set: "(none evaluated)".to_owned(),
+                        verdict: None,
+                        unmet: Vec::new(),
+                    }),
+                }
+            } else if let Some((rule_set, decisions)) = &self.continuation {
+                for d in decisions
+                    .iter()
+                    .filter(|d| d.outcome == DecisionOutcome::Stop)
+                {
+                    out.push(Finding::ContinuationStop {
+                        rule_set: rule_set.clone(),
+                        rule: d.rule.clone(),
+                        evidence: d.evidence.clone(),
+                    });
+                }
+            }
+        }
+        for e in &self.events {
+            let since_previous = self.previous_session.is_none_or(|p| e.onset >= p);
+            if e.serious && since_previous && e.onset <= date {
+                out.push(Finding::SeriousAdverseEventSince {
+                    onset: e.onset,
+                    term: e.term.clone(),
+                    previous_session: self.previous_session,
+                });
+            }
+            if let Some(reason) = &e.open_urgent_review {
+                out.push(Finding::OpenUrgentReview {
+                    onset: e.onset,
+                    term: e.term.clone(),
+                    reason: reason.clone(),
+                });
+            }
+        }
+        out
+    }
+}
+
 /// Settings of the checks a clinic may change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct CheckPolicy {
@@ -970,10 +1177,22 @@ pub enum Check {
     UnderAge,
     /// Warning: a whole vial's worth or more discarded.
     VialCount,
+    /// Refusal: the patient has no ICHD-3 diagnosis on record.
+    Diagnosis,
+    /// Refusal: the patient has no diary day on record.
+    Diary,
+    /// Refusal: first chronic-migraine session with an eligibility verdict that is not "eligible".
+    Eligibility,
+    /// Refusal: a later chronic-migraine session while a continuation rule says stop.
+    Continuation,
+    /// Refusal: a serious adverse event began since the previous session.
+    SeriousAdverseEvent,
+    /// Refusal: an urgent review (boxed-warning symptom) has not been acknowledged.
+    UrgentReview,
 }
 
 impl Check {
-    pub const ALL: [Check; 11] = [
+    pub const ALL: [Check; 17] = [
         Check::RetreatmentInterval,
         Check::CumulativeUnits,
         Check::UnitsNotComparable,
@@ -985,6 +1204,12 @@ impl Check {
         Check::Concentration,
         Check::UnderAge,
         Check::VialCount,
+        Check::Diagnosis,
+        Check::Diary,
+        Check::Eligibility,
+        Check::Continuation,
+        Check::SeriousAdverseEvent,
+        Check::UrgentReview,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -1000,6 +1225,12 @@ impl Check {
             Check::Concentration => "concentration",
             Check::UnderAge => "under_age",
             Check::VialCount => "vial_count",
+            Check::Diagnosis => "diagnosis",
+            Check::Diary => "diary",
+            Check::Eligibility => "eligibility",
+            Check::Continuation => "continuation",
+            Check::SeriousAdverseEvent => "serious_adverse_event",
+            Check::UrgentReview => "urgent_review",
         }
     }
 
@@ -1013,6 +1244,12 @@ impl Check {
                 | Check::PreemptMaximum
                 | Check::PreemptExtraOutsideFollowThePain
                 | Check::FollowThePainCaps
+                | Check::Diagnosis
+                | Check::Diary
+                | Check::Eligibility
+                | Check::Continuation
+                | Check::SeriousAdverseEvent
+                | Check::UrgentReview
         )
     }
 }
@@ -1113,6 +1350,29 @@ pub enum Finding {
         discarded_units: u32,
         vial_units: u32,
     },
+    NoDiagnosis,
+    NoDiary,
+    EligibilityNotMet {
+        rule_set: String,
+        verdict: Option<Verdict>,
+        /// The criteria not met or unknown, in words.
+        unmet: Vec<String>,
+    },
+    ContinuationStop {
+        rule_set: String,
+        rule: String,
+        evidence: String,
+    },
+    SeriousAdverseEventSince {
+        onset: NaiveDate,
+        term: String,
+        previous_session: Option<NaiveDate>,
+    },
+    OpenUrgentReview {
+        onset: NaiveDate,
+        term: String,
+        reason: String,
+    },
 }
 
 impl Finding {
@@ -1134,6 +1394,12 @@ impl Finding {
             Finding::ConcentrationNotProtocol { .. } => Check::Concentration,
             Finding::UnderAge { .. } => Check::UnderAge,
             Finding::WholeVialDiscarded { .. } => Check::VialCount,
+            Finding::NoDiagnosis => Check::Diagnosis,
+            Finding::NoDiary => Check::Diary,
+            Finding::EligibilityNotMet { .. } => Check::Eligibility,
+            Finding::ContinuationStop { .. } => Check::Continuation,
+            Finding::SeriousAdverseEventSince { .. } => Check::SeriousAdverseEvent,
+            Finding::OpenUrgentReview { .. } => Check::UrgentReview,
         }
     }
 }
@@ -1266,6 +1532,68 @@ impl fmt::Display for Finding {
             } => write!(
                 f,
                 "vials: {discarded_units} U discarded, a whole {vial_units} U vial or more; check the number of vials"
+            ),
+            Finding::NoDiagnosis => write!(
+                f,
+                "diagnosis: the patient has no ICHD-3 diagnosis on record; the session and its billing lines \
+                 rest on none"
+            ),
+            Finding::NoDiary => write!(
+                f,
+                "diary: the patient has no headache diary on record; eligibility and response cannot be assessed"
+            ),
+            Finding::EligibilityNotMet {
+                rule_set,
+                verdict,
+                unmet,
+            } => {
+                let verdict = match verdict {
+                    Some(Verdict::Eligible) => "eligible",
+                    Some(Verdict::NotEligible) => "not eligible",
+                    Some(Verdict::InsufficientInformation) | None => {
+                        "unknown (insufficient information)"
+                    }
+                };
+                write!(
+                    f,
+                    "eligibility: first chronic-migraine session, and the eligibility verdict under rule set \
+                     {rule_set} is {verdict}"
+                )?;
+                if !unmet.is_empty() {
+                    write!(f, ": {}", unmet.join("; "))?;
+                }
+                Ok(())
+            }
+            Finding::ContinuationStop {
+                rule_set,
+                rule,
+                evidence,
+            } => write!(
+                f,
+                "continuation: rule {rule} of rule set {rule_set} says stop: {evidence}"
+            ),
+            Finding::SeriousAdverseEventSince {
+                onset,
+                term,
+                previous_session,
+            } => match previous_session {
+                Some(p) => write!(
+                    f,
+                    "adverse event: serious adverse event '{term}' began on {onset}, since the previous session \
+                     of {p}; review it before injecting again"
+                ),
+                None => write!(
+                    f,
+                    "adverse event: serious adverse event '{term}' began on {onset}; review it before injecting"
+                ),
+            },
+            Finding::OpenUrgentReview {
+                onset,
+                term,
+                reason,
+            } => write!(
+                f,
+                "urgent review: '{term}' (onset {onset}) is flagged for urgent review and not acknowledged: {reason}"
             ),
         }
     }
@@ -1496,6 +1824,7 @@ impl NerveBlock {
                         code: CPT_GREATER_OCCIPITAL_NERVE_BLOCK,
                         modifier: None,
                         quantity: 1,
+                        diagnosis: None,
                         description: format!("greater occipital nerve block, {side}"),
                     });
                 }

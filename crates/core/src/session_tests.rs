@@ -28,6 +28,7 @@ fn draft(date: &str, indication: Indication, sites: Vec<SiteDose>) -> SessionDra
         diluent: ml(4.0),
         sites,
         injector: "Dr Ames".to_owned(),
+        prescriber: None,
         notes: String::new(),
     }
 }
@@ -57,7 +58,7 @@ fn ona(date: &str, units: u32, indication: Indication) -> ToxinDose {
 }
 
 fn check(s: &Session, history: &[ToxinDose]) -> SessionCheck {
-    s.check(d(ADULT_DOB), history, &[], &CheckPolicy::default())
+    s.check(d(ADULT_DOB), history, None, &[], &CheckPolicy::default())
 }
 
 fn has(findings: &[Finding], c: Check) -> bool {
@@ -314,6 +315,7 @@ fn an_override_with_a_reason_lets_a_refusal_through_and_is_kept() {
     let c = s.check(
         d(ADULT_DOB),
         &history,
+        None,
         &[o.clone(), unused.clone()],
         &CheckPolicy::default(),
     );
@@ -450,7 +452,7 @@ fn other_products_are_never_added_but_refused_for_review() {
 #[test]
 fn under_18_on_the_session_date_is_a_warning() {
     let s17 = preempt("2026-05-09");
-    let c = s17.check(d("2008-05-10"), &[], &[], &CheckPolicy::default());
+    let c = s17.check(d("2008-05-10"), &[], None, &[], &CheckPolicy::default());
     assert!(c.may_save());
     assert_eq!(
         c.warnings,
@@ -465,7 +467,7 @@ fn under_18_on_the_session_date_is_a_warning() {
             .contains("safety and effectiveness are not established")
     );
     let s18 = preempt("2026-05-10");
-    let c = s18.check(d("2008-05-10"), &[], &[], &CheckPolicy::default());
+    let c = s18.check(d("2008-05-10"), &[], None, &[], &CheckPolicy::default());
     assert!(c.warnings.is_empty());
     // The chronic-migraine statement is not applied to other indications.
     let other = session(draft(
@@ -478,7 +480,7 @@ fn under_18_on_the_session_date_is_a_warning() {
             units: 50,
         }],
     ));
-    let c = other.check(d("2008-05-10"), &[], &[], &CheckPolicy::default());
+    let c = other.check(d("2008-05-10"), &[], None, &[], &CheckPolicy::default());
     assert!(!has(&c.warnings, Check::UnderAge));
 }
 
@@ -627,7 +629,13 @@ fn follow_the_pain_caps_refuse_marked_and_a_clinic_may_lift_them() {
         preempt_with(&extra[..2]),
     ));
     assert!(check(&at_cap, &[]).may_save());
-    let lifted = s.check(d(ADULT_DOB), &[], &[], &CheckPolicy { ftp_caps: None });
+    let lifted = s.check(
+        d(ADULT_DOB),
+        &[],
+        None,
+        &[],
+        &CheckPolicy { ftp_caps: None },
+    );
     assert!(lifted.may_save());
     let o = Override::new(
         Check::FollowThePainCaps,
@@ -636,7 +644,7 @@ fn follow_the_pain_caps_refuse_marked_and_a_clinic_may_lift_them() {
     )
     .expect("valid");
     assert!(
-        s.check(d(ADULT_DOB), &[], &[o], &CheckPolicy::default())
+        s.check(d(ADULT_DOB), &[], None, &[o], &CheckPolicy::default())
             .may_save()
     );
 }
@@ -884,4 +892,277 @@ fn a_planned_session_bills_like_a_recorded_one() {
         .collect();
     assert_eq!(lines, ["64615 × 1", "J0585-JZ × 200"]);
     assert_eq!(Billing::planned_waste(VialSize::U100, 1, 155), None);
+}
+
+// --- Pathway checks -----------------------------------------------------------------------------
+
+fn eligibility(verdict: Verdict, outcomes: &[(&str, CriterionOutcome)]) -> Eligibility {
+    Eligibility {
+        rule_set: "fda-label".to_owned(),
+        rule_set_name: "FDA label".to_owned(),
+        version: "1".to_owned(),
+        preset: crate::preset::DayPreset::Label4h,
+        on: d("2026-07-01"),
+        verdict,
+        criteria: outcomes
+            .iter()
+            .map(|(id, outcome)| crate::eligibility::CriterionResult {
+                id: (*id).to_owned(),
+                description: String::new(),
+                outcome: *outcome,
+                evidence: String::new(),
+                source: String::new(),
+                months: Vec::new(),
+            })
+            .collect(),
+    }
+}
+
+/// A patient whose pathway raises nothing before a first chronic-migraine session.
+fn clear_pathway() -> Pathway {
+    Pathway {
+        diagnoses: vec![DiagnosisCode::ChronicMigraine],
+        diary_days: 1,
+        previous_session: None,
+        previous_migraine_session: None,
+        eligibility: Some(eligibility(
+            Verdict::Eligible,
+            &[("headache_days", CriterionOutcome::Met)],
+        )),
+        continuation: None,
+        events: Vec::new(),
+    }
+}
+
+fn pathway_check(s: &Session, p: &Pathway) -> SessionCheck {
+    s.check(d(ADULT_DOB), &[], Some(p), &[], &CheckPolicy::default())
+}
+
+fn decision(outcome: DecisionOutcome) -> Decision {
+    Decision {
+        rule: "reduction_30".to_owned(),
+        description: String::new(),
+        outcome,
+        evidence: "headache days fell 10 %".to_owned(),
+        source: String::new(),
+    }
+}
+
+#[test]
+fn a_clear_pathway_raises_nothing_and_no_pathway_checks_nothing() {
+    let s = preempt("2026-07-18");
+    assert_eq!(pathway_check(&s, &clear_pathway()), check(&s, &[]));
+    assert!(pathway_check(&s, &clear_pathway()).refusals.is_empty());
+    // Without the pathway (records that predate it) none of its checks run.
+    assert!(check(&s, &[]).refusals.is_empty());
+}
+
+#[test]
+fn no_diagnosis_and_no_diary_refuse_and_name_why() {
+    let s = preempt("2026-07-18");
+    let mut p = clear_pathway();
+    p.diagnoses.clear();
+    let c = pathway_check(&s, &p);
+    assert_eq!(c.refusals, vec![Finding::NoDiagnosis]);
+    assert!(c.refusals[0].to_string().contains("no ICHD-3 diagnosis"));
+    let mut p = clear_pathway();
+    p.diary_days = 0;
+    let c = pathway_check(&s, &p);
+    assert_eq!(c.refusals, vec![Finding::NoDiary]);
+    // One diary day is a diary.
+    p.diary_days = 1;
+    assert!(pathway_check(&s, &p).refusals.is_empty());
+    // They apply to every indication.
+    let mut p = clear_pathway();
+    p.diagnoses.clear();
+    let other = session(draft(
+        "2026-07-18",
+        cervical_dystonia(),
+        vec![SiteDose {
+            target: Target::Muscle(Muscle::Trapezius),
+            side: Side::Left,
+            ordinal: 1,
+            units: 50,
+        }],
+    ));
+    assert!(has(&pathway_check(&other, &p).refusals, Check::Diagnosis));
+}
+
+#[test]
+fn a_first_session_needs_an_eligible_verdict() {
+    let s = preempt("2026-07-18");
+    for verdict in [Verdict::NotEligible, Verdict::InsufficientInformation] {
+        let mut p = clear_pathway();
+        p.eligibility = Some(eligibility(
+            verdict,
+            &[
+                ("headache_days", CriterionOutcome::Met),
+                ("preventives", CriterionOutcome::Unknown),
+                ("overuse", CriterionOutcome::NotMet),
+            ],
+        ));
+        let c = pathway_check(&s, &p);
+        assert_eq!(c.refusals.len(), 1, "{verdict:?}");
+        let text = c.refusals[0].to_string();
+        assert!(text.contains("fda-label"), "{text}");
+        assert!(text.contains("preventives unknown"), "{text}");
+        assert!(text.contains("overuse not met"), "{text}");
+        assert!(!text.contains("headache_days"), "{text}");
+    }
+    // Not evaluated at all is unknown, not eligible.
+    let mut p = clear_pathway();
+    p.eligibility = None;
+    assert!(has(&pathway_check(&s, &p).refusals, Check::Eligibility));
+    // Eligibility is a chronic-migraine rule: an occipital-neuralgia session is not judged by it.
+    let on = session(draft(
+        "2026-07-18",
+        Indication::OccipitalNeuralgia,
+        vec![SiteDose {
+            target: Target::Nerve(OccipitalNerve::GreaterOccipital),
+            side: Side::Left,
+            ordinal: 1,
+            units: 10,
+        }],
+    ));
+    assert!(!has(&pathway_check(&on, &p).refusals, Check::Eligibility));
+}
+
+#[test]
+fn a_later_session_is_refused_only_when_a_continuation_rule_says_stop() {
+    let s = preempt("2026-10-18");
+    let mut p = clear_pathway();
+    p.previous_session = Some(d("2026-07-18"));
+    p.previous_migraine_session = Some(d("2026-07-18"));
+    // Not eligible any more does not matter after the first session.
+    p.eligibility = Some(eligibility(Verdict::NotEligible, &[]));
+    for outcome in [
+        DecisionOutcome::Continue,
+        DecisionOutcome::Review,
+        DecisionOutcome::NotYetApplicable,
+        DecisionOutcome::Unknown,
+    ] {
+        p.continuation = Some(("nice-ta260".to_owned(), vec![decision(outcome)]));
+        assert!(pathway_check(&s, &p).refusals.is_empty(), "{outcome:?}");
+    }
+    p.continuation = Some((
+        "nice-ta260".to_owned(),
+        vec![
+            decision(DecisionOutcome::Continue),
+            decision(DecisionOutcome::Stop),
+        ],
+    ));
+    let c = pathway_check(&s, &p);
+    assert_eq!(c.refusals.len(), 1);
+    let text = c.refusals[0].to_string();
+    assert!(
+        text.contains("nice-ta260") && text.contains("says stop"),
+        "{text}"
+    );
+    // An override with a reason lets it through, and is kept with the session.
+    let o = Override::new(Check::Continuation, "responding by MIDAS", "Dr Ames").expect("o");
+    let c = s.check(d(ADULT_DOB), &[], Some(&p), &[o], &CheckPolicy::default());
+    assert!(c.may_save());
+    assert_eq!(c.overridden.len(), 1);
+}
+
+#[test]
+fn a_serious_event_since_the_previous_session_refuses_at_its_boundaries() {
+    let s = preempt("2026-10-18");
+    let event = |onset: &str, serious: bool| EventNote {
+        onset: d(onset),
+        term: "dysphagia".to_owned(),
+        serious,
+        open_urgent_review: None,
+    };
+    let mut p = clear_pathway();
+    p.previous_session = Some(d("2026-07-18"));
+    p.previous_migraine_session = Some(d("2026-07-18"));
+    // The day before the previous session: not since it.
+    p.events = vec![event("2026-07-17", true)];
+    assert!(pathway_check(&s, &p).refusals.is_empty());
+    // On the previous session's day and on this session's day: since it.
+    for onset in ["2026-07-18", "2026-10-18"] {
+        p.events = vec![event(onset, true)];
+        let c = pathway_check(&s, &p);
+        assert!(has(&c.refusals, Check::SeriousAdverseEvent), "{onset}");
+        assert!(c.refusals[0].to_string().contains("dysphagia"));
+    }
+    // After this (backdated) session: not before it.
+    p.events = vec![event("2026-10-19", true)];
+    assert!(pathway_check(&s, &p).refusals.is_empty());
+    // Not serious: nothing.
+    p.events = vec![event("2026-08-01", false)];
+    assert!(pathway_check(&s, &p).refusals.is_empty());
+    // An open urgent review refuses whenever it began; acknowledged (None) it does not.
+    p.events = vec![EventNote {
+        open_urgent_review: Some("boxed-warning symptom".to_owned()),
+        ..event("2026-01-01", false)
+    }];
+    let c = pathway_check(&s, &p);
+    assert!(has(&c.refusals, Check::UrgentReview));
+    assert!(c.refusals[0].to_string().contains("not acknowledged"));
+    p.events[0].open_urgent_review = None;
+    assert!(pathway_check(&s, &p).refusals.is_empty());
+}
+
+#[test]
+fn billing_lines_name_the_diagnosis_they_rest_on() {
+    let s = preempt("2026-07-18");
+    let b = s.billing_for(&[
+        DiagnosisCode::MedicationOveruse,
+        DiagnosisCode::ChronicMigraine,
+    ]);
+    assert!(!b.lines.is_empty());
+    for line in &b.lines {
+        let d = line.diagnosis.expect("a diagnosis on every line");
+        assert_eq!((d.ichd3, d.icd10cm), ("1.3", "G43.709"));
+    }
+    assert!(
+        b.lines[0]
+            .to_string()
+            .ends_with("(ICHD-3 1.3 chronic migraine, ICD-10-CM G43.709)"),
+        "{}",
+        b.lines[0]
+    );
+    // Another migraine diagnosis is not what a chronic-migraine session rests on.
+    let b = s.billing_for(&[DiagnosisCode::MigraineWithoutAura]);
+    assert!(b.lines.iter().all(|l| l.diagnosis.is_none()));
+    assert!(
+        b.notes.iter().any(|n| n.contains("no ICHD-3 1.3")),
+        "{:?}",
+        b.notes
+    );
+    // Occipital neuralgia rests on 13.4, M54.81.
+    let on = session(draft(
+        "2026-07-18",
+        Indication::OccipitalNeuralgia,
+        vec![SiteDose {
+            target: Target::Nerve(OccipitalNerve::GreaterOccipital),
+            side: Side::Left,
+            ordinal: 1,
+            units: 10,
+        }],
+    ));
+    let b = on.billing_for(&[DiagnosisCode::OccipitalNeuralgia]);
+    assert_eq!(
+        b.lines
+            .iter()
+            .map(|l| l.diagnosis.map(|d| d.icd10cm))
+            .collect::<Vec<_>>(),
+        vec![Some("M54.81"); b.lines.len()]
+    );
+    // Another indication is coded by hand.
+    let other = session(draft(
+        "2026-07-18",
+        cervical_dystonia(),
+        vec![SiteDose {
+            target: Target::Muscle(Muscle::Trapezius),
+            side: Side::Left,
+            ordinal: 1,
+            units: 50,
+        }],
+    ));
+    let b = other.billing_for(&[DiagnosisCode::ChronicMigraine]);
+    assert!(b.lines.iter().all(|l| l.diagnosis.is_none()));
+    assert!(b.notes.iter().any(|n| n.contains("by hand")));
 }

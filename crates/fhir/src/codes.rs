@@ -6,7 +6,6 @@
 //! secondary sources consistent with each other, **[U]** a mapping choice Cephalog makes that no
 //! source states.
 
-use cephalog_core::DiagnosisCode;
 use uuid::Uuid;
 
 // --- standard systems ---------------------------------------------------------------------------
@@ -309,61 +308,13 @@ pub fn resource_id(kind: &str, key: &str) -> String {
 
 // --- ICD-10-CM ----------------------------------------------------------------------------------
 
-/// The ICD-10-CM code written beside an ICHD-3 diagnosis.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Icd10Cm {
-    pub code: &'static str,
-    pub display: &'static str,
-    /// `[V2]` or `[U]`, with what was checked.
-    pub status: &'static str,
-}
-
-/// ICD-10-CM for an ICHD-3 diagnosis. Cephalog does not record intractability or status
-/// migrainosus, so the codes are the "not intractable, without status migrainosus" ones, which
-/// ICD-10-CM makes the NOS default; a coder changes them when the record says otherwise.
-pub fn icd10cm(code: DiagnosisCode) -> Icd10Cm {
-    match code {
-        DiagnosisCode::MigraineWithoutAura => Icd10Cm {
-            code: "G43.009",
-            display: "Migraine without aura, not intractable, without status migrainosus",
-            status: "[V2] code book (inclusion term: migraine without aura NOS)",
-        },
-        DiagnosisCode::MigraineWithAura => Icd10Cm {
-            code: "G43.109",
-            display: "Migraine with aura, not intractable, without status migrainosus",
-            status: "[V2] code book (inclusion term: migraine with aura NOS)",
-        },
-        DiagnosisCode::ChronicMigraine => Icd10Cm {
-            code: "G43.709",
-            display: "Chronic migraine without aura, not intractable, without status migrainosus",
-            status: "[V2] ICD-10-CM (CDC/CMS); chronic migraine with aura is G43.E09 (FY2025), not chosen because ICHD-3 1.3 does not say",
-        },
-        DiagnosisCode::ProbableMigraine => Icd10Cm {
-            code: "G43.909",
-            display: "Migraine, unspecified, not intractable, without status migrainosus",
-            status: "[U] ICD-10-CM has no probable-migraine code; unspecified migraine is Cephalog's choice",
-        },
-        DiagnosisCode::ChronicTensionType => Icd10Cm {
-            code: "G44.229",
-            display: "Chronic tension-type headache, not intractable",
-            status: "[V2] code book (inclusion term: chronic tension-type headache NOS)",
-        },
-        DiagnosisCode::MedicationOveruse => Icd10Cm {
-            code: "G44.40",
-            display: "Drug-induced headache, not elsewhere classified, not intractable",
-            status: "[V2] code book (G44.4 inclusion term: medication overuse headache); G44.41 if intractable",
-        },
-        DiagnosisCode::OccipitalNeuralgia => Icd10Cm {
-            code: "M54.81",
-            display: "Occipital neuralgia",
-            status: "[V2] ICD-10-CM (CDC/CMS) M54.81; ICHD-3 13.4",
-        },
-    }
-}
+/// The ICD-10-CM mapping lives in the core (billing lines name it too).
+pub use cephalog_core::patient::{Icd10Cm, icd10cm};
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cephalog_core::DiagnosisCode;
 
     #[test]
     fn every_diagnosis_has_an_icd10cm_code_and_a_status() {

@@ -576,6 +576,7 @@ fn read_chart(rd: &mut Reader, entries: &[Entry]) -> Option<Chart> {
                     diluent: a.diluent,
                     sites: p.sites,
                     injector: p.injector,
+                    prescriber: None,
                     notes: p.notes,
                 };
                 match Session::restore(draft) {

@@ -29,7 +29,14 @@ impl SessionNote {
         let plan = plan_for_sites(&draft.sites);
         let map = Chart::new("sites", site_map_svg(&SiteMapInput::for_session(&plan, s)));
         let waste = s.waste();
-        let billing = s.billing();
+        let diagnoses: Vec<_> = self
+            .patient
+            .patient
+            .diagnoses()
+            .iter()
+            .map(|d| d.code)
+            .collect();
+        let billing = s.billing_for(&diagnoses);
         let mut m = preamble(
             &format!("Session procedure note {}", date(s.date())),
             &format!(
@@ -170,6 +177,9 @@ impl SessionNote {
             &["Code", "Quantity", "What it bills"],
             &rows,
         ));
+        if let Some(d) = billing.lines.first().and_then(|l| l.diagnosis) {
+            m.push_str(&para(&format!("These lines rest on the diagnosis {d}.")));
+        }
         for n in &billing.notes {
             m.push_str(&para(n));
         }

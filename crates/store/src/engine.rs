@@ -93,9 +93,10 @@ macro_rules! engine {
                 Ok(())
             }
 
-            pub(crate) async fn patient_id_by_mrn(pool: &Pool, mrn: &str) -> Result<Option<Uuid>, StoreError> {
-                let row = sqlx::query("SELECT id FROM patients WHERE mrn = $1").bind(mrn).fetch_optional(pool).await?;
-                row.map(|r| r.try_get::<Uuid, _>("id")).transpose().map_err(StoreError::from)
+            /// Every patient with that MRN, in every clinic (MRNs are unique only per clinic).
+            pub(crate) async fn patient_ids_by_mrn(pool: &Pool, mrn: &str) -> Result<Vec<Uuid>, StoreError> {
+                let rows = sqlx::query("SELECT id FROM patients WHERE mrn = $1 ORDER BY id LIMIT 2").bind(mrn).fetch_all(pool).await?;
+                rows.iter().map(|r| r.try_get::<Uuid, _>("id").map_err(StoreError::from)).collect()
             }
 
             pub(crate) async fn patient(pool: &Pool, id: Uuid) -> Result<Option<PatientRecord>, StoreError> {
@@ -835,8 +836,8 @@ macro_rules! engine {
                 let d = s.to_draft();
                 sqlx::query(
                     "INSERT INTO toxin_sessions (id, patient_id, session_date, indication, product, vial_units, \
-                     vials, lot, expiry, diluent_ul, injector, notes, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                     vials, lot, expiry, diluent_ul, injector, notes, created_at, prescriber) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
                 )
                 .bind(id)
                 .bind(patient)
@@ -851,6 +852,7 @@ macro_rules! engine {
                 .bind(&d.injector)
                 .bind(&d.notes)
                 .bind(created_at)
+                .bind(&d.prescriber)
                 .execute(&mut **tx)
                 .await?;
                 for (pos, site) in d.sites.iter().enumerate() {
@@ -890,7 +892,8 @@ macro_rules! engine {
             ) -> Result<Vec<(Uuid, SessionDraft, Vec<(String, String, String, String)>)>, StoreError> {
                 let rows = sqlx::query(
                     "SELECT id, session_date, indication, product, vial_units, vials, lot, expiry, diluent_ul, \
-                     injector, notes FROM toxin_sessions WHERE patient_id = $1 ORDER BY session_date, created_at",
+                     injector, prescriber, notes FROM toxin_sessions WHERE patient_id = $1 \
+                     ORDER BY session_date, created_at",
                 )
                 .bind(patient)
                 .fetch_all(&mut *conn)
@@ -945,6 +948,7 @@ macro_rules! engine {
                         diluent: Volume::from_microlitres(u32::try_from(diluent).map_err(|e| corrupt(&e))?),
                         sites,
                         injector: r.try_get("injector")?,
+                        prescriber: r.try_get("prescriber")?,
                         notes: r.try_get("notes")?,
                     };
                     out.push((id, draft, overrides));
@@ -1221,6 +1225,49 @@ macro_rules! engine {
                 write_submitted(&mut *pool.acquire().await?, id, on).await
             }
 
+            /// Stores the acknowledgement of an event's urgent review; false when it already has one.
+            pub(crate) async fn acknowledge_urgent_review(
+                pool: &Pool,
+                ack: &crate::UrgentReviewAck,
+            ) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "INSERT INTO urgent_review_acks (event_id, acknowledged_by, acknowledged_at, decision) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT (event_id) DO NOTHING",
+                )
+                .bind(ack.event)
+                .bind(&ack.by)
+                .bind(ack.at)
+                .bind(&ack.decision)
+                .execute(pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            /// Acknowledgements of urgent reviews, of one patient's events or of all.
+            pub(crate) async fn urgent_review_acks(
+                pool: &Pool,
+                patient: Option<Uuid>,
+            ) -> Result<Vec<crate::UrgentReviewAck>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT k.event_id, k.acknowledged_by, k.acknowledged_at, k.decision FROM urgent_review_acks k \
+                     JOIN adverse_events a ON a.id = k.event_id WHERE ($1 IS NULL OR a.patient_id = $1) \
+                     ORDER BY k.acknowledged_at",
+                )
+                .bind(patient)
+                .fetch_all(pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(crate::UrgentReviewAck {
+                            event: r.try_get("event_id")?,
+                            by: r.try_get("acknowledged_by")?,
+                            at: r.try_get("acknowledged_at")?,
+                            decision: r.try_get("decision")?,
+                        })
+                    })
+                    .collect()
+            }
+
             async fn write_submitted(conn: &mut Conn, id: Uuid, on: NaiveDate) -> Result<bool, StoreError> {
                 let done = sqlx::query("UPDATE adverse_events SET submitted_on = $1 WHERE id = $2")
                     .bind(on)
@@ -1322,9 +1369,12 @@ macro_rules! engine {
             ) -> Result<(), StoreError> {
                 let r = &chart.record;
                 let mut tx = pool.begin().await?;
-                let clash = sqlx::query("SELECT id, mrn FROM patients WHERE id = $1 OR mrn = $2")
+                let clash = sqlx::query(
+                    "SELECT id, mrn FROM patients WHERE id = $1 OR (mrn = $2 AND clinic_id IS NOT DISTINCT FROM $3)",
+                )
                     .bind(r.id)
                     .bind(r.patient.mrn())
+                    .bind(r.clinic_id)
                     .fetch_optional(&mut *tx)
                     .await?;
                 if let Some(row) = clash {
@@ -1580,13 +1630,16 @@ macro_rules! engine {
                 token_hash: &str,
             ) -> Result<(), StoreError> {
                 sqlx::query(
-                    "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
+                    "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, scope, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 )
                 .bind(t.id)
                 .bind(t.user_id)
                 .bind(&t.name)
                 .bind(token_hash)
                 .bind(t.created_at)
+                .bind(t.scope.as_str())
+                .bind(t.expires_at)
                 .execute(pool)
                 .await?;
                 Ok(())
@@ -1594,7 +1647,7 @@ macro_rules! engine {
 
             pub(crate) async fn api_tokens(pool: &Pool, user: Uuid) -> Result<Vec<crate::ApiTokenRecord>, StoreError> {
                 let rows = sqlx::query(
-                    "SELECT id, user_id, name, created_at, last_used_at, revoked_at FROM api_tokens \
+                    "SELECT id, user_id, name, created_at, last_used_at, revoked_at, scope, expires_at FROM api_tokens \
                      WHERE user_id = $1 ORDER BY created_at, id",
                 )
                 .bind(user)
@@ -1609,21 +1662,29 @@ macro_rules! engine {
                             created_at: r.try_get("created_at")?,
                             last_used_at: r.try_get("last_used_at")?,
                             revoked_at: r.try_get("revoked_at")?,
+                            scope: r.try_get::<String, _>("scope")?.parse()?,
+                            expires_at: r.try_get("expires_at")?,
                         })
                     })
                     .collect()
             }
 
             /// The live (unrevoked) token with that hash: its owner's id; marks it used.
-            pub(crate) async fn use_api_token(pool: &Pool, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Uuid>, StoreError> {
+            pub(crate) async fn use_api_token(
+                pool: &Pool,
+                token_hash: &str,
+                now: DateTime<Utc>,
+            ) -> Result<Option<(Uuid, crate::TokenScope)>, StoreError> {
                 let row = sqlx::query(
-                    "UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL RETURNING user_id",
+                    "UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL \
+                     AND expires_at > $1 RETURNING user_id, scope",
                 )
                 .bind(now)
                 .bind(token_hash)
                 .fetch_optional(pool)
                 .await?;
-                Ok(row.map(|r| r.try_get("user_id")).transpose()?)
+                row.map(|r| Ok((r.try_get("user_id")?, r.try_get::<String, _>("scope")?.parse()?)))
+                    .transpose()
             }
 
             pub(crate) async fn revoke_api_token(pool: &Pool, user: Uuid, id: Uuid, now: DateTime<Utc>) -> Result<bool, StoreError> {

@@ -20,8 +20,14 @@ pub enum StoreError {
     PatientAccount,
     #[error(transparent)]
     Session(#[from] cephalog_core::session::SessionError),
-    #[error("a patient with MRN '{0}' already exists")]
+    #[error("a patient with MRN '{0}' already exists in this clinic")]
     DuplicateMrn(String),
+    #[error("the urgent review of adverse event {0} is already acknowledged")]
+    AlreadyAcknowledged(String),
+    #[error("{field}: {reason}")]
+    Invalid { field: &'static str, reason: String },
+    #[error("MRN '{0}' is used by more than one clinic; give the patient's id instead")]
+    AmbiguousMrn(String),
     #[error("patient {id}{} is already stored; an import adds new patients only and replaces none", if .mrn.is_empty() { String::new() } else { format!(" (MRN {})", .mrn) })]
     PatientExists { id: String, mrn: String },
     #[error("{} date(s) already stored for this patient: {}{} (use --replace to overwrite them)", .total, .dates.join(", "), if *.total > .dates.len() { ", …" } else { "" })]

@@ -24,7 +24,9 @@ use cephalog_core::eligibility::Attestation;
 use cephalog_core::preventives::PreventiveTrial;
 use cephalog_core::prom::{Instrument, PromEntry, PromResult};
 use cephalog_core::safety::AdverseEvent;
-use cephalog_core::session::{CheckPolicy, NerveBlock, Override, Session, SessionCheck, ToxinDose};
+use cephalog_core::session::{
+    CheckPolicy, NerveBlock, Override, Pathway, Session, SessionCheck, ToxinDose,
+};
 use cephalog_core::{Diagnosis, Diary, DiaryDay, DrugClass, DrugDictionary, Patient};
 
 pub use audit::{
@@ -77,6 +79,19 @@ pub struct AdverseEventRecord {
     pub event: AdverseEvent,
     pub submitted_on: Option<NaiveDate>,
 }
+
+/// Who acknowledged an event's urgent review, when, and what was decided. An acknowledged flag
+/// leaves the worklist and no longer refuses the next session.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct UrgentReviewAck {
+    pub event: Uuid,
+    pub by: String,
+    pub at: DateTime<Utc>,
+    pub decision: String,
+}
+
+/// Longest urgent-review decision Cephalog keeps.
+pub const ACK_DECISION_MAX_CHARS: usize = 1000;
 
 /// A user account (the password hash is kept apart).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -190,7 +205,46 @@ pub struct ApiTokenRecord {
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    pub scope: TokenScope,
+    /// After this instant the token answers 401.
+    pub expires_at: DateTime<Utc>,
 }
+
+/// What an API token may do: read only (safe methods), or read and write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenScope {
+    Read,
+    ReadWrite,
+}
+
+impl TokenScope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenScope::Read => "read",
+            TokenScope::ReadWrite => "read_write",
+        }
+    }
+}
+
+impl std::str::FromStr for TokenScope {
+    type Err = StoreError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "read" => Ok(TokenScope::Read),
+            "read_write" => Ok(TokenScope::ReadWrite),
+            other => Err(StoreError::Invalid {
+                field: "scope",
+                reason: format!("'{other}' is not read or read_write"),
+            }),
+        }
+    }
+}
+
+/// Days an API token lives when its creator names none [unverified default].
+pub const TOKEN_DEFAULT_DAYS: i64 = 90;
+/// Longest life of an API token, in days [unverified default].
+pub const TOKEN_MAX_DAYS: i64 = 365;
 
 /// A read-only link to a patient's report for someone outside the clinic (the token itself is
 /// shown once, and only its SHA-256 is kept).
@@ -396,12 +450,19 @@ impl Store {
             .ok_or(StoreError::PatientNotFound(id.to_string()))
     }
 
-    /// Finds a patient by id or by clinic record number (MRN).
+    /// Finds a patient by id or by clinic record number (MRN). MRNs are unique per clinic only:
+    /// an MRN that two clinics use is refused as ambiguous (give the patient's id instead).
     pub async fn find_patient(&self, id_or_mrn: &str) -> Result<PatientRecord, StoreError> {
         let key = id_or_mrn.trim();
         let id = match Uuid::parse_str(key) {
             Ok(id) => Some(id),
-            Err(_) => dispatch!(self, p => e::patient_id_by_mrn(p, key).await)?,
+            Err(_) => {
+                let ids = dispatch!(self, p => e::patient_ids_by_mrn(p, key).await)?;
+                if ids.len() > 1 {
+                    return Err(StoreError::AmbiguousMrn(key.to_owned()));
+                }
+                ids.first().copied()
+            }
         };
         match id {
             Some(id) => dispatch!(self, p => e::patient(p, id).await)?,
@@ -835,16 +896,25 @@ impl Store {
     }
 
     /// Runs the recording-time safety checks for a session against the patient's stored history.
+    /// `pathway` is what the use case loaded about the patient's pathway (`None` checks the
+    /// session alone).
     pub async fn check_session(
         &self,
         patient: Uuid,
         session: &Session,
+        pathway: Option<&Pathway>,
         overrides: &[Override],
         policy: &CheckPolicy,
     ) -> Result<SessionCheck, StoreError> {
         let record = self.patient(patient).await?;
         let history = self.toxin_history(patient).await?;
-        Ok(session.check(record.patient.date_of_birth(), &history, overrides, policy))
+        Ok(session.check(
+            record.patient.date_of_birth(),
+            &history,
+            pathway,
+            overrides,
+            policy,
+        ))
     }
 
     /// Records a session after the safety checks, run inside the write transaction with the
@@ -854,12 +924,13 @@ impl Store {
         &self,
         patient: Uuid,
         session: &Session,
+        pathway: Option<&Pathway>,
         overrides: &[Override],
         policy: &CheckPolicy,
     ) -> Result<(Uuid, SessionCheck), StoreError> {
         let dob = self.patient(patient).await?.patient.date_of_birth();
         let id = Uuid::now_v7();
-        let check = |history: &[ToxinDose]| session.check(dob, history, overrides, policy);
+        let check = |history: &[ToxinDose]| session.check(dob, history, pathway, overrides, policy);
         let result = dispatch!(self, p => e::record_session_checked(p, id, patient, session, check, Utc::now()).await)?;
         Ok((id, result))
     }
@@ -992,6 +1063,49 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// Acknowledges the urgent review of event `id`: `by` (the clinician) and `decision` (what was
+    /// decided) are required; an event already acknowledged keeps its first acknowledgement.
+    pub async fn acknowledge_urgent_review(
+        &self,
+        id: Uuid,
+        by: &str,
+        decision: &str,
+    ) -> Result<UrgentReviewAck, StoreError> {
+        self.adverse_event(id).await?;
+        let decision = decision.trim();
+        if decision.is_empty() || decision.chars().count() > ACK_DECISION_MAX_CHARS {
+            return Err(StoreError::Invalid {
+                field: "decision",
+                reason: format!("say what was decided (1 to {ACK_DECISION_MAX_CHARS} characters)"),
+            });
+        }
+        if by.trim().is_empty() {
+            return Err(StoreError::Invalid {
+                field: "by",
+                reason: "name who acknowledges".to_owned(),
+            });
+        }
+        let ack = UrgentReviewAck {
+            event: id,
+            by: by.trim().to_owned(),
+            at: Utc::now(),
+            decision: decision.to_owned(),
+        };
+        if dispatch!(self, p => e::acknowledge_urgent_review(p, &ack).await)? {
+            Ok(ack)
+        } else {
+            Err(StoreError::AlreadyAcknowledged(id.to_string()))
+        }
+    }
+
+    /// Acknowledged urgent reviews, of one patient's events or of every event.
+    pub async fn urgent_review_acks(
+        &self,
+        patient: Option<Uuid>,
+    ) -> Result<Vec<UrgentReviewAck>, StoreError> {
+        dispatch!(self, p => e::urgent_review_acks(p, patient).await)
     }
 
     /// Records that the case was submitted to the regulator on `on`.
@@ -1174,19 +1288,67 @@ impl Store {
     // --- API tokens ---------------------------------------------------------------------------
 
     /// Stores a new token for `user` by its hash.
+    /// `days` is its life: 1 to [`TOKEN_MAX_DAYS`] (default [`TOKEN_DEFAULT_DAYS`]).
     pub async fn add_api_token(
         &self,
         user: Uuid,
         name: &str,
         token_hash: &str,
+        scope: TokenScope,
+        days: Option<i64>,
+    ) -> Result<ApiTokenRecord, StoreError> {
+        let days = days.unwrap_or(TOKEN_DEFAULT_DAYS);
+        if !(1..=TOKEN_MAX_DAYS).contains(&days) {
+            return Err(StoreError::Invalid {
+                field: "expires_in_days",
+                reason: format!("{days} is not 1 to {TOKEN_MAX_DAYS} days"),
+            });
+        }
+        let now = Utc::now().trunc_subsecs(6);
+        self.insert_api_token(
+            user,
+            name,
+            token_hash,
+            scope,
+            now,
+            now + chrono::Duration::days(days),
+        )
+        .await
+    }
+
+    /// Stores a new token for `user` by its hash, expiring at `expires_at` (no bounds: callers
+    /// facing users go through [`Store::add_api_token`]).
+    pub async fn add_api_token_until(
+        &self,
+        user: Uuid,
+        name: &str,
+        token_hash: &str,
+        scope: TokenScope,
+        expires_at: DateTime<Utc>,
+    ) -> Result<ApiTokenRecord, StoreError> {
+        let now = Utc::now().trunc_subsecs(6);
+        self.insert_api_token(user, name, token_hash, scope, now, expires_at)
+            .await
+    }
+
+    async fn insert_api_token(
+        &self,
+        user: Uuid,
+        name: &str,
+        token_hash: &str,
+        scope: TokenScope,
+        created_at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
     ) -> Result<ApiTokenRecord, StoreError> {
         let t = ApiTokenRecord {
             id: Uuid::now_v7(),
             user_id: user,
             name: name.trim().to_owned(),
-            created_at: Utc::now(),
+            created_at,
             last_used_at: None,
             revoked_at: None,
+            scope,
+            expires_at,
         };
         dispatch!(self, p => e::insert_api_token(p, &t, token_hash).await)?;
         Ok(t)
@@ -1196,8 +1358,12 @@ impl Store {
         dispatch!(self, p => e::api_tokens(p, user).await)
     }
 
-    /// The owner of the live token with that hash, marking it used.
-    pub async fn use_api_token(&self, token_hash: &str) -> Result<Option<Uuid>, StoreError> {
+    /// The owner and scope of the live (unrevoked, unexpired) token with that hash, marking it
+    /// used.
+    pub async fn use_api_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(Uuid, TokenScope)>, StoreError> {
         dispatch!(self, p => e::use_api_token(p, token_hash, Utc::now()).await)
     }
 

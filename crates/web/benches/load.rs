@@ -86,7 +86,13 @@ async fn seed(store: &Store) -> Result<(uuid::Uuid, String)> {
         .await?;
     let secret = cephalog_web::auth::new_token();
     store
-        .add_api_token(u.id, "load", &cephalog_web::auth::token_hash(&secret))
+        .add_api_token(
+            u.id,
+            "load",
+            &cephalog_web::auth::token_hash(&secret),
+            cephalog_store::TokenScope::ReadWrite,
+            None,
+        )
         .await?;
     Ok((r.id, secret))
 }

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use tower_sessions::Session;
 
 use cephalog_auth::{Username, verify_password};
-use cephalog_store::{Store, UserRecord};
+use cephalog_store::{Store, TokenScope, UserRecord};
 
 use crate::AppState;
 use crate::error::WebError;
@@ -45,6 +45,8 @@ pub enum Via {
 pub struct Principal {
     pub user: UserRecord,
     pub via: Via,
+    /// The token's scope (`None` for a browser session).
+    pub scope: Option<TokenScope>,
     /// "web 10.0.0.7" or "api 10.0.0.7".
     pub source: String,
     /// Where this request's audit entries are collected.
@@ -121,7 +123,7 @@ async fn principal(parts: &mut Parts, state: &AppState) -> Result<Principal, Web
             .ok()
             .and_then(|v| v.strip_prefix("Bearer "))
             .ok_or(WebError::Unauthenticated)?;
-        let id = state
+        let (id, scope) = state
             .store
             .use_api_token(&token_hash(token.trim()))
             .await?
@@ -129,9 +131,16 @@ async fn principal(parts: &mut Parts, state: &AppState) -> Result<Principal, Web
         let user = enabled_user(&state.store, id)
             .await?
             .ok_or(WebError::Unauthenticated)?;
+        if scope == TokenScope::Read && !parts.method.is_safe() {
+            return Err(WebError::Forbidden(
+                "this API token may only read (scope read); writing needs a read_write token"
+                    .to_owned(),
+            ));
+        }
         return Ok(Principal {
             user,
             via: Via::Token,
+            scope: Some(scope),
             source: format!("api {address}"),
             audit: parts.extensions.get().cloned(),
         });
@@ -160,6 +169,7 @@ async fn principal(parts: &mut Parts, state: &AppState) -> Result<Principal, Web
     Ok(Principal {
         user,
         via: Via::Session,
+        scope: None,
         source: format!("web {address}"),
         audit: parts.extensions.get().cloned(),
     })
@@ -243,6 +253,40 @@ pub async fn sign_in(
         .await
         .map_err(WebError::from)?;
     Ok(user)
+}
+
+/// Checks the signed-in user's password again before a sensitive step (creating an API token).
+/// Failures count towards the user's sign-in throttle; a wrong password answers 403.
+pub async fn confirm_password(
+    state: &AppState,
+    user: &UserRecord,
+    password: &str,
+) -> Result<(), WebError> {
+    let store = &state.store;
+    let user_key = format!("user:{}", user.username);
+    let since = Utc::now() - Duration::minutes(THROTTLE_WINDOW_MINUTES);
+    if store.login_failures(&user_key, since).await?.0 >= MAX_FAILURES_PER_USER {
+        return Err(WebError::TooManyAttempts(format!(
+            "too many failed sign-ins; wait {THROTTLE_WINDOW_MINUTES} minutes or ask an administrator"
+        )));
+    }
+    let hash = store
+        .user_with_hash(&user.username)
+        .await?
+        .map(|(_, hash)| hash)
+        .ok_or(WebError::Unauthenticated)?;
+    let password = password.to_owned();
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .map_err(|e| WebError::Internal(e.to_string()))?;
+    if ok {
+        Ok(())
+    } else {
+        store.add_login_failure(&[user_key]).await?;
+        Err(WebError::Forbidden(
+            "password: the password is not right".to_owned(),
+        ))
+    }
 }
 
 /// Ends the session.

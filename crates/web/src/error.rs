@@ -82,6 +82,8 @@ impl From<StoreError> for WebError {
                 WebError::NotFound(e.to_string())
             }
             StoreError::DuplicateMrn(_)
+            | StoreError::AmbiguousMrn(_)
+            | StoreError::AlreadyAcknowledged(_)
             | StoreError::PatientExists { .. }
             | StoreError::DuplicateUsername(_)
             | StoreError::DatesAlreadyStored { .. }
@@ -91,6 +93,7 @@ impl From<StoreError> for WebError {
                 field: Some(if what == "reason" { "reason" } else { "actor" }.to_owned()),
                 message: e.to_string(),
             },
+            StoreError::Invalid { field, .. } => WebError::invalid(field, e),
             StoreError::Patient(_)
             | StoreError::Diary(_)
             | StoreError::Drug(_)
@@ -117,6 +120,7 @@ impl From<cephalog_app::AppError> for WebError {
             cephalog_app::AppError::NoSessionOn { index, .. } => {
                 WebError::invalid(format!("session_dates[{index}]"), e)
             }
+            cephalog_app::AppError::NotFlagged(_) => WebError::Conflict(e.to_string()),
             cephalog_app::AppError::Session(_) | cephalog_app::AppError::Protocol(_) => {
                 WebError::Invalid {
                     field: None,

@@ -1,11 +1,14 @@
 //! Who may do what. One table, used by every route: the route names what it needs, this decides.
 //!
-//! - A patient reads and writes their own diary and questionnaires and reads their own results
-//!   (metrics, calendar, next appointment), nothing else.
+//! - A patient reads and writes their own diary and questionnaires, reads their own results
+//!   (metrics, calendar, next appointment) and downloads their own visit summary, nothing else.
 //! - A clinician reads and writes the clinical record of the patients of their clinic and records
-//!   treatment sessions.
-//! - A nurse does what a clinician does except record a toxin session or attest overuse management
-//!   (prescriber's acts) and read the access log (the clinician's and administrator's oversight).
+//!   treatment sessions, signing them as the prescriber.
+//! - A nurse does what a clinician does except attest overuse management (a prescriber's act) and
+//!   read the access log (the clinician's and administrator's oversight). A nurse records a toxin
+//!   session they injected only with the prescribing clinician named: the session stores the
+//!   prescriber (an enabled clinician of the same clinic, who signs it) beside the injector. A
+//!   clinician recording a session is its prescriber unless they name another clinician.
 //! - A patient, or a clinician or nurse of their clinic, may share the patient's visit summary
 //!   with a doctor outside the clinic through an expiring, read-only link.
 //! - An administrator manages the users of their clinic and reads the access log of its patients,
@@ -29,8 +32,13 @@ pub enum Need {
     ReadClinical,
     /// Preventives, adverse events, nerve-block relief.
     WriteClinical,
-    /// Record a botulinum-toxin session or attest medication-overuse management.
+    /// Attest medication-overuse management: clinicians only.
     Prescribe,
+    /// Record a botulinum-toxin session: clinicians, and nurses with the prescriber named.
+    RecordSession,
+    /// Download the doctor-visit summary: the patient for their own record, and their clinic's
+    /// clinicians and nurses.
+    VisitSummary,
     /// Who read or changed this patient's record.
     ReadAccessLog,
     /// Make, list and revoke expiring read-only links to the patient's visit summary: the patient
@@ -62,7 +70,10 @@ pub enum Denial {
 fn role_may(role: Role, need: Need) -> bool {
     use Need::*;
     match role {
-        Role::Patient => matches!(need, ReadDiary | WriteDiary | WriteQuestionnaire | Share),
+        Role::Patient => matches!(
+            need,
+            ReadDiary | WriteDiary | WriteQuestionnaire | Share | VisitSummary
+        ),
         Role::Clinician => true,
         Role::Nurse => !matches!(need, Prescribe | ReadAccessLog),
         Role::Admin => need == ReadAccessLog,
@@ -169,13 +180,18 @@ mod tests {
             ReadClinical,
             WriteClinical,
             Prescribe,
+            RecordSession,
+            VisitSummary,
             ReadAccessLog,
             Share,
         ];
         let me = user(Role::Patient, home, Some(mine.id));
         for need in all {
             let own = patient_access(&me, &mine, need);
-            let expected_own = matches!(need, ReadDiary | WriteDiary | WriteQuestionnaire | Share);
+            let expected_own = matches!(
+                need,
+                ReadDiary | WriteDiary | WriteQuestionnaire | Share | VisitSummary
+            );
             assert_eq!(own.is_ok(), expected_own, "patient {need:?} own");
             assert_eq!(
                 patient_access(&me, &neighbour, need),

@@ -184,6 +184,10 @@ fn seed(env: &Env) -> String {
         "retreatment_interval=dystonia dose given elsewhere",
         "--override",
         "cumulative_units=neurologist agreed",
+        "--override",
+        "diary=paper diary reviewed in clinic",
+        "--override",
+        "eligibility=assessed in clinic against the payer's criteria",
     ]);
     let out = env.ok(&[
         "session",
@@ -375,7 +379,8 @@ journey!(a_patient_export_holds_every_table, |env: &Env| {
         ("200", "155", "45")
     );
     assert_eq!(s["billing"], "64615 × 1; J0585 × 155; J0585-JW × 45");
-    assert_eq!(s["overrides"], "2");
+    // Re-treatment interval, cumulative units and, since the pathway checks, eligibility.
+    assert_eq!(s["overrides"], "3");
     assert_eq!(t["session_sites"].len(), 31);
     let units: u32 = t["session_sites"]
         .iter()
@@ -388,7 +393,11 @@ journey!(a_patient_export_holds_every_table, |env: &Env| {
             .all(|r| r["session_id"] == s["id"])
     );
     let overrides = &t["session_overrides"];
-    assert_eq!(overrides.len(), 2);
+    assert_eq!(
+        overrides.len(),
+        3,
+        "with the pathway's eligibility override"
+    );
     assert!(
         overrides
             .iter()
@@ -494,7 +503,7 @@ journey!(a_patient_export_holds_every_table, |env: &Env| {
         ("questionnaires", 2),
         ("sessions", 1),
         ("session_sites", 31),
-        ("session_overrides", 2),
+        ("session_overrides", 3),
         ("outside_toxin_doses", 1),
         ("nerve_blocks", 1),
         ("adverse_events", 1),

@@ -840,6 +840,16 @@ journey!(clinics_add_rule_sets_as_files, |env: &Env| {
     );
 });
 
+/// Overrides of the pathway checks for journeys about something else: their patients keep little
+/// or no diary and have no eligibility verdict. The pathway checks themselves are tested in
+/// `the_pathway_checks_refuse_and_name_why`.
+pub const PATHWAY_OVERRIDES: [&str; 4] = [
+    "--override",
+    "diary=paper diary reviewed in clinic",
+    "--override",
+    "eligibility=assessed in clinic against the payer's criteria",
+];
+
 fn record(env: &Env, extra: &[&str]) -> crate::harness::Run {
     let mut args = vec![
         "session",
@@ -855,6 +865,7 @@ fn record(env: &Env, extra: &[&str]) -> crate::harness::Run {
         "--injector",
         "Dr Example",
     ];
+    args.extend_from_slice(&PATHWAY_OVERRIDES);
     args.extend_from_slice(extra);
     env.run(&args)
 }
@@ -898,6 +909,13 @@ journey!(sessions_are_checked_billed_and_listed, |env: &Env| {
         })
         .collect();
     assert_eq!(lines, vec!["64615×1", "J0585×165", "J0585-JW×35"]);
+    // Each line names the diagnosis it rests on: ICHD-3 1.3 and its ICD-10-CM code.
+    for l in json["billing"]["lines"].as_array().expect("lines") {
+        assert_eq!(
+            l["diagnosis"],
+            serde_json::json!({"ichd3": "1.3", "name": "chronic migraine", "icd10cm": "G43.709"})
+        );
+    }
     // 83 days later: refused, nothing saved.
     let before = env.ok(&["session", "list", "--patient", "P1", "--json"]);
     let r = record(env, &["--date", "2026-06-23"]);
@@ -1013,8 +1031,17 @@ journey!(sessions_are_checked_billed_and_listed, |env: &Env| {
     let sessions = list["sessions"].as_array().expect("sessions");
     assert_eq!(sessions.len(), 3);
     let overrides = sessions[2]["overrides"].as_array().expect("overrides");
-    assert_eq!(overrides.len(), 2);
-    assert_eq!(overrides[0]["by"], "Dr Lead");
+    // The two refusals overridden here, and the pathway's diary check (this patient keeps none).
+    let mut checks: Vec<&str> = overrides
+        .iter()
+        .filter_map(|o| o["check"].as_str())
+        .collect();
+    checks.sort_unstable();
+    assert_eq!(
+        checks,
+        vec!["cumulative_units", "diary", "retreatment_interval"]
+    );
+    assert!(overrides.iter().all(|o| o["by"] == "Dr Lead"));
 });
 
 journey!(schedule_and_response_follow_the_sessions, |env: &Env| {
@@ -1336,6 +1363,8 @@ journey!(occipital_toxin_and_questionnaires_by_cycle, |env: &Env| {
         "2027-01-01",
         "--injector",
         "Dr Example",
+        "--override",
+        "diary=paper diary reviewed in clinic",
         "--json",
     ]);
     let s: Value = serde_json::from_str(&out).expect("json");
@@ -1382,6 +1411,8 @@ journey!(occipital_toxin_and_questionnaires_by_cycle, |env: &Env| {
         "2027-03-31",
         "--injector",
         "Dr Example",
+        "--override",
+        "eligibility=assessed in clinic against the payer's criteria",
         "--date",
         "2026-05-01",
     ]);
@@ -1568,4 +1599,225 @@ journey!(api_tokens_are_issued_listed_and_revoked, |env: &Env| {
     assert!(err.contains("no live API token"), "{err}");
     let err = env.fails(&["user", "token", "nobody", "--name", "x"]);
     assert!(err.contains("no user nobody"), "{err}");
+});
+
+journey!(the_pathway_checks_refuse_and_name_why, |env: &Env| {
+    // A patient with no ICHD-3 diagnosis, no diary and so no eligibility verdict.
+    let out = env.ok(&[
+        "patient",
+        "add",
+        "--name",
+        "No Record",
+        "--dob",
+        "1980-05-05",
+        "--mrn",
+        "P9",
+    ]);
+    let id = out.trim().to_owned();
+    let base = [
+        "session",
+        "record",
+        "--patient",
+        "P9",
+        "--vial",
+        "200",
+        "--lot",
+        "C4021AB",
+        "--expiry",
+        "2027-03-31",
+        "--injector",
+        "Dr Example",
+    ];
+    let run = |extra: &[&str]| {
+        let mut args = base.to_vec();
+        args.extend_from_slice(extra);
+        env.run(&args)
+    };
+    let r = run(&["--date", "2026-03-02", "--dry-run"]);
+    assert!(!r.ok, "refused, even as a dry run");
+    for why in [
+        "REFUSED: diagnosis: the patient has no ICHD-3 diagnosis",
+        "REFUSED: diary: the patient has no headache diary",
+        "REFUSED: eligibility: first chronic-migraine session, and the eligibility verdict under rule set fda-label",
+    ] {
+        assert!(r.stdout.contains(why), "{why}: {}", r.stdout);
+    }
+    assert!(
+        r.stderr.contains("diagnosis, diary, eligibility"),
+        "{}",
+        r.stderr
+    );
+    let r = run(&["--date", "2026-03-02"]);
+    assert!(
+        !r.ok && r.stderr.contains("nothing was saved"),
+        "{}",
+        r.stderr
+    );
+    let none: Value =
+        serde_json::from_str(&env.ok(&["session", "list", "--patient", "P9", "--json"]))
+            .expect("json");
+    assert_eq!(none["sessions"].as_array().map(Vec::len), Some(0));
+    // Each overridden with a reason: saved, the overrides kept with the session.
+    let r = run(&[
+        "--date",
+        "2026-03-02",
+        "--override",
+        "diagnosis=referral letter names chronic migraine; coding to follow",
+        "--override",
+        "diary=paper diary reviewed in clinic",
+        "--override",
+        "eligibility=payer approval on file",
+    ]);
+    assert!(r.ok, "{}", r.stderr);
+    let list: Value =
+        serde_json::from_str(&env.ok(&["session", "list", "--patient", "P9", "--json"]))
+            .expect("json");
+    let checks: Vec<&str> = list["sessions"][0]["overrides"]
+        .as_array()
+        .expect("overrides")
+        .iter()
+        .filter_map(|o| o["check"].as_str())
+        .collect();
+    assert_eq!(checks, vec!["diagnosis", "diary", "eligibility"]);
+    // Without an ICHD-3 1.3 diagnosis the billing lines rest on none, and say so.
+    let billing = &list["sessions"][0]["billing"];
+    assert!(
+        billing["lines"]
+            .as_array()
+            .expect("lines")
+            .iter()
+            .all(|l| l.get("diagnosis").is_none()),
+        "{billing}"
+    );
+    assert!(
+        billing["notes"].as_array().expect("notes").iter().any(|n| n
+            .as_str()
+            .is_some_and(|n| n.contains("rest on no diagnosis"))),
+        "{billing}"
+    );
+    // Hospitalised with dysphagia 10 days later: serious, and flagged for urgent review.
+    let out = env.ok(&[
+        "ae",
+        "add",
+        "--patient",
+        "P9",
+        "--term",
+        "dysphagia",
+        "--onset",
+        "2026-03-12",
+        "--grade",
+        "3",
+        "--serious",
+        "hospitalization",
+        "--aware",
+        "2026-03-13",
+        "--json",
+    ]);
+    let case: Value = serde_json::from_str(&out).expect("json");
+    let case_id = case["id"].as_str().expect("id").to_owned();
+    assert_eq!(case["urgent_review"]["symptom"], "dysphagia");
+    // The next injection warns of both, before anything is saved.
+    let later = [
+        "--date",
+        "2026-06-02",
+        "--override",
+        "diagnosis=referral letter names chronic migraine; coding to follow",
+        "--override",
+        "diary=paper diary reviewed in clinic",
+        "--dry-run",
+    ];
+    let r = run(&later);
+    assert!(!r.ok);
+    assert!(
+        r.stdout.contains(
+            "REFUSED: adverse event: serious adverse event 'dysphagia' began on 2026-03-12, since the previous session of 2026-03-02"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("REFUSED: urgent review: 'dysphagia'")
+            && r.stdout.contains("not acknowledged"),
+        "{}",
+        r.stdout
+    );
+    // Acknowledged: who and what was decided; the urgent review no longer refuses.
+    let err = env.fails(&[
+        "ae",
+        "acknowledge",
+        "--case",
+        &case_id,
+        "--by",
+        "Dr Example",
+        "--decision",
+        " ",
+    ]);
+    assert!(err.contains("decision"), "{err}");
+    let out = env.ok(&[
+        "ae",
+        "acknowledge",
+        "--case",
+        &case_id,
+        "--by",
+        "Dr Example",
+        "--decision",
+        "seen in clinic; swallow recovered; next session without the cervical sites",
+    ]);
+    assert!(out.contains("acknowledged by Dr Example"), "{out}");
+    let err = env.fails(&[
+        "ae",
+        "acknowledge",
+        "--case",
+        &case_id,
+        "--by",
+        "Dr Other",
+        "--decision",
+        "again",
+    ]);
+    assert!(err.contains("already acknowledged"), "{err}");
+    let shown = env.ok(&["ae", "show", &case_id]);
+    assert!(
+        shown.contains("urgent review acknowledged by Dr Example"),
+        "{shown}"
+    );
+    let r = run(&later);
+    assert!(!r.stdout.contains("REFUSED: urgent review"), "{}", r.stdout);
+    assert!(r.stdout.contains("REFUSED: adverse event"), "{}", r.stdout);
+    // The serious event still needs a reason to inject again.
+    let mut saved = later.to_vec();
+    saved.pop();
+    saved.extend([
+        "--override",
+        "serious_adverse_event=reviewed; benefit outweighs risk, reduced cervical dose",
+    ]);
+    let r = run(&saved);
+    assert!(r.ok, "{}", r.stderr);
+    // A non-flagged event has nothing to acknowledge.
+    let out = env.ok(&[
+        "ae",
+        "add",
+        "--patient",
+        &id,
+        "--term",
+        "neck pain",
+        "--onset",
+        "2026-06-05",
+        "--grade",
+        "1",
+        "--aware",
+        "2026-06-05",
+        "--json",
+    ]);
+    let plain: Value = serde_json::from_str(&out).expect("json");
+    let err = env.fails(&[
+        "ae",
+        "acknowledge",
+        "--case",
+        plain["id"].as_str().expect("id"),
+        "--by",
+        "Dr Example",
+        "--decision",
+        "noted",
+    ]);
+    assert!(err.contains("not flagged for urgent review"), "{err}");
 });

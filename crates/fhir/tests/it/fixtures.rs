@@ -145,6 +145,7 @@ fn preempt_session(date: &str, lot: &str, ftp: bool) -> Session {
         diluent: Volume::from_microlitres(4000),
         sites: SiteDose::from_plan(&plan),
         injector: "Dr A. Clinician".to_owned(),
+        prescriber: None,
         notes: if ftp {
             "follow-the-pain temporalis left".to_owned()
         } else {
@@ -192,6 +193,7 @@ fn occipital_session(date: &str) -> Session {
         diluent: Volume::from_microlitres(2500),
         sites,
         injector: "Dr B. Neuro".to_owned(),
+        prescriber: None,
         notes: "off-label, consented".to_owned(),
     })
     .expect("occipital session")

@@ -96,6 +96,7 @@ fn preempt(date: &str, lot: &str) -> Session {
             diluent: VialSize::U200.protocol_diluent(),
             sites: SiteDose::from_plan(&Plan::preempt()),
             injector: "Dr Ana Ruiz".to_owned(),
+            prescriber: None,
             notes: "Tolerated well; ice packs offered.".to_owned(),
         },
         today(),
@@ -205,6 +206,7 @@ pub async fn clinic() -> Clinic {
             .record_session(
                 patient.id,
                 &preempt(date, lot),
+                None,
                 &[],
                 &CheckPolicy::default(),
             )

@@ -5,7 +5,7 @@ use cephalog_core::{
     MedicationIntake, Minutes, Patient, Sex,
 };
 use cephalog_store::{
-    Change, Engine, ImportSummary, Pool, RecordKind, Store, StoreError, VersionAction,
+    Change, Engine, ImportSummary, Pool, RecordKind, Store, StoreError, TokenScope, VersionAction,
 };
 
 use crate::story;
@@ -432,6 +432,7 @@ fn preempt_session(date: &str) -> cephalog_core::session::Session {
         diluent: Volume::from_microlitres(4000),
         sites: SiteDose::from_plan(&Plan::preempt()),
         injector: "Dr Example".into(),
+        prescriber: None,
         notes: String::new(),
     })
     .expect("session")
@@ -450,7 +451,7 @@ story!(
         let policy = CheckPolicy::default();
         let first = preempt_session("2026-01-05");
         let (id, check) = store
-            .record_session(a.id, &first, &[], &policy)
+            .record_session(a.id, &first, None, &[], &policy)
             .await
             .expect("first session");
         assert!(check.refusals.is_empty());
@@ -462,7 +463,7 @@ story!(
         // 83 days later: refused, nothing stored.
         let early = preempt_session("2026-03-29");
         let err = store
-            .record_session(a.id, &early, &[], &policy)
+            .record_session(a.id, &early, None, &[], &policy)
             .await
             .expect_err("too early");
         assert!(matches!(err, StoreError::SessionRefused(_)), "{err}");
@@ -475,7 +476,7 @@ story!(
         )
         .expect("override");
         store
-            .record_session(a.id, &early, &[o], &policy)
+            .record_session(a.id, &early, None, &[o], &policy)
             .await
             .expect("overridden");
         let back = store.sessions(a.id).await.expect("list");
@@ -500,7 +501,7 @@ story!(
         assert_eq!(store.toxin_history(a.id).await.expect("history").len(), 3);
         let late = preempt_session("2026-08-30");
         let check = store
-            .check_session(a.id, &late, &[], &policy)
+            .check_session(a.id, &late, None, &[], &policy)
             .await
             .expect("check");
         assert!(
@@ -667,8 +668,8 @@ story!(
         let policy = CheckPolicy::default();
         let (first, second) = (preempt_session("2026-01-05"), preempt_session("2026-01-15"));
         let (r1, r2) = tokio::join!(
-            store.record_session(a.id, &first, &[], &policy),
-            store.record_session(a.id, &second, &[], &policy)
+            store.record_session(a.id, &first, None, &[], &policy),
+            store.record_session(a.id, &second, None, &[], &policy)
         );
         let saved = [r1.is_ok(), r2.is_ok()].iter().filter(|ok| **ok).count();
         assert_eq!(
@@ -999,17 +1000,65 @@ story!(
             .await
             .expect("user");
         let t = store
-            .add_api_token(user.id, "EHR bridge", "abc")
+            .add_api_token(user.id, "EHR bridge", "abc", TokenScope::Read, None)
             .await
             .expect("token");
+        assert_eq!(t.scope, TokenScope::Read);
+        assert_eq!(
+            t.expires_at - t.created_at,
+            chrono::Duration::days(cephalog_store::TOKEN_DEFAULT_DAYS)
+        );
         assert_eq!(
             store.use_api_token("abc").await.expect("use"),
-            Some(user.id)
+            Some((user.id, TokenScope::Read))
         );
+        // Life: 1 to 365 days.
+        for days in [0, cephalog_store::TOKEN_MAX_DAYS + 1] {
+            assert!(matches!(
+                store
+                    .add_api_token(user.id, "x", "abx", TokenScope::Read, Some(days))
+                    .await,
+                Err(StoreError::Invalid {
+                    field: "expires_in_days",
+                    ..
+                })
+            ));
+        }
+        let longest = store
+            .add_api_token(
+                user.id,
+                "x",
+                "aby",
+                TokenScope::ReadWrite,
+                Some(cephalog_store::TOKEN_MAX_DAYS),
+            )
+            .await
+            .expect("the longest life");
+        assert_eq!(
+            store.use_api_token("aby").await.expect("use"),
+            Some((user.id, TokenScope::ReadWrite))
+        );
+        store
+            .revoke_api_token(user.id, longest.id)
+            .await
+            .expect("revoke");
+        // An expired token opens nothing.
+        store
+            .add_api_token_until(
+                user.id,
+                "expired",
+                "abz",
+                TokenScope::ReadWrite,
+                chrono::Utc::now() - chrono::Duration::seconds(1),
+            )
+            .await
+            .expect("token");
+        assert_eq!(store.use_api_token("abz").await.expect("use"), None);
         assert_eq!(store.use_api_token("abd").await.expect("use"), None);
         let listed = store.api_tokens(user.id).await.expect("list");
-        assert_eq!(listed.len(), 1);
+        assert_eq!(listed.len(), 3);
         assert!(listed[0].last_used_at.is_some());
+        assert_eq!(listed[0].id, t.id);
         assert!(
             store
                 .revoke_api_token(uuid::Uuid::now_v7(), t.id)
@@ -1280,6 +1329,7 @@ async fn patient_with_everything(store: &Store, name: &str, mrn: &str) -> uuid::
         .record_session(
             a.id,
             &preempt_session("2026-02-01"),
+            None,
             &[Override::new(Check::RetreatmentInterval, "flare", "Dr Example").expect("override")],
             &CheckPolicy::default(),
         )
@@ -1895,5 +1945,39 @@ story!(
                 .len(),
             1
         );
+    }
+);
+
+story!(
+    mrns_are_unique_per_clinic_and_an_mrn_two_clinics_use_is_ambiguous,
+    |store: Store| async move {
+        let leeds = store.clinic("Leeds").await.expect("clinic");
+        let york = store.clinic("York").await.expect("clinic");
+        let a = store
+            .add_patient_in(leeds, &patient("Alice", Some("H-1001")))
+            .await
+            .expect("first clinic");
+        assert_eq!(store.find_patient("H-1001").await.expect("by MRN").id, a.id);
+        let b = store
+            .add_patient_in(york, &patient("Bob", Some("H-1001")))
+            .await
+            .expect("another clinic may use the same MRN");
+        let dup = store
+            .add_patient_in(leeds, &patient("Carol", Some("H-1001")))
+            .await;
+        assert!(matches!(dup, Err(StoreError::DuplicateMrn(m)) if m == "H-1001"));
+        assert!(matches!(
+            store.find_patient("H-1001").await,
+            Err(StoreError::AmbiguousMrn(m)) if m == "H-1001"
+        ));
+        assert_eq!(
+            store
+                .find_patient(&b.id.to_string())
+                .await
+                .expect("by id")
+                .id,
+            b.id
+        );
+        assert_eq!(store.patient_count().await.expect("count"), 2);
     }
 );

@@ -90,6 +90,7 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(safety::list, safety::add))
         .routes(routes!(safety::clinic_list))
         .routes(routes!(safety::get))
+        .routes(routes!(safety::acknowledge))
         .routes(routes!(fhir::everything))
 }
 

@@ -240,3 +240,64 @@ pub async fn get(
     })?;
     view_response(&state, &rec, StatusCode::OK).await
 }
+
+/// What was decided on an urgent review.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Acknowledgement {
+    /// What was decided, e.g. "seen in clinic; swallow recovered; next session without the
+    /// cervical sites" (1 to 1000 characters).
+    pub decision: String,
+}
+
+/// Acknowledges the case's urgent review: the caller, now, and what was decided. An acknowledged
+/// flag leaves the worklist and no longer refuses the patient's next session. Answers the case.
+#[utoipa::path(post, path = "/adverse-events/{id}/acknowledge", tag = "safety",
+    params(("id" = Uuid, Path, description = "case id")),
+    request_body = Acknowledgement,
+    responses((status = 200, description = "The case, with acknowledgement (by, at, decision)", body = Object),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "Not flagged for urgent review, or already acknowledged", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn acknowledge(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<Uuid>,
+    Json(a): Json<Acknowledgement>,
+) -> Result<Response, ApiError> {
+    let missing = || WebError::NotFound(format!("no adverse event {id}"));
+    let rec = match state.store.adverse_event(id).await {
+        Ok(rec) => rec,
+        Err(cephalog_store::StoreError::NotFound(_)) => return Err(missing().into()),
+        Err(e) => return Err(e.into()),
+    };
+    audit::patient(
+        &state,
+        &who,
+        rec.patient,
+        Need::WriteClinical,
+        "adverse_event.acknowledge",
+    )
+    .await
+    .map_err(|e| match e {
+        WebError::NotFound(_) => missing(),
+        other => other,
+    })?;
+    cephalog_app::safety::acknowledge_urgent_review(
+        &state.store,
+        id,
+        &who.user.display_name,
+        &a.decision,
+    )
+    .await?;
+    audit::record(
+        &state,
+        &who,
+        "adverse_event.acknowledge",
+        "adverse_event",
+        &id.to_string(),
+        Some(rec.patient),
+    )
+    .await?;
+    view_response(&state, &rec, StatusCode::OK).await
+}

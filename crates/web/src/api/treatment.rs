@@ -146,7 +146,8 @@ pub async fn sessions(
     let r = audit::patient(&state, &who, id, Need::ReadClinical, "sessions.read").await?;
     let sessions = state.store.sessions(r.id).await?;
     let blocks = state.store.nerve_blocks(r.id).await?;
-    Ok(Json(&session_list(&sessions, &blocks)).into_response())
+    let diagnoses: Vec<_> = r.patient.diagnoses().iter().map(|d| d.code).collect();
+    Ok(Json(&session_list(&sessions, &blocks, &diagnoses)).into_response())
 }
 
 /// A muscle and side for one follow-the-pain site.
@@ -233,8 +234,11 @@ pub struct NewSession {
     pub expiry: NaiveDate,
     /// Diluent per vial in mL (default 2 mL per 100 U: 5 U / 0.1 mL).
     pub diluent_ml: Option<f64>,
-    /// Default: the signed-in user's name.
+    /// Who gave the injections, a clinician or a nurse. Default: the signed-in user's name.
     pub injector: Option<String>,
+    /// Username of the prescribing clinician of the clinic, who signs the session. Default: the
+    /// signed-in user when a clinician; a nurse must name one.
+    pub prescriber: Option<String>,
     #[serde(default)]
     pub notes: String,
     #[serde(default)]
@@ -471,6 +475,7 @@ fn spec_from(
         expiry: n.expiry,
         diluent,
         injector: n.injector.unwrap_or(name),
+        prescriber: None,
         notes: n.notes,
     };
     Ok((spec, overrides, n.dry_run))
@@ -507,8 +512,11 @@ pub async fn record(
     Path(id): Path<Uuid>,
     Json(n): Json<NewSession>,
 ) -> Result<Response, ApiError> {
-    let r = audit::patient(&state, &who, id, Need::Prescribe, "session.record").await?;
-    let (spec, overrides, dry_run) = spec_from(n, &who)?;
+    let r = audit::patient(&state, &who, id, Need::RecordSession, "session.record").await?;
+    let prescriber =
+        crate::pages::sessions::prescriber_for(&state, &who, n.prescriber.as_deref()).await?;
+    let (mut spec, overrides, dry_run) = spec_from(n, &who)?;
+    spec.prescriber = Some(prescriber);
     let (plan, session) = build_session(spec, state.today()).map_err(|e| match e {
         AppError::Session(s) => invalid_session(s),
         AppError::Protocol(p) => WebError::Invalid {
@@ -518,16 +526,30 @@ pub async fn record(
         other => other.into(),
     })?;
     let policy = CheckPolicy::default();
-    let outcome =
-        match record_session(&state.store, r.id, &session, &overrides, &policy, dry_run).await {
-            Ok(o) => o,
-            Err(AppError::Store(StoreError::SessionRefused(check))) => return Ok(refused(&check)),
-            Err(e) => return Err(e.into()),
-        };
+    let outcome = match record_session(
+        &state.store,
+        &state.rules,
+        &r,
+        &session,
+        &overrides,
+        &policy,
+        dry_run,
+    )
+    .await
+    {
+        Ok(o) => o,
+        Err(AppError::Store(StoreError::SessionRefused(check))) => return Ok(refused(&check)),
+        Err(e) => return Err(e.into()),
+    };
     let may_save = outcome.check.may_save();
     let view = session_view(
         outcome.id,
         &session,
+        &r.patient
+            .diagnoses()
+            .iter()
+            .map(|d| d.code)
+            .collect::<Vec<_>>(),
         Some(&plan),
         Some(&outcome.check),
         None,

@@ -123,6 +123,14 @@ async fn worklist(State(state): State<AppState>, who: Principal) -> Result<Respo
     // Session dates, read only for treated patients with an adverse event.
     let mut sessions_by_patient: HashMap<Uuid, Vec<NaiveDate>> = HashMap::new();
     let mut flagged = Vec::new();
+    // An acknowledged urgent review has been dealt with: it leaves the worklist.
+    let acknowledged: std::collections::HashSet<Uuid> = state
+        .store
+        .urgent_review_acks(None)
+        .await?
+        .into_iter()
+        .map(|a| a.event)
+        .collect();
     for ae in state.store.adverse_events(None).await? {
         let Some(p) = by_id.get(&ae.patient) else {
             continue;
@@ -142,7 +150,11 @@ async fn worklist(State(state): State<AppState>, who: Principal) -> Result<Respo
             .cloned()
             .unwrap_or_default();
         let mut why = Vec::new();
-        if let Some(u) = ae.event.distant_spread_review(&sessions) {
+        if let Some(u) = ae
+            .event
+            .distant_spread_review(&sessions)
+            .filter(|_| !acknowledged.contains(&ae.id))
+        {
             why.push(format!(
                 "URGENT REVIEW: {} {} days after the session of {}",
                 u.symptom.label(),

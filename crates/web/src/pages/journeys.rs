@@ -198,9 +198,12 @@ fn fixed_sites() -> String {
         .join("&")
 }
 
+/// A PREEMPT session form. The seeded diary is too short for an eligibility verdict, so the form
+/// overrides the pathway's eligibility check with a reason (the check itself is tested in
+/// `pathway_checks_show_at_the_check_step_and_a_nurse_names_the_prescriber`).
 fn session_form(date: NaiveDate, extra: &str, action: &str) -> String {
     format!(
-        "plan=preempt&{}{extra}&date={date}&product=onabotulinumtoxina&vial_size=200&vials=1&lot=C1234&expiry=2027-06-01&diluent_ml=&injector=Dr+Dana+Home&notes=&action={action}",
+        "plan=preempt&{}{extra}&date={date}&product=onabotulinumtoxina&vial_size=200&vials=1&lot=C1234&expiry=2027-06-01&diluent_ml=&injector=Dr+Dana+Home&notes=&override-eligibility=payer+approval+on+file&action={action}",
         fixed_sites()
     )
 }
@@ -352,20 +355,58 @@ async fn a_session_is_checked_then_saved_and_refusals_need_a_reason() {
 
     let (_, _, body) = send(&app, get(&format!("/patients/{p}/response"), &dr)).await;
     assert!(body.contains(r#"id="response-table""#), "{body}");
+}
 
+#[tokio::test]
+async fn pathway_checks_show_at_the_check_step_and_a_nurse_names_the_prescriber() {
+    let app = app(None).await;
+    let p = app.patient;
+    let first = today() - Duration::days(100);
+    // Without the eligibility override: the Check step names why and offers a reason box.
+    let dr = sign_in(&app, "dr.home").await;
+    let form = session_form(first, "", "check")
+        .replace("&override-eligibility=payer+approval+on+file", "");
+    let (s, _, body) = send(&app, post(&format!("/patients/{p}/sessions"), &dr, form)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        body.contains("eligibility: first chronic-migraine session"),
+        "{body}"
+    );
+    assert!(body.contains(r#"name="override-eligibility""#), "{body}");
+    // A nurse opens the form with no prescriber filled in and must name one.
     let nurse = sign_in(&app, "nurse.home").await;
-    let (s, _, _) = send(&app, get(&format!("/patients/{p}/sessions/new"), &nurse)).await;
-    assert_eq!(s, StatusCode::FORBIDDEN);
-    let (s, _, _) = send(
+    let (s, _, body) = send(&app, get(&format!("/patients/{p}/sessions/new"), &nurse)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.contains(r#"name="prescriber" value="""#), "{body}");
+    let (s, _, body) = send(
         &app,
         post(
             &format!("/patients/{p}/sessions"),
             &nurse,
-            session_form(today(), "", "check"),
+            session_form(first, "", "save"),
         ),
     )
     .await;
-    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body.contains("Prescriber: name the prescribing clinician"),
+        "{body}"
+    );
+    let (s, h, _) = send(
+        &app,
+        post(
+            &format!("/patients/{p}/sessions"),
+            &nurse,
+            session_form(first, "&prescriber=dr.home", "save"),
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, _, detail) = send(&app, get(&location(&h), &nurse)).await;
+    assert!(
+        detail.contains("<dt>Prescriber</dt><dd>Dr Dana Home</dd>"),
+        "{detail}"
+    );
 }
 
 async fn record_ptosis(app: &App, dr: &str) -> String {

@@ -12,7 +12,7 @@ mod pathway;
 mod questionnaires;
 mod reports;
 mod safety;
-mod sessions;
+pub(crate) mod sessions;
 
 use askama::Template;
 use axum::extract::State;

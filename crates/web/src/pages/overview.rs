@@ -252,9 +252,11 @@ pub(crate) async fn extras(
 
     let session_dates: Vec<NaiveDate> = all_sessions.iter().map(|s| s.session.date()).collect();
     let events = state.store.adverse_events(Some(r.id)).await?;
+    let acknowledged = state.store.urgent_review_acks(Some(r.id)).await?;
     let urgent = events
         .iter()
         .filter(|e| e.event.distant_spread_review(&session_dates).is_some())
+        .filter(|e| !acknowledged.iter().any(|a| a.event == e.id))
         .count();
     let overdue = events
         .iter()

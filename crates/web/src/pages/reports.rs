@@ -162,7 +162,7 @@ async fn visit_pdf(
     Path(id): Path<Uuid>,
     Query(q): Query<VisitQuery>,
 ) -> Result<Response, PageError> {
-    let r = audit::patient(&state, &who, id, Need::ReadClinical, "report.visit").await?;
+    let r = audit::patient(&state, &who, id, Need::VisitSummary, "report.visit").await?;
     let period = visit_period(
         date_field("from", q.from.as_deref())?,
         date_field("to", q.to.as_deref())?,

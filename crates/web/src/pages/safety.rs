@@ -3,10 +3,11 @@
 //! its E2B(R3) and MedWatch 3500 downloads.
 
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use serde::Deserialize;
 use uuid::Uuid;
 
 use cephalog_auth::Role;
@@ -33,6 +34,7 @@ pub(super) fn routes(r: Routes) -> Routes {
     r.get("/adverse-events", clinic_list)
         .get("/adverse-events/{id}", case_page)
         .post("/adverse-events/{id}/submitted", mark_submitted)
+        .post("/adverse-events/{id}/acknowledge", acknowledge)
         .get("/adverse-events/{id}/e2b.xml", e2b_download)
         .get("/adverse-events/{id}/medwatch.json", medwatch_download)
         .get("/patients/{id}/adverse-events", patient_list)
@@ -544,6 +546,9 @@ struct CasePage {
     narrative: String,
     serious: bool,
     urgent: Option<String>,
+    /// Who acknowledged the urgent review, when, and what was decided.
+    acknowledged: Option<(String, String, String)>,
+    ack_error: Option<String>,
     icsr_valid: bool,
     missing: Vec<String>,
     export_missing: Vec<String>,
@@ -555,10 +560,17 @@ struct CasePage {
     today: NaiveDate,
 }
 
+/// What the case page is told after a refused acknowledgement.
+#[derive(Debug, Default, Deserialize)]
+struct CaseQuery {
+    error: Option<String>,
+}
+
 async fn case_page(
     State(state): State<AppState>,
     who: Principal,
     Path(aid): Path<Uuid>,
+    Query(q): Query<CaseQuery>,
 ) -> Result<Response, PageError> {
     let (rec, p) = case_access(&state, &who, aid, Need::ReadClinical, "adverse_event.read").await?;
     let today = state.today();
@@ -571,6 +583,19 @@ async fn case_page(
         .collect();
     let v = cephalog_app::safety::case_view_of(&rec, &p, &dates)
         .map_err(cephalog_app::AppError::from)?;
+    let acknowledged = state
+        .store
+        .urgent_review_acks(Some(p.id))
+        .await?
+        .into_iter()
+        .find(|a| a.event == aid)
+        .map(|a| {
+            (
+                a.by,
+                a.at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                a.decision,
+            )
+        });
     let e = &rec.event;
     let reporter = e.reporter();
     let mut export_missing = Vec::new();
@@ -652,6 +677,8 @@ async fn case_page(
         narrative: e.narrative().to_owned(),
         serious: v.serious,
         urgent: v.urgent_review.map(|u| u.reason),
+        acknowledged,
+        ack_error: q.error,
         icsr_valid: v.icsr.valid,
         missing: v.icsr.missing.iter().map(ToString::to_string).collect(),
         export_missing,
@@ -702,6 +729,50 @@ async fn mark_submitted(
     }
     state.store.mark_adverse_event_submitted(aid, on).await?;
     Ok(Redirect::to(&format!("/adverse-events/{aid}")).into_response())
+}
+
+/// Acknowledges the case's urgent review: the signed-in clinician or nurse, now, and what was
+/// decided (required). An acknowledged flag leaves the worklist and no longer refuses the next
+/// session.
+async fn acknowledge(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(aid): Path<Uuid>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let (rec, _) = case_access(
+        &state,
+        &who,
+        aid,
+        Need::WriteClinical,
+        "adverse_event.acknowledge",
+    )
+    .await?;
+    let f = FormData::new(pairs);
+    let decision = f.text("decision");
+    if decision.trim().is_empty() {
+        return Ok(
+            Redirect::to(&format!("/adverse-events/{aid}?error=decision#acknowledge"))
+                .into_response(),
+        );
+    }
+    cephalog_app::safety::acknowledge_urgent_review(
+        &state.store,
+        aid,
+        &who.user.display_name,
+        &decision,
+    )
+    .await?;
+    audit::record(
+        &state,
+        &who,
+        "adverse_event.acknowledge",
+        "adverse_event",
+        &aid.to_string(),
+        Some(rec.patient),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/adverse-events/{aid}#urgent-review")).into_response())
 }
 
 /// An export refusal as a page: what the case lacks (422), or the clinic's settings (409).
@@ -830,6 +901,7 @@ mod tests {
                 diluent: VialSize::U200.protocol_diluent(),
                 sites: SiteDose::from_plan(&Plan::preempt()),
                 injector: "Dr Lee".into(),
+                prescriber: None,
                 notes: String::new(),
             },
             d("2026-12-31"),

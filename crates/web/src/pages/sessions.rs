@@ -12,6 +12,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use uuid::Uuid;
 
+use cephalog_core::DiagnosisCode;
 use cephalog_core::protocol::{FtpCaps, Muscle, Plan, PlanDiff, Side, Target};
 use cephalog_core::reference::{PREEMPT_UNITS_PER_SITE, UNVERIFIED_MARK};
 use cephalog_core::session::{
@@ -204,6 +205,7 @@ fn session_error(e: SessionError) -> WebError {
 pub(crate) fn session_from_form(
     f: &FormData,
     options: &[SiteOption],
+    prescriber: Option<String>,
     today: NaiveDate,
 ) -> Result<Session, WebError> {
     let date = f.required_date("date", "Session date")?;
@@ -245,11 +247,49 @@ pub(crate) fn session_from_form(
             diluent,
             sites,
             injector: f.text("injector"),
+            prescriber,
             notes: f.text("notes"),
         },
         today,
     )
     .map_err(session_error)
+}
+
+/// The prescribing clinician who signs a session recorded by `who`: the clinician named by
+/// username (an enabled clinician of `who`'s clinic); with none named, `who` when a clinician. A
+/// nurse records a session only with the prescriber named. Answers the prescriber's name.
+pub(crate) async fn prescriber_for(
+    state: &AppState,
+    who: &Principal,
+    named: Option<&str>,
+) -> Result<String, WebError> {
+    use cephalog_auth::{Role, Username};
+    let named = named.map(str::trim).filter(|n| !n.is_empty());
+    let Some(named) = named else {
+        return if who.user.role == Role::Clinician {
+            Ok(who.user.display_name.clone())
+        } else {
+            Err(WebError::invalid(
+                "prescriber",
+                "Prescriber: name the prescribing clinician (their username) who signs this session",
+            ))
+        };
+    };
+    let not_one = || {
+        WebError::invalid(
+            "prescriber",
+            format!("Prescriber: '{named}' is not a clinician of this clinic"),
+        )
+    };
+    let username = Username::new(named).map_err(|_| not_one())?;
+    match state.store.user_with_hash(&username).await? {
+        Some((u, _))
+            if u.role == Role::Clinician && !u.disabled && u.clinic_id == who.user.clinic_id =>
+        {
+            Ok(u.display_name)
+        }
+        _ => Err(not_one()),
+    }
 }
 
 /// The overrides of a posted form: each non-blank `override-<check>` is the reason to go ahead
@@ -389,8 +429,8 @@ pub fn diff_lines(d: &PlanDiff) -> Vec<String> {
     out
 }
 
-fn billing_rows(s: &Session) -> (Vec<(String, String)>, Vec<String>) {
-    let b = s.billing();
+fn billing_rows(s: &Session, diagnoses: &[DiagnosisCode]) -> (Vec<(String, String)>, Vec<String>) {
+    let b = s.billing_for(diagnoses);
     (
         b.lines
             .iter()
@@ -400,9 +440,14 @@ fn billing_rows(s: &Session) -> (Vec<(String, String)>, Vec<String>) {
     )
 }
 
-pub(crate) fn check_view(s: &Session, plan: &Plan, c: &SessionCheck) -> CheckView {
+pub(crate) fn check_view(
+    s: &Session,
+    plan: &Plan,
+    c: &SessionCheck,
+    diagnoses: &[DiagnosisCode],
+) -> CheckView {
     let w = s.waste();
-    let (billing, billing_notes) = billing_rows(s);
+    let (billing, billing_notes) = billing_rows(s, diagnoses);
     CheckView {
         units: s.units_given(),
         sites: s.site_count(),
@@ -472,6 +517,7 @@ struct SessionFormPage {
     expiry: String,
     diluent_ml: String,
     injector: String,
+    prescriber: String,
     notes: String,
     plan_notes: Vec<String>,
     result: Option<CheckView>,
@@ -491,6 +537,7 @@ struct Values {
     expiry: String,
     diluent_ml: String,
     injector: String,
+    prescriber: String,
     notes: String,
     overrides: BTreeMap<String, String>,
 }
@@ -518,6 +565,11 @@ impl Values {
             expiry: String::new(),
             diluent_ml: String::new(),
             injector: who.user.display_name.clone(),
+            prescriber: if who.user.role == cephalog_auth::Role::Clinician {
+                who.user.username.to_string()
+            } else {
+                String::new()
+            },
             notes: String::new(),
             overrides: BTreeMap::new(),
         }
@@ -534,6 +586,7 @@ impl Values {
             expiry: f.text("expiry"),
             diluent_ml: f.text("diluent_ml"),
             injector: f.text("injector"),
+            prescriber: f.text("prescriber"),
             notes: f.text("notes"),
             overrides: f
                 .with_prefix("override-")
@@ -576,7 +629,8 @@ fn form_page(
             plan_for(&sites)
         }
     };
-    let result = result.map(|(s, p, c)| check_view(s, p, c));
+    let diagnoses: Vec<DiagnosisCode> = r.patient.diagnoses().iter().map(|d| d.code).collect();
+    let result = result.map(|(s, p, c)| check_view(s, p, c, &diagnoses));
     // A textarea for every refusal found and every reason already given.
     let mut checks: BTreeSet<&'static str> = BTreeSet::new();
     if let Some(c) = &result {
@@ -614,6 +668,7 @@ fn form_page(
         expiry: v.expiry,
         diluent_ml: v.diluent_ml,
         injector: v.injector,
+        prescriber: v.prescriber,
         notes: v.notes,
         plan_notes: plan_notes(&plan),
         result,
@@ -660,7 +715,7 @@ async fn new_form(
     Path(id): Path<Uuid>,
     Query(q): Query<PlanQuery>,
 ) -> Result<Response, PageError> {
-    let r = audit::patient(&state, &who, id, Need::Prescribe, "session.form").await?;
+    let r = audit::patient(&state, &who, id, Need::RecordSession, "session.form").await?;
     let today = state.today();
     let options = site_options();
     let v = Values::new(plan_name(q.plan.as_deref()), &who, today, &options);
@@ -673,7 +728,7 @@ async fn submit(
     Path(id): Path<Uuid>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    let r = audit::patient(&state, &who, id, Need::Prescribe, "session.record").await?;
+    let r = audit::patient(&state, &who, id, Need::RecordSession, "session.record").await?;
     let today = state.today();
     let f = FormData::new(pairs);
     let options = site_options();
@@ -689,7 +744,11 @@ async fn submit(
         );
         (e.status(), render(&page)).into_response()
     };
-    let session = match session_from_form(&f, &options, today) {
+    let prescriber = match prescriber_for(&state, &who, f.get("prescriber")).await {
+        Ok(p) => p,
+        Err(e) => return Ok(refused(e)),
+    };
+    let session = match session_from_form(&f, &options, Some(prescriber), today) {
         Ok(s) => s,
         Err(e) => return Ok(refused(e)),
     };
@@ -700,10 +759,13 @@ async fn submit(
     };
     let plan = plan_for(&sites_from_form(&f, &options)?);
     let policy = CheckPolicy::default();
+    let pathway =
+        cephalog_app::treatment::session_pathway(&state.store, &state.rules, &r, session.date())
+            .await?;
     if !save {
         let check = state
             .store
-            .check_session(r.id, &session, &overrides, &policy)
+            .check_session(r.id, &session, Some(&pathway), &overrides, &policy)
             .await?;
         let page = form_page(
             &who,
@@ -717,7 +779,7 @@ async fn submit(
     }
     match state
         .store
-        .record_session(r.id, &session, &overrides, &policy)
+        .record_session(r.id, &session, Some(&pathway), &overrides, &policy)
         .await
     {
         Ok((sid, _)) => {
@@ -832,7 +894,7 @@ async fn list(
                 )
             })
             .collect(),
-        may_prescribe: patient_access(&who.user, &r, Need::Prescribe).is_ok(),
+        may_prescribe: patient_access(&who.user, &r, Need::RecordSession).is_ok(),
         next_due,
     }))
 }
@@ -861,6 +923,7 @@ struct SessionPage {
     lot: String,
     expiry: NaiveDate,
     injector: String,
+    prescriber: Option<String>,
     notes: String,
     view: CheckView,
     sites: Vec<SiteRow>,
@@ -885,7 +948,8 @@ async fn detail(
     let plan = plan_for(&s.to_draft().sites);
     // The checks as they stand now are not what was checked when it was saved: show only the
     // totals, waste, billing and differences, and the stored overrides.
-    let view = check_view(s, &plan, &SessionCheck::default());
+    let diagnoses: Vec<DiagnosisCode> = r.patient.diagnoses().iter().map(|d| d.code).collect();
+    let view = check_view(s, &plan, &SessionCheck::default(), &diagnoses);
     Ok(render(&SessionPage {
         nav: Some(Nav::for_user(&who, "")),
         p: PatientHeader::of(&r, state.today())
@@ -899,6 +963,7 @@ async fn detail(
         lot: s.lot().to_string(),
         expiry: s.expiry(),
         injector: s.injector().to_string(),
+        prescriber: s.prescriber().map(ToString::to_string),
         notes: s.notes().to_owned(),
         view,
         sites: s
@@ -1014,7 +1079,7 @@ mod tests {
             .map(|o| o.key.clone())
             .collect();
         let f = FormData::new(base(&keys));
-        let s = session_from_form(&f, &options, today()).expect("session");
+        let s = session_from_form(&f, &options, None, today()).expect("session");
         assert_eq!(s.units_given(), 155);
         assert_eq!(s.site_count(), 31);
         assert_eq!(s.waste().discarded, 45);
@@ -1040,7 +1105,7 @@ mod tests {
         assert_eq!(sites.len(), 33, "a site ticked twice counts once");
         let plan = plan_for(&sites);
         assert_eq!(plan.total_units(), 165);
-        let s = session_from_form(&f, &options, today()).expect("session");
+        let s = session_from_form(&f, &options, None, today()).expect("session");
         assert!(s.diff(&plan).is_empty());
     }
 
@@ -1050,6 +1115,7 @@ mod tests {
         let field = |pairs: Vec<(String, String)>| match session_from_form(
             &FormData::new(pairs),
             &options,
+            None,
             today(),
         ) {
             Err(WebError::Invalid { field, .. }) => field,

@@ -881,3 +881,107 @@ async fn inline_script_is_blocked_by_the_content_security_policy() {
     )
     .await;
 }
+
+/// A patient injected ten days ago reports dysphagia five days later: the worklist flags it for
+/// urgent review. The clinician opens the case, says what was decided and acknowledges it; the
+/// acknowledgement (who, when, decision) shows on the case and the flag leaves the worklist.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clinician_acknowledges_an_urgent_review() {
+    use cephalog_core::protocol::Plan;
+    use cephalog_core::safety::{
+        ActionTaken, AdverseEvent, AdverseEventDraft, Causality, EventOutcome, ReporterDraft,
+    };
+    use cephalog_core::session::{
+        CheckPolicy, Indication, Product, Session, SessionDraft, SiteDose, VialSize,
+    };
+    harness::run("clinician_acknowledges_an_urgent_review", |b| async move {
+        let tom = b.seeded.other_patient;
+        let given = today() - Duration::days(10);
+        let session = Session::record(
+            SessionDraft {
+                date: given,
+                indication: Indication::ChronicMigraine,
+                product: Product::OnabotulinumtoxinA,
+                vial_size: VialSize::U200,
+                vials: 1,
+                lot: "C4021AB".to_owned(),
+                expiry: today() + Duration::days(300),
+                diluent: VialSize::U200.protocol_diluent(),
+                sites: SiteDose::from_plan(&Plan::preempt()),
+                injector: "Dr Ana Ruiz".to_owned(),
+                prescriber: Some("Dr Ana Ruiz".to_owned()),
+                notes: String::new(),
+            },
+            today(),
+        )
+        .expect("session");
+        b.store
+            .record_session(tom, &session, None, &[], &CheckPolicy::default())
+            .await
+            .expect("recorded");
+        let event = AdverseEvent::try_from(AdverseEventDraft {
+            reported_term: "dysphagia".to_owned(),
+            meddra_code: None,
+            onset: given + Duration::days(5),
+            resolution: None,
+            ctcae_grade: 2,
+            seriousness: Vec::new(),
+            action_taken: ActionTaken::NotApplicable,
+            outcome: EventOutcome::Recovering,
+            causality: Causality::PossiblyRelated,
+            reporter: ReporterDraft::default(),
+            awareness_date: given + Duration::days(6),
+            narrative: "Difficulty swallowing solids from day 5.".to_owned(),
+            suspect_products: Vec::new(),
+        })
+        .expect("event");
+        let case = b.store.add_adverse_event(tom, &event).await.expect("case");
+
+        b.sign_in(seed::CLINICIAN).await;
+        assert_eq!(b.path().await, "/worklist");
+        let flagged = b.text("section#flagged-events").await;
+        assert!(flagged.contains("URGENT REVIEW"), "{flagged}");
+        assert!(flagged.contains("dysphagia"), "{flagged}");
+
+        b.goto(&format!("/adverse-events/{case}")).await;
+        let alert = b.text("#urgent-review").await;
+        assert!(alert.contains("URGENT REVIEW"), "{alert}");
+        for width in [DESKTOP, PHONE] {
+            b.set_width(width).await;
+            b.axe(&format!("the urgent review at {width} px")).await;
+            b.screenshot("urgent-review", width).await;
+        }
+        b.set_width(DESKTOP).await;
+        let decision = "Seen in clinic today; swallow recovered; next session without the \
+                            cervical paraspinal sites.";
+        b.fill("#decision", decision).await;
+        b.click("#acknowledge button[type=submit]").await;
+        b.wait_for("#ack-by").await;
+        assert_eq!(b.text("#ack-by").await, "Dr Ana Ruiz");
+        assert_eq!(b.text("#ack-decision").await, decision);
+        assert!(
+            b.find_all("#acknowledge").await.is_empty(),
+            "an acknowledged review offers no second acknowledgement"
+        );
+        for width in [DESKTOP, PHONE] {
+            b.set_width(width).await;
+            b.axe(&format!("the acknowledged review at {width} px"))
+                .await;
+            b.screenshot("urgent-review-acknowledged", width).await;
+        }
+        b.set_width(DESKTOP).await;
+
+        b.goto("/worklist").await;
+        let flagged = b.text("section#flagged-events").await;
+        assert!(!flagged.contains("URGENT REVIEW"), "{flagged}");
+        let acks = b
+            .store
+            .urgent_review_acks(Some(tom))
+            .await
+            .expect("acknowledgements");
+        assert_eq!(acks.len(), 1);
+        assert_eq!(acks[0].event, case);
+        assert_eq!(acks[0].decision, decision);
+    })
+    .await;
+}

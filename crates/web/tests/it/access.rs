@@ -80,6 +80,11 @@ pub enum Scope {
     Clinical,
     /// Prescriber's acts: their clinic's clinicians.
     Prescribe,
+    /// Recording a toxin session: their clinic's clinicians, and nurses (who name the prescribing
+    /// clinician).
+    RecordSession,
+    /// The doctor-visit summary: the patient themself and their clinic's clinicians and nurses.
+    VisitSummary,
     /// The access log: their clinic's clinicians and administrators.
     AccessLog,
     /// Share links to the visit summary: the patient themself and their clinic's clinicians and
@@ -98,13 +103,13 @@ fn allowed(scope: Scope, who: Who, target: Option<Target>) -> bool {
         Scope::SignedIn => who != Anonymous,
         Scope::ClinicStaff => matches!(who, Clinician | Nurse | AwayClinician),
         Scope::Admin => who == Admin,
-        Scope::Diary | Scope::Share => match who {
+        Scope::Diary | Scope::Share | Scope::VisitSummary => match who {
             PatientA => target == Some(A),
             Clinician | Nurse => home,
             AwayClinician => away,
             Anonymous | Admin => false,
         },
-        Scope::Clinical => match who {
+        Scope::Clinical | Scope::RecordSession => match who {
             Clinician | Nurse => home,
             AwayClinician => away,
             _ => false,
@@ -220,14 +225,14 @@ fn table() -> Vec<Case> {
             "instrument=midas&date=2026-10-01&midas1=1&midas2=1&midas3=1&midas4=1&midas5=1",
         ),
         case(M::GET, "/patients/{id}/sessions", Clinical),
-        case(M::GET, "/patients/{id}/sessions/new", Prescribe),
+        case(M::GET, "/patients/{id}/sessions/new", RecordSession),
         form(
-            case(M::POST, "/patients/{id}/sessions", Prescribe),
+            case(M::POST, "/patients/{id}/sessions", RecordSession),
             "action=check&plan=preempt&site=corrugator-left-1&date=2026-10-31&vial_size=200&vials=1&lot=C4021AB&expiry=2027-03-31&injector=Dr+Home",
         ),
         case(M::GET, "/patients/{id}/sessions/{sid}", Clinical),
         case(M::GET, "/patients/{id}/sessions/{sid}/note.pdf", Clinical),
-        case(M::GET, "/patients/{id}/reports/visit.pdf", Clinical),
+        case(M::GET, "/patients/{id}/reports/visit.pdf", VisitSummary),
         case(M::GET, "/patients/{id}/reports/prior-auth.pdf", Clinical),
         form(
             case(M::POST, "/patients/{id}/share-links", Share),
@@ -254,6 +259,13 @@ fn table() -> Vec<Case> {
             form(
                 case(M::POST, "/adverse-events/{id}/submitted", Clinical),
                 "on=2026-10-31",
+            ),
+            IdKind::AdverseEvent,
+        ),
+        of(
+            form(
+                case(M::POST, "/adverse-events/{id}/acknowledge", Clinical),
+                "decision=seen+in+clinic",
             ),
             IdKind::AdverseEvent,
         ),
@@ -287,7 +299,7 @@ fn table() -> Vec<Case> {
         case(M::GET, "/api/v1/tokens", SignedIn),
         json(
             case(M::POST, "/api/v1/tokens", SignedIn),
-            serde_json::json!({"name": "t"}),
+            serde_json::json!({"name": "t", "password": PASSWORD}),
         ),
         of(
             case(M::DELETE, "/api/v1/tokens/{id}", SignedIn),
@@ -360,6 +372,13 @@ fn table() -> Vec<Case> {
             case(M::GET, "/api/v1/adverse-events/{id}", Clinical),
             IdKind::AdverseEvent,
         ),
+        of(
+            json(
+                case(M::POST, "/api/v1/adverse-events/{id}/acknowledge", Clinical),
+                serde_json::json!({"decision": "seen in clinic"}),
+            ),
+            IdKind::AdverseEvent,
+        ),
         case(M::GET, "/api/v1/patients/{id}/eligibility", Clinical),
         case(M::GET, "/api/v1/patients/{id}/preventives", Clinical),
         json(
@@ -382,7 +401,7 @@ fn table() -> Vec<Case> {
         ),
         case(M::GET, "/api/v1/patients/{id}/sessions", Clinical),
         json(
-            case(M::POST, "/api/v1/patients/{id}/sessions", Prescribe),
+            case(M::POST, "/api/v1/patients/{id}/sessions", RecordSession),
             serde_json::json!({"date": "2026-10-30", "vial_size": 200, "lot": "C4021AB",
                 "expiry": "2027-03-31", "dry_run": true}),
         ),
@@ -536,6 +555,8 @@ async fn world(store: Store) -> World {
                 user(name),
                 "access test",
                 &cephalog_web::auth::token_hash(&format!("cph_{name}")),
+                cephalog_store::TokenScope::ReadWrite,
+                None,
             )
             .await
             .expect("token");
@@ -568,7 +589,8 @@ async fn world(store: Store) -> World {
                 .header(header::CONTENT_TYPE, "application/json")
                 .body(Body::from(
                     serde_json::json!({"date": "2026-09-25", "vial_size": 200, "lot": "C4021AB",
-                    "expiry": "2027-03-31"})
+                    "expiry": "2027-03-31", "overrides": [{"check": "eligibility",
+                    "reason": "assessed in clinic"}]})
                     .to_string(),
                 ))
                 .expect("request");

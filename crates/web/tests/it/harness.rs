@@ -213,7 +213,13 @@ impl App {
             .0;
         let secret = cephalog_web::auth::new_token();
         self.store
-            .add_api_token(user.id, "test", &cephalog_web::auth::token_hash(&secret))
+            .add_api_token(
+                user.id,
+                "test",
+                &cephalog_web::auth::token_hash(&secret),
+                cephalog_store::TokenScope::ReadWrite,
+                None,
+            )
             .await
             .expect("token");
         self.bearer(&secret)

@@ -349,7 +349,8 @@ story!(
                 &format!("/patients/{anna}/sessions"),
                 Some(
                     &json!({"date": "2026-06-20", "vial_size": 200, "lot": "LOT-7Q2",
-                    "expiry": "2027-03-31"}),
+                    "expiry": "2027-03-31", "overrides": [{"check": "eligibility",
+                    "reason": "payer approval on file"}]}),
                 ),
             )
             .await;
@@ -497,10 +498,23 @@ story!(
                 .unwrap_or_default()
                 .contains("/reports/visit.pdf")
         );
-        // Patients do not download clinical reports.
+        // A patient downloads their own visit summary (as a share link would show it), not
+        // another patient's, and not the clinical reports.
         let own = app.login("anna").await;
+        let mine = own
+            .download(&format!("/patients/{anna}/reports/visit.pdf"))
+            .await;
+        assert_eq!(mine.status, 200);
+        assert!(mine.body.starts_with(b"%PDF"));
+        let ben = app.seed.ben.clone();
         assert_eq!(
-            own.download(&format!("/patients/{anna}/reports/visit.pdf"))
+            own.download(&format!("/patients/{ben}/reports/visit.pdf"))
+                .await
+                .status,
+            404
+        );
+        assert_eq!(
+            own.download(&format!("/patients/{anna}/reports/prior-auth.pdf"))
                 .await
                 .status,
             403

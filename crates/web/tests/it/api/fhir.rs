@@ -22,6 +22,8 @@ async fn get_raw(app: &App, username: &str, path: &str) -> (u16, String, String)
             user.id,
             "fhir test",
             &cephalog_web::auth::token_hash(&secret),
+            cephalog_store::TokenScope::ReadWrite,
+            None,
         )
         .await
         .expect("token");
@@ -50,7 +52,8 @@ story!(
         .with(
             &dr,
             &[&anna],
-            &json!({"date": "2026-06-01", "vial_size": 200, "lot": "C4021AB", "expiry": "2027-03-31"}),
+            &json!({"date": "2026-06-01", "vial_size": 200, "lot": "C4021AB", "expiry": "2027-03-31",
+                "overrides": [{"check": "eligibility", "reason": "payer approval on file"}]}),
         )
         .await
         .expect(201);

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use super::routes::*;
-use crate::harness::App;
+use crate::harness::{App, PASSWORD};
 use crate::story;
 
 fn day(date: &str, minutes: i64, intensity: &str) -> Value {
@@ -20,14 +20,19 @@ story!(
     |app: App| async move {
         let dr = app.login("dr.north").await;
         let err = TOKEN_CREATE
-            .with(&dr, &[], &json!({"name": " "}))
+            .with(&dr, &[], &json!({"name": " ", "password": PASSWORD}))
             .await
             .expect(422);
         assert_eq!(err["error"]["field"], "name");
         let created = TOKEN_CREATE
-            .with(&dr, &[], &json!({"name": "EHR bridge"}))
+            .with(
+                &dr,
+                &[],
+                &json!({"name": "EHR bridge", "password": PASSWORD, "scope": "read_write"}),
+            )
             .await
             .expect(201);
+        assert_eq!(created["scope"], "read_write");
         let secret = created["secret"].as_str().expect("secret").to_owned();
         assert!(secret.starts_with("cph_") && secret.len() == 68, "{secret}");
         let id = created["id"].as_str().expect("id").to_owned();
@@ -69,6 +74,179 @@ story!(
         assert_eq!(refused["error"]["code"], "unauthenticated");
         let other = app.login("dr.south").await;
         TOKEN_REVOKE.call(&other, &[&id], "").await.expect(404);
+    }
+);
+
+story!(
+    tokens_come_from_a_signed_in_session_with_the_password_and_carry_scope_and_expiry,
+    |app: App| async move {
+        let dr = app.login("dr.north").await;
+        // The password again, right.
+        let err = TOKEN_CREATE
+            .with(&dr, &[], &json!({"name": "x"}))
+            .await
+            .expect(422);
+        assert!(err["error"]["message"].as_str().is_some(), "{err}");
+        let err = TOKEN_CREATE
+            .with(&dr, &[], &json!({"name": "x", "password": "not it"}))
+            .await
+            .expect(403);
+        assert!(
+            err["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("password")),
+            "{err}"
+        );
+        // Default: read only, 90 days.
+        let read = TOKEN_CREATE
+            .with(&dr, &[], &json!({"name": "reports", "password": PASSWORD}))
+            .await
+            .expect(201);
+        assert_eq!(read["scope"], "read");
+        let created: chrono::DateTime<chrono::Utc> = read["created_at"]
+            .as_str()
+            .expect("at")
+            .parse()
+            .expect("time");
+        let expires: chrono::DateTime<chrono::Utc> = read["expires_at"]
+            .as_str()
+            .expect("at")
+            .parse()
+            .expect("time");
+        assert_eq!(expires - created, chrono::Duration::days(90));
+        // Life 1 to 365 days.
+        for days in [0, 366] {
+            let err = TOKEN_CREATE
+                .with(
+                    &dr,
+                    &[],
+                    &json!({"name": "x", "password": PASSWORD, "expires_in_days": days}),
+                )
+                .await
+                .expect(422);
+            assert_eq!(err["error"]["field"], "expires_in_days", "{err}");
+        }
+        TOKEN_CREATE
+            .with(
+                &dr,
+                &[],
+                &json!({"name": "x", "password": PASSWORD, "expires_in_days": 365}),
+            )
+            .await
+            .expect(201);
+        // A read token reads, and every unsafe method answers 403 with nothing done.
+        let reader = app.bearer(read["secret"].as_str().expect("secret"));
+        PATIENTS.call(&reader, &[], "").await.expect(200);
+        let refused = PATIENT_CREATE
+            .with(
+                &reader,
+                &[],
+                &json!({"name": "Read Only", "date_of_birth": "1990-02-02"}),
+            )
+            .await
+            .expect(403);
+        assert!(
+            refused["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("scope read")),
+            "{refused}"
+        );
+        let id = read["id"].as_str().expect("id");
+        TOKEN_REVOKE.call(&reader, &[id], "").await.expect(403);
+        // A token never mints another, whatever its scope: a leaked token dies with its revocation.
+        let writer = app.token("dr.north").await;
+        let err = TOKEN_CREATE
+            .with(
+                &writer,
+                &[],
+                &json!({"name": "child", "password": PASSWORD}),
+            )
+            .await
+            .expect(403);
+        assert!(
+            err["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("browser session")),
+            "{err}"
+        );
+        TOKEN_CREATE
+            .with(
+                &reader,
+                &[],
+                &json!({"name": "child", "password": PASSWORD}),
+            )
+            .await
+            .expect(403);
+        let listed = TOKENS.call(&dr, &[], "").await.expect(200);
+        assert_eq!(listed.as_array().map(Vec::len), Some(3), "{listed}");
+        // An expired token answers 401.
+        let user = app
+            .store
+            .user_with_hash(&cephalog_auth::Username::new("dr.north").expect("name"))
+            .await
+            .expect("user")
+            .expect("user")
+            .0;
+        let secret = cephalog_web::auth::new_token();
+        app.store
+            .add_api_token_until(
+                user.id,
+                "expired",
+                &cephalog_web::auth::token_hash(&secret),
+                cephalog_store::TokenScope::ReadWrite,
+                chrono::Utc::now() - chrono::Duration::seconds(1),
+            )
+            .await
+            .expect("token");
+        let expired = PATIENTS
+            .call(&app.bearer(&secret), &[], "")
+            .await
+            .expect(401);
+        assert_eq!(expired["error"]["code"], "unauthenticated");
+    }
+);
+
+story!(
+    an_mrn_is_unique_per_clinic_and_reveals_nothing_of_another_clinic,
+    |app: App| async move {
+        // S1 is South's; North may use it for its own patient.
+        let dr = app.login("dr.north").await;
+        let added = PATIENT_CREATE
+            .with(
+                &dr,
+                &[],
+                &json!({"name": "Sam Example", "mrn": "S1", "date_of_birth": "1990-02-02"}),
+            )
+            .await
+            .expect(201);
+        assert_eq!(added["mrn"], "S1");
+        // Within North, S1 is now taken: the answer names North's own record only.
+        let dup = PATIENT_CREATE
+            .with(
+                &dr,
+                &[],
+                &json!({"name": "Sam Again", "mrn": "S1", "date_of_birth": "1990-02-02"}),
+            )
+            .await
+            .expect(409);
+        assert!(
+            dup["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("in this clinic")),
+            "{dup}"
+        );
+        let south = app.login("dr.south").await;
+        let theirs = PATIENTS.call(&south, &[], "").await.expect(200);
+        assert_eq!(
+            theirs
+                .as_array()
+                .expect("list")
+                .iter()
+                .filter(|p| p["mrn"] == "S1")
+                .count(),
+            1,
+            "South still sees only its own S1"
+        );
     }
 );
 

@@ -57,6 +57,7 @@ pub const ADVERSE_EVENTS: Route = route("get", "/patients/{id}/adverse-events");
 pub const ADVERSE_EVENT_ADD: Route = route("post", "/patients/{id}/adverse-events");
 pub const CLINIC_ADVERSE_EVENTS: Route = route("get", "/adverse-events");
 pub const ADVERSE_EVENT: Route = route("get", "/adverse-events/{id}");
+pub const ADVERSE_EVENT_ACK: Route = route("post", "/adverse-events/{id}/acknowledge");
 pub const EVERYTHING: Route = route("get", "/patients/{id}/$everything");
 
 /// The whole table.
@@ -96,6 +97,7 @@ pub const ALL: &[Route] = &[
     ADVERSE_EVENT_ADD,
     CLINIC_ADVERSE_EVENTS,
     ADVERSE_EVENT,
+    ADVERSE_EVENT_ACK,
     EVERYTHING,
 ];
 

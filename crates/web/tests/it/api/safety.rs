@@ -16,7 +16,8 @@ story!(
         .with(
             &dr,
             &[&anna],
-            &json!({"date": "2026-06-01", "vial_size": 200, "lot": "C4021AB", "expiry": "2027-03-31"}),
+            &json!({"date": "2026-06-01", "vial_size": 200, "lot": "C4021AB", "expiry": "2027-03-31",
+                "overrides": [{"check": "eligibility", "reason": "payer approval on file"}]}),
         )
         .await
         .expect(201);

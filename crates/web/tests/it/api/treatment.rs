@@ -6,20 +6,42 @@ use super::routes::*;
 use crate::harness::{App, Client};
 use crate::story;
 
-/// A PREEMPT session from a 200 U vial on `date`, with `extra` fields merged in.
+/// The override these stories give the pathway's eligibility check: the seeded diary starts in
+/// April, too short for an eligibility verdict before the summer's sessions. The pathway checks
+/// are tested in `pathway_checks_refuse_and_a_nurse_records_with_the_prescriber_named`.
+const ELIGIBILITY_OVERRIDE: &str = "payer approval on file";
+
+/// A PREEMPT session from a 200 U vial on `date`, with `extra` fields merged in (its overrides
+/// beside the eligibility override).
 fn session(date: &str, extra: Value) -> Value {
     let mut s = json!({
         "date": date,
         "vial_size": 200,
         "lot": "C4021AB",
         "expiry": "2027-03-31",
+        "overrides": [{"check": "eligibility", "reason": ELIGIBILITY_OVERRIDE}],
     });
     if let (Some(s), Some(extra)) = (s.as_object_mut(), extra.as_object()) {
         for (k, v) in extra {
-            s.insert(k.clone(), v.clone());
+            if let (Some(Value::Array(mine)), Value::Array(more)) = (s.get_mut(k), v) {
+                mine.extend(more.iter().cloned());
+            } else {
+                s.insert(k.clone(), v.clone());
+            }
         }
     }
     s
+}
+
+/// The stored overrides of a session other than the eligibility override.
+fn own_overrides(session: &Value) -> Vec<Value> {
+    session["overrides"]
+        .as_array()
+        .expect("overrides")
+        .iter()
+        .filter(|o| o["check"] != "eligibility")
+        .cloned()
+        .collect()
 }
 
 /// Billing lines as "CODE[-MODIFIER]×QUANTITY", sorted.
@@ -126,16 +148,22 @@ story!(
             json!({"opened": 200, "given": 155, "discarded": 45})
         );
         assert_eq!(billing(&dry), ["64615×1", "J0585-JW×45", "J0585×155"]);
+        assert_eq!(
+            dry["billing"]["lines"][0]["diagnosis"],
+            json!({"ichd3": "1.3", "name": "chronic migraine", "icd10cm": "G43.709"}),
+            "the lines name the diagnosis they rest on"
+        );
         assert_eq!(dry["injector"], "Dr North", "the signed-in user by default");
         assert_eq!(dry["checks"]["refusals"], json!([]));
         let none = SESSIONS.call(&dr, &[&anna], "").await.expect(200);
         assert_eq!(none, json!({"sessions": [], "nerve_blocks": []}));
-        // A nurse may not record a session.
+        // A nurse records a session only with the prescribing clinician named.
         let nurse = app.login("nurse.north").await;
-        SESSION_RECORD
+        let err = SESSION_RECORD
             .with(&nurse, &[&anna], &session("2026-05-01", json!({})))
             .await
-            .expect(403);
+            .expect(422);
+        assert_eq!(err["error"]["field"], "prescriber");
         let first = record(&dr, &anna, session("2026-05-01", json!({}))).await;
         assert_eq!(first["saved"], true);
         assert!(first["id"].is_string(), "{first}");
@@ -200,8 +228,9 @@ story!(
         let sessions = listed["sessions"].as_array().expect("sessions");
         assert_eq!(sessions.len(), 2);
         assert_eq!(sessions[0]["date"], "2026-05-01");
-        assert_eq!(sessions[0]["overrides"], json!([]));
-        let o = &sessions[1]["overrides"][0];
+        assert_eq!(own_overrides(&sessions[0]), Vec::<Value>::new());
+        assert_eq!(sessions[0]["overrides"][0]["check"], "eligibility");
+        let o = &own_overrides(&sessions[1])[0];
         assert_eq!(
             (&o["check"], &o["reason"], &o["by"]),
             (
@@ -226,7 +255,7 @@ story!(
             )
             .await
             .expect(422);
-        assert_eq!(err["error"]["field"], "overrides[0].check");
+        assert_eq!(err["error"]["field"], "overrides[1].check");
     }
 );
 
@@ -388,7 +417,16 @@ story!(
         let north = app.login("dr.north").await;
         let south = app.login("dr.south").await;
         record(&north, &app.seed.anna, session("2026-05-01", json!({}))).await;
-        record(&south, &app.seed.carla, session("2026-05-08", json!({}))).await;
+        // Carla keeps no diary in this seed.
+        record(
+            &south,
+            &app.seed.carla,
+            session(
+                "2026-05-08",
+                json!({"overrides": [{"check": "diary", "reason": "paper diary reviewed in clinic"}]}),
+            ),
+        )
+        .await;
         let s = SCHEDULE
             .call(&north, &[], "on=2026-07-24")
             .await
@@ -435,5 +473,181 @@ story!(
         assert_eq!(err["error"]["field"], "latest_days");
         let patient = app.token("anna").await;
         SCHEDULE.call(&patient, &[], "").await.expect(403);
+    }
+);
+
+story!(
+    pathway_checks_refuse_and_a_nurse_records_with_the_prescriber_named,
+    |app: App| async move {
+        let dr = app.login("dr.north").await;
+        let nurse = app.login("nurse.north").await;
+        let (anna, ben) = (app.seed.anna.clone(), app.seed.ben.clone());
+        // Ben: no ICHD-3 diagnosis, no diary, so no eligibility verdict. The dry run says why.
+        let plain = json!({"date": "2026-03-15", "vial_size": 200, "lot": "C4021AB",
+            "expiry": "2027-03-31", "dry_run": true});
+        let dry = SESSION_RECORD.with(&dr, &[&ben], &plain).await.expect(200);
+        assert_eq!(dry["may_save"], false);
+        let checks: Vec<&str> = dry["checks"]["refusals"]
+            .as_array()
+            .expect("refusals")
+            .iter()
+            .filter_map(|f| f["finding"].as_str())
+            .collect();
+        assert_eq!(
+            checks,
+            ["no_diagnosis", "no_diary", "eligibility_not_met"],
+            "{dry}"
+        );
+        let mut save = plain.clone();
+        save["dry_run"] = json!(false);
+        let refused = SESSION_RECORD.with(&dr, &[&ben], &save).await.expect(409);
+        assert_eq!(
+            refused["error"]["refusals"].as_array().map(Vec::len),
+            Some(3)
+        );
+        assert_eq!(
+            SESSIONS.call(&dr, &[&ben], "").await.expect(200)["sessions"],
+            json!([])
+        );
+        // A nurse injects; the prescribing clinician of the clinic is named and signs.
+        for (prescriber, why) in [
+            ("nurse.north", "a nurse is not a prescriber"),
+            ("dr.south", "another clinic's clinician"),
+            ("nobody.here", "no such user"),
+        ] {
+            let err = SESSION_RECORD
+                .with(
+                    &nurse,
+                    &[&anna],
+                    &session("2026-03-15", json!({"prescriber": prescriber})),
+                )
+                .await
+                .expect(422);
+            assert_eq!(err["error"]["field"], "prescriber", "{why}");
+        }
+        let given = record(
+            &nurse,
+            &anna,
+            session("2026-03-15", json!({"prescriber": "dr.north"})),
+        )
+        .await;
+        assert_eq!(given["injector"], "Nurse North");
+        assert_eq!(given["prescriber"], "Dr North");
+        let listed = SESSIONS.call(&dr, &[&anna], "").await.expect(200);
+        assert_eq!(listed["sessions"][0]["prescriber"], "Dr North");
+        // A clinician recording is the prescriber.
+        let dry = SESSION_RECORD
+            .with(
+                &dr,
+                &[&anna],
+                &session("2026-06-15", json!({"dry_run": true})),
+            )
+            .await
+            .expect(200);
+        assert_eq!(dry["prescriber"], "Dr North");
+        // Hospitalised with dysphagia 10 days after: serious, flagged for urgent review.
+        let case = ADVERSE_EVENT_ADD
+            .with(
+                &dr,
+                &[&anna],
+                &json!({"reported_term": "dysphagia", "onset": "2026-03-25", "ctcae_grade": 3,
+                    "seriousness": ["hospitalization"], "awareness_date": "2026-03-26"}),
+            )
+            .await
+            .expect(201);
+        let case_id = case["id"].as_str().expect("id").to_owned();
+        assert_eq!(case["acknowledgement"], json!(null));
+        let worklist = dr.raw("GET", "/worklist", None).await;
+        assert!(
+            worklist
+                .body
+                .as_str()
+                .is_some_and(|b| b.contains("URGENT REVIEW")),
+            "{}",
+            worklist.body
+        );
+        // The next injection warns of both before anything is saved.
+        let next = session("2026-06-15", json!({"dry_run": true}));
+        let dry = SESSION_RECORD.with(&dr, &[&anna], &next).await.expect(200);
+        let found: Vec<&str> = dry["checks"]["refusals"]
+            .as_array()
+            .expect("refusals")
+            .iter()
+            .filter_map(|f| f["finding"].as_str())
+            .collect();
+        assert_eq!(
+            found,
+            ["serious_adverse_event_since", "open_urgent_review"],
+            "{dry}"
+        );
+        // Acknowledged: who, when, what was decided. The flag leaves the worklist.
+        let err = ADVERSE_EVENT_ACK
+            .with(&dr, &[&case_id], &json!({"decision": "  "}))
+            .await
+            .expect(422);
+        assert_eq!(err["error"]["field"], "decision");
+        let south = app.login("dr.south").await;
+        ADVERSE_EVENT_ACK
+            .with(&south, &[&case_id], &json!({"decision": "not mine"}))
+            .await
+            .expect(404);
+        let acked = ADVERSE_EVENT_ACK
+            .with(
+                &nurse,
+                &[&case_id],
+                &json!({"decision": "seen in clinic; swallow recovered; no cervical sites next time"}),
+            )
+            .await
+            .expect(200);
+        assert_eq!(acked["acknowledgement"]["by"], "Nurse North");
+        assert!(acked["acknowledgement"]["at"].is_string(), "{acked}");
+        ADVERSE_EVENT_ACK
+            .with(&dr, &[&case_id], &json!({"decision": "again"}))
+            .await
+            .expect(409);
+        let worklist = dr.raw("GET", "/worklist", None).await;
+        assert!(
+            worklist
+                .body
+                .as_str()
+                .is_some_and(|b| !b.contains("URGENT REVIEW")),
+            "{}",
+            worklist.body
+        );
+        let dry = SESSION_RECORD.with(&dr, &[&anna], &next).await.expect(200);
+        assert_eq!(
+            dry["checks"]["refusals"][0]["finding"], "serious_adverse_event_since",
+            "{dry}"
+        );
+        assert_eq!(dry["checks"]["refusals"].as_array().map(Vec::len), Some(1));
+        // The serious event still needs a reason to inject again; with it, saved.
+        let saved = record(
+            &dr,
+            &anna,
+            session(
+                "2026-06-15",
+                json!({"overrides": [{"check": "serious_adverse_event",
+                    "reason": "reviewed; benefit outweighs risk"}]}),
+            ),
+        )
+        .await;
+        assert_eq!(saved["saved"], true);
+        // A case with no urgent review has nothing to acknowledge.
+        let plain_case = ADVERSE_EVENT_ADD
+            .with(
+                &dr,
+                &[&anna],
+                &json!({"reported_term": "neck pain", "onset": "2026-03-28", "ctcae_grade": 1}),
+            )
+            .await
+            .expect(201);
+        ADVERSE_EVENT_ACK
+            .with(
+                &dr,
+                &[plain_case["id"].as_str().expect("id")],
+                &json!({"decision": "noted"}),
+            )
+            .await
+            .expect(409);
     }
 );
