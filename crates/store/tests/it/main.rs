@@ -6,3 +6,4 @@
 mod audit;
 mod harness;
 mod stories;
+mod upgrade;
