@@ -2,7 +2,7 @@
 //! imported as a new patient. The FHIR JSON itself is `cephalog-fhir`'s; this module moves charts
 //! between it and the store.
 
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 use uuid::Uuid;
 
 use cephalog_fhir::{BulkExport, CaseEntry, Chart, OverrideEntry, SessionEntry};
@@ -133,7 +133,12 @@ pub struct Imported {
 /// Imports a Bundle as a new patient of `clinic`: every resource is mapped and validated first
 /// (all problems reported, nothing stored), then the patient is written in one transaction. A
 /// patient already stored under the Bundle's Cephalog id or MRN refuses the import.
-pub async fn import_bundle(store: &Store, clinic: Uuid, text: &str) -> Result<Imported, AppError> {
+pub async fn import_bundle(
+    store: &Store,
+    clinic: Uuid,
+    text: &str,
+    today: NaiveDate,
+) -> Result<Imported, AppError> {
     let chart = cephalog_fhir::import_bundle(text)?;
     let imported = Imported {
         patient: chart.id,
@@ -147,6 +152,6 @@ pub async fn import_bundle(store: &Store, clinic: Uuid, text: &str) -> Result<Im
         attestations: chart.attestations.len(),
         adverse_events: chart.adverse_events.len(),
     };
-    store.import_chart(&from_fhir(chart, clinic)).await?;
+    store.import_chart(&from_fhir(chart, clinic), today).await?;
     Ok(imported)
 }

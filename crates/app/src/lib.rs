@@ -42,6 +42,9 @@ pub enum AppError {
     UnknownRuleSet { name: String, known: String },
     #[error(transparent)]
     Session(#[from] SessionError),
+    /// A value outside its plausible range (see `cephalog_core::limits`).
+    #[error(transparent)]
+    Limit(#[from] cephalog_core::limits::LimitError),
     #[error(transparent)]
     Protocol(#[from] ProtocolError),
     #[error(transparent)]

@@ -255,6 +255,11 @@ pub async fn record_session(
     policy: &CheckPolicy,
     dry_run: bool,
 ) -> Result<SessionOutcome, AppError> {
+    cephalog_core::limits::check_not_before_birth(
+        "date",
+        session.date(),
+        r.patient.date_of_birth(),
+    )?;
     let pathway = session_pathway(store, rules, r, session.date()).await?;
     let check = store
         .check_session(r.id, session, Some(&pathway), overrides, policy)

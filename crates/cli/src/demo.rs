@@ -980,7 +980,7 @@ pub async fn run(
         }
         for (date, instrument, answers) in &p.proms {
             store
-                .add_prom(record.id, *date, *instrument, answers)
+                .add_prom(record.id, *date, *instrument, answers, until)
                 .await?;
         }
         for session in &p.sessions {

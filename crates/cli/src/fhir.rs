@@ -73,23 +73,23 @@ async fn import(store: &Store, file: &Path, clinic: &str) -> Result<()> {
     let text =
         fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     let clinic_id = store.clinic(clinic).await?;
-    let done = match cephalog_app::fhir::import_bundle(store, clinic_id, &text).await {
-        Ok(done) => done,
-        Err(AppError::FhirImport(e)) => {
-            let listed: Vec<String> = e.issues.iter().map(|i| format!("  {i}")).collect();
-            bail!(
-                "{} cannot be imported ({} problem(s)); nothing was imported:\n{}",
-                file.display(),
-                e.issues.len(),
-                listed.join("\n")
-            );
-        }
-        Err(e) => {
-            return Err(
-                anyhow::Error::from(e).context(format!("{}: nothing was imported", file.display()))
-            );
-        }
-    };
+    let done =
+        match cephalog_app::fhir::import_bundle(store, clinic_id, &text, crate::today()).await {
+            Ok(done) => done,
+            Err(AppError::FhirImport(e)) => {
+                let listed: Vec<String> = e.issues.iter().map(|i| format!("  {i}")).collect();
+                bail!(
+                    "{} cannot be imported ({} problem(s)); nothing was imported:\n{}",
+                    file.display(),
+                    e.issues.len(),
+                    listed.join("\n")
+                );
+            }
+            Err(e) => {
+                return Err(anyhow::Error::from(e)
+                    .context(format!("{}: nothing was imported", file.display())));
+            }
+        };
     crate::access::record(
         store,
         Some(done.patient),

@@ -138,7 +138,9 @@ pub async fn prom(store: &Store, cmd: PromCommand) -> Result<()> {
                 bail!("--date {date} is in the future");
             }
             let answers: Vec<String> = answers.split(',').map(|a| a.trim().to_owned()).collect();
-            let (_, result) = store.add_prom(r.id, date, instrument, &answers).await?;
+            let (_, result) = store
+                .add_prom(r.id, date, instrument, &answers, today())
+                .await?;
             println!(
                 "{instrument} on {date}: {} ({})",
                 result.total(),

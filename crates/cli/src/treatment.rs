@@ -458,7 +458,7 @@ pub async fn session(
                 units,
                 Indication::other(&indication)?,
             )?;
-            store.add_other_toxin_dose(r.id, &dose).await?;
+            store.add_other_toxin_dose(r.id, &dose, today()).await?;
             println!(
                 "{}: {units} U of {} on {date} ({indication}) recorded",
                 r.id,

@@ -11,6 +11,10 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::drugs::{DrugClass, DrugDictionary, DrugError, split_name_and_dose};
+use crate::limits::{
+    LimitError, MAX_NOTE_CHARS, MAX_PAROXYSMS_PER_DAY, check_count, check_not_before_birth,
+    check_text,
+};
 use crate::reference::MINUTES_PER_DAY;
 
 /// Errors in a diary day, each naming the field at fault via [`DiaryError::field`].
@@ -32,9 +36,19 @@ pub enum DiaryError {
     DuplicateDay(NaiveDate),
     #[error("{0}")]
     Medication(#[from] DrugError),
+    #[error(transparent)]
+    Limit(#[from] LimitError),
 }
 
 impl DiaryError {
+    /// What is wrong, without the field's name (for messages that name the field already).
+    pub fn reason(&self) -> String {
+        match self {
+            DiaryError::Limit(e) => e.reason.clone(),
+            other => other.to_string(),
+        }
+    }
+
     /// The diary field (CSV column) the error is about.
     pub fn field(&self) -> &'static str {
         match self {
@@ -47,6 +61,7 @@ impl DiaryError {
             }
             DiaryError::FutureDate { .. } | DiaryError::DuplicateDay(_) => "date",
             DiaryError::Medication(_) => "acute_medications",
+            DiaryError::Limit(e) => e.field,
         }
     }
 }
@@ -289,7 +304,29 @@ impl DiaryDay {
         if date > today {
             return Err(DiaryError::FutureDate { date, today });
         }
-        Self::restore(date, draft)
+        let day = Self::restore(date, draft)?;
+        day.check_limits()?;
+        Ok(day)
+    }
+
+    /// The day's counts and text are within [`crate::limits`]: at most
+    /// [`MAX_PAROXYSMS_PER_DAY`] paroxysms and a note of at most [`MAX_NOTE_CHARS`] characters.
+    /// Checked for every new entry; a day read back from storage is not re-checked, so a limit
+    /// tightened later never hides a stored day.
+    pub fn check_limits(&self) -> Result<(), DiaryError> {
+        check_count(
+            "paroxysms",
+            u64::from(self.paroxysms),
+            u64::from(MAX_PAROXYSMS_PER_DAY),
+        )?;
+        check_text("notes", &self.notes, MAX_NOTE_CHARS)?;
+        Ok(())
+    }
+
+    /// A new entry for a patient born on `born`: [`DiaryDay::check_limits`] and not before birth.
+    pub fn check_new_for(&self, born: NaiveDate) -> Result<(), DiaryError> {
+        check_not_before_birth("date", self.date, born)?;
+        self.check_limits()
     }
 
     /// Validates a day read back from storage: internally consistent (no clock involved).
@@ -491,6 +528,35 @@ mod tests {
         let day = DiaryDay::restore(d("2026-01-10"), dr).expect("valid");
         assert_eq!(day.paroxysms(), 12);
         assert!(day.features().aura);
+    }
+
+    #[test]
+    fn paroxysms_notes_and_birth_at_their_limits() {
+        let today = d("2026-01-10");
+        let with = |paroxysms: u32, notes: usize| DiaryDraft {
+            paroxysms,
+            notes: "n".repeat(notes),
+            ..draft(60, Intensity::Mild)
+        };
+        assert!(DiaryDay::record(today, with(1_000, 2_000), today).is_ok());
+        let many = DiaryDay::record(today, with(1_001, 0), today).expect_err("1001");
+        assert_eq!(many.field(), "paroxysms");
+        let long = DiaryDay::record(today, with(0, 2_001), today).expect_err("2001");
+        assert_eq!(long.field(), "notes");
+        // Read back from storage, a day is not re-checked against limits set later.
+        assert!(DiaryDay::restore(today, with(1_001, 2_001)).is_ok());
+        let day =
+            DiaryDay::record(d("1984-03-02"), draft(60, Intensity::Mild), today).expect("valid");
+        assert!(day.check_new_for(d("1984-03-02")).is_ok());
+        let early = day
+            .check_new_for(d("1984-03-03"))
+            .expect_err("before birth");
+        assert_eq!(early.field(), "date");
+        assert!(
+            early
+                .to_string()
+                .contains("before the patient's date of birth")
+        );
     }
 
     #[test]

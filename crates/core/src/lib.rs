@@ -13,6 +13,7 @@ pub mod diary;
 pub mod drugs;
 pub mod eligibility;
 pub mod episodes;
+pub mod limits;
 pub mod metrics;
 pub mod patient;
 pub mod preset;

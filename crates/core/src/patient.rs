@@ -21,6 +21,23 @@ pub enum PatientError {
     OnsetBeforeBirth { onset: NaiveDate, dob: NaiveDate },
     #[error("diagnosis: {0} is recorded twice")]
     DuplicateDiagnosis(DiagnosisCode),
+    #[error(transparent)]
+    Limit(#[from] crate::limits::LimitError),
+}
+
+impl PatientError {
+    /// The patient field the error is about.
+    pub fn field(&self) -> &'static str {
+        match self {
+            PatientError::EmptyName => "name",
+            PatientError::BirthInFuture { .. } => "date_of_birth",
+            PatientError::UnknownSex(_) => "sex",
+            PatientError::UnknownDiagnosis { .. }
+            | PatientError::OnsetBeforeBirth { .. }
+            | PatientError::DuplicateDiagnosis(_) => "diagnoses",
+            PatientError::Limit(l) => l.field,
+        }
+    }
 }
 
 /// Administrative sex as recorded by the clinic.
@@ -229,6 +246,9 @@ pub struct Patient {
 }
 
 impl Patient {
+    /// A new patient: a name, a date of birth from
+    /// [`crate::limits::EARLIEST_DATE_OF_BIRTH`] to `today`, and text within
+    /// [`crate::limits`].
     pub fn new(
         name: &str,
         date_of_birth: NaiveDate,
@@ -237,15 +257,35 @@ impl Patient {
         notes: String,
         today: NaiveDate,
     ) -> Result<Self, PatientError> {
-        let name = name.trim();
-        if name.is_empty() {
-            return Err(PatientError::EmptyName);
-        }
+        use crate::limits::{
+            MAX_MRN_CHARS, MAX_NAME_CHARS, MAX_NOTE_CHARS, check_date_of_birth, check_text,
+        };
         if date_of_birth > today {
             return Err(PatientError::BirthInFuture {
                 dob: date_of_birth,
                 today,
             });
+        }
+        check_date_of_birth(date_of_birth, today)?;
+        let p = Self::build(name, date_of_birth, sex, mrn, notes)?;
+        check_text("name", &p.name, MAX_NAME_CHARS)?;
+        if let Some(mrn) = &p.mrn {
+            check_text("mrn", mrn, MAX_MRN_CHARS)?;
+        }
+        check_text("notes", &p.notes, MAX_NOTE_CHARS)?;
+        Ok(p)
+    }
+
+    fn build(
+        name: &str,
+        date_of_birth: NaiveDate,
+        sex: Option<Sex>,
+        mrn: Option<String>,
+        notes: String,
+    ) -> Result<Self, PatientError> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(PatientError::EmptyName);
         }
         let mrn = mrn.map(|m| m.trim().to_owned()).filter(|m| !m.is_empty());
         Ok(Patient {
@@ -258,7 +298,8 @@ impl Patient {
         })
     }
 
-    /// Rebuilds a patient read back from storage (no clock involved).
+    /// Rebuilds a patient read back from storage (no clock involved, and not re-checked against
+    /// limits set after it was stored).
     pub fn restore(
         name: &str,
         date_of_birth: NaiveDate,
@@ -267,7 +308,7 @@ impl Patient {
         notes: String,
         diagnoses: Vec<Diagnosis>,
     ) -> Result<Self, PatientError> {
-        let mut p = Patient::new(name, date_of_birth, sex, mrn, notes, date_of_birth)?;
+        let mut p = Patient::build(name, date_of_birth, sex, mrn, notes)?;
         for d in diagnoses {
             p.diagnose(d)?;
         }

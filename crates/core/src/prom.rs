@@ -46,6 +46,16 @@ pub enum PromError {
     Hit6Count(usize),
     #[error("HIT-6 item {item}: '{value}' is not never, rarely, sometimes, very often or always")]
     Hit6Answer { item: usize, value: String },
+    #[error(
+        "MIDAS items {first} and {second} ({what}): {total} days together is more than the \
+         {MIDAS_MAX_DAYS} days of the last 3 months"
+    )]
+    MidasPairOver {
+        first: usize,
+        second: usize,
+        what: &'static str,
+        total: u32,
+    },
     #[error("'{0}' is not an instrument (midas, hit6)")]
     UnknownInstrument(String),
 }
@@ -62,6 +72,14 @@ impl Instrument {
         match self {
             Instrument::Midas => "midas",
             Instrument::Hit6 => "hit6",
+        }
+    }
+
+    /// The instrument's published name.
+    pub fn label(self) -> &'static str {
+        match self {
+            Instrument::Midas => "MIDAS",
+            Instrument::Hit6 => "HIT-6",
         }
     }
 }
@@ -164,6 +182,26 @@ impl Midas {
             score,
             grade: MidasGrade::of(score),
         })
+    }
+
+    /// The answers can all be true at once: a day missed counts in item 1 or 2, never both
+    /// (item 2 counts "not including days you missed"), so items 1 and 2 — work or school — add up
+    /// to at most the 90 days asked about, and so do items 3 and 4, household work (Stewart et
+    /// al., Neurology 2001;56(6 Suppl 1):S20-8, the MIDAS questionnaire's wording). Checked for
+    /// each new answer set; stored answers are scored as they were given.
+    pub fn check_plausible(&self) -> Result<(), PromError> {
+        for (first, second, what) in [(1, 2, "work or school"), (3, 4, "household work")] {
+            let total = u32::from(self.items[first - 1]) + u32::from(self.items[second - 1]);
+            if total > u32::from(MIDAS_MAX_DAYS) {
+                return Err(PromError::MidasPairOver {
+                    first,
+                    second,
+                    what,
+                    total,
+                });
+            }
+        }
+        Ok(())
     }
 }
 
@@ -273,6 +311,14 @@ impl PromResult {
         }
     }
 
+    /// New answers that can all be true at once (see [`Midas::check_plausible`]).
+    pub fn check_plausible(&self) -> Result<(), PromError> {
+        match self {
+            PromResult::Midas(m) => m.check_plausible(),
+            PromResult::Hit6(_) => Ok(()),
+        }
+    }
+
     pub fn instrument(&self) -> Instrument {
         match self {
             PromResult::Midas(_) => Instrument::Midas,
@@ -307,6 +353,34 @@ pub struct PromEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn midas_paired_items_add_up_to_at_most_90_days() {
+        let check = |a: &[&str]| Midas::score(a).expect("scored").check_plausible();
+        assert!(check(&["45", "45", "45", "45", "90"]).is_ok());
+        assert!(check(&["90", "0", "0", "90", "90"]).is_ok());
+        let work = check(&["46", "45", "0", "0", "0"]).expect_err("91 work days");
+        assert!(matches!(
+            work,
+            PromError::MidasPairOver {
+                first: 1,
+                second: 2,
+                total: 91,
+                ..
+            }
+        ));
+        let home = check(&["0", "0", "1", "90", "0"]).expect_err("91 household days");
+        assert!(matches!(
+            home,
+            PromError::MidasPairOver {
+                first: 3,
+                second: 4,
+                ..
+            }
+        ));
+        // Every item at 90 (score 450) cannot be true.
+        assert!(check(&["90", "90", "90", "90", "90"]).is_err());
+    }
 
     #[test]
     fn midas_grades_at_their_boundaries() {

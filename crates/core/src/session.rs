@@ -40,6 +40,8 @@ pub const OVERRIDE_REASON_MAX_CHARS: usize = 500;
 /// Errors in session and nerve-block data, each naming the field at fault.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SessionError {
+    #[error(transparent)]
+    Limit(#[from] crate::limits::LimitError),
     #[error("date: {date} is in the future (today is {today})")]
     FutureDate { date: NaiveDate, today: NaiveDate },
     #[error("expiry: the vial lot expired on {expiry}, before the session date {date}")]
@@ -413,6 +415,7 @@ impl Session {
                 today,
             });
         }
+        crate::limits::check_text("notes", &draft.notes, crate::limits::MAX_NOTE_CHARS)?;
         Self::restore(draft)
     }
 

@@ -129,7 +129,7 @@ fn parse_row(
         notes: common.notes,
     };
     DiaryDay::record(date, draft, today)
-        .map_err(|e| errors.at(line, Some(e.field()), e))
+        .map_err(|e| errors.at(line, Some(e.field()), e.reason()))
         .ok()
 }
 

@@ -689,7 +689,28 @@ macro_rules! engine {
                 answers: &str,
                 created_at: DateTime<Utc>,
             ) -> Result<(), StoreError> {
-                insert_prom(&mut *pool.acquire().await?, id, patient, taken_on, result, answers, created_at).await
+                // One answer set of an instrument per date: a second is a correction, made as one.
+                let done = sqlx::query(
+                    "INSERT INTO proms (id, patient_id, taken_on, instrument, answers, total, created_at) \
+                     SELECT $1, $2, $3, $4, $5, $6, $7 WHERE NOT EXISTS \
+                     (SELECT 1 FROM proms WHERE patient_id = $2 AND taken_on = $3 AND instrument = $4)",
+                )
+                .bind(id)
+                .bind(patient)
+                .bind(taken_on)
+                .bind(result.instrument().as_str())
+                .bind(answers)
+                .bind(i32::try_from(result.total()).unwrap_or(i32::MAX))
+                .bind(created_at)
+                .execute(pool)
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::QuestionnaireExists {
+                        instrument: result.instrument().label(),
+                        date: taken_on,
+                    });
+                }
+                Ok(())
             }
 
             async fn insert_prom(

@@ -46,6 +46,15 @@ pub enum StoreError {
     Drug(#[from] DrugError),
     #[error(transparent)]
     Prom(#[from] PromError),
+    #[error(
+        "a {instrument} is already recorded on {date}; correct that one instead of adding another"
+    )]
+    QuestionnaireExists {
+        instrument: &'static str,
+        date: chrono::NaiveDate,
+    },
+    #[error(transparent)]
+    Limit(#[from] cephalog_core::limits::LimitError),
     #[error("{0} was changed by someone else meanwhile; read it again and retry")]
     ChangedMeanwhile(String),
     #[error("a correction or an entry in error needs {0}")]

@@ -21,6 +21,7 @@ use uuid::Uuid;
 use cephalog_auth::{Role, Username};
 use cephalog_core::drugs::normalise_name;
 use cephalog_core::eligibility::Attestation;
+use cephalog_core::limits::{self, DateWindow, check_questionnaire_date};
 use cephalog_core::preventives::PreventiveTrial;
 use cephalog_core::prom::{Instrument, PromEntry, PromResult};
 use cephalog_core::safety::AdverseEvent;
@@ -143,6 +144,64 @@ pub struct PatientChart {
     /// Medication-overuse attestations, oldest first.
     pub attestations: Vec<Attestation>,
     pub adverse_events: Vec<AdverseEventRecord>,
+}
+
+impl PatientChart {
+    /// Everything in the chart is plausible as new data: a date of birth from 1900 to `today`,
+    /// every dated record between birth and `today`, counts and text within
+    /// [`cephalog_core::limits`], questionnaire answers that can all be true at once. A FHIR
+    /// import passes through here, so it meets the same limits as the forms and the CSV.
+    pub fn check_plausible(&self, today: NaiveDate) -> Result<(), StoreError> {
+        use cephalog_core::limits::{
+            LimitError, MAX_MRN_CHARS, MAX_NAME_CHARS, MAX_NOTE_CHARS, check_date_of_birth,
+            check_text,
+        };
+        let p = &self.record.patient;
+        check_date_of_birth(p.date_of_birth(), today)?;
+        check_text("name", p.name(), MAX_NAME_CHARS)?;
+        if let Some(mrn) = p.mrn() {
+            check_text("mrn", mrn, MAX_MRN_CHARS)?;
+        }
+        check_text("notes", p.notes(), MAX_NOTE_CHARS)?;
+        let window = DateWindow::new(p.date_of_birth(), today);
+        let within = |what: String, date: NaiveDate| {
+            window.check("date", date).map_err(|e| LimitError {
+                field: e.field,
+                reason: format!("{what}: {}", e.reason),
+            })
+        };
+        for day in self.diary.days() {
+            within(format!("diary day {}", day.date()), day.date())?;
+            day.check_limits()?;
+        }
+        for (_, q) in &self.questionnaires {
+            let what = format!("{} of {}", q.result.instrument().label(), q.date);
+            check_questionnaire_date(&window, q.date).map_err(|e| LimitError {
+                field: e.field,
+                reason: format!("{what}: {}", e.reason),
+            })?;
+            q.result.check_plausible()?;
+        }
+        for s in &self.sessions {
+            within(format!("session of {}", s.session.date()), s.session.date())?;
+        }
+        for d in &self.other_doses {
+            within(format!("dose given elsewhere on {}", d.date()), d.date())?;
+        }
+        for (_, b) in &self.nerve_blocks {
+            within(format!("nerve block of {}", b.date()), b.date())?;
+        }
+        for a in &self.adverse_events {
+            let onset = a.event.onset();
+            within(format!("adverse event of {onset}"), onset)?;
+        }
+        for (_, t) in &self.preventives {
+            if let Some(start) = t.start() {
+                within(format!("preventive started {start}"), start)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// A questionnaire's answers as stored: `;`-separated, in item order (HIT-6 answers as words).
@@ -501,7 +560,11 @@ impl Store {
         replace: Option<&Change>,
         progress: &mut (dyn FnMut(usize) + Send),
     ) -> Result<ImportSummary, StoreError> {
-        self.patient(id).await?;
+        let patient = self.patient(id).await?;
+        let born = patient.patient.date_of_birth();
+        for day in days {
+            day.check_new_for(born)?;
+        }
         if let Some(c) = replace {
             c.checked()?;
         }
@@ -663,8 +726,11 @@ impl Store {
         answers: &[String],
         change: &Change,
     ) -> Result<(RecordVersion, PromResult), StoreError> {
+        let r = self.patient(patient).await?;
+        limits::check_not_before_birth("date", taken_on, r.patient.date_of_birth())?;
         let refs: Vec<&str> = answers.iter().map(String::as_str).collect();
         let result = PromResult::score(instrument, &refs)?;
+        result.check_plausible()?;
         let text = answers
             .iter()
             .map(|a| a.trim())
@@ -778,7 +844,12 @@ impl Store {
     /// with the same id or MRN refuses the import ([`StoreError::PatientExists`]): nothing is
     /// written and nothing is replaced. The sessions keep the overrides they were recorded with;
     /// the recording-time checks are not run again.
-    pub async fn import_chart(&self, chart: &PatientChart) -> Result<(), StoreError> {
+    pub async fn import_chart(
+        &self,
+        chart: &PatientChart,
+        today: NaiveDate,
+    ) -> Result<(), StoreError> {
+        chart.check_plausible(today)?;
         let answers: Vec<String> = chart
             .questionnaires
             .iter()
@@ -793,7 +864,10 @@ impl Store {
         patient: Uuid,
         trial: &PreventiveTrial,
     ) -> Result<Uuid, StoreError> {
-        self.patient(patient).await?;
+        let r = self.patient(patient).await?;
+        if let Some(start) = trial.start() {
+            limits::check_not_before_birth("start", start, r.patient.date_of_birth())?;
+        }
         let id = Uuid::now_v7();
         dispatch!(self, p => e::add_preventive(p, id, patient, trial, Utc::now()).await)?;
         Ok(id)
@@ -807,17 +881,24 @@ impl Store {
         dispatch!(self, p => e::preventives(p, patient).await)
     }
 
-    /// Scores and stores a questionnaire; the answers are kept and re-scored on reading.
+    /// Scores and stores a questionnaire; the answers are kept and re-scored on reading. The date
+    /// lies between the patient's birth (from the age questionnaires are accepted at) and
+    /// `today`, the answers can all be true at once, and one answer set of an instrument is kept
+    /// per date ([`StoreError::QuestionnaireExists`]: correct that one instead).
     pub async fn add_prom(
         &self,
         patient: Uuid,
         taken_on: NaiveDate,
         instrument: Instrument,
         answers: &[String],
+        today: NaiveDate,
     ) -> Result<(Uuid, PromResult), StoreError> {
-        self.patient(patient).await?;
+        let r = self.patient(patient).await?;
+        let window = DateWindow::new(r.patient.date_of_birth(), today);
+        check_questionnaire_date(&window, taken_on)?;
         let refs: Vec<&str> = answers.iter().map(String::as_str).collect();
         let result = PromResult::score(instrument, &refs)?;
+        result.check_plausible()?;
         let id = Uuid::now_v7();
         let text = answers
             .iter()
@@ -850,7 +931,9 @@ impl Store {
         patient: Uuid,
         attestation: &Attestation,
     ) -> Result<(), StoreError> {
-        self.patient(patient).await?;
+        let r = self.patient(patient).await?;
+        limits::check_not_before_birth("on", attestation.on, r.patient.date_of_birth())?;
+        limits::check_text("note", &attestation.note, limits::MAX_NOTE_CHARS)?;
         dispatch!(self, p => e::add_attestation(p, Uuid::now_v7(), patient, attestation, Utc::now()).await)
     }
 
@@ -965,13 +1048,16 @@ impl Store {
             .collect()
     }
 
-    /// Records a botulinum-toxin dose given elsewhere (another indication or clinic).
+    /// Records a botulinum-toxin dose given elsewhere (another indication or clinic), dated
+    /// between the patient's birth and `today`.
     pub async fn add_other_toxin_dose(
         &self,
         patient: Uuid,
         dose: &ToxinDose,
+        today: NaiveDate,
     ) -> Result<(), StoreError> {
-        self.patient(patient).await?;
+        let r = self.patient(patient).await?;
+        DateWindow::new(r.patient.date_of_birth(), today).check("date", dose.date())?;
         dispatch!(self, p => e::add_other_dose(p, Uuid::now_v7(), patient, dose, Utc::now()).await)
     }
 
@@ -981,7 +1067,8 @@ impl Store {
         patient: Uuid,
         block: &NerveBlock,
     ) -> Result<Uuid, StoreError> {
-        self.patient(patient).await?;
+        let r = self.patient(patient).await?;
+        limits::check_not_before_birth("date", block.date(), r.patient.date_of_birth())?;
         let id = Uuid::now_v7();
         dispatch!(self, p => e::insert_nerve_block(p, id, patient, block, Utc::now()).await)?;
         Ok(id)
@@ -1023,7 +1110,8 @@ impl Store {
         patient: Uuid,
         event: &AdverseEvent,
     ) -> Result<Uuid, StoreError> {
-        self.patient(patient).await?;
+        let r = self.patient(patient).await?;
+        limits::check_not_before_birth("onset", event.onset(), r.patient.date_of_birth())?;
         let id = Uuid::now_v7();
         dispatch!(self, p => e::insert_adverse_event(p, id, patient, event, Utc::now()).await)?;
         Ok(id)

@@ -115,6 +115,15 @@ impl FromRequestParts<AppState> for Principal {
     }
 }
 
+/// The signed-in user (session or token) when there is one, for pages that show the navigation
+/// whoever asks (error pages).
+pub(crate) async fn principal_if_signed_in(
+    parts: &mut Parts,
+    state: &AppState,
+) -> Option<Principal> {
+    principal(parts, state).await.ok()
+}
+
 async fn principal(parts: &mut Parts, state: &AppState) -> Result<Principal, WebError> {
     let address = client_address(parts, state);
     if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {

@@ -87,6 +87,7 @@ impl From<StoreError> for WebError {
             | StoreError::PatientExists { .. }
             | StoreError::DuplicateUsername(_)
             | StoreError::DatesAlreadyStored { .. }
+            | StoreError::QuestionnaireExists { .. }
             | StoreError::ChangedMeanwhile(_) => WebError::Conflict(e.to_string()),
             StoreError::SessionRefused(_) => WebError::Conflict(e.to_string()),
             StoreError::ChangeIncomplete(what) => WebError::Invalid {
@@ -94,8 +95,12 @@ impl From<StoreError> for WebError {
                 message: e.to_string(),
             },
             StoreError::Invalid { field, .. } => WebError::invalid(field, e),
+            StoreError::Limit(ref l) => WebError::invalid(l.field, &e),
+            StoreError::Diary(ref d) => WebError::invalid(d.field(), &e),
+            StoreError::Patient(cephalog_core::PatientError::Limit(ref l)) => {
+                WebError::invalid(l.field, &e)
+            }
             StoreError::Patient(_)
-            | StoreError::Diary(_)
             | StoreError::Drug(_)
             | StoreError::Prom(_)
             | StoreError::Session(_)
@@ -113,6 +118,7 @@ impl From<cephalog_app::AppError> for WebError {
         match e {
             cephalog_app::AppError::Store(s) => s.into(),
             cephalog_app::AppError::UnknownRuleSet { .. } => WebError::invalid("rules", e),
+            cephalog_app::AppError::Limit(ref l) => WebError::invalid(l.field, &e),
             cephalog_app::AppError::Safety(s) => WebError::invalid(s.field(), s),
             cephalog_app::AppError::NotPlanned { index, .. } => {
                 WebError::invalid(format!("skipped[{index}]"), e)
@@ -212,11 +218,15 @@ impl IntoResponse for PageError {
             } => format!("{f}: {message}"),
             _ => message.clone(),
         });
+        let text = crate::pages::ErrorText {
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            message,
+        };
         let page = crate::pages::ErrorPage {
             nav: None,
             status: status.as_u16(),
-            title: status.canonical_reason().unwrap_or("Error").to_owned(),
-            message,
+            title: text.title.clone(),
+            message: text.message.clone(),
         };
         let mut response = match askama::Template::render(&page) {
             Ok(html) => (status, Html(html)).into_response(),
@@ -226,6 +236,7 @@ impl IntoResponse for PageError {
             }
         };
         response.extensions_mut().insert(refusal);
+        response.extensions_mut().insert(text);
         response
     }
 }

@@ -35,7 +35,7 @@ pub use config::{Clock, Config};
 pub use state::AppState;
 
 /// Request bodies above this are refused (a year of diary as JSON is about 200 kB).
-const BODY_LIMIT_BYTES: usize = 2 * 1024 * 1024;
+pub(crate) const BODY_LIMIT_BYTES: usize = 2 * 1024 * 1024;
 /// Requests taking longer than this are answered 408.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -56,7 +56,7 @@ pub fn router(state: AppState) -> Router {
             time::Duration::try_from(state.config.idle_timeout).unwrap_or(time::Duration::MINUTE),
         ));
     Router::new()
-        .merge(pages::router())
+        .merge(pages::router(state.clone()))
         .nest("/api/v1", api::router())
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))

@@ -197,7 +197,7 @@ pub async fn clinic() -> Clinic {
     ] {
         let answers: Vec<String> = answers.split(',').map(str::to_owned).collect();
         store
-            .add_prom(patient.id, d(date), instrument, &answers)
+            .add_prom(patient.id, d(date), instrument, &answers, today())
             .await
             .expect("questionnaire");
     }

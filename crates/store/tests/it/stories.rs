@@ -10,6 +10,11 @@ use cephalog_store::{
 
 use crate::story;
 
+/// "Today" for the stories' new records: after every date they use.
+fn today() -> NaiveDate {
+    d("2026-11-01")
+}
+
 fn d(s: &str) -> NaiveDate {
     s.parse().expect("date")
 }
@@ -349,7 +354,7 @@ story!(
             .expect("add");
         let midas: Vec<String> = ["10", "5", "3", "2", "1"].map(String::from).to_vec();
         let (_, r) = store
-            .add_prom(a.id, d("2026-01-10"), Instrument::Midas, &midas)
+            .add_prom(a.id, d("2026-01-10"), Instrument::Midas, &midas, today())
             .await
             .expect("midas");
         assert_eq!(r.total(), 21);
@@ -364,13 +369,13 @@ story!(
         .map(String::from)
         .to_vec();
         store
-            .add_prom(a.id, d("2026-01-11"), Instrument::Hit6, &hit)
+            .add_prom(a.id, d("2026-01-11"), Instrument::Hit6, &hit, today())
             .await
             .expect("hit6");
         let bad: Vec<String> = ["always"; 5].map(String::from).to_vec();
         assert!(
             store
-                .add_prom(a.id, d("2026-01-12"), Instrument::Hit6, &bad)
+                .add_prom(a.id, d("2026-01-12"), Instrument::Hit6, &bad, today())
                 .await
                 .is_err()
         );
@@ -495,7 +500,7 @@ story!(
         )
         .expect("dose");
         store
-            .add_other_toxin_dose(a.id, &dystonia)
+            .add_other_toxin_dose(a.id, &dystonia, today())
             .await
             .expect("dose");
         assert_eq!(store.toxin_history(a.id).await.expect("history").len(), 3);
@@ -1297,6 +1302,7 @@ async fn patient_with_everything(store: &Store, name: &str, mrn: &str) -> uuid::
                 "always",
             ]
             .map(String::from),
+            today(),
         )
         .await
         .expect("hit6");
@@ -1321,6 +1327,7 @@ async fn patient_with_everything(store: &Store, name: &str, mrn: &str) -> uuid::
                 Indication::other("cervical dystonia").expect("indication"),
             )
             .expect("dose"),
+            today(),
         )
         .await
         .expect("dose elsewhere");
@@ -1430,7 +1437,7 @@ story!(
 
         // The same patient again: refused, by id and MRN.
         let err = store
-            .import_chart(&chart)
+            .import_chart(&chart, today())
             .await
             .expect_err("already stored");
         assert!(matches!(err, StoreError::PatientExists { .. }), "{err}");
@@ -1440,7 +1447,7 @@ story!(
         let mut clash = renumbered(&chart, "C-2");
         clash.sessions[0].id = chart.sessions[0].id;
         store
-            .import_chart(&clash)
+            .import_chart(&clash, today())
             .await
             .expect_err("session id taken");
         assert!(matches!(
@@ -1453,7 +1460,7 @@ story!(
 
         // Under new ids: stored whole, and read back the same.
         let copy = renumbered(&chart, "C-3");
-        store.import_chart(&copy).await.expect("import");
+        store.import_chart(&copy, today()).await.expect("import");
         let back = store.patient_chart(copy.record.id).await.expect("chart");
         assert_eq!(back.record.id, copy.record.id);
         assert_eq!(back.record.patient, copy.record.patient);

@@ -436,6 +436,7 @@ fn prom_field(e: &PromError) -> String {
             format!("answers[{}]", item.saturating_sub(1))
         }
         PromError::MidasPain(_) => "answers[6]".to_owned(),
+        PromError::MidasPairOver { second, .. } => format!("answers[{}]", second - 1),
         PromError::UnknownInstrument(_) => "instrument".to_owned(),
         PromError::MidasCount(_) | PromError::Hit6Count(_) => "answers".to_owned(),
     }
@@ -494,10 +495,12 @@ pub async fn add_questionnaire(
     let answers: Vec<String> = n.answers.iter().map(Answer::text).collect();
     let refs: Vec<&str> = answers.iter().map(String::as_str).collect();
     // Scored here first so a bad answer names its index; the store scores again on writing.
-    PromResult::score(instrument, &refs).map_err(|e| WebError::invalid(prom_field(&e), &e))?;
+    PromResult::score(instrument, &refs)
+        .and_then(|r| r.check_plausible())
+        .map_err(|e| WebError::invalid(prom_field(&e), &e))?;
     let (prom_id, result) = state
         .store
-        .add_prom(r.id, date, instrument, &answers)
+        .add_prom(r.id, date, instrument, &answers, today)
         .await?;
     audit::record(
         &state,

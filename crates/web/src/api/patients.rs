@@ -103,7 +103,7 @@ pub async fn create(
         .transpose()
         .map_err(|e| WebError::invalid("sex", e))?;
     let mut p = Patient::new(&n.name, n.date_of_birth, sex, n.mrn, n.notes, state.today())
-        .map_err(|e| WebError::invalid("name", e))?;
+        .map_err(|e| WebError::invalid(e.field(), e))?;
     for (i, d) in n.diagnoses.iter().enumerate() {
         let code = d
             .code

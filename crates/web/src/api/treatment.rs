@@ -305,6 +305,7 @@ fn refused(check: &SessionCheck) -> Response {
 fn session_field(e: &SessionError) -> Option<&'static str> {
     Some(match e {
         SessionError::FutureDate { .. } => "date",
+        SessionError::Limit(l) => l.field,
         SessionError::Expired { .. } | SessionError::ExpiresOnSessionDate { .. } => "expiry",
         SessionError::NoVials
         | SessionError::TooManyVials { .. }

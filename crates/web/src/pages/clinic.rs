@@ -317,7 +317,7 @@ async fn add_patient(
     };
     let mrn = Some(f.mrn.trim().to_owned()).filter(|m| !m.is_empty());
     let p = cephalog_core::Patient::new(&f.name, dob, sex, mrn, String::new(), state.today())
-        .map_err(|e| WebError::invalid("name", e))?;
+        .map_err(|e| WebError::invalid(e.field(), e))?;
     let r = state.store.add_patient_in(who.user.clinic_id, &p).await?;
     audit::record(
         &state,

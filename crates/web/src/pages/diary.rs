@@ -220,6 +220,74 @@ pub fn day_summary(d: &DiaryDay) -> String {
     out
 }
 
+/// A duration as the form shows it, hours and minutes: "3:30", "15:38", "0:20".
+fn duration_text(minutes: u16) -> String {
+    format!("{}:{:02}", minutes / 60, minutes % 60)
+}
+
+/// Minutes of headache from what a patient types: hours ("3", "0.5", "1,5"), hours and minutes
+/// ("3:30", "1h 30min", "1 h 30"), or minutes ("90 min", "45m"); from 0 to 24 hours.
+fn duration_minutes(text: &str) -> Result<i64, String> {
+    let t = text.trim().to_lowercase();
+    let bad = || {
+        format!(
+            "'{}' is not a duration: write hours (3 or 0.5), hours and minutes (3:30, 2h 15min) \
+             or minutes (90 min)",
+            text.trim()
+        )
+    };
+    let number = |s: &str| -> Result<f64, String> {
+        let s = s.trim().replace(',', ".");
+        if s.is_empty() || !s.chars().all(|c| c.is_ascii_digit() || c == '.') {
+            return Err(bad());
+        }
+        s.parse::<f64>().map_err(|_| bad())
+    };
+    let minutes = if let Some((h, m)) = t.split_once(':') {
+        let m = number(m)?;
+        if m >= 60.0 || m.fract() != 0.0 {
+            return Err(bad());
+        }
+        number(h)? * 60.0 + m
+    } else if let Some(m) = t
+        .strip_suffix("minutes")
+        .or_else(|| t.strip_suffix("mins"))
+        .or_else(|| t.strip_suffix("min"))
+        .or_else(|| t.strip_suffix('m'))
+        .filter(|rest| !rest.contains('h'))
+    {
+        number(m)?
+    } else if let Some((h, rest)) = t.split_once('h') {
+        let rest = rest
+            .trim_start_matches("ours")
+            .trim_start_matches("our")
+            .trim_start_matches("rs")
+            .trim_start_matches('r')
+            .trim();
+        let rest = rest
+            .strip_suffix("minutes")
+            .or_else(|| rest.strip_suffix("mins"))
+            .or_else(|| rest.strip_suffix("min"))
+            .or_else(|| rest.strip_suffix('m'))
+            .unwrap_or(rest);
+        let m = if rest.trim().is_empty() {
+            0.0
+        } else {
+            number(rest)?
+        };
+        if m >= 60.0 {
+            return Err(bad());
+        }
+        number(h)? * 60.0 + m
+    } else {
+        number(&t)? * 60.0
+    };
+    if !(0.0..=24.0 * 60.0).contains(&minutes) {
+        return Err("hours of headache must be between 0 and 24".to_owned());
+    }
+    Ok(minutes.round() as i64)
+}
+
 fn hours_text(minutes: u16) -> String {
     let (h, m) = (minutes / 60, minutes % 60);
     match (h, m) {
@@ -471,7 +539,7 @@ async fn build_page(
         hours: if d.headache_minutes.get() == 0 {
             String::new()
         } else {
-            format!("{}", f64::from(d.headache_minutes.get()) / 60.0)
+            duration_text(d.headache_minutes.get())
         },
         intensity: intensity_key(d.peak_intensity),
         features: FEATURES
@@ -484,6 +552,7 @@ async fn build_page(
         notes: d.notes.clone(),
         earliest: earliest_editable(who, today)
             .max(today - Duration::days(3650))
+            .max(r.patient.date_of_birth())
             .to_string(),
         today: today.to_string(),
         calendar: calendar(&diary, has_migraine, preset, month, today, &link_base),
@@ -548,18 +617,7 @@ fn draft_from_form(
     } else {
         match get("hours") {
             None => 0,
-            Some(h) => {
-                let hours: f64 = h.replace(',', ".").parse().map_err(|_| {
-                    WebError::invalid("hours", format!("'{h}' is not a number of hours"))
-                })?;
-                if !(0.0..=24.0).contains(&hours) {
-                    return Err(WebError::invalid(
-                        "hours",
-                        "hours of headache must be between 0 and 24",
-                    ));
-                }
-                (hours * 60.0).round() as i64
-            }
+            Some(h) => duration_minutes(h).map_err(|e| WebError::invalid("hours", e))?,
         }
     };
     let headache_minutes = Minutes::new(minutes).map_err(|e| WebError::invalid("hours", e))?;
@@ -672,7 +730,10 @@ async fn save(
         page.reason = reason_of(&pairs);
         return Ok((axum::http::StatusCode::CONFLICT, render(&page)).into_response());
     }
-    let day = match DiaryDay::record(date, draft.clone(), today) {
+    let born = r.patient.date_of_birth();
+    let day = match DiaryDay::record(date, draft.clone(), today)
+        .and_then(|d| d.check_new_for(born).map(|()| d))
+    {
         Ok(d) => d,
         Err(e) => {
             let page = build_page(
@@ -766,4 +827,48 @@ async fn entered_in_error(
     )
     .await?;
     Ok(Redirect::to(&format!("/patients/{}/diary?date={date}&withdrawn=1", r.id)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{duration_minutes, duration_text};
+
+    #[test]
+    fn durations_as_patients_write_them() {
+        for (text, minutes) in [
+            ("3", 180),
+            ("0.5", 30),
+            ("1,5", 90),
+            ("3:30", 210),
+            ("15:38", 938),
+            ("0:05", 5),
+            ("2h", 120),
+            ("2 h", 120),
+            ("2 hours", 120),
+            ("1h 30min", 90),
+            ("1 h 30", 90),
+            ("90 min", 90),
+            ("45m", 45),
+            ("90 minutes", 90),
+            ("24", 1440),
+            ("24:00", 1440),
+            ("0", 0),
+        ] {
+            assert_eq!(duration_minutes(text), Ok(minutes), "{text}");
+        }
+        for bad in [
+            "", "abc", "3:75", "-1", "24:01", "25", "1500 min", "2h 60", "1e2",
+        ] {
+            assert!(duration_minutes(bad).is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn stored_minutes_show_as_hours_and_minutes_and_read_back() {
+        for minutes in [0u16, 5, 59, 60, 938, 1439, 1440] {
+            let text = duration_text(minutes);
+            assert_eq!(duration_minutes(&text), Ok(i64::from(minutes)), "{text}");
+        }
+        assert_eq!(duration_text(938), "15:38");
+    }
 }

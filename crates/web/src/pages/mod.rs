@@ -81,8 +81,104 @@ fn routes() -> Routes {
     admin::routes(r)
 }
 
-pub(crate) fn router() -> Router<AppState> {
-    routes().router
+pub(crate) fn router(state: AppState) -> Router<AppState> {
+    routes()
+        .router
+        .layer(axum::middleware::from_fn_with_state(state, error_pages))
+}
+
+/// What an error page says, left on the response by [`PageError`] so that [`error_pages`] can
+/// render it inside the signed-in user's layout and navigation.
+#[derive(Debug, Clone)]
+pub(crate) struct ErrorText {
+    pub title: String,
+    pub message: String,
+}
+
+/// Every error a page route answers — a handler's, or one the framework gives before the handler
+/// runs (a form too large, a body that is not a form, a method the path does not take) — is an
+/// HTML page with the site's layout and, for a signed-in user, their navigation, never bare text.
+async fn error_pages(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let (headers, extensions, uri, method) = (
+        request.headers().clone(),
+        request.extensions().clone(),
+        request.uri().clone(),
+        request.method().clone(),
+    );
+    let response = next.run(request).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let is_html = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if is_html && response.extensions().get::<ErrorText>().is_none() {
+        // A page of its own, such as a form shown again with what to correct.
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let text = match parts.extensions.get::<ErrorText>() {
+        Some(t) => t.clone(),
+        None => {
+            let bytes = axum::body::to_bytes(body, 16 * 1024)
+                .await
+                .unwrap_or_default();
+            ErrorText {
+                title: status.canonical_reason().unwrap_or("Error").to_owned(),
+                message: framework_message(status, &String::from_utf8_lossy(&bytes)),
+            }
+        }
+    };
+    let mut again = axum::extract::Request::new(());
+    *again.headers_mut() = headers;
+    *again.extensions_mut() = extensions;
+    *again.uri_mut() = uri;
+    *again.method_mut() = method;
+    let (mut request_parts, ()) = again.into_parts();
+    let nav = auth::principal_if_signed_in(&mut request_parts, &state)
+        .await
+        .map(|who| Nav::for_user(&who, ""));
+    let page = ErrorPage {
+        nav,
+        status: status.as_u16(),
+        title: text.title,
+        message: text.message,
+    };
+    let html = match page.render() {
+        Ok(html) => html,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot render the error page");
+            return status.into_response();
+        }
+    };
+    parts.headers.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(html))
+}
+
+/// What to tell a user about an error the framework answered on its own.
+fn framework_message(status: axum::http::StatusCode, body: &str) -> String {
+    match status.as_u16() {
+        413 => format!(
+            "What you sent is larger than the {} MB the server accepts, so nothing was saved. \
+             Shorten the text (notes take up to {} characters) and send it again.",
+            crate::BODY_LIMIT_BYTES / (1024 * 1024),
+            cephalog_core::limits::MAX_NOTE_CHARS
+        ),
+        405 => "This address does not take that kind of request.".to_owned(),
+        404 => "There is no page at this address.".to_owned(),
+        _ if body.trim().is_empty() => "The request could not be handled.".to_owned(),
+        _ => format!("The request could not be handled: {}", body.trim()),
+    }
 }
 
 /// Every page route: method and path pattern.

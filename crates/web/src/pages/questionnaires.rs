@@ -73,6 +73,7 @@ fn prom_field(e: &PromError) -> String {
     match e {
         PromError::MidasDays { item, .. } if *item == 6 => "midas_a".to_owned(),
         PromError::MidasDays { item, .. } => format!("midas{item}"),
+        PromError::MidasPairOver { second, .. } => format!("midas{second}"),
         PromError::MidasPain(_) => "midas_b".to_owned(),
         PromError::Hit6Answer { item, .. } => format!("hit6_{item}"),
         PromError::MidasCount(_) => "midas1".to_owned(),
@@ -143,7 +144,9 @@ pub(crate) fn questionnaire_from_form(
         Instrument::Hit6 => hit6_answers(f)?,
     };
     let refs: Vec<&str> = answers.iter().map(String::as_str).collect();
-    PromResult::score(instrument, &refs).map_err(|e| WebError::invalid(prom_field(&e), e))?;
+    PromResult::score(instrument, &refs)
+        .and_then(|r| r.check_plausible())
+        .map_err(|e| WebError::invalid(prom_field(&e), e))?;
     Ok((date, instrument, answers))
 }
 
@@ -299,10 +302,23 @@ async fn save(
             return Ok((e.status(), render(&page)).into_response());
         }
     };
-    let (qid, _) = state
+    // The store refuses what only it can judge (a date before the age questionnaires are taken
+    // at, a second answer set on one date): the form comes back with the reason.
+    let (qid, _) = match state
         .store
-        .add_prom(r.id, date, instrument, &answers)
-        .await?;
+        .add_prom(r.id, date, instrument, &answers, state.today())
+        .await
+    {
+        Ok(done) => done,
+        Err(e) => {
+            let e = WebError::from(e);
+            if !matches!(e, WebError::Invalid { .. } | WebError::Conflict(_)) {
+                return Err(e.into());
+            }
+            let page = build(&state, &who, &r, Some(&f), Some(e.to_string()), None).await?;
+            return Ok((e.status(), render(&page)).into_response());
+        }
+    };
     audit::record(
         &state,
         &who,

@@ -170,6 +170,7 @@ fn plan_notes(plan: &Plan) -> Vec<String> {
 fn session_field(e: &SessionError) -> &'static str {
     match e {
         SessionError::FutureDate { .. } => "date",
+        SessionError::Limit(l) => l.field,
         SessionError::Expired { .. } | SessionError::ExpiresOnSessionDate { .. } => "expiry",
         SessionError::NoVials
         | SessionError::TooManyVials { .. }

@@ -8,6 +8,7 @@ mod fhir;
 mod history;
 mod openapi;
 mod pathway;
+mod plausible;
 mod records;
 mod routes;
 mod safety;

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use super::routes::*;
-use crate::harness::App;
+use crate::harness::{App, TODAY, d};
 use crate::story;
 
 /// GET with a bearer token of `username`, returning the status, content type and body text.
@@ -124,7 +124,7 @@ story!(
                 .await
                 .expect("store");
         let clinic = fresh.clinic("Imported").await.expect("clinic");
-        cephalog_app::fhir::import_bundle(&fresh, clinic, &text)
+        cephalog_app::fhir::import_bundle(&fresh, clinic, &text, d(TODAY))
             .await
             .expect("import");
         let back = cephalog_app::fhir::patient_bundle(&fresh, id)

@@ -1,0 +1,253 @@
+//! Only plausible data: the server refuses what cannot be true — a day before the patient was
+//! born, a count or a text beyond its documented limit, MIDAS answers that cannot all hold, a
+//! second answer set of an instrument on one date, a date of birth before 1900 — with the field
+//! and the reason, and stores nothing of it. Ben was born on 1980-05-05; "today" is 2026-07-01.
+
+use serde_json::{Value, json};
+
+use super::routes::*;
+use crate::harness::App;
+use crate::story;
+
+fn field(err: &Value) -> &str {
+    err["error"]["field"].as_str().unwrap_or("")
+}
+
+fn message(err: &Value) -> &str {
+    err["error"]["message"].as_str().unwrap_or("")
+}
+
+story!(
+    implausible_diary_days_are_refused_and_nothing_is_stored,
+    |app: App| async move {
+        let dr = app.token("dr.north").await;
+        let ben = app.seed.ben.clone();
+        let day = json!({"headache_minutes": 60, "peak_intensity": "mild"});
+
+        // A day before birth.
+        let err = DIARY_DAY_PUT
+            .with(&dr, &[&ben, "1950-01-01"], &day)
+            .await
+            .expect(422);
+        assert_eq!(field(&err), "date", "{err}");
+        assert!(
+            message(&err).contains("before the patient's date of birth (1980-05-05)"),
+            "{err}"
+        );
+        // The day of birth itself is a day of the patient's life.
+        DIARY_DAY_PUT
+            .with(&dr, &[&ben, "1980-05-05"], &day)
+            .await
+            .expect(200);
+
+        // A bulk upload reaching back before birth stores none of its days.
+        let days: Vec<Value> = (0..60)
+            .map(|i| {
+                let date = crate::harness::d("1980-04-01") + chrono::Duration::days(i);
+                json!({"date": date.to_string(), "headache_minutes": 0, "peak_intensity": "none"})
+            })
+            .collect();
+        let err = DIARY_BULK
+            .with(&dr, &[&ben], &json!({ "days": days }))
+            .await
+            .expect(422);
+        assert_eq!(field(&err), "date", "{err}");
+        let stored = DIARY.call(&dr, &[&ben], "").await.expect(200);
+        assert_eq!(stored.as_array().map(Vec::len), Some(1), "{stored}");
+
+        // Paroxysms and notes at their limits, and one over.
+        let at = "2026-06-10";
+        let ok = json!({"headache_minutes": 60, "peak_intensity": "mild", "paroxysms": 1000,
+                        "notes": "n".repeat(2000)});
+        DIARY_DAY_PUT.with(&dr, &[&ben, at], &ok).await.expect(200);
+        let many = json!({"headache_minutes": 60, "peak_intensity": "mild",
+                          "paroxysms": 1_000_000});
+        let err = DIARY_DAY_PUT
+            .with(&dr, &[&ben, "2026-06-11"], &many)
+            .await
+            .expect(422);
+        assert_eq!(field(&err), "paroxysms", "{err}");
+        assert!(
+            message(&err).contains("more than the 1000 allowed"),
+            "{err}"
+        );
+        let long = json!({"headache_minutes": 60, "peak_intensity": "mild",
+                          "notes": "n".repeat(2001)});
+        let err = DIARY_DAY_PUT
+            .with(&dr, &[&ben, "2026-06-11"], &long)
+            .await
+            .expect(422);
+        assert_eq!(field(&err), "notes", "{err}");
+        DIARY_DAY
+            .call(&dr, &[&ben, "2026-06-11"], "")
+            .await
+            .expect(404);
+    }
+);
+
+story!(
+    implausible_questionnaires_are_refused,
+    |app: App| async move {
+        let dr = app.token("dr.north").await;
+        let ben = app.seed.ben.clone();
+        let midas = |answers: [u32; 5], date: &str| json!({"instrument": "midas", "answers": answers, "date": date});
+
+        // 90 days on every item (score 450) cannot all be true: items 1 and 2 share 90 days.
+        let err = QUESTIONNAIRE_ADD
+            .with(&dr, &[&ben], &midas([90; 5], "2026-06-01"))
+            .await
+            .expect(422);
+        assert_eq!(field(&err), "answers[1]", "{err}");
+        assert!(message(&err).contains("MIDAS items 1 and 2"), "{err}");
+        QUESTIONNAIRE_ADD
+            .with(&dr, &[&ben], &midas([45, 45, 0, 90, 90], "2026-06-01"))
+            .await
+            .expect(201);
+
+        // One answer set of an instrument per date; another instrument on that date is fine.
+        let err = QUESTIONNAIRE_ADD
+            .with(&dr, &[&ben], &midas([1, 1, 1, 1, 1], "2026-06-01"))
+            .await
+            .expect(409);
+        assert!(
+            message(&err).contains("already recorded on 2026-06-01"),
+            "{err}"
+        );
+        QUESTIONNAIRE_ADD
+            .with(
+                &dr,
+                &[&ben],
+                &json!({"instrument": "hit6", "date": "2026-06-01",
+                        "answers": ["never", "never", "never", "never", "never", "never"]}),
+            )
+            .await
+            .expect(201);
+
+        // Dated 1990 the patient was 9; before birth is refused too.
+        let err = QUESTIONNAIRE_ADD
+            .with(&dr, &[&ben], &midas([1, 1, 1, 1, 1], "1990-01-01"))
+            .await
+            .expect(422);
+        assert_eq!(field(&err), "date", "{err}");
+        assert!(message(&err).contains("[unverified default]"), "{err}");
+        QUESTIONNAIRE_ADD
+            .with(&dr, &[&ben], &midas([1, 1, 1, 1, 1], "1970-01-01"))
+            .await
+            .expect(422);
+        let kept = QUESTIONNAIRES.call(&dr, &[&ben], "").await.expect(200);
+        assert_eq!(kept.as_array().map(Vec::len), Some(2), "{kept}");
+    }
+);
+
+story!(implausible_patients_are_refused, |app: App| async move {
+    let dr = app.token("dr.north").await;
+    let err = PATIENT_CREATE
+        .with(
+            &dr,
+            &[],
+            &json!({"name": "Old Example", "date_of_birth": "1800-01-01"}),
+        )
+        .await
+        .expect(422);
+    assert_eq!(field(&err), "date_of_birth", "{err}");
+    PATIENT_CREATE
+        .with(
+            &dr,
+            &[],
+            &json!({"name": "Oldest Example", "date_of_birth": "1900-01-01"}),
+        )
+        .await
+        .expect(201);
+    let err = PATIENT_CREATE
+        .with(
+            &dr,
+            &[],
+            &json!({"name": "x".repeat(10_000), "date_of_birth": "1990-01-01"}),
+        )
+        .await
+        .expect(422);
+    assert_eq!(field(&err), "name", "{err}");
+    let err = PATIENT_CREATE
+        .with(
+            &dr,
+            &[],
+            &json!({"name": "Long Notes", "date_of_birth": "1990-01-01",
+                        "mrn": "M".repeat(65)}),
+        )
+        .await
+        .expect(422);
+    assert_eq!(field(&err), "mrn", "{err}");
+    let listed = PATIENTS.call(&dr, &[], "").await.expect(200);
+    assert_eq!(listed.as_array().map(Vec::len), Some(3), "{listed}");
+});
+
+story!(
+    an_oversized_form_is_answered_by_a_page_with_the_navigation,
+    |app: App| async move {
+        let dr = app.login("dr.north").await;
+        let ben = app.seed.ben.clone();
+        // Just over the 2 MB the server reads, so the client has sent it all before the answer.
+        let note = "n".repeat(2 * 1024 * 1024 + 1024);
+        let page = dr
+            .post_form(
+                &format!("/patients/{ben}/diary"),
+                &[
+                    ("date", "2026-06-12"),
+                    ("intensity", "mild"),
+                    ("hours", "1"),
+                    ("notes", &note),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, 413);
+        assert!(page.header("content-type").starts_with("text/html"));
+        let html = page.text();
+        assert!(html.contains("nothing was saved"), "{html}");
+        assert!(
+            html.contains("aria-label=\"Main\""),
+            "the navigation is kept"
+        );
+        assert!(html.contains("Worklist"), "{html}");
+
+        // A form error from a handler keeps the navigation too.
+        let refused = dr
+            .post_form(
+                &format!("/patients/{ben}/diary"),
+                &[
+                    ("date", "1950-01-01"),
+                    ("intensity", "mild"),
+                    ("hours", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status, 422);
+        let html = refused.text();
+        assert!(html.contains("before the patient"), "{html}");
+        assert!(html.contains("aria-label=\"Main\""), "{html}");
+
+        // Hours and minutes, as typed and as shown.
+        let saved = dr
+            .post_form(
+                &format!("/patients/{ben}/diary"),
+                &[
+                    ("date", "2026-06-12"),
+                    ("intensity", "severe"),
+                    ("hours", "15:38"),
+                ],
+            )
+            .await;
+        assert_eq!(saved.status, 303, "{}", saved.text());
+        let shown = dr
+            .download(&format!("/patients/{ben}/diary?date=2026-06-12"))
+            .await;
+        let html = shown.text();
+        assert!(html.contains("value=\"15:38\""), "{html}");
+        assert!(!html.contains("15.63"), "{html}");
+        let api = app.token("dr.north").await;
+        let day = DIARY_DAY
+            .call(&api, &[&ben, "2026-06-12"], "")
+            .await
+            .expect(200);
+        assert_eq!(day["headache_minutes"], 938, "{day}");
+    }
+);
