@@ -142,6 +142,26 @@ pub async fn eligibility(
     ))
 }
 
+/// A treated patient's eligibility before treatment: under `rules` on the day before the first
+/// chronic-migraine session on or before `on` — the verdict the start of treatment rested on,
+/// which today's diary (a responder's, say) no longer shows. `None` before any session.
+pub async fn eligibility_before_treatment(
+    store: &Store,
+    rules: &RuleSet,
+    r: &PatientRecord,
+    on: NaiveDate,
+) -> Result<Option<(NaiveDate, Eligibility)>, AppError> {
+    let first = migraine_session_dates(store, r.id)
+        .await?
+        .into_iter()
+        .filter(|d| *d <= on)
+        .min();
+    match first.and_then(|f| f.pred_opt()) {
+        Some(before) => Ok(Some((before, eligibility(store, rules, r, before).await?))),
+        None => Ok(None),
+    }
+}
+
 /// The patient's preventive ledger (with ids, oldest first) and its summary on `on`: failed,
 /// not tolerated or unsuitable trials and their classes; not-effective trials shorter than
 /// `min_trial_days` are listed apart.

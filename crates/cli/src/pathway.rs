@@ -280,7 +280,7 @@ pub async fn eligibility(store: &Store, dir: Option<&Path>, a: EligibilityArgs) 
             body: &result,
         });
     }
-    let verdict = match result.verdict {
+    let verdict = |v: Verdict| match v {
         Verdict::Eligible => "ELIGIBLE — every criterion is met",
         Verdict::NotEligible => "NOT ELIGIBLE — at least one criterion is not met",
         Verdict::InsufficientInformation => {
@@ -294,7 +294,16 @@ pub async fn eligibility(store: &Store, dir: Option<&Path>, a: EligibilityArgs) 
         result.rule_set_name
     );
     println!("Day preset: {}", result.preset);
-    println!("{verdict}\n");
+    if let Some((before, b)) =
+        cephalog_app::eligibility_before_treatment(store, &rules, &r, on).await?
+    {
+        println!(
+            "Before treatment ({before}, the day before the first session): {}",
+            verdict(b.verdict)
+        );
+        print!("Today: ");
+    }
+    println!("{}\n", verdict(result.verdict));
     for c in &result.criteria {
         println!("[{}] {}: {}", outcome_word(c.outcome), c.id, c.description);
         println!("    evidence: {}", c.evidence);

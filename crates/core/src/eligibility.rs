@@ -2,7 +2,7 @@
 //! `unknown`, with the numbers, months and records it used and its source; the whole
 //! `eligible`, `not_eligible` or `insufficient_information`.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
 use crate::classify::{
@@ -114,6 +114,12 @@ fn met(b: bool) -> CriterionOutcome {
     }
 }
 
+/// The calendar month "YYYY-MM" has ended by the end of `on` (its last day is `on` or earlier).
+fn month_is_over(month: &str, on: NaiveDate) -> bool {
+    let this_month = on.format("%Y-%m").to_string();
+    month != this_month || on.succ_opt().is_none_or(|next| next.month() != on.month())
+}
+
 fn month_days(
     rules: &RuleSet,
     input: &EligibilityInput<'_>,
@@ -122,12 +128,19 @@ fn month_days(
     what: &str,
     pick: fn(&MonthFigures) -> Option<f64>,
 ) -> (CriterionOutcome, String, Vec<MonthFigures>) {
-    let all = calendar_months(
+    let mut all = calendar_months(
         input.diary,
         rules.preset,
         input.patient.has_migraine_diagnosis(),
         input.on,
     );
+    // Only months that are over count: a month in progress would count once 80 % of it is
+    // recorded, so the verdict for the same diary would change with the day of the month.
+    if let Some(current) = all.last()
+        && !month_is_over(&current.month, input.on)
+    {
+        all.pop();
+    }
     match latest_adequate_run(&all, months) {
         None => (
             CriterionOutcome::Unknown,

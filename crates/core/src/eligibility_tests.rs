@@ -190,6 +190,39 @@ fn headache_and_migraine_days_14_15_and_7_8() {
 }
 
 #[test]
+fn only_months_that_are_over_count() {
+    let p = patient("1980-01-01");
+    let hd = || {
+        crit(
+            "hd",
+            CriterionKind::HeadacheDays {
+                min_per_month: 15.0,
+                months: 3,
+            },
+        )
+    };
+    // April–June meet the criterion; July is headache-free and recorded day by day.
+    let mut days: Vec<DiaryDay> = diary(15, 8, 0).days().cloned().collect();
+    let mut date = d("2026-07-01");
+    while date <= d("2026-07-31") {
+        days.push(DiaryDay::headache_free(date));
+        date = date.succ_opt().expect("date");
+    }
+    let diary = Diary::new(days).expect("diary");
+    // On 25 July, 25 of July's 31 days (81 %) are recorded: July is still in progress and does
+    // not count, so the verdict is the same on every day of the month.
+    for on in ["2026-07-01", "2026-07-25", "2026-07-30"] {
+        let r = one(hd(), &p, &diary, &[], None, on);
+        assert_eq!(r.outcome, CriterionOutcome::Met, "on {on}: {}", r.evidence);
+        assert_eq!(r.months.first().map(|m| m.month.as_str()), Some("2026-04"));
+    }
+    // On its last day July is over and counts.
+    let r = one(hd(), &p, &diary, &[], None, "2026-07-31");
+    assert_eq!(r.outcome, CriterionOutcome::NotMet, "{}", r.evidence);
+    assert_eq!(r.months.last().map(|m| m.month.as_str()), Some("2026-07"));
+}
+
+#[test]
 fn diary_length_boundary() {
     let p = patient("1980-01-01");
     let dl = |n| crit("dl", CriterionKind::DiaryLength { min_days: n });

@@ -191,10 +191,10 @@ pub async fn prior_auth(
         .into_iter()
         .filter(|d| *d <= made_on)
         .collect();
-    let before_treatment = match sessions.first().and_then(|f| f.pred_opt()) {
-        Some(before) => Some(cephalog_app::eligibility(store, rules, patient, before).await?),
-        None => None,
-    };
+    let before_treatment =
+        cephalog_app::eligibility_before_treatment(store, rules, patient, made_on)
+            .await?
+            .map(|(_, e)| e);
     let response = cephalog_app::response(store, rules, patient, made_on, None)
         .await?
         .map(|v| v.report);

@@ -159,7 +159,10 @@ pub(crate) async fn extras(
                     });
                     match latest {
                         Some(c) => format!(
-                            "Cycle {}: {:.1} headache days per 28 days against {:.1} at baseline{}",
+                            "{} (day preset {}): cycle {}: {:.1} headache days per 28 days against \
+                             {:.1} at baseline{}",
+                            v.report.rule_set,
+                            v.report.preset,
                             c.cycle,
                             c.headache_days.cycle.unwrap_or_default(),
                             c.headache_days.baseline.unwrap_or_default(),

@@ -139,6 +139,8 @@ struct EligibilityPage {
     verdict_class: &'static str,
     verdict: &'static str,
     criteria: Vec<CriterionRow>,
+    /// For a treated patient, the verdict on the day before the first session.
+    before: Option<BeforeTreatment>,
     trials: Vec<TrialRow>,
     ledger_summary: String,
     too_short: String,
@@ -151,6 +153,15 @@ struct EligibilityPage {
     may_attest: bool,
     error: Option<String>,
     saved: Option<&'static str>,
+}
+
+/// The eligibility a treated patient's treatment started on.
+struct BeforeTreatment {
+    on: NaiveDate,
+    verdict_class: &'static str,
+    verdict: &'static str,
+    /// Each criterion: id, description, outcome class and label, evidence.
+    criteria: Vec<(String, String, &'static str, &'static str, String)>,
 }
 
 fn outcome_words(o: CriterionOutcome) -> (&'static str, &'static str) {
@@ -219,6 +230,30 @@ async fn eligibility_page(
     let today = state.today();
     let (rules, rule_sets) = choose_rules(&state.rules, asked, DEFAULT_ELIGIBILITY_RULES)?;
     let e = cephalog_app::eligibility(&state.store, rules, r, today).await?;
+    let before = cephalog_app::eligibility_before_treatment(&state.store, rules, r, today)
+        .await?
+        .map(|(on, b)| {
+            let (verdict_class, verdict) = verdict_words(b.verdict);
+            BeforeTreatment {
+                on,
+                verdict_class,
+                verdict,
+                criteria: b
+                    .criteria
+                    .iter()
+                    .map(|c| {
+                        let (class, label) = outcome_words(c.outcome);
+                        (
+                            c.id.clone(),
+                            c.description.clone(),
+                            class,
+                            label,
+                            c.evidence.clone(),
+                        )
+                    })
+                    .collect(),
+            }
+        });
     let (verdict_class, verdict) = verdict_words(e.verdict);
     let criteria = e
         .criteria
@@ -315,6 +350,7 @@ async fn eligibility_page(
         verdict_class,
         verdict,
         criteria,
+        before,
         trials: trials
             .iter()
             .map(|t| TrialRow {

@@ -651,3 +651,51 @@ story!(
             .expect(409);
     }
 );
+
+story!(
+    a_treated_patients_eligibility_shows_before_treatment_and_today,
+    |app: App| async move {
+        let dr = app.token("dr.north").await;
+        let anna = app.seed.anna.clone();
+        let page = app.login("dr.north").await;
+        let before = page
+            .download(&format!("/patients/{anna}/eligibility"))
+            .await
+            .text();
+        assert!(!before.contains("id=\"before-treatment\""), "untreated");
+        record(&dr, &anna, session("2026-06-02", json!({}))).await;
+        let html = page
+            .download(&format!("/patients/{anna}/eligibility"))
+            .await
+            .text();
+        assert!(html.contains("id=\"before-treatment\""), "{html}");
+        assert!(
+            html.contains("on 2026-06-01, the day before the first session"),
+            "{html}"
+        );
+        assert!(html.contains("id=\"before-verdict\""), "{html}");
+        assert!(html.contains("Today: "), "{html}");
+    }
+);
+
+story!(
+    the_overviews_response_names_its_rule_set_and_day_preset,
+    |app: App| async move {
+        let dr = app.token("dr.north").await;
+        let anna = app.seed.anna.clone();
+        // The diary starts on 1 April: the first session's cycle is complete by 1 July.
+        let first = session(
+            "2026-04-02",
+            json!({"overrides": [{"check": "diary", "reason": "paper diary reviewed"}]}),
+        );
+        SESSION_RECORD.with(&dr, &[&anna], &first).await.expect(201);
+        let page = app.login("dr.north").await;
+        let html = page.download(&format!("/patients/{anna}")).await.text();
+        let at = html
+            .find("id=\"summary-response\"")
+            .expect("response summary");
+        let summary = &html[at..(at + 600).min(html.len())];
+        assert!(summary.contains("(day preset "), "{summary}");
+        assert!(summary.contains("cycle 1: "), "{summary}");
+    }
+);
