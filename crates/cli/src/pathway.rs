@@ -31,10 +31,19 @@ pub(crate) fn find_rule_set(dir: Option<&Path>, name: &str) -> Result<RuleSet> {
 
 #[derive(Serialize)]
 struct LedgerJson<'a> {
-    trials: Vec<&'a PreventiveTrial>,
+    trials: Vec<TrialJson<'a>>,
     failed: usize,
     failed_classes: Vec<PreventiveClass>,
     too_short: &'a [String],
+}
+
+/// A trial as listed: the trial and its length in days (to the ledger's date while ongoing), as
+/// the table shows it.
+#[derive(Serialize)]
+struct TrialJson<'a> {
+    #[serde(flatten)]
+    trial: &'a PreventiveTrial,
+    trial_days: Option<i64>,
 }
 
 pub async fn preventive(store: &Store, cmd: PreventiveCommand) -> Result<()> {
@@ -75,7 +84,13 @@ pub async fn preventive(store: &Store, cmd: PreventiveCommand) -> Result<()> {
             let trials: Vec<PreventiveTrial> = entries.into_iter().map(|(_, t)| t).collect();
             if json {
                 let body = LedgerJson {
-                    trials: trials.iter().collect(),
+                    trials: trials
+                        .iter()
+                        .map(|trial| TrialJson {
+                            trial,
+                            trial_days: trial.trial_days(on),
+                        })
+                        .collect(),
                     failed: s.failed,
                     failed_classes: s.failed_classes.iter().copied().collect(),
                     too_short: &s.too_short,

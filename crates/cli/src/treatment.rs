@@ -341,7 +341,12 @@ pub async fn session(
                             .join(", ")
                     );
                 }
-                println!("dry run: nothing saved");
+                if a.json {
+                    // Standard output stays one JSON document.
+                    eprintln!("dry run: nothing saved");
+                } else {
+                    println!("dry run: nothing saved");
+                }
                 return Ok(());
             };
             let v = session_view(

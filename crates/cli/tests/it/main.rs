@@ -9,4 +9,5 @@ mod export;
 mod fhir;
 mod harness;
 mod journeys;
+mod plausible;
 mod reports;
