@@ -58,6 +58,12 @@ pub enum AppError {
     /// A named session date (the `index`th) on which the patient had no session.
     #[error("no session recorded for this patient on {date}")]
     NoSessionOn { index: usize, date: NaiveDate },
+    /// A case marked submitted that is not a valid ICSR.
+    #[error(
+        "the case is not a valid ICSR (missing: {missing}); complete it before recording its \
+         submission"
+    )]
+    NotValidIcsr { missing: String },
     /// An acknowledgement asked for an event that is not flagged for urgent review.
     #[error("adverse event {0} is not flagged for urgent review; there is nothing to acknowledge")]
     NotFlagged(Uuid),

@@ -73,6 +73,38 @@ pub async fn acknowledge_urgent_review(
     Ok(store.acknowledge_urgent_review(id, by, decision).await?)
 }
 
+/// Records that case `id` was submitted to the regulator on `on`. Only a valid ICSR can have
+/// been submitted (the four minimum elements present), and only on a day between the clinic
+/// becoming aware of the event and `today`.
+pub async fn mark_submitted(
+    store: &Store,
+    id: Uuid,
+    on: NaiveDate,
+    today: NaiveDate,
+) -> Result<(), AppError> {
+    let rec = store.adverse_event(id).await?;
+    let v = case_view(store, &rec).await?;
+    if !v.icsr.valid {
+        return Err(AppError::NotValidIcsr {
+            missing: v
+                .icsr
+                .missing
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
+    let aware = rec.event.awareness_date();
+    if on > today || on < aware {
+        return Err(AppError::Limit(cephalog_core::limits::LimitError::new(
+            "on",
+            format!("{on} must be between the awareness date {aware} and today ({today})"),
+        )));
+    }
+    Ok(store.mark_adverse_event_submitted(id, on).await?)
+}
+
 /// The case view of a stored event, against its patient's record and session dates.
 pub async fn case_view<'a>(
     store: &Store,

@@ -6,7 +6,7 @@
 //! tension-type headache; occipital neuralgia; a patient who keeps a patchy diary; and a 17-year-old.
 //! Every diary has ordinary gaps (a forgotten day here and there) and some have a holiday's worth.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use chrono::{Duration, NaiveDate};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -20,7 +20,7 @@ use cephalog_core::safety::{
     ReporterQualification, SeriousOutcome, SuspectProductDraft,
 };
 use cephalog_core::session::{
-    CheckPolicy, Indication, Product, Session, SessionDraft, SiteDose, VialSize,
+    Check, CheckPolicy, Indication, Override, Product, Session, SessionDraft, SiteDose, VialSize,
 };
 use cephalog_core::{
     Diagnosis, DiagnosisCode, DiaryDay, DiaryDraft, DrugDictionary, Features, Intensity,
@@ -197,7 +197,7 @@ const PROFILES: [Profile; 11] = [
         ],
         pattern: Pattern::Migraine,
         headache: 0.82,
-        long: 0.7,
+        long: 0.85,
         aura: 0.0,
         meds: &[
             Med {
@@ -224,7 +224,7 @@ const PROFILES: [Profile; 11] = [
         ],
         pattern: Pattern::Migraine,
         headache: 0.85,
-        long: 0.75,
+        long: 0.85,
         aura: 0.0,
         meds: &[
             Med {
@@ -251,7 +251,7 @@ const PROFILES: [Profile; 11] = [
         ],
         pattern: Pattern::Migraine,
         headache: 0.8,
-        long: 0.65,
+        long: 0.85,
         aura: 0.0,
         meds: &[Med {
             text: "co-codamol 30/500",
@@ -269,7 +269,7 @@ const PROFILES: [Profile; 11] = [
         diagnoses: &[(DiagnosisCode::ChronicMigraine, 5)],
         pattern: Pattern::Migraine,
         headache: 0.76,
-        long: 0.7,
+        long: 0.85,
         aura: 0.0,
         meds: &[
             Med {
@@ -296,7 +296,7 @@ const PROFILES: [Profile; 11] = [
         ],
         pattern: Pattern::Migraine,
         headache: 0.76,
-        long: 0.65,
+        long: 0.85,
         aura: 0.25,
         meds: &[
             Med {
@@ -941,6 +941,7 @@ pub async fn run(
     .connect()
     .await?;
     crate::access::clinic(&store).await?;
+    let rules = crate::pathway::load_rule_sets(rules_dir.as_deref())?;
     let existing = store.patient_count().await?;
     if existing > 0 {
         bail!(
@@ -984,16 +985,18 @@ pub async fn run(
                 .await?;
         }
         for session in &p.sessions {
-            store
-                .record_session(record.id, session, None, &[], &CheckPolicy::default())
-                .await?;
+            record_demo_session(&store, &rules, &record, session).await?;
         }
         for event in &p.adverse_events {
             let id = store.add_adverse_event(record.id, event).await?;
-            // Cases reported in good time, except one left for the overdue list.
+            // Complete cases reported in good time, except one left for the overdue list; a
+            // case still missing an ICSR element waits to be completed, unsubmitted.
             let submitted = event.awareness_date() + Duration::days(7);
             if event.reported_term() != "eyelid ptosis" && submitted <= until {
-                store.mark_adverse_event_submitted(id, submitted).await?;
+                match cephalog_app::safety::mark_submitted(&store, id, submitted, until).await {
+                    Ok(()) | Err(cephalog_app::AppError::NotValidIcsr { .. }) => {}
+                    Err(e) => return Err(e.into()),
+                }
             }
         }
         let diary = cephalog_core::Diary::new(p.days.iter().cloned())?;
@@ -1043,7 +1046,6 @@ pub async fn run(
         return Ok(());
     }
     crate::server::init_logs("text");
-    let rules = crate::pathway::load_rule_sets(rules_dir.as_deref())?;
     let config = cephalog_web::Config {
         // The demo serves plain HTTP on this machine.
         secure_cookies: false,
@@ -1068,6 +1070,70 @@ pub async fn run(
 
 /// The demo clinic's E2B(R3) sender details: invented, so the demo's case pages can offer the
 /// download. Never submit a demo message.
+/// Why the demo clinic's clinicians went ahead where a pathway check refused, as a clinic would
+/// record it.
+fn demo_override_reason(check: Check) -> Option<&'static str> {
+    Some(match check {
+        Check::Diagnosis => "referral letter names chronic migraine; coding to follow",
+        Check::Diary => "paper diary from the referring clinic reviewed",
+        Check::Eligibility => {
+            "referral diary and headache history reviewed in clinic; payer approval on file"
+        }
+        Check::Continuation => {
+            "stopping rule discussed with the patient; one more cycle agreed before a review off \
+             treatment"
+        }
+        Check::SeriousAdverseEvent | Check::UrgentReview => {
+            "event resolved; reviewed with the patient, benefit judged to outweigh the risk"
+        }
+        _ => return None,
+    })
+}
+
+/// Records a demo session through the same checks as the clinic's own: where a pathway check
+/// refuses (a patient not eligible before treatment, say), the session carries a recorded
+/// override with its reason, as it would in the clinic. Any other refusal is an error in the
+/// demo's data.
+async fn record_demo_session(
+    store: &Store,
+    rules: &[cephalog_core::rules::RuleSet],
+    record: &cephalog_store::PatientRecord,
+    session: &cephalog_core::session::Session,
+) -> Result<()> {
+    let policy = CheckPolicy::default();
+    let by = session
+        .prescriber()
+        .unwrap_or_else(|| session.injector())
+        .to_string();
+    let tried =
+        cephalog_app::treatment::record_session(store, rules, record, session, &[], &policy, true)
+            .await?;
+    let mut overrides = Vec::new();
+    for refusal in &tried.check.refusals {
+        let check = refusal.check();
+        let reason = demo_override_reason(check).ok_or_else(|| {
+            anyhow!(
+                "demo session of {} for {} is refused: {refusal}",
+                session.date(),
+                record.id
+            )
+        })?;
+        overrides.push(Override::new(check, reason, &by)?);
+    }
+    let done = cephalog_app::treatment::record_session(
+        store, rules, record, session, &overrides, &policy, false,
+    )
+    .await?;
+    if done.id.is_none() {
+        bail!(
+            "demo session of {} for {} was not saved",
+            session.date(),
+            record.id
+        );
+    }
+    Ok(())
+}
+
 pub fn demo_sender() -> cephalog_e2b::SenderSettings {
     cephalog_e2b::SenderSettings {
         sender_id: "CEPHALOGDEMO".to_owned(),

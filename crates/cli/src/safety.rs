@@ -307,7 +307,7 @@ pub async fn ae(store: &Store, cmd: AeCommand) -> Result<()> {
             let on = on.unwrap_or_else(today);
             let rec = store.adverse_event(case).await?;
             access::record(store, Some(rec.patient), "adverse_event", &case.to_string()).await?;
-            store.mark_adverse_event_submitted(case, on).await?;
+            cephalog_app::safety::mark_submitted(store, case, on, today()).await?;
             println!("case {case} recorded as submitted on {on}");
             Ok(())
         }

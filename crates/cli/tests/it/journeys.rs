@@ -518,6 +518,62 @@ journey!(demo_fills_an_empty_database_once, |env: &Env| {
         serde_json::from_str(&env.ok(&["preventive", "list", "--patient", "DEMO-0002", "--json"]))
             .expect("json");
     assert_eq!(ledger["failed"], 4);
+
+    // The demo is coherent: a patient treated while not eligible before treatment carries the
+    // recorded override, and only a valid ICSR is recorded as submitted.
+    let mut treated = 0;
+    for p in list.as_array().expect("patients") {
+        let mrn = p["mrn"].as_str().expect("mrn");
+        let sessions: Value =
+            serde_json::from_str(&env.ok(&["session", "list", "--patient", mrn, "--json"]))
+                .expect("json");
+        let Some(first) = sessions["sessions"].as_array().and_then(|s| {
+            s.iter().find(|s| {
+                s["indication"]
+                    .as_str()
+                    .is_some_and(|i| i.starts_with("chronic migraine"))
+            })
+        }) else {
+            continue;
+        };
+        treated += 1;
+        let date: chrono::NaiveDate = first["date"].as_str().expect("date").parse().expect("date");
+        let before = (date - chrono::Duration::days(1)).to_string();
+        let e: Value = serde_json::from_str(&env.ok(&[
+            "eligibility",
+            "--patient",
+            mrn,
+            "--rules",
+            "fda-label",
+            "--on",
+            &before,
+            "--json",
+        ]))
+        .expect("json");
+        let overridden = first["overrides"]
+            .as_array()
+            .is_some_and(|o| o.iter().any(|o| o["check"] == "eligibility"));
+        assert!(
+            e["verdict"] == "eligible" || overridden,
+            "{mrn} treated on {date} with verdict {} and no override",
+            e["verdict"]
+        );
+    }
+    assert!(treated >= 4, "{treated} treated demo patients");
+    let cases: Value = serde_json::from_str(&env.ok(&["ae", "list", "--json"])).expect("json");
+    let cases = cases.as_array().expect("cases");
+    assert!(
+        cases.iter().any(|c| !c["submitted_on"].is_null()),
+        "some submitted"
+    );
+    for c in cases {
+        if !c["submitted_on"].is_null() {
+            assert_eq!(
+                c["icsr"]["valid"], true,
+                "submitted but not a valid ICSR: {c}"
+            );
+        }
+    }
 });
 
 fn add_ledger(env: &Env, id: &str) {

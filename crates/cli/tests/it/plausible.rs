@@ -112,60 +112,97 @@ journey!(implausible_files_store_nothing_and_say_why, |env: &Env| {
     ]);
     assert!(err.contains("already recorded on 2026-06-01"), "{err}");
     // A date of birth before 1900.
-    let err = env.fails(&[
-        "patient", "add", "--name", "Too Old", "--dob", "1899-12-31",
-    ]);
-    assert!(err.contains("date_of_birth: 1899-12-31 is before 1900-01-01"), "{err}");
+    let err = env.fails(&["patient", "add", "--name", "Too Old", "--dob", "1899-12-31"]);
+    assert!(
+        err.contains("date_of_birth: 1899-12-31 is before 1900-01-01"),
+        "{err}"
+    );
 });
 
-journey!(json_outputs_are_one_document_with_every_figure, |env: &Env| {
-    add_patient(env);
-    env.ok(&[
-        "preventive",
-        "add",
-        "--patient",
-        "PL1",
-        "--drug",
-        "propranolol",
-        "--start",
-        "2025-01-01",
-        "--stop",
-        "2025-03-31",
-        "--outcome",
-        "not_effective",
-        "--reason",
-        "no fewer headache days",
-    ]);
-    let ledger: Value =
-        serde_json::from_str(&env.ok(&["preventive", "list", "--patient", "PL1", "--json"]))
-            .expect("json");
-    assert_eq!(ledger["trials"][0]["trial_days"], 90, "{ledger}");
-    assert_eq!(ledger["trials"][0]["drug"], "propranolol", "{ledger}");
+journey!(
+    json_outputs_are_one_document_with_every_figure,
+    |env: &Env| {
+        add_patient(env);
+        env.ok(&[
+            "preventive",
+            "add",
+            "--patient",
+            "PL1",
+            "--drug",
+            "propranolol",
+            "--start",
+            "2025-01-01",
+            "--stop",
+            "2025-03-31",
+            "--outcome",
+            "not_effective",
+            "--reason",
+            "no fewer headache days",
+        ]);
+        let ledger: Value =
+            serde_json::from_str(&env.ok(&["preventive", "list", "--patient", "PL1", "--json"]))
+                .expect("json");
+        assert_eq!(ledger["trials"][0]["trial_days"], 90, "{ledger}");
+        assert_eq!(ledger["trials"][0]["drug"], "propranolol", "{ledger}");
 
-    let dry = env.run(&[
-        "session",
-        "record",
-        "--patient",
-        "PL1",
-        "--date",
-        "2026-06-02",
-        "--vial",
-        "200",
-        "--lot",
-        "C4021AB",
-        "--expiry",
-        "2027-03-31",
-        "--injector",
-        "Dr Example",
-        "--override",
-        "diary=paper diary reviewed in clinic",
-        "--override",
-        "eligibility=payer approval on file",
-        "--dry-run",
-        "--json",
-    ]);
-    assert!(dry.ok, "{}", dry.stderr);
-    let v: Value = serde_json::from_str(&dry.stdout).expect("standard output is one JSON document");
-    assert_eq!(v["units_given"], 155, "{v}");
-    assert!(dry.stderr.contains("dry run: nothing saved"), "{}", dry.stderr);
-});
+        let dry = env.run(&[
+            "session",
+            "record",
+            "--patient",
+            "PL1",
+            "--date",
+            "2026-06-02",
+            "--vial",
+            "200",
+            "--lot",
+            "C4021AB",
+            "--expiry",
+            "2027-03-31",
+            "--injector",
+            "Dr Example",
+            "--override",
+            "diary=paper diary reviewed in clinic",
+            "--override",
+            "eligibility=payer approval on file",
+            "--dry-run",
+            "--json",
+        ]);
+        assert!(dry.ok, "{}", dry.stderr);
+        let v: Value =
+            serde_json::from_str(&dry.stdout).expect("standard output is one JSON document");
+        assert_eq!(v["units_given"], 155, "{v}");
+        assert!(
+            dry.stderr.contains("dry run: nothing saved"),
+            "{}",
+            dry.stderr
+        );
+
+        // A case with no suspect product (no session recorded) is not a valid ICSR: it cannot have
+        // been submitted.
+        let case: Value = serde_json::from_str(&env.ok(&[
+            "ae",
+            "add",
+            "--patient",
+            "PL1",
+            "--term",
+            "eyelid ptosis",
+            "--onset",
+            "2026-06-10",
+            "--grade",
+            "2",
+            "--aware",
+            "2026-06-11",
+            "--json",
+        ]))
+        .expect("json");
+        assert_eq!(case["icsr"]["valid"], false, "{case}");
+        let id = case["id"].as_str().expect("id");
+        let err = env.fails(&["ae", "submitted", "--case", id, "--on", "2026-06-12"]);
+        assert!(err.contains("not a valid ICSR"), "{err}");
+        let listed = env.ok(&["ae", "list", "--patient", "PL1", "--json"]);
+        assert!(
+            !listed.contains("\"submitted_on\":\"2026-06-12\""),
+            "{listed}"
+        );
+    }
+);

@@ -34,11 +34,9 @@ pub(super) fn routes(r: Routes) -> Routes {
         .get("/patients/{id}/response", response)
 }
 
-/// The rule set the eligibility page opens with.
-pub const DEFAULT_ELIGIBILITY_RULES: &str = "fda-label";
-/// The rule set the response page opens with: the first shipped set with continuation rules
-/// (the command line's default too).
-pub const DEFAULT_RESPONSE_RULES: &str = "nice-ta260";
+/// The rule sets the eligibility and response pages open with: the ones the session-recording
+/// checks judge by.
+pub use cephalog_app::treatment::{DEFAULT_ELIGIBILITY_RULES, DEFAULT_RESPONSE_RULES};
 
 /// One choice of the rule-set menu.
 #[derive(Debug, Clone)]

@@ -718,16 +718,7 @@ async fn mark_submitted(
     let f = FormData::new(pairs);
     let today = state.today();
     let on = f.date("on", "Submitted on")?.unwrap_or(today);
-    if on > today || on < rec.event.awareness_date() {
-        return Err(PageError(WebError::invalid(
-            "on",
-            format!(
-                "Submitted on: {on} must be between the awareness date {} and today",
-                rec.event.awareness_date()
-            ),
-        )));
-    }
-    state.store.mark_adverse_event_submitted(aid, on).await?;
+    cephalog_app::safety::mark_submitted(&state.store, rec.id, on, today).await?;
     Ok(Redirect::to(&format!("/adverse-events/{aid}")).into_response())
 }
 
