@@ -53,10 +53,13 @@ pub struct DiaryDayJson {
     /// dictionary.
     #[serde(default)]
     pub medicines: Vec<String>,
-    /// Occipital paroxysms (sudden stabbing pains) counted that day.
+    /// Occipital paroxysms (sudden stabbing pains) counted that day, at most 1,000.
     #[serde(default)]
+    #[schema(maximum = 1000)]
     pub paroxysms: u32,
+    /// At most 2,000 characters.
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub notes: String,
 }
 

@@ -77,11 +77,18 @@ pub async fn list(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewPatient {
+    /// At most 200 characters.
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
+    /// The clinic's record number, unique in the clinic; at most 64 characters.
+    #[schema(max_length = 64)]
     pub mrn: Option<String>,
+    /// From 1900-01-01 to today.
     pub date_of_birth: NaiveDate,
     pub sex: Option<String>,
+    /// At most 2,000 characters.
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub notes: String,
     #[serde(default)]
     pub diagnoses: Vec<DiagnosisJson>,

@@ -91,3 +91,25 @@ story!(openapi_document_matches_the_router, |app: App| async move {
     assert_eq!(missing.status, 404);
     assert_eq!(missing.body["error"]["message"], "no such API route");
 });
+
+story!(
+    the_document_states_the_servers_plausibility_limits,
+    |app: App| async move {
+        use cephalog_core::limits::{
+            MAX_MRN_CHARS, MAX_NAME_CHARS, MAX_NOTE_CHARS, MAX_PAROXYSMS_PER_DAY,
+        };
+        let doc = app
+            .anonymous()
+            .api("get", "/openapi.json", None)
+            .await
+            .expect(200);
+        let schemas = &doc["components"]["schemas"];
+        let day = &schemas["DiaryDayJson"]["properties"];
+        assert_eq!(day["paroxysms"]["maximum"], json!(MAX_PAROXYSMS_PER_DAY));
+        assert_eq!(day["notes"]["maxLength"], json!(MAX_NOTE_CHARS));
+        let patient = &schemas["NewPatient"]["properties"];
+        assert_eq!(patient["name"]["maxLength"], json!(MAX_NAME_CHARS));
+        assert_eq!(patient["mrn"]["maxLength"], json!(MAX_MRN_CHARS));
+        assert_eq!(patient["notes"]["maxLength"], json!(MAX_NOTE_CHARS));
+    }
+);
