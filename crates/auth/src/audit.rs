@@ -40,6 +40,11 @@ const ENTRY_LABEL: &[u8] = b"cephalog audit entry v1";
 const CHECKPOINT_LABEL: &[u8] = b"cephalog audit checkpoint v1";
 /// The first word of a checkpoint line.
 const CHECKPOINT_MAGIC: &str = "cephalog-audit-checkpoint";
+/// The domain label of a restore marker's signature: a checkpoint's signature cannot be passed off
+/// as a restore's.
+const RESTORE_LABEL: &[u8] = b"cephalog audit restore v1";
+/// The first word of a restore marker in the checkpoint log.
+const RESTORE_MAGIC: &str = "cephalog-audit-restore";
 
 /// A checkpoint is stale when the trail holds entries made this long after it was signed: the
 /// server writes one every minute while entries arrive, and the command line after every command
@@ -391,9 +396,13 @@ where
     Ok(end)
 }
 
-/// A signed statement that the trail's entry `seq` had seal `hash` at time `at`.
+/// A signed statement that the trail's entry `seq` had seal `hash` at time `at`. A *restore
+/// marker* (`restore: true`) says the database was restored at `at` from a backup whose trail
+/// ended at entry `seq`: earlier checkpoints of entries after `seq` describe a trail the restore
+/// replaced, and no longer count.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Checkpoint {
+    pub restore: bool,
     pub seq: i64,
     pub hash: String,
     pub at: DateTime<Utc>,
@@ -410,8 +419,31 @@ impl Checkpoint {
         at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
     }
 
+    fn label(restore: bool) -> &'static [u8] {
+        if restore {
+            RESTORE_LABEL
+        } else {
+            CHECKPOINT_LABEL
+        }
+    }
+
     /// Signs the chain's end with the ring's active key.
     pub fn sign(ring: &AuditKeyRing, seq: i64, hash: &str, at: DateTime<Utc>) -> Self {
+        Self::sign_as(false, ring, seq, hash, at)
+    }
+
+    /// Signs a restore marker: the restored trail ends at entry `seq` with seal `hash`.
+    pub fn sign_restore(ring: &AuditKeyRing, seq: i64, hash: &str, at: DateTime<Utc>) -> Self {
+        Self::sign_as(true, ring, seq, hash, at)
+    }
+
+    fn sign_as(
+        restore: bool,
+        ring: &AuditKeyRing,
+        seq: i64,
+        hash: &str,
+        at: DateTime<Utc>,
+    ) -> Self {
         let key = ring.active();
         let at = at.trunc_subsecs(6);
         let parts = Self::parts(&seq.to_string(), hash, &Self::time_text(at));
@@ -419,11 +451,12 @@ impl Checkpoint {
             .chain(parts.iter().map(String::as_str))
             .collect();
         Checkpoint {
+            restore,
             seq,
             hash: hash.to_owned(),
             at,
             key_id: key.id.clone(),
-            signature: key.sign(CHECKPOINT_LABEL, &refs),
+            signature: key.sign(Self::label(restore), &refs),
         }
     }
 
@@ -439,7 +472,7 @@ impl Checkpoint {
         let refs: Vec<&str> = std::iter::once(self.key_id.as_str())
             .chain(parts.iter().map(String::as_str))
             .collect();
-        if key.verifies(CHECKPOINT_LABEL, &refs, &self.signature) {
+        if key.verifies(Self::label(self.restore), &refs, &self.signature) {
             Ok(())
         } else {
             Err("its signature does not hold: the line was changed or forged".to_owned())
@@ -449,7 +482,12 @@ impl Checkpoint {
     /// The line a checkpoint log holds.
     pub fn to_line(&self) -> String {
         format!(
-            "{CHECKPOINT_MAGIC} v1 seq={} head={} at={} key={} sig={}",
+            "{} v1 seq={} head={} at={} key={} sig={}",
+            if self.restore {
+                RESTORE_MAGIC
+            } else {
+                CHECKPOINT_MAGIC
+            },
             self.seq,
             self.hash,
             Self::time_text(self.at),
@@ -461,7 +499,12 @@ impl Checkpoint {
     /// Reads one line of a checkpoint log.
     pub fn parse_line(line: &str) -> Result<Self, String> {
         let mut words = line.split_whitespace();
-        if words.next() != Some(CHECKPOINT_MAGIC) || words.next() != Some("v1") {
+        let restore = match words.next() {
+            Some(CHECKPOINT_MAGIC) => false,
+            Some(RESTORE_MAGIC) => true,
+            _ => return Err(format!("not a '{CHECKPOINT_MAGIC} v1' line")),
+        };
+        if words.next() != Some("v1") {
             return Err(format!("not a '{CHECKPOINT_MAGIC} v1' line"));
         }
         let mut field = |name: &str| -> Result<String, String> {
@@ -477,6 +520,7 @@ impl Checkpoint {
         let key_id = field("key")?;
         let signature = field("sig")?;
         Ok(Checkpoint {
+            restore,
             seq: seq
                 .parse()
                 .map_err(|_| format!("seq '{seq}' is not a number"))?,
@@ -506,12 +550,37 @@ pub struct CheckpointReport {
 /// Checks a checkpoint log (lines with their numbers) against a verified trail: every line must be
 /// a valid signed checkpoint, every checkpointed entry must still be in the trail with the same
 /// seal, and a trail with entries needs a checkpoint no older than [`CHECKPOINT_STALE_AFTER`]
-/// before its newest entry. `seal_of(seq)` answers the trail's seal of entry `seq`.
+/// before its newest entry. A checkpoint followed by a restore marker of an earlier entry
+/// describes a trail the restore replaced and is not held against the trail. `seal_of(seq)`
+/// answers the trail's seal of entry `seq`.
 pub fn check_checkpoints(
     ring: &AuditKeyRing,
     lines: &[(usize, String)],
     end: &ChainEnd,
     seal_of: impl Fn(i64) -> Option<String>,
+) -> CheckpointReport {
+    check_log(ring, lines, end, seal_of, false)
+}
+
+/// [`check_checkpoints`] for a backup about to be restored: its trail may end before the log's
+/// newest checkpoints (they describe entries made after the backup), but every checkpoint of an
+/// entry it holds must match, so a backup whose trail was rewritten is refused. Staleness is not
+/// asked of a backup.
+pub fn check_backup_checkpoints(
+    ring: &AuditKeyRing,
+    lines: &[(usize, String)],
+    end: &ChainEnd,
+    seal_of: impl Fn(i64) -> Option<String>,
+) -> CheckpointReport {
+    check_log(ring, lines, end, seal_of, true)
+}
+
+fn check_log(
+    ring: &AuditKeyRing,
+    lines: &[(usize, String)],
+    end: &ChainEnd,
+    seal_of: impl Fn(i64) -> Option<String>,
+    backup: bool,
 ) -> CheckpointReport {
     let mut report = CheckpointReport {
         checkpoints: 0,
@@ -519,17 +588,26 @@ pub fn check_checkpoints(
         uncovered: end.seq,
         problem: None,
     };
+    let mut read = Vec::with_capacity(lines.len());
     for (line, text) in lines {
-        let cp = match Checkpoint::parse_line(text) {
-            Ok(cp) => cp,
+        let checked = Checkpoint::parse_line(text).and_then(|cp| {
+            cp.check_signature(ring)?;
+            Ok(cp)
+        });
+        match checked {
+            Ok(cp) => read.push((*line, cp)),
             Err(e) => {
                 report.problem = Some(format!("checkpoint line {line}: {e}"));
                 return report;
             }
-        };
-        if let Err(e) = cp.check_signature(ring) {
-            report.problem = Some(format!("checkpoint line {line}: {e}"));
-            return report;
+        }
+    }
+    for (i, (line, cp)) in read.iter().enumerate() {
+        let replaced = read[i + 1..]
+            .iter()
+            .any(|(_, later)| later.restore && later.seq < cp.seq);
+        if replaced || (backup && cp.seq > end.seq) {
+            continue;
         }
         if cp.seq > end.seq {
             report.problem = Some(format!(
@@ -552,6 +630,9 @@ pub fn check_checkpoints(
             report.latest = Some((cp.seq, cp.at));
             report.uncovered = end.seq - cp.seq;
         }
+    }
+    if backup {
+        return report;
     }
     match (report.latest, end.at) {
         (None, Some(_)) => {
@@ -738,6 +819,66 @@ mod tests {
         assert!(matches!(twice, Err(KeyFileError::Line { line: 2, .. })));
         assert!(!format!("{:?}", AuditKey::generate()).contains(&k[..8]));
         assert!(AuditKeyRing::parse(&AuditKeyRing::new_file_text()).is_ok());
+    }
+
+    #[test]
+    fn a_restore_marker_replaces_the_checkpoints_after_the_backup() {
+        let ring = AuditKeyRing::ephemeral();
+        let entries = chain(&ring, 5);
+        let seal_of = |seq: i64| {
+            entries
+                .iter()
+                .find(|e| e.fields.seq == seq)
+                .map(|e| e.hash.clone())
+        };
+        let at = entries[4].fields.at;
+        let at3 = Checkpoint::sign(&ring, 3, &entries[2].hash, at).to_line();
+        let at5 = Checkpoint::sign(&ring, 5, &entries[4].hash, at).to_line();
+        // A backup taken at entry 3 is checked against the log: entries 4 and 5 came later.
+        let backup = verify(&ring, &entries[..3]).expect("intact");
+        let lines = [(1, at3.clone()), (2, at5.clone())];
+        let r = check_backup_checkpoints(&ring, &lines, &backup, seal_of);
+        assert_eq!((r.problem.as_deref(), r.checkpoints), (None, 1), "{r:?}");
+        // Without a restore marker, the restored trail reads as a removed tail.
+        let r = check_checkpoints(&ring, &lines, &backup, seal_of);
+        assert!(r.problem.as_deref().is_some_and(|p| p.contains("removed")));
+        // With it, the checkpoint of entry 5 describes the replaced trail.
+        let marker = Checkpoint::sign_restore(&ring, 3, &entries[2].hash, at);
+        let line = marker.to_line();
+        assert!(
+            line.starts_with("cephalog-audit-restore v1 seq=3 "),
+            "{line}"
+        );
+        assert_eq!(Checkpoint::parse_line(&line).as_ref(), Ok(&marker));
+        let lines = [(1, at3), (2, at5.clone()), (3, line.clone())];
+        let r = check_checkpoints(&ring, &lines, &backup, seal_of);
+        assert_eq!(
+            (r.problem.as_deref(), r.latest.map(|l| l.0)),
+            (None, Some(3))
+        );
+        // A checkpoint's signature does not make a restore marker.
+        let forged = at5.replace("cephalog-audit-checkpoint", "cephalog-audit-restore");
+        let r = check_checkpoints(&ring, &[(1, at5), (2, forged)], &backup, seal_of);
+        assert!(
+            r.problem
+                .as_deref()
+                .is_some_and(|p| p.starts_with("checkpoint line 2")),
+            "{r:?}"
+        );
+        // A backup whose trail was rewritten is refused.
+        let other = chain_of(&ring, 3, "diary.read");
+        let other_end = verify(&ring, &other).expect("intact");
+        let r = check_backup_checkpoints(&ring, &[(1, line)], &other_end, |seq| {
+            other
+                .iter()
+                .find(|e| e.fields.seq == seq)
+                .map(|e| e.hash.clone())
+        });
+        assert!(
+            r.problem
+                .as_deref()
+                .is_some_and(|p| p.contains("rewritten"))
+        );
     }
 
     #[test]

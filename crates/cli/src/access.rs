@@ -89,6 +89,23 @@ pub async fn clinic(store: &Store) -> Result<()> {
     record(store, None, "clinic", "*").await
 }
 
+/// Records a whole-database copy (`entity`: backup or restore, `id`: the file) and appends the
+/// entry at once, so a backup holds the entry of its own making.
+pub async fn database(store: &Store, entity: &str, file: &str, detail: String) -> Result<()> {
+    let mut events = take_pending(None);
+    events.push(AuditEvent {
+        actor: actor(),
+        action: ACTION.get().map_or("cli", String::as_str).to_owned(),
+        entity: entity.to_owned(),
+        entity_id: file.to_owned(),
+        patient: None,
+        source: "cli".to_owned(),
+        detail,
+    });
+    store.audit_batch(events).await?;
+    Ok(())
+}
+
 /// Records that a patient's data left the system in an export (`format`: csv or json), at once:
 /// the export then reads the trail with this entry in it.
 pub async fn export(store: &Store, patient: Uuid, format: &str) -> Result<()> {

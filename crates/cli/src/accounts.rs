@@ -205,6 +205,15 @@ pub async fn audit(store: &Store, target: &crate::Target, cmd: AuditCommand) -> 
             }
             Ok(())
         }
+        AuditCommand::MarkRestored => {
+            let marker = store.mark_restored().await?;
+            println!(
+                "restore recorded in the checkpoint log: the restored trail verified to entry {} \
+                 at {}",
+                marker.seq, marker.at
+            );
+            Ok(())
+        }
         AuditCommand::RotateKey => {
             let settings = target.audit_settings()?;
             let path = settings

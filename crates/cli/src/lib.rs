@@ -4,6 +4,7 @@
 mod access;
 mod accounts;
 mod attacks;
+mod backup;
 mod commands;
 pub mod demo;
 mod export;
@@ -120,6 +121,31 @@ pub enum Command {
     /// PDF reports: the doctor-visit summary, the prior-authorisation packet, the session note.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Write a consistent copy of the SQLite database while it keeps serving (PostgreSQL: use
+    /// pg_dump, see the README's Operations section).
+    Backup(BackupArgs),
+    /// Replace the SQLite database (--database) with a backup, after checking the backup's
+    /// integrity and every audit seal and checkpoint; nothing is replaced when a check fails.
+    /// Stop the server first.
+    Restore(RestoreArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The backup file to write; it must not exist.
+    #[arg(long)]
+    pub out: PathBuf,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The backup file to restore from.
+    #[arg(long)]
+    pub from: PathBuf,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -292,6 +318,9 @@ pub enum AuditCommand {
     Checkpoint,
     /// Add a fresh key to the key file: it seals from now on; the old keys still verify.
     RotateKey,
+    /// After restoring a PostgreSQL dump: verify the restored trail against the checkpoint log and
+    /// record the restore in it (a SQLite `cephalog restore` does this itself).
+    MarkRestored,
     /// Show the trail, whole or for one patient.
     Log {
         #[arg(long)]
@@ -944,6 +973,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Rules(c) => return pathway::rules(rules_dir.as_deref(), c),
         Command::Plan(c) => return treatment::plan(c),
         Command::Attacks(c) => return attacks::attacks(c),
+        Command::Restore(a) => return backup::restore(&target, a).await,
         other => other,
     };
     let store = target.connect().await?;
@@ -967,11 +997,13 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Export(a) => export::export(db, a).await,
         Command::Fhir(c) => fhir::fhir(db, c).await,
         Command::Report(c) => report::report(db, rules_dir.as_deref(), c).await,
+        Command::Backup(a) => backup::backup(db, a).await,
         Command::Demo(_)
         | Command::Serve(_)
         | Command::Rules(_)
         | Command::Plan(_)
-        | Command::Attacks(_) => unreachable!("handled above"),
+        | Command::Attacks(_)
+        | Command::Restore(_) => unreachable!("handled above"),
     };
     let finished = access::finish(db, result.as_ref().err()).await;
     store.close().await;
@@ -1075,10 +1107,13 @@ fn action_name(c: &Command) -> String {
                 AuditCommand::Verify { .. } => "verify",
                 AuditCommand::Checkpoint => "checkpoint",
                 AuditCommand::RotateKey => "rotate-key",
+                AuditCommand::MarkRestored => "mark-restored",
                 AuditCommand::Log { .. } => "log",
             },
         ),
         Command::Attacks(_) => ("attacks", "profiles"),
+        Command::Backup(_) => ("database", "backup"),
+        Command::Restore(_) => ("database", "restore"),
         Command::Export(a) => ("export", if a.all { "all" } else { "patient" }),
         Command::Fhir(f) => (
             "fhir",

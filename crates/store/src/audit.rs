@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use cephalog_auth::{
     AuditFields, AuditKeyRing, ChainBreak, ChainedEntry, Checkpoint, CheckpointReport,
-    check_checkpoints, verify_chain,
+    check_backup_checkpoints, check_checkpoints, verify_chain,
 };
 
 use crate::{AuditEvent, Pool, Store, StoreError};
@@ -143,6 +143,22 @@ pub fn rotate_key_file(path: &Path) -> Result<String, StoreError> {
 }
 
 /// The lines of a checkpoint log with their numbers; a log not yet written has none.
+/// Appends one line to the checkpoint log and syncs it to disk.
+fn append_line(path: &Path, line: &str) -> Result<(), StoreError> {
+    let bad = |e: std::io::Error| StoreError::Checkpoints {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    };
+    let mut f = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(bad)?;
+    f.write_all(format!("{line}\n").as_bytes())
+        .and_then(|()| f.sync_data())
+        .map_err(bad)
+}
+
 fn read_checkpoint_lines(path: &Path) -> Result<Vec<(usize, String)>, StoreError> {
     match std::fs::read_to_string(path) {
         Ok(text) => Ok(text
@@ -456,6 +472,50 @@ impl Store {
     /// inserted, deleted or malformed entry, a removed tail, a replaced trail, and a missing or
     /// stale checkpoint are each named.
     pub async fn verify_audit(&self) -> Result<AuditVerification, StoreError> {
+        self.verify_audit_as(false).await
+    }
+
+    /// [`Store::verify_audit`] of a database restored from a backup (or about to be): its trail
+    /// may end before the log's newest checkpoints, as long as every checkpoint of an entry it
+    /// holds matches.
+    pub async fn verify_audit_as_backup(&self) -> Result<AuditVerification, StoreError> {
+        self.verify_audit_as(true).await
+    }
+
+    /// The audit trail's last entry number.
+    pub async fn audit_head_seq(&self) -> Result<i64, StoreError> {
+        Ok(audit_dispatch!(self, p => a::head(p).await)?.0)
+    }
+
+    /// After a restore: checks the restored trail as a backup's and appends a signed restore
+    /// marker for its head to the checkpoint log, so the checkpoints of the entries the restore
+    /// replaced no longer count against it. Refused when the trail does not verify.
+    pub async fn mark_restored(&self) -> Result<Checkpoint, StoreError> {
+        let Some(path) = &self.audit.checkpoints else {
+            return Err(StoreError::Checkpoints {
+                path: String::new(),
+                reason: "no checkpoint log is configured: a restore cannot be recorded".to_owned(),
+            });
+        };
+        let v = self.verify_audit_as_backup().await?;
+        let problem = v
+            .broken
+            .as_ref()
+            .map(|b| format!("entry {}: {}", b.seq, b.reason))
+            .or_else(|| v.checkpoints.as_ref().and_then(|c| c.problem.clone()));
+        if let Some(problem) = problem {
+            return Err(StoreError::Checkpoints {
+                path: path.display().to_string(),
+                reason: format!("the restored audit trail does not verify: {problem}"),
+            });
+        }
+        let (seq, hash) = audit_dispatch!(self, p => a::head(p).await)?;
+        let marker = Checkpoint::sign_restore(&self.audit.keys, seq, &hash, Utc::now());
+        append_line(path, &marker.to_line())?;
+        Ok(marker)
+    }
+
+    async fn verify_audit_as(&self, backup: bool) -> Result<AuditVerification, StoreError> {
         let rows = audit_dispatch!(self, p => a::rows(p, None).await)?;
         let (head_seq, head_hash) = audit_dispatch!(self, p => a::head(p).await)?;
         let entries: Vec<Result<ChainedEntry, ChainBreak>> =
@@ -485,9 +545,12 @@ impl Store {
             (None, _) => None,
             (Some(path), Some(end)) => {
                 let lines = read_checkpoint_lines(path)?;
-                Some(check_checkpoints(&self.audit.keys, &lines, &end, |seq| {
-                    seals.get(&seq).cloned()
-                }))
+                let seal_of = |seq: i64| seals.get(&seq).cloned();
+                Some(if backup {
+                    check_backup_checkpoints(&self.audit.keys, &lines, &end, seal_of)
+                } else {
+                    check_checkpoints(&self.audit.keys, &lines, &end, seal_of)
+                })
             }
             // A broken chain is reported as such; checkpoints are read only against an intact one.
             (Some(path), None) => Some(CheckpointReport {
@@ -538,18 +601,7 @@ impl Store {
             }
         }
         let cp = Checkpoint::sign(&self.audit.keys, seq, &hash, Utc::now());
-        let bad = |e: std::io::Error| StoreError::Checkpoints {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        };
-        let mut f = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .map_err(bad)?;
-        f.write_all(format!("{}\n", cp.to_line()).as_bytes())
-            .and_then(|()| f.sync_data())
-            .map_err(bad)?;
+        append_line(path, &cp.to_line())?;
         Ok(Some(cp))
     }
 }

@@ -6,6 +6,7 @@
 //! two back ends cannot drift apart.
 
 mod audit;
+mod backup;
 mod engine;
 mod error;
 mod history;
@@ -34,6 +35,7 @@ pub use audit::{
     AuditSettings, AuditVerification, beside as audit_files_beside, rotate_key_file, sqlite_file,
     write_new_key_file,
 };
+pub use backup::{BackupSummary, RestoreReport, restore_sqlite};
 pub use error::StoreError;
 pub use history::{Change, RecordKind, RecordVersion, VersionAction};
 

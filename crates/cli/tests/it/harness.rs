@@ -169,6 +169,20 @@ impl Env {
     }
 }
 
+/// Runs statements on another SQLite file (a backup), as someone holding it would.
+pub fn sqlite_file_sql(file: &Path, sql: &str) {
+    let rt = Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", file.display()))
+            .await
+            .expect("connect");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(&mut c)
+            .await
+            .expect("sqlite statement");
+    });
+}
+
 fn admin(url: &str, sql: &str) {
     let rt = Runtime::new().expect("runtime");
     rt.block_on(async {

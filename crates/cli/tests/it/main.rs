@@ -5,6 +5,7 @@
 
 mod attacks;
 mod audit;
+mod backup;
 mod export;
 mod fhir;
 mod harness;
