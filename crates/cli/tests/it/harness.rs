@@ -72,6 +72,13 @@ impl Env {
         }
     }
 
+    /// The PostgreSQL server's URL and this test's schema, for tools such as pg_dump.
+    pub fn pg_server_and_schema(&self) -> Option<(&str, &str)> {
+        self.pg_schema
+            .as_ref()
+            .map(|(base, schema)| (base.as_str(), schema.as_str()))
+    }
+
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
