@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 use cephalog_auth::{Role, Username, generate_password, hash_password};
 use cephalog_store::Store;
 
-use crate::commands::print_json;
+use crate::output::print_json;
 use crate::output::table;
 use crate::{AuditCommand, UserCommand, access};
 

@@ -11,7 +11,7 @@ use cephalog_interchange::profile::{DurationUnit, ExtraColumns, UnknownTerms};
 use cephalog_interchange::{AttackProfile, builtin_profile_text, builtin_profiles, parse_profile};
 
 use crate::AttacksCommand;
-use crate::commands::print_json;
+use crate::output::print_json;
 use crate::output::table;
 
 /// The profile `diary import --format attacks` uses when none is named.

@@ -4,7 +4,7 @@ use anyhow::{Context, Result, bail};
 
 use cephalog_store::Store;
 
-use crate::commands::print_json;
+use crate::output::print_json;
 use crate::{BackupArgs, RestoreArgs, access};
 
 pub async fn backup(store: &Store, a: BackupArgs) -> Result<()> {

@@ -1,12 +1,10 @@
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Write};
+use std::io::{self, BufReader, BufWriter};
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressStyle};
-use serde::Serialize;
-use uuid::Uuid;
 
 use cephalog_core::metrics::DateRange;
 use cephalog_core::preset::DayPreset;
@@ -17,6 +15,7 @@ use cephalog_core::{
 use cephalog_interchange::{AttackProfile, read_attacks, read_daily, read_episodes, write_daily};
 use cephalog_store::{Change, PatientRecord, Store};
 
+use crate::output::{WithPatient, print_json};
 use crate::{ClassifyArgs, DiaryCommand, DrugCommand, MetricsArgs, PatientCommand, output, today};
 
 /// Parses `1.3` or `1.3@2019-05-01`.
@@ -382,20 +381,6 @@ fn prefix_lines(text: &str, prefix: &str) -> String {
         .map(|l| format!("  {prefix}: {l}"))
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-pub(crate) fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
-    let mut out = io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, value)?;
-    writeln!(out)?;
-    Ok(())
-}
-
-#[derive(Serialize)]
-pub(crate) struct WithPatient<'a, T: Serialize> {
-    pub(crate) patient: Uuid,
-    #[serde(flatten)]
-    pub(crate) body: &'a T,
 }
 
 pub async fn metrics(store: &Store, a: MetricsArgs) -> Result<()> {

@@ -1,6 +1,9 @@
 //! Human-readable tables and the JSON shapes of CLI output.
 
 use std::fmt::Write as _;
+use std::io::{self, Write as _};
+
+use anyhow::Result;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
@@ -338,4 +341,19 @@ pub fn day_summary(d: &cephalog_core::DiaryDay) -> String {
         out.push_str(&format!("; notes: {}", d.notes()));
     }
     out
+}
+
+/// Writes `value` as pretty JSON, one document, to standard output.
+pub(crate) fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
+    let mut out = io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+#[derive(Serialize)]
+pub(crate) struct WithPatient<'a, T: Serialize> {
+    pub(crate) patient: Uuid,
+    #[serde(flatten)]
+    pub(crate) body: &'a T,
 }

@@ -15,8 +15,8 @@ use cephalog_core::prom::{Instrument, PromEntry};
 use cephalog_core::rules::RuleSet;
 use cephalog_store::Store;
 
-use crate::commands::{WithPatient, print_json};
 use crate::output::table;
+use crate::output::{WithPatient, print_json};
 use crate::{AttestArgs, EligibilityArgs, PreventiveCommand, PromCommand, RulesCommand, today};
 
 /// The shipped rule sets and the clinic's own from `dir`; an id defined twice is an error.

@@ -17,7 +17,7 @@ use cephalog_core::safety::{
 use cephalog_e2b::SenderSettings;
 use cephalog_store::{PatientRecord, Store};
 
-use crate::commands::print_json;
+use crate::output::print_json;
 use crate::output::table;
 use crate::{AeAddArgs, AeCommand, access, today};
 

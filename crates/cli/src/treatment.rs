@@ -20,8 +20,8 @@ use cephalog_core::session::{
 };
 use cephalog_store::{SessionRecord, Store};
 
-use crate::commands::{WithPatient, print_json};
 use crate::output::table;
+use crate::output::{WithPatient, print_json};
 use crate::pathway::find_rule_set;
 use crate::{PlanCommand, ResponseArgs, ScheduleArgs, SessionCommand, SessionRecordArgs, today};
 

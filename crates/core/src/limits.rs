@@ -39,6 +39,19 @@ pub const MAX_MRN_CHARS: usize = 64;
 /// paediatric version (PedMIDAS) for younger children. [unverified default]
 pub const MIN_QUESTIONNAIRE_AGE_YEARS: u32 = 12;
 
+/// Age in completed years on `on` for someone born on `dob`; 0 when `on` precedes `dob`.
+pub fn age_on(dob: NaiveDate, on: NaiveDate) -> u32 {
+    use chrono::Datelike;
+    if on < dob {
+        return 0;
+    }
+    let mut years = on.year() - dob.year();
+    if (on.month(), on.day()) < (dob.month(), dob.day()) {
+        years -= 1;
+    }
+    u32::try_from(years).unwrap_or(0)
+}
+
 /// A value outside its plausible range, naming the field and the reason.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {reason}")]
@@ -143,7 +156,7 @@ pub fn check_questionnaire_date(
     taken_on: NaiveDate,
 ) -> Result<(), LimitError> {
     window.check("date", taken_on)?;
-    let age = crate::patient::age_on(window.born, taken_on);
+    let age = age_on(window.born, taken_on);
     if age < MIN_QUESTIONNAIRE_AGE_YEARS {
         return Err(LimitError::new(
             "date",

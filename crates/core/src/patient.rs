@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use serde::Serialize;
 
 /// Errors in patient data, each naming the field at fault.
@@ -364,17 +364,7 @@ impl Patient {
     }
 }
 
-/// Age in completed years on `on` for someone born on `dob`; 0 when `on` precedes `dob`.
-pub fn age_on(dob: NaiveDate, on: NaiveDate) -> u32 {
-    if on < dob {
-        return 0;
-    }
-    let mut years = on.year() - dob.year();
-    if (on.month(), on.day()) < (dob.month(), dob.day()) {
-        years -= 1;
-    }
-    u32::try_from(years).unwrap_or(0)
-}
+pub use crate::limits::age_on;
 
 #[cfg(test)]
 mod tests {

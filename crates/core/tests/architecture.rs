@@ -151,3 +151,309 @@ fn the_check_sees_a_dependency_the_map_does_not_allow() {
         cli.contains("cephalog-store") && cli.contains("cephalog-core") && cli.contains("clap")
     );
 }
+
+/// Source text with comments, string and character literals blanked, so that only code is read.
+fn code_only(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let next = chars.get(i + 1).copied();
+        if c == '/' && next == Some('/') {
+            while i < chars.len() && chars[i] != '\n' {
+                i += 1;
+            }
+            continue;
+        }
+        if c == '/' && next == Some('*') {
+            let mut depth = 0;
+            while i < chars.len() {
+                if chars[i] == '/' && chars.get(i + 1) == Some(&'*') {
+                    depth += 1;
+                    i += 2;
+                } else if chars[i] == '*' && chars.get(i + 1) == Some(&'/') {
+                    depth -= 1;
+                    i += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+            out.push(' ');
+            continue;
+        }
+        if c == 'r' && (next == Some('"') || next == Some('#')) {
+            // A raw string: r"…" or r#"…"#.
+            let mut j = i + 1;
+            let mut hashes = 0;
+            while chars.get(j) == Some(&'#') {
+                hashes += 1;
+                j += 1;
+            }
+            if chars.get(j) == Some(&'"') {
+                j += 1;
+                'raw: while j < chars.len() {
+                    if chars[j] == '"' && (0..hashes).all(|k| chars.get(j + 1 + k) == Some(&'#')) {
+                        j += 1 + hashes;
+                        break 'raw;
+                    }
+                    j += 1;
+                }
+                out.push_str("\"\"");
+                i = j;
+                continue;
+            }
+        }
+        if c == '"' {
+            i += 1;
+            while i < chars.len() && chars[i] != '"' {
+                if chars[i] == '\\' {
+                    i += 1;
+                }
+                i += 1;
+            }
+            i += 1;
+            out.push_str("\"\"");
+            continue;
+        }
+        if c == '\'' {
+            // A character literal ('x', '\n', '\''), not a lifetime ('a).
+            if next == Some('\\') {
+                let mut j = i + 2;
+                while j < chars.len() && chars[j] != '\'' {
+                    j += 1;
+                }
+                i = j + 1;
+                out.push_str("' '");
+                continue;
+            }
+            if chars.get(i + 2) == Some(&'\'') {
+                i += 3;
+                out.push_str("' '");
+                continue;
+            }
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
+}
+
+/// A crate's modules (path below `src`, e.g. `["pages", "diary"]`; the crate root is `[]`) and
+/// their code, tests modules left out.
+fn crate_modules(src: &Path) -> BTreeMap<Vec<String>, String> {
+    fn walk(dir: &Path, src: &Path, out: &mut BTreeMap<Vec<String>, String>) {
+        for entry in std::fs::read_dir(dir).expect("read source dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, src, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let rel = path
+                    .strip_prefix(src)
+                    .expect("below src")
+                    .with_extension("");
+                let mut parts: Vec<String> = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect();
+                if parts
+                    .last()
+                    .is_some_and(|l| matches!(l.as_str(), "mod" | "lib" | "main"))
+                {
+                    parts.pop();
+                }
+                let text = std::fs::read_to_string(&path).expect("read source");
+                let text = match text.find("#[cfg(test)]\nmod tests") {
+                    Some(at) => text[..at].to_owned(),
+                    None => text,
+                };
+                out.insert(parts, code_only(&text));
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(src, src, &mut out);
+    out
+}
+
+/// The module a path names: its longest prefix that is a module.
+fn module_of(modules: &BTreeMap<Vec<String>, String>, path: &[String]) -> Option<Vec<String>> {
+    (1..=path.len())
+        .rev()
+        .map(|n| path[..n].to_vec())
+        .find(|p| modules.contains_key(p))
+}
+
+/// The identifier paths after each `prefix` in `code`, with `prefix::{a, b::c}` groups opened.
+fn paths_after(code: &str, prefix: &str) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    for (at, _) in code.match_indices(prefix) {
+        if code[..at].chars().next_back().is_some_and(ident) {
+            continue;
+        }
+        let rest = &code[at + prefix.len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            let inner = group.split('}').next().unwrap_or("");
+            for item in inner.split(',') {
+                let p: Vec<String> = item
+                    .split("::")
+                    .map(|s| s.trim().to_owned())
+                    .take_while(|s| !s.is_empty() && s.chars().all(ident))
+                    .collect();
+                if !p.is_empty() {
+                    out.push(p);
+                }
+            }
+            continue;
+        }
+        let mut p = Vec::new();
+        let mut r = rest;
+        loop {
+            let end = r.find(|c: char| !ident(c)).unwrap_or(r.len());
+            if end == 0 {
+                break;
+            }
+            p.push(r[..end].to_owned());
+            match r[end..].strip_prefix("::") {
+                Some(more) if !more.starts_with('{') => r = more,
+                _ => break,
+            }
+        }
+        if !p.is_empty() {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// Which modules each module uses through `crate::` and `super::` paths (a module declaring its
+/// children with `mod` is not an import, and the crate root is left out: it only declares).
+fn module_graph(
+    modules: &BTreeMap<Vec<String>, String>,
+) -> BTreeMap<Vec<String>, BTreeSet<Vec<String>>> {
+    let mut graph = BTreeMap::new();
+    for (m, code) in modules {
+        let mut uses = BTreeSet::new();
+        let mut targets = paths_after(code, "crate::");
+        if let Some((_, parent)) = m.split_last() {
+            for p in paths_after(code, "super::") {
+                targets.push(parent.iter().cloned().chain(p).collect());
+            }
+        }
+        for t in targets {
+            if let Some(target) = module_of(modules, &t)
+                && &target != m
+                && !target.is_empty()
+                && !m.starts_with(&target)
+            {
+                uses.insert(target);
+            }
+        }
+        graph.insert(m.clone(), uses);
+    }
+    graph
+}
+
+/// A cycle in the graph, if there is one (as module paths joined with `/`).
+fn find_cycle(graph: &BTreeMap<Vec<String>, BTreeSet<Vec<String>>>) -> Option<Vec<String>> {
+    fn visit(
+        m: &Vec<String>,
+        graph: &BTreeMap<Vec<String>, BTreeSet<Vec<String>>>,
+        done: &mut BTreeSet<Vec<String>>,
+        stack: &mut Vec<Vec<String>>,
+    ) -> Option<Vec<String>> {
+        if let Some(at) = stack.iter().position(|s| s == m) {
+            let mut cycle: Vec<String> = stack[at..].iter().map(|p| p.join("/")).collect();
+            cycle.push(m.join("/"));
+            return Some(cycle);
+        }
+        if done.contains(m) {
+            return None;
+        }
+        stack.push(m.clone());
+        for next in graph.get(m).into_iter().flatten() {
+            if let Some(c) = visit(next, graph, done, stack) {
+                return Some(c);
+            }
+        }
+        stack.pop();
+        done.insert(m.clone());
+        None
+    }
+    let mut done = BTreeSet::new();
+    graph
+        .keys()
+        .find_map(|m| visit(m, graph, &mut done, &mut Vec::new()))
+}
+
+#[test]
+fn no_crate_has_an_import_cycle_between_its_modules() {
+    let root = repo_root();
+    let mut cycles = Vec::new();
+    for entry in std::fs::read_dir(root.join("crates"))
+        .expect("crates/")
+        .flatten()
+    {
+        let src = entry.path().join("src");
+        if !src.is_dir() {
+            continue;
+        }
+        let graph = module_graph(&crate_modules(&src));
+        if let Some(cycle) = find_cycle(&graph) {
+            cycles.push(format!(
+                "{}: {}",
+                entry.file_name().to_string_lossy(),
+                cycle.join(" → ")
+            ));
+        }
+    }
+    assert!(cycles.is_empty(), "import cycles:\n{}", cycles.join("\n"));
+}
+
+#[test]
+fn the_cycle_check_sees_a_cycle_and_reads_only_code() {
+    let module = |path: &[&str], code: &str| {
+        (
+            path.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>(),
+            code_only(code),
+        )
+    };
+    let modules: BTreeMap<Vec<String>, String> = [
+        module(&[], "mod a; mod b; mod pages;"),
+        module(&["a"], "use crate::b::thing; // crate::c is a comment\n"),
+        module(
+            &["b"],
+            "fn f() { let s = \"crate::a::x\"; crate::pages::diary::g(); }",
+        ),
+        module(&["pages"], "mod diary;"),
+        module(
+            &["pages", "diary"],
+            "use super::{Nav, render}; fn g() { crate::a::h(); }",
+        ),
+    ]
+    .into_iter()
+    .collect();
+    let graph = module_graph(&modules);
+    let a = vec!["a".to_owned()];
+    let b = vec!["b".to_owned()];
+    let diary = vec!["pages".to_owned(), "diary".to_owned()];
+    assert_eq!(graph[&a], BTreeSet::from([b.clone()]));
+    assert_eq!(
+        graph[&b],
+        BTreeSet::from([diary.clone()]),
+        "a string is not a use"
+    );
+    // A child's use of its parent is not an edge; a → b → pages/diary → a is a cycle.
+    assert_eq!(graph[&diary], BTreeSet::from([a.clone()]));
+    let cycle = find_cycle(&graph).expect("a cycle");
+    assert_eq!(cycle.first(), cycle.last());
+    assert_eq!(cycle.len(), 4, "{cycle:?}");
+    // Without the back edge there is none.
+    let mut acyclic = modules.clone();
+    acyclic.insert(diary, code_only("use super::Nav;"));
+    assert_eq!(find_cycle(&module_graph(&acyclic)), None);
+}

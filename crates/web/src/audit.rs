@@ -7,7 +7,6 @@
 //! never logged as a write. If the entries cannot be stored the client gets a 500 instead of the
 //! answer.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::extract::{Request, State};
@@ -22,13 +21,7 @@ use crate::auth::Principal;
 use crate::error::WebError;
 use crate::policy::{ClinicNeed, Denial, Need, clinic_access, patient_access};
 
-/// The audit entries of one request, appended when it has been answered.
-#[derive(Debug, Clone, Default)]
-pub struct RequestAudit(Arc<Mutex<Vec<AuditEvent>>>);
-
-/// Why a request was refused: the error responses carry it for the audit entry.
-#[derive(Debug, Clone)]
-pub struct Refusal(pub String);
+pub use crate::request_audit::{Refusal, RequestAudit};
 
 /// Collects the request's audit entries and appends them once it has been answered.
 pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {

@@ -50,7 +50,7 @@ pub struct Principal {
     /// "web 10.0.0.7" or "api 10.0.0.7".
     pub source: String,
     /// Where this request's audit entries are collected.
-    pub audit: Option<crate::audit::RequestAudit>,
+    pub audit: Option<crate::request_audit::RequestAudit>,
 }
 
 /// The client's address: the connection's peer, or the last `X-Forwarded-For` hop when the server

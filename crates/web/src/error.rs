@@ -179,7 +179,7 @@ impl IntoResponse for ApiError {
             _ => None,
         };
         let message = self.0.public_message();
-        let refusal = crate::audit::Refusal(match &field {
+        let refusal = crate::request_audit::Refusal(match &field {
             Some(f) => format!("{f}: {message}"),
             None => message.clone(),
         });
@@ -213,18 +213,18 @@ impl IntoResponse for PageError {
         }
         let status = self.0.status();
         let message = self.0.public_message();
-        let refusal = crate::audit::Refusal(match &self.0 {
+        let refusal = crate::request_audit::Refusal(match &self.0 {
             WebError::Invalid {
                 field: Some(f),
                 message,
             } => format!("{f}: {message}"),
             _ => message.clone(),
         });
-        let text = crate::pages::ErrorText {
+        let text = crate::layout::ErrorText {
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
             message,
         };
-        let page = crate::pages::ErrorPage {
+        let page = crate::layout::ErrorPage {
             nav: None,
             status: status.as_u16(),
             title: text.title.clone(),

@@ -20,6 +20,7 @@ use crate::AppState;
 use crate::audit;
 use crate::auth::Principal;
 use crate::error::{PageError, WebError};
+pub use crate::layout::PatientHeader;
 use crate::policy::{ClinicNeed, Need};
 
 pub(super) fn routes(r: Routes) -> Routes {
@@ -343,52 +344,6 @@ struct OverviewPage {
     visit_from: String,
     visit_to: String,
     share: super::reports::ShareLinks,
-}
-
-/// The lines at the top of every page about one patient.
-#[derive(Debug, Clone)]
-pub struct PatientHeader {
-    pub id: Uuid,
-    pub name: String,
-    pub mrn: String,
-    pub age: u32,
-    pub diagnoses: Vec<String>,
-    /// The page within the record ("" for the overview): titles the page.
-    pub page: &'static str,
-    /// The tab marked current ("" for the overview).
-    pub tab: &'static str,
-}
-
-impl PatientHeader {
-    pub fn of(r: &PatientRecord, today: NaiveDate) -> Self {
-        PatientHeader {
-            id: r.id,
-            name: r.patient.name().to_owned(),
-            mrn: r.patient.mrn().unwrap_or("—").to_owned(),
-            age: r.patient.age_on(today),
-            diagnoses: r
-                .patient
-                .diagnoses()
-                .iter()
-                .map(|d| format!("{} {}", d.code.code(), d.code.name()))
-                .collect(),
-            page: "",
-            tab: "",
-        }
-    }
-
-    /// The header of the record's page `page`, under the tab of that label.
-    pub fn titled(mut self, page: &'static str) -> Self {
-        self.page = page;
-        self.tab = page;
-        self
-    }
-
-    /// Marks the tab `tab` current (a page under another tab's label).
-    pub fn in_tab(mut self, tab: &'static str) -> Self {
-        self.tab = tab;
-        self
-    }
 }
 
 async fn overview(

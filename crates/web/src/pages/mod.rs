@@ -29,6 +29,7 @@ use cephalog_auth::Role;
 use crate::AppState;
 use crate::auth::{self, Principal, SignInError};
 use crate::error::PageError;
+pub(crate) use crate::layout::{ErrorPage, ErrorText, Nav, NavLink};
 
 /// The pages' routes, listed as they are registered (the access-control test walks this list).
 pub(crate) struct Routes {
@@ -85,14 +86,6 @@ pub(crate) fn router(state: AppState) -> Router<AppState> {
     routes()
         .router
         .layer(axum::middleware::from_fn_with_state(state, error_pages))
-}
-
-/// What an error page says, left on the response by [`PageError`] so that [`error_pages`] can
-/// render it inside the signed-in user's layout and navigation.
-#[derive(Debug, Clone)]
-pub(crate) struct ErrorText {
-    pub title: String,
-    pub message: String,
 }
 
 /// Every error a page route answers — a handler's, or one the framework gives before the handler
@@ -186,22 +179,6 @@ pub fn route_list() -> Vec<(Method, &'static str)> {
     routes().list
 }
 
-/// A link in the top navigation.
-#[derive(Debug, Clone)]
-pub struct NavLink {
-    pub href: String,
-    pub label: &'static str,
-    pub current: bool,
-}
-
-/// The signed-in user's navigation.
-#[derive(Debug, Clone)]
-pub struct Nav {
-    pub display_name: String,
-    pub role: &'static str,
-    pub links: Vec<NavLink>,
-}
-
 impl Nav {
     /// Whether the user's role may open a patient's access log (clinicians and administrators,
     /// as `policy` decides); the record's tabs leave the link out otherwise.
@@ -243,15 +220,6 @@ impl Nav {
                 .collect(),
         }
     }
-}
-
-#[derive(Debug, Template)]
-#[template(path = "error.html")]
-pub struct ErrorPage {
-    pub nav: Option<Nav>,
-    pub status: u16,
-    pub title: String,
-    pub message: String,
 }
 
 /// Renders a template into a response, or an error page.

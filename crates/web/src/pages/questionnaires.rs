@@ -11,7 +11,6 @@ use uuid::Uuid;
 use cephalog_core::prom::{Instrument, PromError, PromResult};
 use cephalog_store::PatientRecord;
 
-use super::clinic::PatientHeader;
 use super::form::FormData;
 use super::pathway::{PromRow, instrument_label};
 use super::{Nav, Routes, render};
@@ -19,6 +18,7 @@ use crate::AppState;
 use crate::audit;
 use crate::auth::Principal;
 use crate::error::{PageError, WebError};
+use crate::layout::PatientHeader;
 use crate::policy::{Need, patient_access};
 
 pub(super) fn routes(r: Routes) -> Routes {

@@ -21,13 +21,13 @@ use cephalog_core::session::{
 };
 use cephalog_store::{PatientRecord, SessionRecord, StoreError};
 
-use super::clinic::PatientHeader;
 use super::form::FormData;
 use super::{Nav, Routes, render};
 use crate::AppState;
 use crate::audit;
 use crate::auth::Principal;
 use crate::error::{PageError, WebError};
+use crate::layout::PatientHeader;
 use crate::policy::{Need, patient_access};
 
 pub(super) fn routes(r: Routes) -> Routes {
