@@ -3,6 +3,7 @@
 //! figure on a page and the same figure at the terminal cannot differ. Nothing here prints, speaks
 //! HTTP or records the audit trail: the caller knows who is asking and records it.
 
+pub mod defaults;
 pub mod fhir;
 pub mod safety;
 pub mod treatment;

@@ -174,14 +174,9 @@ pub struct SessionOutcome {
     pub check: SessionCheck,
 }
 
-/// The rule set a patient's eligibility is judged by before the first chronic-migraine session.
-/// Patients have no rule set of their own yet: this is the clinic-wide default (the eligibility
-/// page's default too).
-pub const DEFAULT_ELIGIBILITY_RULES: &str = "fda-label";
-
-/// The rule set whose continuation rules apply before later chronic-migraine sessions (the
-/// response page's default too).
-pub const DEFAULT_RESPONSE_RULES: &str = "nice-ta260";
+pub use crate::defaults::{
+    ELIGIBILITY_RULES as DEFAULT_ELIGIBILITY_RULES, RESPONSE_RULES as DEFAULT_RESPONSE_RULES,
+};
 
 /// What the pathway checks need about the patient for a session on `date`: diagnoses, diary
 /// days, the previous sessions, eligibility under [`DEFAULT_ELIGIBILITY_RULES`] on the session

@@ -165,7 +165,7 @@ pub enum ReportCommand {
         #[arg(long, default_value = "label-4h")]
         preset: String,
         /// The rule set the response per cycle is read against.
-        #[arg(long, default_value = "nice-ta260")]
+        #[arg(long, default_value = cephalog_app::defaults::RESPONSE_RULES)]
         rules: String,
         #[arg(long)]
         out: PathBuf,
@@ -598,7 +598,7 @@ pub struct ResponseArgs {
     #[arg(long)]
     pub patient: String,
     /// Rule set whose preset and continuation rules apply.
-    #[arg(long, default_value = "nice-ta260")]
+    #[arg(long, default_value = cephalog_app::defaults::RESPONSE_RULES)]
     pub rules: String,
     /// End of the 28-day baseline (default: the day before the first session).
     #[arg(long)]

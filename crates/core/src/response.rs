@@ -170,6 +170,12 @@ pub struct ResponseInput<'a> {
     pub as_of: NaiveDate,
 }
 
+/// The default baseline of a course whose first session is `first`: the
+/// [`NORMALISATION_DAYS`] days before it.
+pub fn baseline_before(first: NaiveDate) -> DateRange {
+    window_ending(first - Duration::days(1))
+}
+
 fn window_ending(end: NaiveDate) -> DateRange {
     DateRange {
         start: end - Duration::days(i64::from(NORMALISATION_DAYS) - 1),

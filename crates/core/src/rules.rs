@@ -122,6 +122,16 @@ pub enum RuleSetError {
 }
 
 impl RuleSet {
+    /// The shortest preventive trial the rule set counts as tried, if it sets one (in its
+    /// failed-preventives criterion or a trial-length criterion).
+    pub fn min_trial_days(&self) -> Option<i64> {
+        self.criteria.iter().find_map(|c| match c.kind {
+            CriterionKind::FailedPreventives { min_trial_days, .. } => min_trial_days,
+            CriterionKind::MinTrialLength { days } => Some(days),
+            _ => None,
+        })
+    }
+
     /// Checks the numbers make sense: positive month counts, percentages 0–100, unique ids.
     pub fn check(&self) -> Result<(), RuleSetError> {
         let bad = |field: &str, reason: &str| {

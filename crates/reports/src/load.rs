@@ -21,7 +21,7 @@ use crate::session_note::SessionNote;
 use crate::visit::{CALENDAR_MONTHS, VisitSummary};
 
 /// The trend reaches back this many 28-day periods (about a year), as on the patient overview.
-pub const TREND_PERIODS: i64 = 13;
+pub use cephalog_app::defaults::TREND_PERIODS;
 
 /// The procedure note of the patient's session `session`; `NotFound` when the patient has no such
 /// session.
@@ -79,8 +79,7 @@ pub async fn visit_summary(
                 .filter(|d| *d >= start)
                 .collect();
             let baseline = migraine_sessions.first().and_then(|f| {
-                DateRange::new(*f - Duration::days(28), *f - Duration::days(1))
-                    .filter(|b| b.end >= start)
+                Some(cephalog_core::response::baseline_before(*f)).filter(|b| b.end >= start)
             });
             Some(TrendInput::from_metrics(&report, &shown, baseline))
         });

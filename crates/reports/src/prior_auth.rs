@@ -14,7 +14,7 @@ use cephalog_core::preventives::{PreventiveOutcome, PreventiveTrial};
 use cephalog_core::protocol::Plan;
 use cephalog_core::reference::{INSUFFICIENT_DIARY_DATA, RETREATMENT_MIN_WEEKS, UNVERIFIED_MARK};
 use cephalog_core::response::{CycleStatus, ResponseReport};
-use cephalog_core::rules::{ContinuationKind, CriterionKind, ResponseMetric, RuleSet};
+use cephalog_core::rules::{ContinuationKind, ResponseMetric, RuleSet};
 use cephalog_core::session::{Billing, VialSize, Waste};
 use cephalog_store::PatientRecord;
 
@@ -326,11 +326,7 @@ impl PriorAuthPacket {
 
     fn preventives_block(&self) -> String {
         let mut m = heading(2, "Preventive treatment tried");
-        let min_trial = self.rules.criteria.iter().find_map(|c| match c.kind {
-            CriterionKind::FailedPreventives { min_trial_days, .. } => min_trial_days,
-            CriterionKind::MinTrialLength { days } => Some(days),
-            _ => None,
-        });
+        let min_trial = self.rules.min_trial_days();
         let s = cephalog_core::preventives::summarise(&self.preventives, self.made_on, min_trial);
         m.push_str(&para(&format!(
             "{} failed preventive(s) counted, in {} class(es){}{}.",

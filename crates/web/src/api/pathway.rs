@@ -88,8 +88,12 @@ pub async fn eligibility(
     Query(q): Query<EligibilityQuery>,
 ) -> Result<Json<Eligibility>, ApiError> {
     let r = audit::patient(&state, &who, id, Need::ReadClinical, "eligibility.read").await?;
-    let rules =
-        cephalog_app::find_rule_set(&state.rules, q.rules.as_deref().unwrap_or("fda-label"))?;
+    let rules = cephalog_app::find_rule_set(
+        &state.rules,
+        q.rules
+            .as_deref()
+            .unwrap_or(cephalog_app::defaults::ELIGIBILITY_RULES),
+    )?;
     let on = q.on.unwrap_or_else(|| state.today());
     Ok(Json(
         cephalog_app::eligibility(&state.store, rules, &r, on).await?,
@@ -540,8 +544,12 @@ pub async fn response(
     Query(q): Query<ResponseQuery>,
 ) -> Result<Json<ResponseView>, ApiError> {
     let r = audit::patient(&state, &who, id, Need::ReadClinical, "response.read").await?;
-    let rules =
-        cephalog_app::find_rule_set(&state.rules, q.rules.as_deref().unwrap_or("nice-ta260"))?;
+    let rules = cephalog_app::find_rule_set(
+        &state.rules,
+        q.rules
+            .as_deref()
+            .unwrap_or(cephalog_app::defaults::RESPONSE_RULES),
+    )?;
     let on = q.on.unwrap_or_else(|| state.today());
     cephalog_app::response(&state.store, rules, &r, on, q.baseline_end)
         .await?

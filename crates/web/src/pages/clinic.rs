@@ -35,7 +35,7 @@ pub(super) fn routes(r: Routes) -> Routes {
 /// default: a week, the usual interval at which headache nurses chase diaries].
 pub const QUIET_DIARY_DAYS: i64 = 7;
 /// The rule set the worklist's "awaiting eligibility" list is checked against.
-pub const WORKLIST_RULE_SET: &str = "fda-label";
+pub const WORKLIST_RULE_SET: &str = cephalog_app::defaults::ELIGIBILITY_RULES;
 
 #[derive(Debug, Clone)]
 pub struct Row {

@@ -20,7 +20,7 @@ use crate::AppState;
 use crate::error::WebError;
 
 /// How far back the overview's trend reaches: thirteen 28-day periods, about a year.
-pub const TREND_PERIODS: i64 = 13;
+pub use cephalog_app::defaults::TREND_PERIODS;
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct MonthQuery {
@@ -54,7 +54,7 @@ fn parse_month(s: &str) -> Option<NaiveDate> {
 /// The 28 days before the first session: the default baseline of the response.
 pub fn baseline_of(sessions: &[NaiveDate]) -> Option<DateRange> {
     let first = sessions.iter().min()?;
-    DateRange::new(*first - Duration::days(28), *first - Duration::days(1))
+    Some(cephalog_core::response::baseline_before(*first))
 }
 
 /// The trend chart over the last [`TREND_PERIODS`] 28-day periods (from the first diary day when

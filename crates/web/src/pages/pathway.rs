@@ -206,15 +206,6 @@ fn class_label(c: PreventiveClass) -> String {
     }
 }
 
-/// The minimum trial length the rule set's failed-preventive criterion counts, if it sets one.
-fn min_trial_days(rules: &RuleSet) -> Option<i64> {
-    rules.criteria.iter().find_map(|c| match c.kind {
-        CriterionKind::FailedPreventives { min_trial_days, .. } => min_trial_days,
-        CriterionKind::MinTrialLength { days } => Some(days),
-        _ => None,
-    })
-}
-
 #[allow(clippy::too_many_arguments)]
 async fn eligibility_page(
     state: &AppState,
@@ -294,7 +285,7 @@ async fn eligibility_page(
         .into_iter()
         .map(|(_, t)| t)
         .collect();
-    let min_days = min_trial_days(rules);
+    let min_days = rules.min_trial_days();
     let s = summarise(&trials, today, min_days);
     let ledger_summary = format!(
         "{} failed, not tolerated or unsuitable, in {} class(es){}{}",
