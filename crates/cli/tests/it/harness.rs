@@ -190,6 +190,20 @@ pub fn sqlite_file_sql(file: &Path, sql: &str) {
     });
 }
 
+/// The first column of the first row a query answers on a SQLite file, as text.
+pub fn sqlite_scalar(file: &Path, sql: &str) -> String {
+    let rt = Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", file.display()))
+            .await
+            .expect("connect");
+        sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql.to_owned()))
+            .fetch_one(&mut c)
+            .await
+            .expect("sqlite query")
+    })
+}
+
 fn admin(url: &str, sql: &str) {
     let rt = Runtime::new().expect("runtime");
     rt.block_on(async {

@@ -6,6 +6,7 @@
 mod attacks;
 mod audit;
 mod backup;
+mod crash;
 mod export;
 mod fhir;
 mod harness;
