@@ -157,6 +157,11 @@ journey!(killed_diary_imports_leave_all_or_nothing, |env: &Env| {
         }
         assert_eq!(diary_days(env, &mrn), DAYS as usize);
     }
+    eprintln!(
+        "diary import of {DAYS} days ({full:?} alone): {killed} of {KILLS} runs killed; {whole} \
+         left every day, {} none",
+        KILLS - whole
+    );
     assert!(
         killed >= KILLS / 2,
         "only {killed} of {KILLS} runs were killed mid-way"
@@ -192,16 +197,17 @@ journey!(
         let args = session("T0");
         let full = timed(env, &args.iter().map(String::as_str).collect::<Vec<_>>());
         let mut moments = Moments(11);
+        let (mut killed, mut whole) = (0, 0);
         for i in 1..=KILLS {
             let mrn = format!("K{i}");
             add_patient(env, &mrn);
             let args = session(&mrn);
             let after = moments.next(full);
-            kill_during(
+            killed += usize::from(kill_during(
                 env,
                 &args.iter().map(String::as_str).collect::<Vec<_>>(),
                 after,
-            );
+            ));
             let listed: Value =
                 serde_json::from_str(&env.ok(&["session", "list", "--patient", &mrn, "--json"]))
                     .expect("json");
@@ -209,6 +215,7 @@ journey!(
             match sessions.as_slice() {
                 [] => {}
                 [s] => {
+                    whole += 1;
                     assert_eq!(s["sites_given"], 31, "a session is stored whole: {s}");
                     assert_eq!(s["units_given"], 155, "{s}");
                     assert_eq!(
@@ -221,6 +228,11 @@ journey!(
             }
             assert_sound(env, &format!("session recording {i}"));
         }
+        eprintln!(
+            "session recording ({full:?} alone): {killed} of {KILLS} runs killed; {whole} stored \
+             whole, {} not at all",
+            KILLS - whole
+        );
     }
 );
 
