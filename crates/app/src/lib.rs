@@ -5,6 +5,7 @@
 
 pub mod defaults;
 pub mod fhir;
+pub mod patient;
 pub mod safety;
 pub mod treatment;
 
@@ -14,15 +15,15 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use uuid::Uuid;
 
-use cephalog_core::eligibility::{Eligibility, EligibilityInput, evaluate};
+use cephalog_core::eligibility::Eligibility;
 use cephalog_core::preventives::{LedgerSummary, PreventiveTrial, summarise};
-use cephalog_core::prom::Instrument;
+use cephalog_core::prom::{Instrument, PromEntry};
 use cephalog_core::protocol::ProtocolError;
-use cephalog_core::response::{ResponseInput, ResponseReport, assess};
+use cephalog_core::response::ResponseReport;
 use cephalog_core::rules::RuleSet;
 use cephalog_core::safety::SafetyError;
 use cephalog_core::schedule::{Schedule, ScheduleWindow, schedule};
-use cephalog_core::session::{Indication, SessionError};
+use cephalog_core::session::SessionError;
 use cephalog_interchange::rules::{RuleFileError, builtin_rule_sets, parse_rule_set};
 use cephalog_store::{PatientRecord, Store, StoreError};
 
@@ -129,23 +130,15 @@ pub async fn eligibility(
         .map(|(_, t)| t)
         .collect();
     let attestation = store.overuse_attestation(r.id, on).await?;
-    let last_session = store
-        .sessions(r.id)
-        .await?
-        .iter()
-        .map(|s| s.session.date())
-        .filter(|d| *d < on)
-        .max();
-    Ok(evaluate(
+    let sessions = store.sessions(r.id).await?;
+    Ok(patient::eligibility_of(
         rules,
-        EligibilityInput {
-            patient: &r.patient,
-            diary: &diary,
-            preventives: &trials,
-            last_session,
-            overuse_attestation: attestation.as_ref(),
-            on,
-        },
+        r,
+        &diary,
+        &trials,
+        attestation.as_ref(),
+        &sessions,
+        on,
     ))
 }
 
@@ -209,15 +202,7 @@ pub async fn migraine_session_dates(
     store: &Store,
     patient: Uuid,
 ) -> Result<Vec<NaiveDate>, AppError> {
-    let mut dates: Vec<NaiveDate> = store
-        .sessions(patient)
-        .await?
-        .iter()
-        .filter(|s| s.session.indication() == &Indication::ChronicMigraine)
-        .map(|s| s.session.date())
-        .collect();
-    dates.sort();
-    Ok(dates)
+    Ok(patient::migraine_dates(&store.sessions(patient).await?))
 }
 
 /// The response per cycle under `rules` as of `on`; `None` before the first chronic-migraine
@@ -231,20 +216,21 @@ pub async fn response(
 ) -> Result<Option<ResponseView>, AppError> {
     let diary = store.diary(r.id).await?;
     let sessions = migraine_session_dates(store, r.id).await?;
-    let Some(report) = assess(
-        ResponseInput {
-            diary: &diary,
-            has_migraine_diagnosis: r.patient.has_migraine_diagnosis(),
-            sessions: &sessions,
-            baseline_end,
-            as_of: on,
-        },
+    let entries: Vec<PromEntry> = store
+        .proms(r.id)
+        .await?
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect();
+    Ok(patient::response_of(
         rules,
-    ) else {
-        return Ok(None);
-    };
-    let proms = proms_by_cycle(store, r.id, &sessions).await?;
-    Ok(Some(ResponseView { report, proms }))
+        r,
+        &diary,
+        &sessions,
+        &entries,
+        on,
+        baseline_end,
+    ))
 }
 
 /// The patient's questionnaires, each placed in the baseline or a cycle.
@@ -253,24 +239,13 @@ pub async fn proms_by_cycle(
     patient: Uuid,
     sessions: &[NaiveDate],
 ) -> Result<Vec<PromInCycle>, AppError> {
-    let mut sorted = sessions.to_vec();
-    sorted.sort();
-    Ok(store
+    let entries: Vec<PromEntry> = store
         .proms(patient)
         .await?
         .into_iter()
-        .map(|(_, e)| {
-            let cycle = sorted.iter().rposition(|s| *s <= e.date).map(|i| i + 1);
-            PromInCycle {
-                period: cycle.map_or_else(|| "baseline".to_owned(), |c| format!("cycle {c}")),
-                cycle,
-                date: e.date,
-                instrument: e.result.instrument(),
-                total: e.result.total(),
-                interpretation: e.result.interpretation(),
-            }
-        })
-        .collect())
+        .map(|(_, e)| e)
+        .collect();
+    Ok(patient::proms_in_cycles(&entries, sessions))
 }
 
 /// A patient as the schedule names them.

@@ -354,8 +354,8 @@ async fn overview(
 ) -> Result<Response, PageError> {
     let r = audit::patient(&state, &who, id, Need::ReadClinical, "patient.read").await?;
     let today = state.today();
-    let diary = state.store.diary(r.id).await?;
-    let c = cephalog_core::classify::classify(&diary, r.patient.has_migraine_diagnosis(), today);
+    let ctx = cephalog_app::patient::PatientContext::load(&state.store, r.clone()).await?;
+    let c = ctx.classification(today);
     let classification = [
         ("Chronic migraine (ICHD-3 1.3)", &c.chronic_migraine),
         (
@@ -386,7 +386,7 @@ async fn overview(
             "Headache days under preset {}; {}. Diary criteria only: the diagnosis is the clinician's.",
             c.preset, c.months_rule
         ),
-        extras: super::overview::extras(&state, &r, q.month.as_deref()).await?,
+        extras: super::overview::extras(&state, &ctx, q.month.as_deref())?,
         visit_from: (today - chrono::Duration::days(super::reports::VISIT_DEFAULT_DAYS - 1))
             .to_string(),
         visit_to: today.to_string(),

@@ -5,17 +5,15 @@
 use chrono::{Duration, NaiveDate};
 use serde::Deserialize;
 
+use cephalog_app::patient::{PatientContext, ResponseSummary};
 use cephalog_charts::{PromSeries, TrendInput, proms_svg, trend_svg};
 use cephalog_core::eligibility::Verdict;
 use cephalog_core::metrics::{DateRange, PeriodKind, compute_metrics};
 use cephalog_core::preset::DayPreset;
 use cephalog_core::prom::PromEntry;
-use cephalog_core::response::CycleStatus;
-use cephalog_core::schedule::ScheduleWindow;
-use cephalog_store::PatientRecord;
 
 use super::diary::{Calendar, calendar};
-use super::pathway::{DEFAULT_ELIGIBILITY_RULES, DEFAULT_RESPONSE_RULES, instrument_label};
+use super::pathway::instrument_label;
 use crate::AppState;
 use crate::error::WebError;
 
@@ -91,19 +89,21 @@ pub fn proms_chart(entries: &[PromEntry], sessions: &[NaiveDate]) -> Option<Stri
     (!entries.is_empty()).then(|| proms_svg(&PromSeries::from_entries(entries, sessions)))
 }
 
-pub(crate) async fn extras(
+/// The overview's trend, calendar and one line from each page of the record, translated from the
+/// app's overview of the patient's context (loaded once for the whole page).
+pub(crate) fn extras(
     state: &AppState,
-    r: &PatientRecord,
+    ctx: &PatientContext,
     month: Option<&str>,
 ) -> Result<OverviewExtras, WebError> {
     let today = state.today();
+    let r = &ctx.record;
     let base = format!("/patients/{}", r.id);
-    let diary = state.store.diary(r.id).await?;
     let has_migraine = r.patient.has_migraine_diagnosis();
-    let sessions = cephalog_app::migraine_session_dates(&state.store, r.id).await?;
+    let sessions = ctx.migraine_session_dates();
     let month = month.and_then(parse_month).unwrap_or(today);
     let mut cal = calendar(
-        &diary,
+        &ctx.diary,
         has_migraine,
         DayPreset::default(),
         month,
@@ -116,108 +116,71 @@ pub(crate) async fn extras(
             cell.link = false;
         }
     }
+    let o = ctx.overview(&state.rules, today)?;
     let mut summaries = Vec::new();
 
-    if let Ok(rules) = cephalog_app::find_rule_set(&state.rules, DEFAULT_ELIGIBILITY_RULES) {
-        let e = cephalog_app::eligibility(&state.store, rules, r, today).await?;
-        let verdict = match e.verdict {
-            Verdict::Eligible => "every criterion met",
-            Verdict::NotEligible => "a criterion is not met",
-            Verdict::InsufficientInformation => "information missing",
-        };
-        let open: Vec<&str> = e
-            .criteria
-            .iter()
-            .filter(|c| c.outcome != cephalog_core::eligibility::CriterionOutcome::Met)
-            .map(|c| c.id.as_str())
-            .collect();
-        summaries.push(Summary {
-            id: "summary-eligibility",
-            title: "Eligibility",
-            href: format!("{base}/eligibility"),
-            text: format!(
-                "{}: {verdict}{}",
-                e.rule_set_name,
-                if open.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({})", open.join(", "))
-                }
-            ),
-            class: "",
-        });
-    }
-
-    let response_text = if sessions.is_empty() {
-        "No chronic-migraine session recorded yet.".to_owned()
-    } else {
-        match cephalog_app::find_rule_set(&state.rules, DEFAULT_RESPONSE_RULES) {
-            Ok(rules) => match cephalog_app::response(&state.store, rules, r, today, None).await? {
-                Some(v) => {
-                    let latest = v.report.cycles.iter().rev().find(|c| {
-                        c.status == CycleStatus::Complete && c.headache_days.cycle.is_some()
-                    });
-                    match latest {
-                        Some(c) => format!(
-                            "{} (day preset {}): cycle {}: {:.1} headache days per 28 days against \
-                             {:.1} at baseline{}",
-                            v.report.rule_set,
-                            v.report.preset,
-                            c.cycle,
-                            c.headache_days.cycle.unwrap_or_default(),
-                            c.headache_days.baseline.unwrap_or_default(),
-                            c.headache_days
-                                .reduction_percent()
-                                .map(|p| format!(" ({p:.0} % fewer)"))
-                                .unwrap_or_default()
-                        ),
-                        None => format!(
-                            "{} cycle(s); no completed cycle with enough diary data yet",
-                            v.report.cycles.len()
-                        ),
-                    }
-                }
-                None => "No response yet.".to_owned(),
-            },
-            Err(_) => format!("{} session(s)", sessions.len()),
-        }
+    let verdict = match o.eligibility.verdict {
+        Verdict::Eligible => "every criterion met",
+        Verdict::NotEligible => "a criterion is not met",
+        Verdict::InsufficientInformation => "information missing",
     };
+    summaries.push(Summary {
+        id: "summary-eligibility",
+        title: "Eligibility",
+        href: format!("{base}/eligibility"),
+        text: format!(
+            "{}: {verdict}{}",
+            o.eligibility.rule_set_name,
+            if o.eligibility.open.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", o.eligibility.open.join(", "))
+            }
+        ),
+        class: "",
+    });
+
     summaries.push(Summary {
         id: "summary-response",
         title: "Response",
         href: format!("{base}/response"),
-        text: response_text,
+        text: match &o.response {
+            ResponseSummary::NoSession => "No chronic-migraine session recorded yet.".to_owned(),
+            ResponseSummary::NoCompleteCycle { cycles } => {
+                format!("{cycles} cycle(s); no completed cycle with enough diary data yet")
+            }
+            ResponseSummary::Cycle {
+                rule_set,
+                preset,
+                cycle,
+                headache_days,
+                baseline_headache_days,
+                reduction_percent,
+            } => format!(
+                "{rule_set} (day preset {preset}): cycle {cycle}: {headache_days:.1} headache days \
+                 per 28 days against {:.1} at baseline{}",
+                baseline_headache_days.unwrap_or_default(),
+                reduction_percent
+                    .map(|p| format!(" ({p:.0} % fewer)"))
+                    .unwrap_or_default()
+            ),
+        },
         class: "",
     });
 
-    let proms: Vec<PromEntry> = state
-        .store
-        .proms(r.id)
-        .await?
-        .into_iter()
-        .map(|(_, e)| e)
+    let latest: Vec<String> = o
+        .latest_questionnaires
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {} ({}) on {}",
+                instrument_label(e.result.instrument()),
+                e.result.total(),
+                e.result.interpretation(),
+                e.date
+            )
+        })
         .collect();
-    let latest: Vec<String> = [
-        cephalog_core::prom::Instrument::Midas,
-        cephalog_core::prom::Instrument::Hit6,
-    ]
-    .into_iter()
-    .filter_map(|i| {
-        proms
-            .iter()
-            .rev()
-            .find(|e| e.result.instrument() == i)
-            .map(|e| {
-                format!(
-                    "{} {} ({}) on {}",
-                    instrument_label(i),
-                    e.result.total(),
-                    e.result.interpretation(),
-                    e.date
-                )
-            })
-    })
-    .collect();
     summaries.push(Summary {
         id: "summary-questionnaires",
         title: "Questionnaires",
@@ -230,54 +193,34 @@ pub(crate) async fn extras(
         class: "",
     });
 
-    let all_sessions = state.store.sessions(r.id).await?;
-    let last = all_sessions
-        .iter()
-        .filter(|s| s.session.indication().is_headache())
-        .map(|s| s.session.date())
-        .max();
     summaries.push(Summary {
         id: "summary-sessions",
         title: "Sessions",
         href: format!("{base}/sessions"),
-        text: match last {
-            None => "No session recorded.".to_owned(),
-            Some(d) => {
-                let (from, to) = ScheduleWindow::default().due_dates(d);
-                format!(
-                    "{} session(s), the last on {d}; next due between {from} and {to}",
-                    all_sessions.len()
-                )
-            }
+        text: match (o.sessions.last, o.sessions.next_due) {
+            (Some(d), Some((from, to))) => format!(
+                "{} session(s), the last on {d}; next due between {from} and {to}",
+                o.sessions.count
+            ),
+            _ => "No session recorded.".to_owned(),
         },
         class: "",
     });
 
-    let session_dates: Vec<NaiveDate> = all_sessions.iter().map(|s| s.session.date()).collect();
-    let events = state.store.adverse_events(Some(r.id)).await?;
-    let acknowledged = state.store.urgent_review_acks(Some(r.id)).await?;
-    let urgent = events
-        .iter()
-        .filter(|e| e.event.distant_spread_review(&session_dates).is_some())
-        .filter(|e| !acknowledged.iter().any(|a| a.event == e.id))
-        .count();
-    let overdue = events
-        .iter()
-        .filter(|e| e.submitted_on.is_none() && e.event.report_due_date() < today)
-        .count();
-    let mut ae_text = format!("{} adverse event(s) recorded", events.len());
-    if urgent > 0 {
-        ae_text.push_str(&format!("; URGENT REVIEW flagged on {urgent}"));
+    let ae = &o.adverse_events;
+    let mut ae_text = format!("{} adverse event(s) recorded", ae.count);
+    if ae.urgent > 0 {
+        ae_text.push_str(&format!("; URGENT REVIEW flagged on {}", ae.urgent));
     }
-    if overdue > 0 {
-        ae_text.push_str(&format!("; {overdue} report(s) overdue"));
+    if ae.overdue > 0 {
+        ae_text.push_str(&format!("; {} report(s) overdue", ae.overdue));
     }
     summaries.push(Summary {
         id: "summary-adverse-events",
         title: "Adverse events",
         href: format!("{base}/adverse-events"),
         text: ae_text,
-        class: if urgent > 0 || overdue > 0 {
+        class: if ae.urgent > 0 || ae.overdue > 0 {
             "urgent"
         } else {
             ""
@@ -285,7 +228,7 @@ pub(crate) async fn extras(
     });
 
     Ok(OverviewExtras {
-        trend: trend_chart(&diary, has_migraine, &sessions, today),
+        trend: trend_chart(&ctx.diary, has_migraine, &sessions, today),
         trend_note: format!(
             "28-day periods, preset {}; a gap is insufficient diary data, never zero.",
             DayPreset::default()
