@@ -160,7 +160,13 @@ async fn json_errors(response: Response) -> Response {
         .await
         .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
         .unwrap_or_default();
-    let message = if text.is_empty() {
+    let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+        format!(
+            "the request body is larger than the {} MB the server accepts; nothing was stored. \
+             Send fewer days per request (a year of diary is about 200 kB)",
+            crate::BODY_LIMIT_BYTES / (1024 * 1024)
+        )
+    } else if text.is_empty() {
         status
             .canonical_reason()
             .unwrap_or("the request was refused")

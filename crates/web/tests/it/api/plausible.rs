@@ -251,3 +251,27 @@ story!(
         assert_eq!(day["headache_minutes"], 938, "{day}");
     }
 );
+
+story!(
+    a_bulk_upload_of_100000_days_is_refused_with_a_clear_answer,
+    |app: App| async move {
+        let dr = app.token("dr.north").await;
+        let ben = app.seed.ben.clone();
+        let start = crate::harness::d("1981-01-01");
+        let days: Vec<Value> = (0..100_000)
+            .map(|i| {
+                let date = start + chrono::Duration::days(i % 16_000);
+                json!({"date": date.to_string(), "headache_minutes": 0, "peak_intensity": "none"})
+            })
+            .collect();
+        let err = DIARY_BULK
+            .with(&dr, &[&ben], &json!({ "days": days }))
+            .await
+            .expect(413);
+        assert_eq!(err["error"]["code"], "too_large", "{err}");
+        assert!(message(&err).contains("2 MB"), "{err}");
+        let stored = DIARY.call(&dr, &[&ben], "").await.expect(200);
+        // The server answers on, and stored nothing.
+        assert_eq!(stored.as_array().map(Vec::len), Some(0), "nothing stored");
+    }
+);
