@@ -111,6 +111,7 @@ async fn seeded() -> (Store, PatientRecord) {
                 on: d("2026-04-01"),
                 note: "no overuse".into(),
             },
+            d(TODAY),
         )
         .await
         .expect("attest");

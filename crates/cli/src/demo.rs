@@ -977,7 +977,7 @@ pub async fn run(
             .import_days(record.id, &p.days, None, &mut |_| {})
             .await?;
         for t in &p.preventives {
-            store.add_preventive(record.id, t).await?;
+            store.add_preventive(record.id, t, until).await?;
         }
         for (date, instrument, answers) in &p.proms {
             store

@@ -69,7 +69,7 @@ pub async fn preventive(store: &Store, cmd: PreventiveCommand) -> Result<()> {
                 reason,
             };
             let trial = PreventiveTrial::new(draft)?;
-            let id = store.add_preventive(r.id, &trial).await?;
+            let id = store.add_preventive(r.id, &trial, today()).await?;
             println!("{id}");
         }
         PreventiveCommand::List {
@@ -342,6 +342,7 @@ pub async fn attest(store: &Store, a: AttestArgs) -> Result<()> {
                 on,
                 note: a.note,
             },
+            today(),
         )
         .await?;
     println!("{}: medication overuse recorded as managed on {on}", r.id);

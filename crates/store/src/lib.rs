@@ -865,10 +865,15 @@ impl Store {
         &self,
         patient: Uuid,
         trial: &PreventiveTrial,
+        today: NaiveDate,
     ) -> Result<Uuid, StoreError> {
         let r = self.patient(patient).await?;
+        let window = DateWindow::new(r.patient.date_of_birth(), today);
         if let Some(start) = trial.start() {
-            limits::check_not_before_birth("start", start, r.patient.date_of_birth())?;
+            window.check("start", start)?;
+        }
+        if let Some(stop) = trial.stop() {
+            window.check("stop", stop)?;
         }
         let id = Uuid::now_v7();
         dispatch!(self, p => e::add_preventive(p, id, patient, trial, Utc::now()).await)?;
@@ -932,9 +937,10 @@ impl Store {
         &self,
         patient: Uuid,
         attestation: &Attestation,
+        today: NaiveDate,
     ) -> Result<(), StoreError> {
         let r = self.patient(patient).await?;
-        limits::check_not_before_birth("on", attestation.on, r.patient.date_of_birth())?;
+        DateWindow::new(r.patient.date_of_birth(), today).check("on", attestation.on)?;
         limits::check_text("note", &attestation.note, limits::MAX_NOTE_CHARS)?;
         dispatch!(self, p => e::add_attestation(p, Uuid::now_v7(), patient, attestation, Utc::now()).await)
     }

@@ -182,7 +182,7 @@ pub async fn clinic() -> Clinic {
         ),
     ] {
         store
-            .add_preventive(patient.id, &t)
+            .add_preventive(patient.id, &t, today())
             .await
             .expect("preventive");
     }

@@ -325,8 +325,8 @@ story!(preventive_ledger_round_trips, |store: Store| async move {
         ..Default::default()
     })
     .expect("trial");
-    store.add_preventive(a.id, &t).await.expect("add");
-    store.add_preventive(a.id, &c).await.expect("add");
+    store.add_preventive(a.id, &t, today()).await.expect("add");
+    store.add_preventive(a.id, &c, today()).await.expect("add");
     let back: Vec<_> = store
         .preventives(a.id)
         .await
@@ -338,7 +338,7 @@ story!(preventive_ledger_round_trips, |store: Store| async move {
     assert!(back.contains(&t) && back.contains(&c));
     assert!(
         store
-            .add_preventive(uuid::Uuid::now_v7(), &t)
+            .add_preventive(uuid::Uuid::now_v7(), &t, today())
             .await
             .is_err()
     );
@@ -403,7 +403,7 @@ story!(
             note: "withdrawal done".into(),
         };
         store
-            .add_overuse_attestation(a.id, &att)
+            .add_overuse_attestation(a.id, &att, today())
             .await
             .expect("add");
         assert_eq!(
@@ -1285,6 +1285,7 @@ async fn patient_with_everything(store: &Store, name: &str, mrn: &str) -> uuid::
                 ..Default::default()
             })
             .expect("trial"),
+            today(),
         )
         .await
         .expect("preventive");
@@ -1314,6 +1315,7 @@ async fn patient_with_everything(store: &Store, name: &str, mrn: &str) -> uuid::
                 on: d("2026-01-06"),
                 note: "withdrawal completed".into(),
             },
+            today(),
         )
         .await
         .expect("attest");

@@ -216,7 +216,10 @@ pub async fn add_preventive(
 ) -> Result<(StatusCode, Json<PreventiveJson>), ApiError> {
     let r = audit::patient(&state, &who, id, Need::WriteClinical, "preventive.add").await?;
     let trial = trial_of(n)?;
-    let trial_id = state.store.add_preventive(r.id, &trial).await?;
+    let trial_id = state
+        .store
+        .add_preventive(r.id, &trial, state.today())
+        .await?;
     audit::record(
         &state,
         &who,
@@ -355,7 +358,7 @@ pub async fn attest_overuse(
         on,
         note: n.note.trim().to_owned(),
     };
-    state.store.add_overuse_attestation(r.id, &a).await?;
+    state.store.add_overuse_attestation(r.id, &a, today).await?;
     audit::record(
         &state,
         &who,

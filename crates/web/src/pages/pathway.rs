@@ -469,7 +469,10 @@ async fn add_preventive(
             return Ok((e.status(), render(&page)).into_response());
         }
     };
-    let pid = state.store.add_preventive(r.id, &trial).await?;
+    let pid = state
+        .store
+        .add_preventive(r.id, &trial, state.today())
+        .await?;
     audit::record(
         &state,
         &who,
@@ -535,6 +538,7 @@ async fn attest(
                 on,
                 note: f.text("note"),
             },
+            today,
         )
         .await?;
     audit::record(

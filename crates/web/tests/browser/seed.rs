@@ -258,7 +258,7 @@ pub async fn seed(store: &Store) -> Seeded {
         .expect("diary");
     for t in failed_preventives() {
         store
-            .add_preventive(maria.id, &t)
+            .add_preventive(maria.id, &t, today())
             .await
             .expect("preventive");
     }
@@ -282,7 +282,10 @@ pub async fn seed(store: &Store) -> Seeded {
         .await
         .expect("diary");
     for t in failed_preventives() {
-        store.add_preventive(tom.id, &t).await.expect("preventive");
+        store
+            .add_preventive(tom.id, &t, today())
+            .await
+            .expect("preventive");
     }
 
     let nora = store

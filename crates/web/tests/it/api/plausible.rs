@@ -275,3 +275,36 @@ story!(
         assert_eq!(stored.as_array().map(Vec::len), Some(0), "nothing stored");
     }
 );
+
+story!(
+    preventives_dated_before_birth_or_in_the_future_are_refused,
+    |app: App| async move {
+        let dr = app.token("dr.north").await;
+        let ben = app.seed.ben.clone();
+        let trial = |start: &str, stop: &str| {
+            json!({"drug": "propranolol", "start": start, "stop": stop,
+                   "outcome": "not_effective", "reason": "no fewer headache days"})
+        };
+        let err = PREVENTIVE_ADD
+            .with(&dr, &[&ben], &trial("1975-01-01", "1975-04-01"))
+            .await
+            .expect(422);
+        assert_eq!(field(&err), "start", "{err}");
+        let err = PREVENTIVE_ADD
+            .with(&dr, &[&ben], &trial("2026-05-01", "2026-08-01"))
+            .await
+            .expect(422);
+        assert_eq!(field(&err), "stop", "{err}");
+        assert!(message(&err).contains("in the future"), "{err}");
+        PREVENTIVE_ADD
+            .with(&dr, &[&ben], &trial("2026-03-01", "2026-07-01"))
+            .await
+            .expect(201);
+        let ledger = PREVENTIVES.call(&dr, &[&ben], "").await.expect(200);
+        assert_eq!(
+            ledger["trials"].as_array().map(Vec::len),
+            Some(1),
+            "{ledger}"
+        );
+    }
+);
