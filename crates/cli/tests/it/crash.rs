@@ -289,3 +289,149 @@ journey!(killed_fhir_imports_leave_all_or_nothing, |env: &Env| {
         KILLS - whole
     );
 });
+
+/// One HTTP/1.1 request on a fresh connection; the status, or `None` when the server was gone
+/// before it answered.
+fn put_day(port: u16, token: &str, patient: &str, date: &str) -> Option<u16> {
+    use std::io::{Read, Write};
+    let body = r#"{"headache_minutes": 300, "peak_intensity": "severe", "features": {"nausea": true, "photophobia": true}, "notes": "burst"}"#;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    let request = format!(
+        "PUT /api/v1/patients/{patient}/diary/{date} HTTP/1.1\r\nHost: 127.0.0.1\r\n\
+         Authorization: Bearer {token}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).ok()?;
+    answer.split_whitespace().nth(1)?.parse().ok()
+}
+
+journey!(
+    killed_servers_keep_every_acknowledged_upsert_whole,
+    |env: &Env| {
+        let id = env
+            .ok(&[
+                "patient",
+                "add",
+                "--name",
+                "Burst Example",
+                "--dob",
+                "1930-01-01",
+                "--mrn",
+                "B1",
+            ])
+            .trim()
+            .to_owned();
+        let added = env.run_with_stdin(
+            &[
+                "user",
+                "add",
+                "--username",
+                "bridge",
+                "--name",
+                "EHR bridge",
+                "--role",
+                "clinician",
+                "--password-stdin",
+            ],
+            "a long enough password\n",
+        );
+        assert!(added.ok, "{}", added.stderr);
+        let out = env.ok(&[
+            "user",
+            "token",
+            "bridge",
+            "--name",
+            "burst",
+            "--scope",
+            "read_write",
+        ]);
+        let token = out
+            .lines()
+            .find(|l| l.starts_with("cph_"))
+            .expect("token")
+            .trim()
+            .to_owned();
+        let mut moments = Moments(17);
+        let start = chrono::NaiveDate::from_ymd_opt(2020, 1, 1).expect("date");
+        let mut next_day = 0i64;
+        let mut acknowledged: Vec<String> = Vec::new();
+        let mut sent_total = 0;
+        for i in 1..=KILLS {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("a free port")
+                .port();
+            let mut server = std::process::Command::cargo_bin("cephalog")
+                .expect("binary")
+                .current_dir(env.dir.path())
+                .env_remove("CEPHALOG_DATABASE_URL")
+                .envs(env.audit_env())
+                .arg("--database")
+                .arg(&env.url)
+                .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start the server");
+            // Wait until it answers.
+            let ready = Instant::now();
+            while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+                assert!(
+                    ready.elapsed() < Duration::from_secs(30),
+                    "server {i} did not start"
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let kill_after = moments.next(Duration::from_millis(600));
+            let burst = Instant::now();
+            let mut killed = false;
+            loop {
+                if !killed && burst.elapsed() >= kill_after {
+                    server.kill().expect("SIGKILL");
+                    server.wait().expect("reap");
+                    killed = true;
+                }
+                let date = (start + chrono::Duration::days(next_day)).to_string();
+                next_day += 1;
+                sent_total += 1;
+                match put_day(port, &token, &id, &date) {
+                    Some(200) => acknowledged.push(date),
+                    Some(other) => panic!("upsert of {date} answered {other}"),
+                    None => break,
+                }
+            }
+            if !killed {
+                server.kill().expect("SIGKILL");
+                server.wait().expect("reap");
+            }
+            assert_sound(env, &format!("API burst {i}"));
+        }
+        // Every acknowledged upsert is stored, whole; nothing else is half-stored.
+        let csv = env.ok(&["diary", "export", "--patient", "B1"]);
+        let rows: Vec<&str> = csv.lines().skip(1).filter(|l| !l.is_empty()).collect();
+        for date in &acknowledged {
+            let row = rows
+                .iter()
+                .find(|r| r.starts_with(date.as_str()))
+                .unwrap_or_else(|| panic!("{date} was acknowledged but is not stored"));
+            assert!(row.contains(",300,severe,"), "{date} stored whole: {row}");
+            assert!(row.ends_with(",burst"), "{row}");
+        }
+        for row in &rows {
+            assert!(
+                row.contains(",300,severe,") && row.ends_with(",burst"),
+                "{row}"
+            );
+        }
+        eprintln!(
+            "API upsert bursts: {KILLS} servers killed; {} upserts sent, {} acknowledged, {} stored",
+            sent_total,
+            acknowledged.len(),
+            rows.len()
+        );
+        assert!(acknowledged.len() >= KILLS, "the bursts wrote something");
+    }
+);
