@@ -290,6 +290,23 @@ journey!(killed_fhir_imports_leave_all_or_nothing, |env: &Env| {
     );
 });
 
+/// A server process, killed (SIGKILL) and reaped when asked or when the test ends.
+struct Server(std::process::Child);
+
+impl Server {
+    fn kill(&mut self) {
+        // An already ended process cannot be killed again; reaping it is what matters.
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
 /// One HTTP/1.1 request on a fresh connection; the status, or `None` when the server was gone
 /// before it answered.
 fn put_day(port: u16, token: &str, patient: &str, date: &str) -> Option<u16> {
@@ -364,18 +381,20 @@ journey!(
                 .and_then(|l| l.local_addr())
                 .expect("a free port")
                 .port();
-            let mut server = std::process::Command::cargo_bin("cephalog")
-                .expect("binary")
-                .current_dir(env.dir.path())
-                .env_remove("CEPHALOG_DATABASE_URL")
-                .envs(env.audit_env())
-                .arg("--database")
-                .arg(&env.url)
-                .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("start the server");
+            let mut server = Server(
+                std::process::Command::cargo_bin("cephalog")
+                    .expect("binary")
+                    .current_dir(env.dir.path())
+                    .env_remove("CEPHALOG_DATABASE_URL")
+                    .envs(env.audit_env())
+                    .arg("--database")
+                    .arg(&env.url)
+                    .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .expect("start the server"),
+            );
             // Wait until it answers.
             let ready = Instant::now();
             while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -390,8 +409,7 @@ journey!(
             let mut killed = false;
             loop {
                 if !killed && burst.elapsed() >= kill_after {
-                    server.kill().expect("SIGKILL");
-                    server.wait().expect("reap");
+                    server.kill();
                     killed = true;
                 }
                 let date = (start + chrono::Duration::days(next_day)).to_string();
@@ -403,10 +421,7 @@ journey!(
                     None => break,
                 }
             }
-            if !killed {
-                server.kill().expect("SIGKILL");
-                server.wait().expect("reap");
-            }
+            server.kill();
             assert_sound(env, &format!("API burst {i}"));
         }
         // Every acknowledged upsert is stored, whole; nothing else is half-stored.
