@@ -1253,7 +1253,7 @@ story!(
 );
 
 /// A patient with one of every kind of record, stored through the usual writes.
-async fn patient_with_everything(store: &Store, name: &str, mrn: &str) -> uuid::Uuid {
+pub(crate) async fn patient_with_everything(store: &Store, name: &str, mrn: &str) -> uuid::Uuid {
     use cephalog_core::eligibility::Attestation;
     use cephalog_core::preventives::{PreventiveDraft, PreventiveOutcome, PreventiveTrial};
     use cephalog_core::prom::Instrument;
