@@ -885,8 +885,9 @@ pub struct ServeArgs {
     #[arg(long, env = "CEPHALOG_LISTEN")]
     pub listen: Option<String>,
     /// A TOML settings file (listen, database_url, rules_dir, insecure_cookies,
-    /// trust_forwarded_for, idle_timeout_minutes, absolute_timeout_hours, log_format, e2b_sender);
-    /// flags and environment variables take precedence.
+    /// trust_forwarded_for, idle_timeout_minutes, absolute_timeout_hours, log_format, e2b_sender,
+    /// audit_key_file, audit_checkpoints, api_requests_per_minute); flags and environment
+    /// variables take precedence.
     #[arg(long, env = "CEPHALOG_CONFIG")]
     pub config: Option<PathBuf>,
     /// Cookies without `Secure`, for plain HTTP on one's own machine. A clinic serves over TLS.
@@ -904,6 +905,10 @@ pub struct ServeArgs {
     /// The clinic's sender details (TOML, as for `ae export --sender`) for E2B(R3) downloads.
     #[arg(long, env = "CEPHALOG_SENDER_FILE")]
     pub e2b_sender: Option<PathBuf>,
+    /// Requests one API token may make in a clock minute across every server (default 600);
+    /// more are answered 429 with Retry-After.
+    #[arg(long, env = "CEPHALOG_API_REQUESTS_PER_MINUTE", value_parser = clap::value_parser!(u32).range(1..))]
+    pub api_requests_per_minute: Option<u32>,
 }
 
 /// Today's date on this machine: the limit for diary entries.

@@ -26,6 +26,7 @@ struct FileSettings {
     e2b_sender: Option<PathBuf>,
     audit_key_file: Option<PathBuf>,
     audit_checkpoints: Option<PathBuf>,
+    api_requests_per_minute: Option<u32>,
 }
 
 fn read_settings(path: &Path) -> Result<FileSettings> {
@@ -128,6 +129,10 @@ pub async fn serve(
             Some(p) => Some(crate::safety::read_sender(&p)?),
             None => None,
         },
+        api_requests_per_minute: a
+            .api_requests_per_minute
+            .or(file.api_requests_per_minute)
+            .unwrap_or(defaults.api_requests_per_minute),
     };
     let listen = a
         .listen

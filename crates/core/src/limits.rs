@@ -126,13 +126,27 @@ pub fn check_date_of_birth(dob: NaiveDate, today: NaiveDate) -> Result<(), Limit
     Ok(())
 }
 
-/// Text of the record's `field` is at most `max` characters.
+/// Text of the record's `field` is at most `max` characters and holds no NUL character.
 pub fn check_text(field: &'static str, text: &str, max: usize) -> Result<(), LimitError> {
+    check_no_nul(field, text)?;
     let n = text.chars().count();
     if n > max {
         return Err(LimitError::new(
             field,
             format!("{n} characters is more than the {max} allowed"),
+        ));
+    }
+    Ok(())
+}
+
+/// Text holds no NUL character (U+0000): no clinical text has one, and the databases do not
+/// keep it (PostgreSQL refuses it in text; SQLite's `length` stops at it, so a text starting with
+/// one fails the "not empty" checks).
+pub fn check_no_nul(field: &'static str, text: &str) -> Result<(), LimitError> {
+    if text.contains('\0') {
+        return Err(LimitError::new(
+            field,
+            "holds a NUL character (U+0000), which cannot be stored",
         ));
     }
     Ok(())
@@ -202,6 +216,10 @@ mod tests {
     #[test]
     fn text_and_counts_at_their_limits() {
         assert!(check_text("notes", &"é".repeat(MAX_NOTE_CHARS), MAX_NOTE_CHARS).is_ok());
+        // Found by the fuzzer (`cephalog-fuzz`): a name of one NUL was a server error.
+        let nul = check_text("name", "\0", MAX_NAME_CHARS).expect_err("a NUL");
+        assert_eq!(nul.field, "name");
+        assert!(nul.reason.contains("NUL"), "{nul}");
         let long = check_text("notes", &"a".repeat(MAX_NOTE_CHARS + 1), MAX_NOTE_CHARS)
             .expect_err("too long");
         assert_eq!(

@@ -61,6 +61,8 @@ pub enum SafetyError {
     InvalidDose { index: usize, units: f64 },
     #[error("patient weight: {0} kg is not a positive weight")]
     InvalidWeight(f64),
+    #[error("{0}: holds a NUL character (U+0000), which cannot be stored")]
+    NulCharacter(&'static str),
     #[error("{field}: '{value}' is not one of {known}")]
     UnknownValue {
         field: &'static str,
@@ -85,6 +87,7 @@ impl SafetyError {
             SafetyError::EmptyProductName { .. } => "suspect_products.product_name",
             SafetyError::InvalidDose { .. } => "suspect_products.dose_units",
             SafetyError::InvalidWeight(_) => "patient.weight_kg",
+            SafetyError::NulCharacter(field) => field,
             SafetyError::UnknownValue { field, .. } => field,
         }
     }
@@ -672,6 +675,31 @@ pub struct AdverseEvent {
 impl TryFrom<AdverseEventDraft> for AdverseEvent {
     type Error = SafetyError;
     fn try_from(d: AdverseEventDraft) -> Result<Self, Self::Error> {
+        let r = &d.reporter;
+        let texts = [
+            ("reported_term", Some(d.reported_term.as_str())),
+            ("meddra_code", d.meddra_code.as_deref()),
+            ("narrative", Some(d.narrative.as_str())),
+            ("reporter.given_name", r.given_name.as_deref()),
+            ("reporter.family_name", r.family_name.as_deref()),
+            ("reporter.country", r.country.as_deref()),
+            ("reporter.email", r.email.as_deref()),
+        ]
+        .into_iter()
+        .chain(d.suspect_products.iter().flat_map(|p| {
+            [
+                (
+                    "suspect_products.product_name",
+                    Some(p.product_name.as_str()),
+                ),
+                ("suspect_products.lot_number", p.lot_number.as_deref()),
+            ]
+        }));
+        for (field, text) in texts {
+            if text.is_some_and(|t| t.contains('\0')) {
+                return Err(SafetyError::NulCharacter(field));
+            }
+        }
         let reported_term = d.reported_term.trim();
         if reported_term.is_empty() {
             return Err(SafetyError::EmptyReportedTerm);

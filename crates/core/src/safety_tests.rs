@@ -645,3 +645,18 @@ fn published_figures_carry_source_status_and_the_per_patient_note() {
     assert_eq!(PUBLISHED_SAFETY_FIGURES[1].botox_percent_of_patients, 4.8);
     assert_eq!(EvidenceStatus::Unverified.mark(), UNVERIFIED_MARK);
 }
+
+/// Found by the fuzzer (`cephalog-fuzz`, page_form): a reported term of one NUL was a server
+/// error (the database cannot keep it).
+#[test]
+fn a_nul_character_in_any_text_is_refused_naming_the_field() {
+    let e = event_err(|d| d.reported_term = "\0".into());
+    assert_eq!(e.field(), "reported_term");
+    assert!(e.to_string().contains("NUL"), "{e}");
+    let e = event_err(|d| d.narrative = "ptosis\0".into());
+    assert_eq!(e.field(), "narrative");
+    let e = event_err(|d| d.reporter.family_name = Some("Ok\0afor".into()));
+    assert_eq!(e.field(), "reporter.family_name");
+    let e = event_err(|d| d.suspect_products[0].lot_number = Some("\0".into()));
+    assert_eq!(e.field(), "suspect_products.lot_number");
+}

@@ -196,6 +196,7 @@ impl TryFrom<SenderDraft> for Sender {
                     reason: "must not be empty".into(),
                 })
             } else {
+                writable(field, v)?;
                 Ok(v.to_owned())
             }
         }
@@ -232,6 +233,30 @@ impl Sender {
     }
 }
 
+/// A character XML 1.0 can carry (its `Char` production): not the C0 controls but tab, line
+/// feed and carriage return, no surrogates, not U+FFFE or U+FFFF.
+fn xml_char(c: char) -> bool {
+    matches!(c, '\u{9}' | '\u{a}' | '\u{d}' | '\u{20}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
+}
+
+/// The first character of `text` an XML message cannot carry, as "U+XXXX".
+fn unwritable(text: &str) -> Option<String> {
+    text.chars()
+        .find(|c| !xml_char(*c))
+        .map(|c| format!("U+{:04X}", u32::from(c)))
+}
+
+/// Refuses a value holding a character XML cannot carry, naming the field.
+fn writable(field: &'static str, text: &str) -> Result<(), ExportError> {
+    match unwritable(text) {
+        Some(c) => Err(invalid(
+            field,
+            format!("holds the character {c}, which an XML message cannot carry"),
+        )),
+        None => Ok(()),
+    }
+}
+
 fn invalid(field: &'static str, reason: impl Into<String>) -> ExportError {
     ExportError::InvalidInput {
         field,
@@ -254,6 +279,7 @@ fn check_header(header: &IcsrHeader, event: &AdverseEvent) -> Result<NaiveDate, 
         if value.trim().is_empty() {
             return Err(invalid(field, "must not be empty"));
         }
+        writable(field, value)?;
     }
     let version_ok = header
         .meddra_version
@@ -298,6 +324,32 @@ fn check_header(header: &IcsrHeader, event: &AdverseEvent) -> Result<NaiveDate, 
     Ok(latest)
 }
 
+/// Refuses text of the case that an XML message cannot carry, naming its element.
+fn check_case_text(event: &AdverseEvent, patient: &IcsrPatient) -> Result<(), ExportError> {
+    let r = event.reporter();
+    let mut fields: Vec<(&'static str, &str)> = vec![
+        ("E.i.1.1a reported term", event.reported_term()),
+        ("H.1 case narrative", event.narrative()),
+    ];
+    fields.extend(r.given_name().map(|v| ("C.2.r.1.2 reporter given name", v)));
+    fields.extend(
+        r.family_name()
+            .map(|v| ("C.2.r.1.4 reporter family name", v)),
+    );
+    fields.extend(r.email().map(|v| ("FDA.C.2.r.2.8 reporter email", v)));
+    fields.extend(patient.initials().map(|v| ("D.1 patient initials", v)));
+    fields.extend(
+        patient
+            .identifier()
+            .map(|v| ("D.1.1.2 specialist record number", v)),
+    );
+    for p in event.suspect_products() {
+        fields.push(("G.k.2.2 product name", p.product_name()));
+        fields.extend(p.lot_number().map(|v| ("G.k.4.r.7 batch / lot number", v)));
+    }
+    fields.into_iter().try_for_each(|(f, v)| writable(f, v))
+}
+
 /// The E2B(R3) ICSR message of one adverse event. Refuses an event that is not a valid ICSR, has
 /// no MedDRA code or no narrative ([`ExportError::Incomplete`] lists all of them), and a header
 /// that does not fit the case ([`ExportError::InvalidInput`]).
@@ -323,6 +375,7 @@ pub fn icsr_xml(
         _ => return Err(ExportError::Incomplete { missing }),
     };
     let latest_information = check_header(header, event)?;
+    check_case_text(event, patient)?;
     let case = Case {
         event,
         meddra_code,
@@ -405,7 +458,21 @@ impl Xml {
             .write_event(Event::Comment(BytesText::from_escaped(format!(" {text} "))))
     }
 
+    /// Refuses text or attribute values XML cannot carry (quick-xml escapes markup, not these).
+    fn check(name: &str, attrs: Attrs, text: &str) -> io::Result<()> {
+        for value in attrs.iter().map(|(_, v)| *v).chain([text]) {
+            if let Some(c) = unwritable(value) {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("<{name}> would hold the character {c}, which XML cannot carry"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     fn empty(&mut self, name: &str, attrs: Attrs) -> io::Result<()> {
+        Xml::check(name, attrs, "")?;
         self.w
             .create_element(name)
             .with_attributes(attrs.iter().copied())
@@ -414,6 +481,7 @@ impl Xml {
     }
 
     fn text(&mut self, name: &str, attrs: Attrs, text: &str) -> io::Result<()> {
+        Xml::check(name, attrs, text)?;
         self.w
             .create_element(name)
             .with_attributes(attrs.iter().copied())
@@ -427,6 +495,7 @@ impl Xml {
         attrs: Attrs,
         body: impl FnOnce(&mut Xml) -> io::Result<()>,
     ) -> io::Result<()> {
+        Xml::check(name, attrs, "")?;
         let start = BytesStart::new(name).with_attributes(attrs.iter().copied());
         self.w.write_event(Event::Start(start))?;
         body(self)?;

@@ -169,11 +169,18 @@ fn record_id(ids: &[Identifier]) -> Res<Option<Uuid>> {
         .transpose()
 }
 
+/// Notes as one text; white space alone is no note, as the export writes none for it.
 fn notes(ns: &[Annotation]) -> String {
-    ns.iter()
+    let text = ns
+        .iter()
         .map(|n| n.text.as_str())
         .collect::<Vec<_>>()
-        .join("\n")
+        .join("\n");
+    if text.trim().is_empty() {
+        String::new()
+    } else {
+        text
+    }
 }
 
 fn actor(performers: &[Performer], field: &str) -> Res<String> {
@@ -685,6 +692,7 @@ fn read_patient(p: &model::Patient) -> Res<(Option<Uuid>, Patient)> {
         .and_then(|i| i.value.clone());
     let notes = find_ext(&p.extension, ext::PATIENT_NOTES)
         .and_then(|e| e.value_string.clone())
+        .filter(|n| !n.trim().is_empty())
         .unwrap_or_default();
     let patient =
         Patient::restore(&name, dob, sex, mrn, notes, Vec::new()).map_err(|e| e.to_string())?;

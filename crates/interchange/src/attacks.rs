@@ -130,8 +130,9 @@ pub fn read_attacks(
             match (first, last) {
                 (Some(f), Some(l)) => (f, l),
                 _ => {
+                    // Named on the header: all the file holds.
                     errors.at(
-                        0,
+                        1,
                         None,
                         "the file holds no attacks; to record a headache-free period give the period it covers",
                     );
@@ -161,9 +162,11 @@ pub fn read_attacks(
         return Err(errors);
     }
     let attacks = episodes.len();
-    let log = EpisodeLog::new(from, to, episodes.into_iter().map(|(_, e)| e).collect())
-        .map_err(|e| one_error(&e))?;
-    let days = log.into_days(today).map_err(|e| one_error(&e))?;
+    let log = EpisodeLog::new(from, to, episodes.iter().map(|(_, e)| e.clone()).collect())
+        .map_err(|e| FileErrors::of_episodes(&e, &episodes))?;
+    let days = log
+        .into_days(today)
+        .map_err(|e| FileErrors::of_episodes(&e, &episodes))?;
     Ok(AttackImport {
         days,
         from,
@@ -172,12 +175,6 @@ pub fn read_attacks(
         unlisted_terms: unlisted.into_values().collect(),
         absent_columns: columns.absent,
     })
-}
-
-fn one_error(e: &EpisodeError) -> FileErrors {
-    let mut errs = FileErrors::new();
-    errs.at(0, None, e);
-    errs
 }
 
 /// Header positions of the profile's columns, by normalised name.
@@ -472,7 +469,19 @@ impl Row<'_> {
                 None
             }
             (false, true) => end,
-            (true, false) => Some(start? + Duration::minutes(minutes?)),
+            (true, false) => {
+                let (start, minutes) = (start?, minutes?);
+                let end = Duration::try_minutes(minutes).and_then(|d| start.checked_add_signed(d));
+                if end.is_none() {
+                    let d = p.duration.as_ref().map_or("", |c| c.column.as_str());
+                    self.error(
+                        errors,
+                        d,
+                        format!("'{duration_text}' ({minutes} min) is longer than any attack"),
+                    );
+                }
+                end
+            }
             (false, false) => {
                 let (end, minutes, start) = (end?, minutes?, start?);
                 if (end - start).num_minutes() != minutes {
@@ -573,7 +582,9 @@ pub fn parse_duration(text: &str, unit: DurationUnit) -> Result<i64, String> {
         if m >= 60 {
             return Err(bad());
         }
-        h * 60 + m
+        h.checked_mul(60)
+            .and_then(|h| h.checked_add(m))
+            .ok_or_else(bad)?
     } else if let Ok(n) = t.parse::<f64>() {
         if !n.is_finite() || n < 0.0 || t.starts_with(['+', '-']) {
             return Err(bad());
@@ -1207,5 +1218,28 @@ mod tests {
         );
         assert!(got.days[0].features().nausea);
         assert_eq!(got.days[0].medications().len(), 2);
+    }
+
+    #[test]
+    fn durations_beyond_the_calendar_are_errors_not_panics() {
+        // Found by the fuzzer (`cephalog-fuzz`, attack_log): the first overflowed a
+        // multiplication, the second panicked in chrono.
+        let m = DurationUnit::Minutes;
+        assert!(parse_duration("9223372036854775807:00", m).is_err());
+        for duration in ["9223372036854775807:00", "153722867280913"] {
+            let err = read(
+                "generic",
+                &format!("start,duration,pain_0_10\n2026-03-02 07:15,{duration},5\n"),
+                None,
+            )
+            .expect_err("too long");
+            assert_eq!(at(&err), vec![(2, Some("duration"))], "{duration}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_file_without_attacks_names_its_header() {
+        let err = read("generic", "start,duration,pain_0_10\n", None).expect_err("empty");
+        assert_eq!(err.errors[0].line, 1, "{err}");
     }
 }

@@ -89,7 +89,17 @@ pub fn read_episodes(
                 .map_err(|e| errors.at(line, Some("end"), e))
                 .ok(),
             (true, false) => match (duration_text.parse::<i64>(), start) {
-                (Ok(m), Some(s)) if m > 0 => Some(s + Duration::minutes(m)),
+                (Ok(m), Some(s)) if m > 0 => {
+                    let end = Duration::try_minutes(m).and_then(|d| s.checked_add_signed(d));
+                    if end.is_none() {
+                        errors.at(
+                            line,
+                            Some("duration_minutes"),
+                            format!("'{duration_text}' minutes is longer than any attack"),
+                        );
+                    }
+                    end
+                }
                 (Ok(_), None) => None,
                 _ => {
                     errors.at(
@@ -145,21 +155,15 @@ pub fn read_episodes(
         episode.medications = common.medications;
         episode.paroxysms = common.paroxysms;
         episode.notes = common.notes;
-        episodes.push(episode);
+        episodes.push((line, episode));
     }
     if !errors.errors.is_empty() {
         return Err(errors);
     }
-    let log = EpisodeLog::new(from, to, episodes).map_err(|e| {
-        let mut errs = FileErrors::new();
-        errs.at(0, None, e);
-        errs
-    })?;
-    log.into_days(today).map_err(|e| {
-        let mut errs = FileErrors::new();
-        errs.at(0, Some("start"), e);
-        errs
-    })
+    let log = EpisodeLog::new(from, to, episodes.iter().map(|(_, e)| e.clone()).collect())
+        .map_err(|e| FileErrors::of_episodes(&e, &episodes))?;
+    log.into_days(today)
+        .map_err(|e| FileErrors::of_episodes(&e, &episodes))
 }
 
 #[cfg(test)]
@@ -233,5 +237,50 @@ mod tests {
         )
         .expect_err("backwards");
         assert_eq!(err.errors[0].column.as_deref(), Some("end"));
+    }
+
+    #[test]
+    fn a_duration_too_long_for_the_calendar_is_an_error_on_its_line() {
+        // Found by the fuzzer (`cephalog-fuzz`, episode_csv): this panicked in chrono.
+        let err = read(
+            "start,duration_minutes,peak_intensity
+2026-03-01 10:00,153722867280913,mild
+",
+            "2026-03-01",
+            "2026-03-04",
+        )
+        .expect_err("too long");
+        assert_eq!(err.errors[0].line, 2);
+        assert_eq!(err.errors[0].column.as_deref(), Some("duration_minutes"));
+        assert!(
+            err.errors[0].reason.contains("longer than any attack"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_day_the_attacks_make_invalid_names_the_first_attack_line() {
+        // Found by the fuzzer: two attacks' notes together over the limit were reported on
+        // "line 0".
+        let note = "n".repeat(1500);
+        let err = read(
+            &format!(
+                "start,end,peak_intensity,notes
+2026-03-02 08:00,2026-03-02 09:00,mild,{note}
+2026-03-02 18:00,2026-03-02 19:00,mild,{note}
+"
+            ),
+            "2026-03-01",
+            "2026-03-04",
+        )
+        .expect_err("notes too long together");
+        assert_eq!(err.errors.len(), 1);
+        assert_eq!(err.errors[0].line, 2);
+        assert!(
+            err.errors[0]
+                .reason
+                .starts_with("the attacks on 2026-03-02 together: "),
+            "{err}"
+        );
     }
 }

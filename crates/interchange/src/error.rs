@@ -1,5 +1,9 @@
 use std::fmt;
 
+use chrono::Duration;
+
+use cephalog_core::{Episode, EpisodeError};
+
 /// One problem in a file: where it is and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowError {
@@ -51,6 +55,36 @@ impl FileErrors {
             column: column.map(str::to_owned),
             reason: reason.to_string(),
         });
+    }
+
+    /// An error of turning the file's attacks into days, on the line of the first attack it
+    /// concerns (a day the attacks together make invalid: the first attack on that day), or on
+    /// line 1 when it concerns none.
+    pub(crate) fn of_episodes(e: &EpisodeError, episodes: &[(u64, Episode)]) -> FileErrors {
+        let (line, reason) = match e {
+            EpisodeError::Day { date, source } => (
+                episodes
+                    .iter()
+                    .filter(|(_, ep)| {
+                        ep.start().date() <= *date
+                            && (ep.end() - Duration::minutes(1)).date() >= *date
+                    })
+                    .map(|(line, _)| *line)
+                    .min(),
+                format!("the attacks on {date} together: {source}"),
+            ),
+            EpisodeError::OutsideCovered { start, .. } => (
+                episodes
+                    .iter()
+                    .find(|(_, ep)| ep.start() == *start)
+                    .map(|(line, _)| *line),
+                e.to_string(),
+            ),
+            other => (None, other.to_string()),
+        };
+        let mut errors = FileErrors::new();
+        errors.at(line.unwrap_or(1), None, reason);
+        errors
     }
 
     pub(crate) fn into_result<T>(self, value: T) -> Result<T, FileErrors> {

@@ -1690,22 +1690,37 @@ macro_rules! engine {
                     .collect()
             }
 
-            /// The live (unrevoked) token with that hash: its owner's id; marks it used.
+            /// The live (unrevoked, unexpired) token with that hash: its owner, scope and the
+            /// requests counted in the current minute, this one included; marks it used.
             pub(crate) async fn use_api_token(
                 pool: &Pool,
                 token_hash: &str,
                 now: DateTime<Utc>,
-            ) -> Result<Option<(Uuid, crate::TokenScope)>, StoreError> {
+            ) -> Result<Option<crate::TokenUse>, StoreError> {
+                let minute = now.timestamp().div_euclid(60);
                 let row = sqlx::query(
-                    "UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL \
-                     AND expires_at > $1 RETURNING user_id, scope",
+                    "UPDATE api_tokens SET last_used_at = $1, \
+                     rate_count = CASE WHEN rate_minute = $3 THEN rate_count + 1 ELSE 1 END, \
+                     rate_minute = $3 \
+                     WHERE token_hash = $2 AND revoked_at IS NULL \
+                     AND expires_at > $1 RETURNING user_id, scope, rate_count",
                 )
                 .bind(now)
                 .bind(token_hash)
+                .bind(minute)
                 .fetch_optional(pool)
                 .await?;
-                row.map(|r| Ok((r.try_get("user_id")?, r.try_get::<String, _>("scope")?.parse()?)))
-                    .transpose()
+                row.map(|r| {
+                    Ok(crate::TokenUse {
+                        user: r.try_get("user_id")?,
+                        scope: r.try_get::<String, _>("scope")?.parse()?,
+                        requests_this_minute: u64::try_from(r.try_get::<i64, _>("rate_count")?)
+                            .unwrap_or(u64::MAX),
+                        minute_ends_in_seconds: u64::try_from(60 - now.timestamp().rem_euclid(60))
+                            .unwrap_or(60),
+                    })
+                })
+                .transpose()
             }
 
             pub(crate) async fn revoke_api_token(pool: &Pool, user: Uuid, id: Uuid, now: DateTime<Utc>) -> Result<bool, StoreError> {

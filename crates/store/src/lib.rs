@@ -271,6 +271,18 @@ pub struct ApiTokenRecord {
     pub expires_at: DateTime<Utc>,
 }
 
+/// A live API token, as one request used it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenUse {
+    pub user: Uuid,
+    pub scope: TokenScope,
+    /// Requests made with the token in the current clock minute, this one included; every server
+    /// of an installation counts in the same row.
+    pub requests_this_minute: u64,
+    /// Seconds until the current minute ends and the count starts again.
+    pub minute_ends_in_seconds: u64,
+}
+
 /// What an API token may do: read only (safe methods), or read and write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -1455,11 +1467,8 @@ impl Store {
     }
 
     /// The owner and scope of the live (unrevoked, unexpired) token with that hash, marking it
-    /// used.
-    pub async fn use_api_token(
-        &self,
-        token_hash: &str,
-    ) -> Result<Option<(Uuid, TokenScope)>, StoreError> {
+    /// used and counting the request against the token's current minute.
+    pub async fn use_api_token(&self, token_hash: &str) -> Result<Option<TokenUse>, StoreError> {
         dispatch!(self, p => e::use_api_token(p, token_hash, Utc::now()).await)
     }
 

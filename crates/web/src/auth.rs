@@ -132,11 +132,19 @@ async fn principal(parts: &mut Parts, state: &AppState) -> Result<Principal, Web
             .ok()
             .and_then(|v| v.strip_prefix("Bearer "))
             .ok_or(WebError::Unauthenticated)?;
-        let (id, scope) = state
+        let used = state
             .store
             .use_api_token(&token_hash(token.trim()))
             .await?
             .ok_or(WebError::Unauthenticated)?;
+        let limit = state.config.api_requests_per_minute;
+        if used.requests_this_minute > u64::from(limit) {
+            return Err(WebError::RateLimited {
+                limit,
+                retry_after: used.minute_ends_in_seconds,
+            });
+        }
+        let (id, scope) = (used.user, used.scope);
         let user = enabled_user(&state.store, id)
             .await?
             .ok_or(WebError::Unauthenticated)?;

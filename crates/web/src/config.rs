@@ -35,6 +35,9 @@ pub struct Config {
     /// The clinic's sender details for E2B(R3) messages; without them the pages offer no E2B
     /// download.
     pub e2b_sender: Option<cephalog_e2b::SenderSettings>,
+    /// Requests one API token may make in a clock minute, counted across every server of the
+    /// installation; more are answered 429 with `Retry-After`.
+    pub api_requests_per_minute: u32,
 }
 
 impl Default for Config {
@@ -46,6 +49,7 @@ impl Default for Config {
             trust_forwarded_for: false,
             clock: Clock::System,
             e2b_sender: None,
+            api_requests_per_minute: DEFAULT_API_REQUESTS_PER_MINUTE,
         }
     }
 }
@@ -56,3 +60,7 @@ pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 /// 12 hours absolute: one clinic day (OWASP Session Management Cheat Sheet, "absolute timeout",
 /// 4–8 hours for office use; a clinic day runs longer) [unverified default].
 pub const DEFAULT_ABSOLUTE_TIMEOUT: Duration = Duration::from_secs(12 * 60 * 60);
+/// 600 requests a minute per API token: ten a second, well above what an EHR bridge or a
+/// patient's app syncing a year of diary day by day needs, and low enough that a runaway client
+/// cannot hold a clinic's database [unverified default].
+pub const DEFAULT_API_REQUESTS_PER_MINUTE: u32 = 600;

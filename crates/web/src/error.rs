@@ -26,6 +26,13 @@ pub enum WebError {
     Conflict(String),
     #[error("{0}")]
     TooManyAttempts(String),
+    /// An API token went over its requests per minute; it may try again after `retry_after`
+    /// seconds.
+    #[error(
+        "this API token has made more than {limit} requests this minute; nothing was done. \
+         Try again in {retry_after} s"
+    )]
+    RateLimited { limit: u32, retry_after: u64 },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -45,7 +52,9 @@ impl WebError {
             WebError::NotFound(_) => StatusCode::NOT_FOUND,
             WebError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             WebError::Conflict(_) => StatusCode::CONFLICT,
-            WebError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
+            WebError::TooManyAttempts(_) | WebError::RateLimited { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -59,6 +68,7 @@ impl WebError {
             WebError::Invalid { .. } => "invalid",
             WebError::Conflict(_) => "conflict",
             WebError::TooManyAttempts(_) => "too_many_attempts",
+            WebError::RateLimited { .. } => "rate_limited",
             WebError::Internal(_) => "internal",
         }
     }
@@ -154,8 +164,8 @@ pub struct ErrorBody {
 /// A JSON error.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
-    /// Machine-readable: unauthenticated, forbidden, not_found, invalid, conflict,
-    /// too_many_attempts, internal.
+    /// Machine-readable: invalid, unauthenticated, forbidden, not_found, method_not_allowed,
+    /// conflict, too_large, unsupported_media_type, too_many_attempts, rate_limited, internal.
     pub code: String,
     pub message: String,
     /// The request field at fault, when one is.
@@ -191,6 +201,11 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (self.0.status(), Json(body)).into_response();
+        if let WebError::RateLimited { retry_after, .. } = self.0 {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, retry_after.into());
+        }
         response.extensions_mut().insert(refusal);
         response
     }

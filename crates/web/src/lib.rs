@@ -57,9 +57,10 @@ pub fn router(state: AppState) -> Router {
         .with_expiry(tower_sessions::Expiry::OnInactivity(
             time::Duration::try_from(state.config.idle_timeout).unwrap_or(time::Duration::MINUTE),
         ));
+    let rule_sets: Vec<String> = state.rules.iter().map(|r| r.id.clone()).collect();
     Router::new()
         .merge(pages::router(state.clone()))
-        .nest("/api/v1", api::router())
+        .nest("/api/v1", api::router(&rule_sets))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .merge(assets::router())

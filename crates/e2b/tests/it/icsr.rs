@@ -649,3 +649,37 @@ fn header_and_sender_are_checked() {
     .expect_err("bad country");
     assert!(err.to_string().starts_with("C.3.4.5"), "{err}");
 }
+
+/// Found by the fuzzer (`cephalog-fuzz`, e2b_sender): a sender field holding a control character
+/// gave a message no XML reader accepts. The sender and the header name the field; the
+/// text of the case names its element too.
+#[test]
+fn characters_xml_cannot_carry_are_refused_not_written() {
+    let err = Sender::try_from(SenderDraft {
+        department: "Neuro\u{0}logy".into(),
+        ..sender_draft()
+    })
+    .expect_err("a NUL in the department");
+    assert!(
+        err.to_string()
+            .starts_with("C.3.3.1 sender department: holds the character U+0000"),
+        "{err}"
+    );
+    let mut h = header();
+    h.sender_id = "CLINIC\u{1b}".into();
+    let err = icsr_xml(&event(), &patient(), &h, &sender()).expect_err("an escape character");
+    assert!(
+        err.to_string().starts_with("N.1.3 sender identifier"),
+        "{err}"
+    );
+    let e = event_with(|dr| dr.narrative = "Ptosis\u{b} after the session.".into());
+    let err = icsr_xml(&e, &patient(), &header(), &sender()).expect_err("a vertical tab");
+    assert!(
+        err.to_string()
+            .starts_with("H.1 case narrative: holds the character U+000B"),
+        "{err}"
+    );
+    // Tabs and line breaks are XML characters and are written.
+    let e = event_with(|dr| dr.narrative = "Ptosis\tafter\r\nthe session.".into());
+    parse(&icsr_xml(&e, &patient(), &header(), &sender()).expect("exports"));
+}

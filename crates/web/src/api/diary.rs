@@ -43,9 +43,12 @@ pub struct DiaryDayJson {
     #[serde(default)]
     pub date: Option<NaiveDate>,
     /// Minutes of headache, 0–1440.
+    #[serde(deserialize_with = "super::schema::integer")]
+    #[schema(minimum = 0, maximum = 1440)]
     pub headache_minutes: i64,
     /// none, mild, moderate or severe (0–10 scores map: 1–3 mild, 4–6 moderate, 7–10 severe).
     #[serde(default)]
+    #[schema(value_type = Option<super::schema::Intensity>)]
     pub peak_intensity: Option<String>,
     #[serde(default)]
     pub features: FeaturesJson,
@@ -54,7 +57,7 @@ pub struct DiaryDayJson {
     #[serde(default)]
     pub medicines: Vec<String>,
     /// Occipital paroxysms (sudden stabbing pains) counted that day, at most 1,000.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::schema::integer")]
     #[schema(maximum = 1000)]
     pub paroxysms: u32,
     /// At most 2,000 characters.
@@ -424,6 +427,7 @@ pub(crate) async fn day_history(
 #[serde(deny_unknown_fields)]
 pub struct EnteredInError {
     /// Why the day is withdrawn (required), e.g. "entered on the wrong date".
+    #[schema(min_length = 1, pattern = r"\S")]
     pub reason: String,
 }
 

@@ -98,7 +98,7 @@ pub async fn patient_history(
 /// record's id).
 #[utoipa::path(get, path = "/patients/{id}/records/{kind}/{record_id}/history", tag = "history",
     params(("id" = Uuid, Path, description = "patient id"),
-        ("kind" = String, Path, description = "diary_day, session, adverse_event, questionnaire, preventive or attestation"),
+        ("kind" = super::schema::RecordKind, Path, description = "diary_day, session, adverse_event, questionnaire, preventive or attestation"),
         ("record_id" = String, Path, description = "a diary day's date (YYYY-MM-DD) or the record's id")),
     responses((status = 200, body = Vec<RecordVersionJson>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn record_history(
@@ -123,13 +123,17 @@ fn record_key(kind: RecordKind, record_id: &str) -> Result<String, WebError> {
             .parse::<NaiveDate>()
             .map(|d| d.to_string())
             .map_err(|_| {
-                WebError::invalid("record_id", "a diary day is named by its date, YYYY-MM-DD")
+                WebError::NotFound(format!(
+                    "no such record: '{record_id}' (a diary day is named by its date, YYYY-MM-DD)"
+                ))
             })
     } else {
         record_id
             .parse::<Uuid>()
             .map(|u| u.to_string())
-            .map_err(|_| WebError::invalid("record_id", "not a record id"))
+            .map_err(|_| {
+                WebError::NotFound(format!("no such record: '{record_id}' is not a record id"))
+            })
     }
 }
 
@@ -139,7 +143,7 @@ fn record_key(kind: RecordKind, record_id: &str) -> Result<String, WebError> {
 /// as unrecorded).
 #[utoipa::path(post, path = "/patients/{id}/records/{kind}/{record_id}/entered-in-error", tag = "history",
     params(("id" = Uuid, Path, description = "patient id"),
-        ("kind" = String, Path, description = "diary_day, session, adverse_event, questionnaire, preventive or attestation"),
+        ("kind" = super::schema::RecordKind, Path, description = "diary_day, session, adverse_event, questionnaire, preventive or attestation"),
         ("record_id" = String, Path, description = "a diary day's date (YYYY-MM-DD) or the record's id")),
     request_body = EnteredInError,
     responses((status = 200, body = RecordVersionJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -174,9 +178,9 @@ pub async fn entered_in_error(
                 .await?
         }
         other => {
-            let record: Uuid = key
-                .parse()
-                .map_err(|_| WebError::invalid("record_id", "not a record id"))?;
+            let record: Uuid = key.parse().map_err(|_| {
+                WebError::NotFound(format!("no such record: '{key}' is not a record id"))
+            })?;
             state
                 .store
                 .enter_in_error(r.id, other, record, &change)

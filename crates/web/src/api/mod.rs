@@ -11,6 +11,7 @@ mod history;
 mod pathway;
 mod patients;
 mod safety;
+mod schema;
 mod tokens;
 mod treatment;
 
@@ -36,7 +37,7 @@ use crate::error::{ErrorBody, ErrorDetail};
         description = "Headache diaries, metrics, ICHD-3 diary classification, eligibility, botulinum-toxin treatment, response and safety. Decision support only: results say what a diary meets, the clinician decides."
     ),
     servers((url = "/api/v1")),
-    components(schemas(ErrorBody, ErrorDetail)),
+    components(schemas(ErrorBody, ErrorDetail, schema::RecordKind)),
     modifiers(&BearerAuth),
     security(("token" = []), ("session" = []))
 )]
@@ -94,13 +95,148 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(fhir::everything))
 }
 
-/// The OpenAPI document of the API, as served.
+/// The OpenAPI document of the API as served by an installation with the shipped rule sets.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api().split_for_parts().1
+    let shipped: Vec<String> = cephalog_app::load_rule_sets(None)
+        .map(|sets| sets.into_iter().map(|r| r.id).collect())
+        .unwrap_or_default();
+    let mut doc = api().split_for_parts().1;
+    document(&mut doc, &shipped);
+    doc
 }
 
-pub(crate) fn router() -> Router<AppState> {
-    let (router, doc) = api().split_for_parts();
+/// What the handlers' annotations cannot say: the error answers, and the rule sets this
+/// installation has (the shipped ones and the clinic's own).
+fn document(doc: &mut utoipa::openapi::OpenApi, rule_sets: &[String]) {
+    document_errors(doc);
+    document_rule_sets(doc, rule_sets);
+}
+
+/// Every `rules` parameter lists the rule-set ids the server knows.
+fn document_rule_sets(doc: &mut utoipa::openapi::OpenApi, ids: &[String]) {
+    use utoipa::openapi::RefOr;
+    if ids.is_empty() {
+        return;
+    }
+    for item in doc.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for op in operations.into_iter().flatten() {
+            for p in op.parameters.iter_mut().flatten() {
+                if let RefOr::T(p) = p
+                    && p.name == "rules"
+                {
+                    p.schema = Some(RefOr::T(
+                        utoipa::openapi::ObjectBuilder::new()
+                            .schema_type(utoipa::openapi::schema::Type::String)
+                            .enum_values(Some(ids.iter().cloned()))
+                            .into(),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// The error answers every route can give, whatever its handler does: who is asking (401, 403),
+/// the per-token rate (429), a malformed path or query (400), a record that is not there or not
+/// the caller's (404), a body that is too large, not JSON or not valid (413, 415, 400, 422).
+/// Answers particular to a route (409) are declared on its handler.
+fn document_errors(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::openapi::{Ref, RefOr, ResponseBuilder};
+    for item in doc.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for op in operations.into_iter().flatten() {
+            let params: Vec<ParameterIn> = op
+                .parameters
+                .iter()
+                .flatten()
+                .filter_map(|p| match p {
+                    RefOr::T(p) => Some(p.parameter_in.clone()),
+                    RefOr::Ref(_) => None,
+                })
+                .collect();
+            let in_path = params.iter().any(|p| matches!(p, ParameterIn::Path));
+            let in_query = params.iter().any(|p| matches!(p, ParameterIn::Query));
+            let body = op.request_body.is_some();
+            let mut errors: Vec<(u16, &str)> = vec![
+                (
+                    401,
+                    "No valid token or session: sign in or send `Authorization: Bearer cph_…`.",
+                ),
+                (
+                    403,
+                    "The caller's role, or a read-only token, may not do this.",
+                ),
+                (
+                    429,
+                    "The token made more requests this minute than the server allows; `Retry-After` says when to try again.",
+                ),
+            ];
+            if in_path || in_query || body {
+                errors.push((
+                    400,
+                    "A path or query value, or the body's JSON, could not be read.",
+                ));
+            }
+            if in_path {
+                errors.push((404, "No such record, or not one the caller may see."));
+            }
+            if body {
+                errors.push((
+                    413,
+                    "The body is larger than the server accepts; nothing was stored.",
+                ));
+                errors.push((415, "The body is not sent as `application/json`."));
+            }
+            if body || in_query {
+                errors.push((
+                    422,
+                    "A value is out of range or contradicts another; `field` names it.",
+                ));
+            }
+            for (status, description) in errors {
+                let mut response = ResponseBuilder::new().description(description).content(
+                    "application/json",
+                    utoipa::openapi::Content::new(Some(Ref::from_schema_name("ErrorBody"))),
+                );
+                if status == 429 {
+                    response = response.header(
+                        "Retry-After",
+                        utoipa::openapi::header::HeaderBuilder::new()
+                            .schema(Some(
+                                utoipa::openapi::ObjectBuilder::new()
+                                    .schema_type(utoipa::openapi::schema::Type::Integer)
+                                    .minimum(Some(1)),
+                            ))
+                            .description(Some("Seconds until the token may send again."))
+                            .build(),
+                    );
+                }
+                op.responses
+                    .responses
+                    .entry(status.to_string())
+                    .or_insert_with(|| RefOr::T(response.build()));
+            }
+        }
+    }
+}
+
+pub(crate) fn router(rule_sets: &[String]) -> Router<AppState> {
+    let (router, mut doc) = api().split_for_parts();
+    document(&mut doc, rule_sets);
     let doc = std::sync::Arc::new(doc);
     router
         .route(

@@ -190,13 +190,16 @@ pub async fn preventives(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPreventive {
+    #[schema(min_length = 1, pattern = r"\S")]
     pub drug: String,
     /// Inferred for known drugs; needed otherwise.
+    #[schema(value_type = Option<super::schema::PreventiveClass>)]
     pub class: Option<String>,
     pub start: Option<NaiveDate>,
     pub stop: Option<NaiveDate>,
     pub dose: Option<String>,
     /// not_effective, not_tolerated, contraindicated or ongoing.
+    #[schema(value_type = super::schema::TrialOutcome)]
     pub outcome: String,
     /// Needed for a failed or unsuitable trial.
     #[serde(default)]
@@ -238,6 +241,9 @@ pub async fn add_preventive(
 /// Why a record is corrected (required; kept in its history with the earlier version).
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct CorrectionQuery {
+    /// Required; read after the caller's access is checked, so a caller who may not change the
+    /// record learns nothing from a missing reason.
+    #[param(value_type = String, required = true, min_length = 1, pattern = r"\S")]
     pub reason: Option<String>,
 }
 
@@ -383,7 +389,7 @@ pub async fn attest_overuse(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(untagged)]
 pub enum Answer {
-    Number(u32),
+    Number(#[serde(deserialize_with = "super::schema::integer")] u32),
     Text(String),
 }
 
@@ -401,6 +407,7 @@ impl Answer {
 #[serde(deny_unknown_fields)]
 pub struct NewQuestionnaire {
     /// midas or hit6.
+    #[schema(value_type = super::schema::Instrument)]
     pub instrument: String,
     /// MIDAS: the 5 scored day counts, optionally followed by item A (headache days) and item B
     /// (average pain 0–10). HIT-6: the 6 answers in order.

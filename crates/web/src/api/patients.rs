@@ -37,6 +37,7 @@ pub struct PatientJson {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct DiagnosisJson {
     /// ICHD-3 code: 1.1, 1.2, 1.3, 1.5, 2.3, 8.2 or 13.4.
+    #[schema(value_type = super::schema::Ichd3Code)]
     pub code: String,
     pub onset: Option<NaiveDate>,
 }
@@ -85,6 +86,7 @@ pub struct NewPatient {
     pub mrn: Option<String>,
     /// From 1900-01-01 to today.
     pub date_of_birth: NaiveDate,
+    #[schema(value_type = Option<super::schema::Sex>)]
     pub sex: Option<String>,
     /// At most 2,000 characters.
     #[serde(default)]
@@ -151,8 +153,10 @@ pub async fn get(
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct MetricsQuery {
     /// Day-definition preset: any, label-4h (default) or ihs-30min.
+    #[param(value_type = Option<super::schema::Preset>)]
     pub preset: Option<String>,
     /// 28d (default) or month.
+    #[param(value_type = Option<super::schema::Period>)]
     pub period: Option<String>,
     /// First day (default: the first diary day).
     pub from: Option<NaiveDate>,

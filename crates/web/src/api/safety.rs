@@ -42,23 +42,31 @@ pub struct ReporterJson {
 #[serde(deny_unknown_fields)]
 pub struct NewAdverseEvent {
     /// The reaction as reported, e.g. "ptosis".
+    #[schema(min_length = 1, pattern = r"\S")]
     pub reported_term: String,
     /// MedDRA LLT or PT code supplied by the clinic (8 digits).
+    #[schema(pattern = "^[0-9]{8}$")]
     pub meddra_code: Option<String>,
     pub onset: NaiveDate,
     pub resolution: Option<NaiveDate>,
     /// CTCAE v5 grade 1–5.
+    #[serde(deserialize_with = "super::schema::integer")]
+    #[schema(minimum = 1, maximum = 5)]
     pub ctcae_grade: i64,
     /// Serious outcomes: death, life_threatening, hospitalization, disability,
     /// congenital_anomaly, required_intervention, other_important_medical_event.
     #[serde(default)]
+    #[schema(value_type = Vec<super::schema::Seriousness>)]
     pub seriousness: Vec<String>,
     /// drug_withdrawn, dose_reduced, dose_increased, dose_not_changed, not_applicable (default)
     /// or unknown.
+    #[schema(value_type = Option<super::schema::ActionTaken>)]
     pub action_taken: Option<String>,
     /// recovered, recovering, not_recovered, recovered_with_sequelae, fatal or unknown (default).
+    #[schema(value_type = Option<super::schema::EventOutcome>)]
     pub outcome: Option<String>,
     /// related, possibly_related, unlikely_related, unrelated or not_assessed (default).
+    #[schema(value_type = Option<super::schema::Causality>)]
     pub causality: Option<String>,
     #[serde(default)]
     pub reporter: ReporterJson,
@@ -247,6 +255,7 @@ pub async fn get(
 pub struct Acknowledgement {
     /// What was decided, e.g. "seen in clinic; swallow recovered; next session without the
     /// cervical sites" (1 to 1000 characters).
+    #[schema(min_length = 1, max_length = 1000, pattern = r"\S")]
     pub decision: String,
 }
 

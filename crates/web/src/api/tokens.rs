@@ -29,7 +29,8 @@ pub struct NewToken {
     #[schema(value_type = Option<String>)]
     pub scope: Option<TokenScope>,
     /// Days until the token expires: 1 to 365, default 90 [unverified default].
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::schema::optional_integer")]
+    #[schema(minimum = 1, maximum = 365)]
     pub expires_in_days: Option<i64>,
 }
 

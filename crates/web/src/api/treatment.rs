@@ -155,8 +155,10 @@ pub async fn sessions(
 #[serde(deny_unknown_fields)]
 pub struct FtpSite {
     /// temporalis, occipitalis or trapezius.
+    #[schema(value_type = super::schema::FtpMuscle)]
     pub muscle: String,
     /// left or right.
+    #[schema(value_type = super::schema::LeftRight)]
     pub side: String,
 }
 
@@ -165,10 +167,14 @@ pub struct FtpSite {
 #[serde(deny_unknown_fields)]
 pub struct SkippedSite {
     /// A PREEMPT muscle, e.g. frontalis.
+    #[schema(value_type = super::schema::Muscle)]
     pub site: String,
     /// left, right or midline.
+    #[schema(value_type = super::schema::Side)]
     pub side: String,
     /// The site's number within muscle and side, from 1.
+    #[serde(deserialize_with = "super::schema::integer")]
+    #[schema(minimum = 1)]
     pub ordinal: u32,
 }
 
@@ -178,11 +184,17 @@ pub struct SkippedSite {
 #[serde(deny_unknown_fields)]
 pub struct ExtraSite {
     /// A PREEMPT muscle, e.g. temporalis.
+    #[schema(value_type = super::schema::Muscle)]
     pub site: String,
     /// left, right or midline.
+    #[schema(value_type = super::schema::Side)]
     pub side: String,
     /// Default: after the plan's sites at that muscle and side.
+    #[serde(default, deserialize_with = "super::schema::optional_integer")]
+    #[schema(minimum = 1)]
     pub ordinal: Option<u32>,
+    #[serde(deserialize_with = "super::schema::integer")]
+    #[schema(minimum = 1)]
     pub units: u32,
 }
 
@@ -193,7 +205,9 @@ pub struct ExtraSite {
 pub struct OverrideJson {
     /// retreatment_interval, cumulative_units, units_not_comparable, preempt_maximum,
     /// preempt_extra_outside_follow_the_pain or follow_the_pain_caps.
+    #[schema(value_type = super::schema::OverridableCheck)]
     pub check: String,
+    #[schema(min_length = 1, pattern = r"\S")]
     pub reason: String,
 }
 
@@ -212,6 +226,7 @@ pub struct NewSession {
     pub date: NaiveDate,
     /// preempt (default) or preempt-ftp.
     #[serde(default = "default_plan")]
+    #[schema(value_type = super::schema::SessionPlan)]
     pub plan: String,
     /// preempt-ftp: one 5 U site per entry.
     #[serde(default)]
@@ -225,10 +240,14 @@ pub struct NewSession {
     /// Default onabotulinumtoxinA (the only product sessions are recorded in).
     pub product: Option<String>,
     /// Units per vial: 100 or 200.
+    #[serde(deserialize_with = "super::schema::integer")]
+    #[schema(minimum = 100, maximum = 200, multiple_of = 100)]
     pub vial_size: u32,
     /// Vials opened (default 1).
-    #[serde(default = "one")]
+    #[serde(default = "one", deserialize_with = "super::schema::integer")]
+    #[schema(minimum = 1)]
     pub vials: u32,
+    #[schema(min_length = 1, pattern = r"\S")]
     pub lot: String,
     /// The first day the vial may no longer be used.
     pub expiry: NaiveDate,
@@ -591,8 +610,11 @@ pub struct ScheduleQuery {
     /// The date to plan for (default: today).
     pub on: Option<NaiveDate>,
     /// Earliest re-treatment, days after the last session (default 84).
+    #[param(minimum = 0)]
     pub earliest_days: Option<i64>,
-    /// Latest re-treatment before a patient counts as overdue (default 98).
+    /// Latest re-treatment before a patient counts as overdue (default 98); not before
+    /// earliest_days.
+    #[param(minimum = 0)]
     pub latest_days: Option<i64>,
 }
 

@@ -69,6 +69,8 @@ pub struct Reply {
     pub status: u16,
     /// The JSON body, or the text as a JSON string when it is not JSON.
     pub body: Value,
+    /// The `Retry-After` header, when the answer has one.
+    pub retry_after: Option<String>,
 }
 
 impl Reply {
@@ -102,9 +104,18 @@ impl Client {
         }
         let res = req.send().await.expect("request");
         let status = res.status().as_u16();
+        let retry_after = res
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let text = res.text().await.expect("body");
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        Reply { status, body }
+        Reply {
+            status,
+            body,
+            retry_after,
+        }
     }
 }
 
@@ -387,6 +398,15 @@ pub struct Running {
 /// Starts the real router on 127.0.0.1 on a fresh database of `engine`; `None` (after saying so)
 /// when PostgreSQL is asked for and not configured.
 pub async fn spawn_app(engine: Engine, story: &str) -> Option<Running> {
+    spawn_app_with(engine, story, |_| {}).await
+}
+
+/// As [`spawn_app`], with the server's settings changed by `configure`.
+pub async fn spawn_app_with(
+    engine: Engine,
+    story: &str,
+    configure: impl FnOnce(&mut Config),
+) -> Option<Running> {
     let (url, database) = match engine {
         Engine::Sqlite => {
             let dir = tempfile::tempdir().expect("temp dir");
@@ -406,11 +426,12 @@ pub async fn spawn_app(engine: Engine, story: &str) -> Option<Running> {
     let store = Store::connect(&url).await.expect("store");
     let seed = seed(&store).await;
     let rules = cephalog_app::load_rule_sets(None).expect("rule sets");
-    let config = Config {
+    let mut config = Config {
         secure_cookies: false,
         clock: Clock::Fixed(d(TODAY)),
         ..Config::default()
     };
+    configure(&mut config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -462,7 +483,20 @@ where
     F: FnOnce(App) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let Some(running) = spawn_app(engine, name).await else {
+    run_with(engine, name, |_| {}, story).await;
+}
+
+/// As [`run`], with the server's settings changed by `configure`.
+pub async fn run_with<F, Fut>(
+    engine: Engine,
+    name: &str,
+    configure: impl FnOnce(&mut Config),
+    story: F,
+) where
+    F: FnOnce(App) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let Some(running) = spawn_app_with(engine, name, configure).await else {
         return;
     };
     let outcome = tokio::spawn(story(running.app.clone())).await;
@@ -478,6 +512,32 @@ where
 /// Declares a story and one test per engine.
 #[macro_export]
 macro_rules! story {
+    ($name:ident, config = $config:expr, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                $crate::harness::run_with(
+                    $crate::harness::Engine::Sqlite,
+                    stringify!($name),
+                    $config,
+                    $body,
+                )
+                .await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                $crate::harness::run_with(
+                    $crate::harness::Engine::Postgres,
+                    stringify!($name),
+                    $config,
+                    $body,
+                )
+                .await;
+            }
+        }
+    };
     ($name:ident, $body:expr) => {
         mod $name {
             #[allow(unused_imports)]

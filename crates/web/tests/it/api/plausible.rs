@@ -308,3 +308,63 @@ story!(
         );
     }
 );
+
+story!(
+    a_token_over_its_requests_per_minute_is_answered_429_and_nothing_is_done,
+    config = |c: &mut cephalog_web::Config| c.api_requests_per_minute = 5,
+    |app: App| async move {
+        let dr = app.token("dr.north").await;
+        let ben = app.seed.ben.clone();
+        let minute = || chrono::Utc::now().timestamp().div_euclid(60);
+        let started = minute();
+        let mut answered = 0;
+        let refused = loop {
+            let reply = DIARY.call(&dr, &[&ben], "").await;
+            if reply.status != 200 {
+                break reply;
+            }
+            answered += 1;
+            assert!(answered <= 10, "no limit after {answered} requests");
+        };
+        // Five a minute; a sixth in the same minute is refused. A clock minute ending during the
+        // loop lets at most five more through.
+        if minute() == started {
+            assert_eq!(answered, 5);
+        } else {
+            assert!((5..=10).contains(&answered), "{answered}");
+        }
+        assert_eq!(refused.status, 429, "{}", refused.body);
+        assert_eq!(
+            refused.body["error"]["code"], "rate_limited",
+            "{}",
+            refused.body
+        );
+        assert!(
+            message(&refused.body).contains("more than 5 requests this minute"),
+            "{}",
+            refused.body
+        );
+        let wait: u64 = refused
+            .retry_after
+            .as_deref()
+            .and_then(|v| v.parse().ok())
+            .expect("Retry-After in seconds");
+        assert!((1..=60).contains(&wait), "{wait}");
+
+        // A write over the limit stores nothing (when the minute of the refusal has not ended).
+        let refused_in = minute();
+        let day = json!({"headache_minutes": 60, "peak_intensity": "mild"});
+        let reply = DIARY_DAY_PUT.with(&dr, &[&ben, "2026-06-01"], &day).await;
+        if minute() == refused_in {
+            assert_eq!(reply.status, 429, "{}", reply.body);
+            let other = app.token("dr.north").await;
+            DIARY_DAY
+                .call(&other, &[&ben, "2026-06-01"], "")
+                .await
+                .expect(404);
+        }
+        // The limit is per token: another token of the same user is answered.
+        let other = app.token("dr.north").await;
+        DIARY.call(&other, &[&ben], "").await.expect(200);
+    }
+);
