@@ -83,6 +83,16 @@ fn main() -> ExitCode {
 fn save(dir: &std::path::Path, reports: &[Report]) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     for r in reports {
+        if r.slow > 0 {
+            let path = dir.join(format!("{}-slowest.txt", r.target));
+            let text = format!(
+                "slowest input, {:.1} ms:\n\n{}\n",
+                r.slowest.as_secs_f64() * 1000.0,
+                r.slowest_whole
+            );
+            std::fs::write(&path, text)?;
+            println!("{}: slowest input written to {}", r.target, path.display());
+        }
         for (i, f) in r.failures.iter().enumerate() {
             let path = dir.join(format!("{}-{}.txt", r.target, i + 1));
             let text = format!(

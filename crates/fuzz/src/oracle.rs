@@ -93,6 +93,8 @@ pub struct Report {
     pub slow: u64,
     pub slowest: Duration,
     pub slowest_input: String,
+    /// The slowest input whole.
+    pub slowest_whole: String,
     pub elapsed: Duration,
     pub failures: Vec<Failure>,
 }
@@ -225,6 +227,7 @@ where
         slow: 0,
         slowest: Duration::ZERO,
         slowest_input: String::new(),
+        slowest_whole: String::new(),
         elapsed: Duration::ZERO,
         failures: Vec::new(),
     };
@@ -244,7 +247,8 @@ where
         }
         if took > report.slowest {
             report.slowest = took;
-            report.slowest_input = shown(&describe(&value), 120);
+            report.slowest_whole = describe(&value);
+            report.slowest_input = shown(&report.slowest_whole, 120);
         }
         match verdict {
             Verdict::Accepted => report.accepted += 1,

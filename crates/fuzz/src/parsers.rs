@@ -800,8 +800,15 @@ pub fn fhir_bundle(run: Run) -> Report {
                     }
                     Verdict::Rejected
                 }
-                // Export → import gives the chart back.
                 Ok(chart) => {
+                    // What the import then checks before it stores anything: dates between
+                    // birth and today, lengths and counts within their limits.
+                    if let Err(e) = cephalog_app::fhir::from_fhir(chart.clone(), Uuid::nil())
+                        .check_plausible(today())
+                    {
+                        return message(&e.to_string());
+                    }
+                    // Export → import gives the chart back.
                     let again = cephalog_fhir::bundle_json(&chart);
                     match cephalog_fhir::import_bundle(&again) {
                         Ok(back) if back == chart => Verdict::Accepted,
