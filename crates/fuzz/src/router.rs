@@ -789,7 +789,7 @@ fn with_liveness(server: &Server, count: &Cell<u64>, v: Verdict) -> Verdict {
 pub fn api_json(run: Run) -> Report {
     let server = Server::start();
     let count = Cell::new(0u64);
-    let mut report = drive("api_json", api_input(), run, show_api, |i| {
+    let report = drive("api_json", api_input(), run, show_api, |i| {
         let r = &API[i.route];
         let mut path = server.fill(r.path, &i.parts);
         if !i.query.is_empty() {
@@ -809,6 +809,11 @@ pub fn api_json(run: Run) -> Report {
         let v = judge(&label, server.send(req), false);
         with_liveness(&server, &count, v)
     });
+    after_the_run(&server, report)
+}
+
+/// The report, with a failure added when the server no longer answers once the run is over.
+fn after_the_run(server: &Server, mut report: Report) -> Report {
     if let Err(e) = server.alive() {
         report.other += 1;
         report.failures.push(crate::oracle::Failure {
@@ -1077,7 +1082,7 @@ pub fn page_form(run: Run) -> Report {
             i.body
         )
     };
-    let mut report = drive("page_form", page_input(&routes), run, show, |i| {
+    let report = drive("page_form", page_input(&routes), run, show, |i| {
         let r = &routes[i.route];
         let path = server.fill(r.path, &i.parts);
         let mut req = request("POST", &path)
@@ -1102,17 +1107,5 @@ pub fn page_form(run: Run) -> Report {
         let v = judge(&label, server.send(req), true);
         with_liveness(&server, &count, v)
     });
-    if let Err(e) = server.alive() {
-        report.other += 1;
-        report.failures.push(crate::oracle::Failure {
-            kind: FailureKind::NoAnswer,
-            detail: format!("no answer after the run: {e}"),
-            count: 1,
-            input: String::new(),
-            whole_input: String::new(),
-            shrunk: false,
-            first_at: report.inputs,
-        });
-    }
-    report
+    after_the_run(&server, report)
 }
