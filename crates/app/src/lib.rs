@@ -16,6 +16,8 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use cephalog_core::eligibility::Eligibility;
+use cephalog_core::metrics::{MetricsReport, PeriodKind, compute_metrics};
+use cephalog_core::preset::DayPreset;
 use cephalog_core::preventives::{LedgerSummary, PreventiveTrial, summarise};
 use cephalog_core::prom::{Instrument, PromEntry};
 use cephalog_core::protocol::ProtocolError;
@@ -112,6 +114,36 @@ pub fn find_rule_set<'a>(sets: &'a [RuleSet], name: &str) -> Result<&'a RuleSet,
                 .collect::<Vec<_>>()
                 .join(", "),
         })
+}
+
+/// The diary metrics of a patient from `from` to `to` (by default the first and the last diary
+/// day) per 28-day period or calendar month under `preset`. The period is checked as every period
+/// asked about is ([`cephalog_core::metrics::check_period`]): from 1900 to `today`, not backwards.
+pub async fn metrics(
+    store: &Store,
+    r: &PatientRecord,
+    preset: DayPreset,
+    kind: PeriodKind,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Result<MetricsReport, AppError> {
+    let diary = store.diary(r.id).await?;
+    let (Some(from), Some(to)) = (from.or(diary.first_date()), to.or(diary.last_date())) else {
+        return Err(cephalog_core::limits::LimitError::new(
+            "from",
+            "no diary days are recorded: give the first and last day of the period",
+        )
+        .into());
+    };
+    let range = cephalog_core::metrics::check_period(from, to, today)?;
+    Ok(compute_metrics(
+        &diary,
+        r.patient.has_migraine_diagnosis(),
+        range,
+        kind,
+        preset,
+    ))
 }
 
 /// A patient's eligibility under `rules` on `on`, from the stored diary, preventive ledger,

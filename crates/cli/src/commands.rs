@@ -6,11 +6,9 @@ use anyhow::{Context, Result, anyhow, bail};
 use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use cephalog_core::metrics::DateRange;
 use cephalog_core::preset::DayPreset;
 use cephalog_core::{
     Diagnosis, DiagnosisCode, DrugClass, Patient, PeriodKind, Sex, classify as classify_diary,
-    compute_metrics,
 };
 use cephalog_interchange::{AttackProfile, read_attacks, read_daily, read_episodes, write_daily};
 use cephalog_store::{Change, PatientRecord, Store};
@@ -387,24 +385,8 @@ pub async fn metrics(store: &Store, a: MetricsArgs) -> Result<()> {
     let r = crate::access::patient(store, &a.patient).await?;
     let preset = a.preset.parse::<DayPreset>()?;
     let kind = a.period.parse::<PeriodKind>()?;
-    let diary = store.diary(r.id).await?;
-    let from = a.from.or(diary.first_date());
-    let to = a.to.or(diary.last_date());
-    let (Some(from), Some(to)) = (from, to) else {
-        bail!(
-            "patient {} has no diary days recorded; give --from and --to to see an empty range",
-            r.id
-        );
-    };
-    let range =
-        DateRange::new(from, to).ok_or_else(|| anyhow!("--to {to} is before --from {from}"))?;
-    let report = compute_metrics(
-        &diary,
-        r.patient.has_migraine_diagnosis(),
-        range,
-        kind,
-        preset,
-    );
+    let report =
+        cephalog_app::metrics(store, &r, preset, kind, a.from, a.to, crate::today()).await?;
     if a.json {
         print_json(&WithPatient {
             patient: r.id,

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::diary::Diary;
 use crate::drugs::DrugClass;
+use crate::limits::{EARLIEST_DATE_OF_BIRTH, LimitError};
 use crate::preset::DayPreset;
 use crate::reference::{
     COMPLETENESS_FLOOR_PERCENT, INSUFFICIENT_DIARY_DATA, NORMALISATION_DAYS, UNVERIFIED_MARK,
@@ -40,6 +41,30 @@ impl DateRange {
             end: last_day_of_month(start),
         }
     }
+}
+
+/// A period asked about (metrics over a diary, a report): from `from` to `to`, both included, no
+/// earlier than [`EARLIEST_DATE_OF_BIRTH`] (no record holds an earlier day) and no later than
+/// `today` (no diary day lies in the future), and not ending before it starts.
+pub fn check_period(
+    from: NaiveDate,
+    to: NaiveDate,
+    today: NaiveDate,
+) -> Result<DateRange, LimitError> {
+    if from < EARLIEST_DATE_OF_BIRTH {
+        return Err(LimitError::new(
+            "from",
+            format!("{from} is before {EARLIEST_DATE_OF_BIRTH}, the earliest day a record holds"),
+        ));
+    }
+    if to > today {
+        return Err(LimitError::new(
+            "to",
+            format!("{to} is in the future (today is {today})"),
+        ));
+    }
+    DateRange::new(from, to)
+        .ok_or_else(|| LimitError::new("to", format!("{to} is before from ({from})")))
 }
 
 fn last_day_of_month(d: NaiveDate) -> NaiveDate {
@@ -291,6 +316,22 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         s.parse().expect("test date")
+    }
+
+    #[test]
+    fn a_period_runs_from_1900_to_today_and_not_backwards() {
+        let today = d("2026-11-01");
+        let ok = check_period(d("1900-01-01"), today, today).expect("whole span");
+        assert_eq!((ok.start, ok.end), (d("1900-01-01"), today));
+        let field = |from: &str, to: &str| {
+            check_period(d(from), d(to), today)
+                .expect_err("refused")
+                .field
+        };
+        assert_eq!(field("1899-12-31", "2026-11-01"), "from");
+        assert_eq!(field("2026-10-01", "2026-11-02"), "to");
+        assert!(check_period(d("2026-11-01"), d("2026-11-01"), today).is_ok());
+        assert_eq!(field("2026-11-01", "2026-10-31"), "to");
     }
 
     fn headache(date: NaiveDate, minutes: i64, meds: &str) -> DiaryDay {

@@ -7,7 +7,12 @@ pub enum StoreError {
     #[error("cannot open the database {url}: {source}")]
     Connect { url: String, source: sqlx::Error },
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
+    /// PostgreSQL refuses a NUL character anywhere in text (SQLSTATE 22021). The texts the core
+    /// limits are checked before they reach the database; this names any other text the same way
+    /// rather than as a database failure.
+    #[error("a text holds a NUL character (U+0000), which cannot be stored")]
+    NulInText,
     #[error("cannot apply migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("no patient with id or MRN '{0}'")]
@@ -61,6 +66,21 @@ pub enum StoreError {
     ChangeIncomplete(&'static str),
     #[error("session refused by the safety checks: {}", .0.refusals.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     SessionRefused(Box<SessionCheck>),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        /// PostgreSQL's "character not in repertoire", which it answers for NUL in text.
+        const CHARACTER_NOT_IN_REPERTOIRE: &str = "22021";
+        match &e {
+            sqlx::Error::Database(db)
+                if db.code().as_deref() == Some(CHARACTER_NOT_IN_REPERTOIRE) =>
+            {
+                StoreError::NulInText
+            }
+            _ => StoreError::Database(e),
+        }
+    }
 }
 
 impl StoreError {

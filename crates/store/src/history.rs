@@ -32,6 +32,8 @@ impl Change {
         if reason.is_empty() {
             return Err(StoreError::ChangeIncomplete("reason"));
         }
+        cephalog_core::limits::check_no_nul("reason", &reason)?;
+        cephalog_core::limits::check_no_nul("by", &by)?;
         Ok(Change { by, reason })
     }
 

@@ -1183,6 +1183,7 @@ impl Store {
     ) -> Result<UrgentReviewAck, StoreError> {
         self.adverse_event(id).await?;
         let decision = decision.trim();
+        cephalog_core::limits::check_no_nul("decision", decision)?;
         if decision.is_empty() || decision.chars().count() > ACK_DECISION_MAX_CHARS {
             return Err(StoreError::Invalid {
                 field: "decision",

@@ -114,6 +114,7 @@ impl From<StoreError> for WebError {
             | StoreError::Drug(_)
             | StoreError::Prom(_)
             | StoreError::Session(_)
+            | StoreError::NulInText
             | StoreError::PatientAccount => WebError::Invalid {
                 field: None,
                 message: e.to_string(),

@@ -125,3 +125,159 @@ pub(crate) fn request_span(req: &Request) -> tracing::Span {
         .map_or_else(|| req.uri().path().to_owned(), |m| m.as_str().to_owned());
     tracing::info_span!("request", method = %req.method(), route = %route, id = %uuid::Uuid::now_v7())
 }
+
+/// Refuses, with 422 naming the field, any request whose query string or form or JSON body holds a
+/// NUL character (U+0000). No field of a clinical record can hold one: PostgreSQL refuses it in
+/// text and SQLite's `length` stops at it, so left to the database it would fail there (a 500 on
+/// one engine, a stored text that reads shorter on the other). Bodies are read at most to the
+/// body limit; multipart uploads are left to the parsers of what they carry.
+/// The API's guard: refusals in its JSON error shape.
+pub(crate) async fn refuse_nul_in_api(req: Request, next: Next) -> Response {
+    refuse_nul_characters(true, req, next).await
+}
+
+/// The pages' guard: refusals as an error page.
+pub(crate) async fn refuse_nul_in_pages(req: Request, next: Next) -> Response {
+    refuse_nul_characters(false, req, next).await
+}
+
+async fn refuse_nul_characters(is_api: bool, req: Request, next: Next) -> Response {
+    let refuse = |field: String| {
+        let err = WebError::Invalid {
+            field: Some(field),
+            message: "holds a NUL character (U+0000), which no field accepts".to_owned(),
+        };
+        if is_api {
+            crate::error::ApiError(err).into_response()
+        } else {
+            PageError(err).into_response()
+        }
+    };
+    if let Some(field) = req.uri().query().and_then(nul_in_form) {
+        return refuse(field);
+    }
+    let kind = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
+    let kind = match kind.as_deref() {
+        Some("application/x-www-form-urlencoded") => BodyKind::Form,
+        Some(k) if k == "application/json" || k.ends_with("+json") => BodyKind::Json,
+        _ => return next.run(req).await,
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > crate::BODY_LIMIT_BYTES) {
+        // Refused by the extractor as too large, as before this guard.
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, crate::BODY_LIMIT_BYTES).await {
+        Ok(b) => b,
+        // Answered as the extractors answer it; the API and the pages put it in their shape.
+        Err(_) => return axum::http::StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+    };
+    let found = match kind {
+        BodyKind::Form => std::str::from_utf8(&bytes).ok().and_then(nul_in_form),
+        BodyKind::Json => nul_in_json(&bytes),
+    };
+    if let Some(field) = found {
+        return refuse(field);
+    }
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await
+}
+
+enum BodyKind {
+    Form,
+    Json,
+}
+
+/// The first field of a query string or form body whose name or value decodes to text holding
+/// NUL.
+fn nul_in_form(encoded: &str) -> Option<String> {
+    let lower = encoded.to_ascii_lowercase();
+    if !lower.contains("%00") && !encoded.contains('\0') {
+        return None;
+    }
+    form_urlencoded::parse(encoded.as_bytes())
+        .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+        .map(|(k, _)| k.replace('\0', "\\u0000"))
+}
+
+/// The path (`days[3].notes`) of the first string or key of a JSON body holding NUL. Bodies that are
+/// not JSON are left to the extractor, which names what is wrong with them.
+fn nul_in_json(bytes: &[u8]) -> Option<String> {
+    // A NUL can only be written `\u0000` in JSON text; most bodies have none.
+    let escaped = bytes
+        .windows(6)
+        .any(|w| w[0] == b'\\' && w[1] == b'u' && w[2..].iter().all(|b| *b == b'0'));
+    if !escaped {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    fn walk(v: &serde_json::Value, path: &str) -> Option<String> {
+        match v {
+            serde_json::Value::String(s) if s.contains('\0') => Some(if path.is_empty() {
+                "body".to_owned()
+            } else {
+                path.to_owned()
+            }),
+            serde_json::Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .find_map(|(i, item)| walk(item, &format!("{path}[{i}]"))),
+            serde_json::Value::Object(map) => map.iter().find_map(|(k, item)| {
+                let key = k.replace('\0', "\\u0000");
+                let here = if path.is_empty() {
+                    key
+                } else {
+                    format!("{path}.{key}")
+                };
+                if k.contains('\0') {
+                    Some(here)
+                } else {
+                    walk(item, &here)
+                }
+            }),
+            _ => None,
+        }
+    }
+    walk(&value, "")
+}
+
+#[cfg(test)]
+mod nul_tests {
+    use super::*;
+
+    #[test]
+    fn a_nul_in_a_form_names_its_field() {
+        assert_eq!(nul_in_form("a=1&decision=%00"), Some("decision".to_owned()));
+        assert_eq!(nul_in_form("a=1&reason=x%00y"), Some("reason".to_owned()));
+        assert_eq!(nul_in_form("a=1&b=%2500"), None, "an encoded '%00' is text");
+        assert_eq!(nul_in_form("a=%0A&b=2"), None);
+    }
+
+    #[test]
+    fn a_nul_in_json_names_its_path() {
+        let body = br#"{"days":[{"date":"2026-01-01"},{"notes":"a\u0000b"}]}"#;
+        assert_eq!(nul_in_json(body), Some("days[1].notes".to_owned()));
+        assert_eq!(
+            nul_in_json(br#"{"decision":"\u0000"}"#),
+            Some("decision".to_owned())
+        );
+        // A backslash followed by "u0000" is text, not a NUL.
+        assert_eq!(nul_in_json(br#"{"notes":"C:\\u0000"}"#), None);
+        assert_eq!(nul_in_json(br#"{"notes":"plain"}"#), None);
+    }
+}

@@ -251,6 +251,9 @@ pub(crate) fn router(rule_sets: &[String]) -> Router<AppState> {
                 "no such API route".to_owned(),
             ))
         })
+        .layer(axum::middleware::from_fn(
+            crate::security::refuse_nul_in_api,
+        ))
         .layer(axum::middleware::map_response(json_errors))
 }
 

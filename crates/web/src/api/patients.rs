@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use cephalog_core::classify::{Classification, classify as classify_diary};
-use cephalog_core::metrics::{DateRange, MetricsReport, PeriodKind, compute_metrics};
+use cephalog_core::metrics::{MetricsReport, PeriodKind};
 use cephalog_core::preset::DayPreset;
 use cephalog_core::{Diagnosis, Patient};
 use cephalog_store::PatientRecord;
@@ -158,9 +158,9 @@ pub struct MetricsQuery {
     /// 28d (default) or month.
     #[param(value_type = Option<super::schema::Period>)]
     pub period: Option<String>,
-    /// First day (default: the first diary day).
+    /// First day, 1900-01-01 or later (default: the first diary day).
     pub from: Option<NaiveDate>,
-    /// Last day (default: the last diary day).
+    /// Last day, today or earlier and not before `from` (default: the last diary day).
     pub to: Option<NaiveDate>,
 }
 
@@ -189,19 +189,9 @@ pub async fn metrics(
         .unwrap_or("28d")
         .parse()
         .map_err(|e| WebError::invalid("period", e))?;
-    let diary = state.store.diary(r.id).await?;
-    let (Some(from), Some(to)) = (q.from.or(diary.first_date()), q.to.or(diary.last_date())) else {
-        return Err(WebError::invalid("from", "no diary days recorded: give from and to").into());
-    };
-    let range =
-        DateRange::new(from, to).ok_or_else(|| WebError::invalid("to", "to is before from"))?;
-    Ok(Json(compute_metrics(
-        &diary,
-        r.patient.has_migraine_diagnosis(),
-        range,
-        kind,
-        preset,
-    )))
+    let report =
+        cephalog_app::metrics(&state.store, &r, preset, kind, q.from, q.to, state.today()).await?;
+    Ok(Json(report))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -85,6 +85,9 @@ fn routes() -> Routes {
 pub(crate) fn router(state: AppState) -> Router<AppState> {
     routes()
         .router
+        .layer(axum::middleware::from_fn(
+            crate::security::refuse_nul_in_pages,
+        ))
         .layer(axum::middleware::from_fn_with_state(state, error_pages))
 }
 

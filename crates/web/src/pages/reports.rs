@@ -116,6 +116,13 @@ pub fn visit_period(
     let from = from.unwrap_or(to - Duration::days(VISIT_DEFAULT_DAYS - 1));
     let range = DateRange::new(from, to)
         .ok_or_else(|| WebError::invalid("from", format!("{from} is after {to}")))?;
+    let earliest = cephalog_core::limits::EARLIEST_DATE_OF_BIRTH;
+    if range.start < earliest {
+        return Err(WebError::invalid(
+            "from",
+            format!("the period starts before {earliest}, the earliest date of birth kept"),
+        ));
+    }
     if i64::from(range.days()) > VISIT_MAX_DAYS {
         return Err(WebError::invalid(
             "from",
@@ -507,6 +514,10 @@ mod tests {
         assert!(visit_period(Some(d("2026-06-02")), Some(d("2026-06-01")), today).is_err());
         assert!(visit_period(Some(d("2024-07-01")), None, today).is_ok());
         assert!(visit_period(Some(d("2024-06-30")), None, today).is_err());
+        // Dates are kept as text: a period outside years 1900–9999 would not sort as one.
+        assert!(visit_period(Some(d("1900-01-01")), Some(d("1900-03-01")), today).is_ok());
+        assert!(visit_period(None, Some(d("1900-01-01")), today).is_err());
+        assert!(visit_period(None, Some(d("-0001-01-01")), today).is_err());
     }
 
     #[test]

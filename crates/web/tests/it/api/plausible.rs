@@ -368,3 +368,111 @@ story!(
         DIARY.call(&other, &[&ben], "").await.expect(200);
     }
 );
+
+story!(
+    nul_characters_and_impossible_periods_are_refused_naming_the_field,
+    |app: App| async move {
+        let dr = app.token("dr.north").await;
+        let ben = app.seed.ben.clone();
+        let day = json!({"headache_minutes": 60, "peak_intensity": "mild"});
+        DIARY_DAY_PUT
+            .with(&dr, &[&ben, "2026-06-10"], &day)
+            .await
+            .expect(200);
+
+        // A NUL anywhere — a record's text, a change's reason, a token's name — is refused with
+        // its field on both engines, never a server error, and nothing changes.
+        let nul_notes =
+            json!({"headache_minutes": 60, "peak_intensity": "mild", "notes": "a\u{0}b"});
+        let err = DIARY_DAY_PUT
+            .with(&dr, &[&ben, "2026-06-11"], &nul_notes)
+            .await
+            .expect(422);
+        assert_eq!(field(&err), "notes", "{err}");
+        let replaced = json!({"headache_minutes": 600, "peak_intensity": "severe"});
+        let err = dr
+            .api(
+                "PUT",
+                &format!("/patients/{ben}/diary/2026-06-10?reason=%00"),
+                Some(&replaced),
+            )
+            .await
+            .expect(422);
+        assert_eq!(field(&err), "reason", "{err}");
+        assert!(message(&err).contains("NUL"), "{err}");
+        let kept = DIARY_DAY
+            .call(&dr, &[&ben, "2026-06-10"], "")
+            .await
+            .expect(200);
+        assert_eq!(kept["headache_minutes"], 60, "{kept}");
+        let err = TOKEN_CREATE
+            .with(
+                &dr,
+                &[],
+                &json!({"name": "\u{0}", "password": crate::harness::PASSWORD}),
+            )
+            .await
+            .expect(422);
+        assert_eq!(field(&err), "name", "{err}");
+        let err = PREVENTIVE_ADD
+            .with(
+                &dr,
+                &[&ben],
+                &json!({"drug": "topiramate", "dose": "50\u{0}mg", "start": "2026-01-01",
+                        "outcome": "ongoing"}),
+            )
+            .await
+            .expect(422);
+        assert_eq!(field(&err), "dose", "{err}");
+
+        // The same for a page's form, answered as a page.
+        let web = app.login("dr.north").await;
+        let page = web
+            .post_form(
+                &format!("/patients/{ben}/share-links"),
+                &[("from", "2026-06-01"), ("to", "2026-06-30\0")],
+            )
+            .await;
+        assert_eq!(page.status, 422, "{}", page.text());
+        assert!(page.header("content-type").starts_with("text/html"));
+        assert!(page.text().contains("NUL"), "{}", page.text());
+        // A share link's period before 1900 cannot be a period of anyone's record.
+        let page = web
+            .post_form(
+                &format!("/patients/{ben}/share-links"),
+                &[("to", "-0001-01-01")],
+            )
+            .await;
+        assert_eq!(page.status, 422, "{}", page.text());
+
+        // Metrics over a period from 1900 to today, not beyond and not backwards.
+        let err = METRICS
+            .call(&dr, &[&ben], "from=1899-12-31&to=2026-06-30")
+            .await
+            .expect(422);
+        assert_eq!(field(&err), "from", "{err}");
+        METRICS
+            .call(&dr, &[&ben], "from=1900-01-01&to=2026-06-30")
+            .await
+            .expect(200);
+        METRICS
+            .call(
+                &dr,
+                &[&ben],
+                &format!("from=2026-06-01&to={}", crate::harness::TODAY),
+            )
+            .await
+            .expect(200);
+        let err = METRICS
+            .call(&dr, &[&ben], "from=2026-06-01&to=2026-07-02")
+            .await
+            .expect(422);
+        assert_eq!(field(&err), "to", "{err}");
+        assert!(message(&err).contains("in the future"), "{err}");
+        let err = METRICS
+            .call(&dr, &[&ben], "from=2026-06-02&to=2026-06-01")
+            .await
+            .expect(422);
+        assert_eq!(field(&err), "to", "{err}");
+    }
+);
