@@ -60,9 +60,11 @@ const SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
 
 /// Why an unsafe request is refused as cross-origin, if it is. Browsers say where a request comes
 /// from in `Sec-Fetch-Site` (or, older ones, `Origin`); a request from another site is refused.
-/// A request authenticated by an API token (no cookie can have been attached by a browser on
-/// another site's behalf) is not checked. A cookie-carrying request that names no origin at all is
-/// refused too: every browser that sends cookies sends one of the two headers on a POST.
+/// A request carrying an `Authorization` header is not checked: it is authenticated by that header
+/// alone (any cookie beside it is never read), and no page of another site can make a browser send
+/// one without a CORS preflight, which this server never grants. A cookie-carrying request that
+/// names no origin at all is refused: every browser that sends cookies sends one of the two
+/// headers on a POST.
 pub(crate) fn cross_origin_refusal(req: &Request) -> Option<&'static str> {
     if matches!(
         *req.method(),
@@ -71,7 +73,7 @@ pub(crate) fn cross_origin_refusal(req: &Request) -> Option<&'static str> {
         return None;
     }
     let h = req.headers();
-    if h.get(header::AUTHORIZATION).is_some() && h.get(header::COOKIE).is_none() {
+    if h.get(header::AUTHORIZATION).is_some() {
         return None;
     }
     if let Some(site) = h.get(SEC_FETCH_SITE) {
@@ -126,11 +128,6 @@ pub(crate) fn request_span(req: &Request) -> tracing::Span {
     tracing::info_span!("request", method = %req.method(), route = %route, id = %uuid::Uuid::now_v7())
 }
 
-/// Refuses, with 422 naming the field, any request whose query string or form or JSON body holds a
-/// NUL character (U+0000). No field of a clinical record can hold one: PostgreSQL refuses it in
-/// text and SQLite's `length` stops at it, so left to the database it would fail there (a 500 on
-/// one engine, a stored text that reads shorter on the other). Bodies are read at most to the
-/// body limit; multipart uploads are left to the parsers of what they carry.
 /// The API's guard: refusals in its JSON error shape.
 pub(crate) async fn refuse_nul_in_api(req: Request, next: Next) -> Response {
     refuse_nul_characters(true, req, next).await
@@ -141,6 +138,12 @@ pub(crate) async fn refuse_nul_in_pages(req: Request, next: Next) -> Response {
     refuse_nul_characters(false, req, next).await
 }
 
+/// Refuses, with 422 naming the field, any request whose query string or form or JSON body holds a
+/// NUL character (U+0000), and an API body that is JSON but not an object. No field of a clinical
+/// record can hold a NUL: PostgreSQL refuses it in text and SQLite's `length` stops at it, so left
+/// to the database it would fail there (a 500 on one engine, a stored text that reads shorter on
+/// the other). Bodies are read at most to the body limit; multipart uploads are left to the
+/// parsers of what they carry.
 async fn refuse_nul_characters(is_api: bool, req: Request, next: Next) -> Response {
     let refuse = |field: String| {
         let err = WebError::Invalid {
@@ -187,6 +190,14 @@ async fn refuse_nul_characters(is_api: bool, req: Request, next: Next) -> Respon
         // Answered as the extractors answer it; the API and the pages put it in their shape.
         Err(_) => return axum::http::StatusCode::PAYLOAD_TOO_LARGE.into_response(),
     };
+    if is_api && matches!(kind, BodyKind::Json) && !is_json_object(&bytes) {
+        // Every API body is an object; serde would read a struct from an array of its fields.
+        return crate::error::ApiError(WebError::Invalid {
+            field: Some("body".to_owned()),
+            message: "the body must be a JSON object".to_owned(),
+        })
+        .into_response();
+    }
     let found = match kind {
         BodyKind::Form => std::str::from_utf8(&bytes).ok().and_then(nul_in_form),
         BodyKind::Json => nul_in_json(&bytes),
@@ -196,6 +207,14 @@ async fn refuse_nul_characters(is_api: bool, req: Request, next: Next) -> Respon
     }
     next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
         .await
+}
+
+/// The body's JSON text starts an object (an empty body is left to the extractor, which names it).
+fn is_json_object(bytes: &[u8]) -> bool {
+    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b) => *b == b'{',
+        None => true,
+    }
 }
 
 enum BodyKind {

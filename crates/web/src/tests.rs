@@ -270,6 +270,49 @@ async fn cross_site_posts_are_refused() {
 }
 
 #[tokio::test]
+async fn a_request_with_an_authorization_header_is_never_the_cookies_user() {
+    // The cross-origin guard lets a request with an Authorization header through whatever cookie
+    // it carries; that is safe only because such a request is then that header's alone.
+    let app = app(fixed()).await;
+    let cookie = sign_in(&app, "ann").await;
+    for (path, body, kind) in [
+        (
+            format!("/patients/{}/diary", app.patient),
+            "date=2026-10-20&no_headache=1".to_owned(),
+            "application/x-www-form-urlencoded",
+        ),
+        (
+            format!("/api/v1/patients/{}/diary/2026-10-20", app.patient),
+            r#"{"headache_minutes": 0, "peak_intensity": "none"}"#.to_owned(),
+            "application/json",
+        ),
+    ] {
+        let method = if kind == "application/json" {
+            "PUT"
+        } else {
+            "POST"
+        };
+        let r = Request::builder()
+            .method(method)
+            .uri(path.as_str())
+            .header(header::HOST, HOST)
+            .header("sec-fetch-site", "cross-site")
+            .header(header::COOKIE, &cookie)
+            .header(header::AUTHORIZATION, "Bearer cph_not_a_token")
+            .header(header::CONTENT_TYPE, kind)
+            .body(Body::from(body))
+            .expect("request");
+        let (status, _, body) = send(&app, r).await;
+        assert!(
+            status == StatusCode::UNAUTHORIZED || status == StatusCode::SEE_OTHER,
+            "{path}: {status} {body}"
+        );
+    }
+    let stored = app.store.diary(app.patient).await.expect("diary");
+    assert_eq!(stored.len(), 0, "nothing stored under the cookie's user");
+}
+
+#[tokio::test]
 async fn the_absolute_timeout_ends_even_a_busy_session() {
     let app = app(Config {
         absolute_timeout: std::time::Duration::ZERO,

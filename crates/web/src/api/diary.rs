@@ -50,7 +50,7 @@ pub struct DiaryDayJson {
     #[serde(default)]
     #[schema(value_type = Option<super::schema::Intensity>)]
     pub peak_intensity: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::schema::object")]
     pub features: FeaturesJson,
     /// Acute medicines as "name dose", e.g. "sumatriptan 50mg"; names go through the drug
     /// dictionary.
@@ -267,6 +267,7 @@ pub async fn upsert(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BulkDiary {
+    #[serde(deserialize_with = "super::schema::objects")]
     pub days: Vec<DiaryDayJson>,
     /// Replace days already recorded (otherwise any such day refuses the whole request); each
     /// replaced day is kept in its history.

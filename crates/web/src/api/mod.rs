@@ -37,7 +37,9 @@ use crate::error::{ErrorBody, ErrorDetail};
         description = "Headache diaries, metrics, ICHD-3 diary classification, eligibility, botulinum-toxin treatment, response and safety. Decision support only: results say what a diary meets, the clinician decides."
     ),
     servers((url = "/api/v1")),
-    components(schemas(ErrorBody, ErrorDetail, schema::RecordKind)),
+    // Every value set, whether a body or a parameter refers to it (parameters' references are not
+    // collected on their own).
+    components(schemas(ErrorBody, ErrorDetail, schema::Preset, schema::Period, schema::RecordKind, schema::Intensity, schema::Sex, schema::Ichd3Code, schema::TrialOutcome, schema::PreventiveClass, schema::Instrument, schema::Seriousness, schema::ActionTaken, schema::EventOutcome, schema::Causality, schema::PlanKind, schema::SessionPlan, schema::Side, schema::LeftRight, schema::Muscle, schema::FtpMuscle, schema::OverridableCheck)),
     modifiers(&BearerAuth),
     security(("token" = []), ("session" = []))
 )]

@@ -92,7 +92,7 @@ pub struct NewPatient {
     #[serde(default)]
     #[schema(max_length = 2000)]
     pub notes: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::schema::objects")]
     pub diagnoses: Vec<DiagnosisJson>,
 }
 

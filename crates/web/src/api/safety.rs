@@ -68,7 +68,7 @@ pub struct NewAdverseEvent {
     /// related, possibly_related, unlikely_related, unrelated or not_assessed (default).
     #[schema(value_type = Option<super::schema::Causality>)]
     pub causality: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::schema::object")]
     pub reporter: ReporterJson,
     /// When the clinic learnt of it (default: today); the report is due 15 (serious) or 90 days
     /// after.
@@ -145,6 +145,18 @@ pub async fn add(
         .map(str::parse::<ReporterQualification>)
         .transpose()
         .map_err(|e| WebError::invalid("reporter.qualification", e))?;
+    // The page's form sends an empty field for "no code"; the API's document says 8 digits or
+    // null, so a blank string is refused rather than read as null.
+    if n.meddra_code
+        .as_deref()
+        .is_some_and(|c| c.trim().is_empty())
+    {
+        return Err(WebError::invalid(
+            "meddra_code",
+            "is blank: send the 8-digit MedDRA code, or null when there is none",
+        )
+        .into());
+    }
     let suspect_products = suspect_products(&state.store, r.id, n.onset, &n.session_dates).await?;
     let event = AdverseEvent::try_from(AdverseEventDraft {
         reported_term: n.reported_term,

@@ -153,6 +153,18 @@ pub enum Causality {
     NotAssessed,
 }
 
+/// A plan served by `/plans/{kind}`: the PREEMPT injection plan, with follow-the-pain sites, or the
+/// usual greater occipital nerve block.
+#[derive(Serialize, ToSchema)]
+pub enum PlanKind {
+    #[serde(rename = "preempt")]
+    Preempt,
+    #[serde(rename = "preempt-ftp")]
+    PreemptFtp,
+    #[serde(rename = "gon-block")]
+    GonBlock,
+}
+
 /// The injection plan a session follows.
 #[derive(Serialize, ToSchema)]
 pub enum SessionPlan {
@@ -255,10 +267,84 @@ where
     Ok(Option::<Wrapped<T>>::deserialize(d)?.map(|Wrapped(v)| v))
 }
 
+/// A nested record read only from a JSON object: serde's derived structs also take an array of
+/// the fields in order (`"reporter": [null, null]`), which the API document does not allow. The
+/// fields are read through the same deserializer, so an error still names its path
+/// (`days[3].headache_minutes`).
+pub(crate) fn object<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    ObjectOnly::<T>::deserialize(d).map(|o| o.0)
+}
+
+/// [`object`] for each item of a list.
+pub(crate) fn objects<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Vec::<ObjectOnly<T>>::deserialize(d)?
+        .into_iter()
+        .map(|o| o.0)
+        .collect())
+}
+
+struct ObjectOnly<T>(T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for ObjectOnly<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Fields<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Fields<T> {
+            type Value = T;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+            }
+        }
+        d.deserialize_map(Fields(std::marker::PhantomData))
+            .map(ObjectOnly)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use cephalog_core::safety;
+
+    #[test]
+    fn nested_records_are_objects_never_arrays() {
+        #[derive(Debug, Default, Deserialize, PartialEq)]
+        struct Inner {
+            a: Option<u32>,
+        }
+        #[derive(Debug, Deserialize)]
+        struct Outer {
+            #[serde(default, deserialize_with = "object")]
+            one: Inner,
+            #[serde(default, deserialize_with = "objects")]
+            many: Vec<Inner>,
+        }
+        let ok: Outer =
+            serde_json::from_str(r#"{"one": {"a": 1}, "many": [{"a": 2}, {}]}"#).expect("objects");
+        assert_eq!(ok.one, Inner { a: Some(1) });
+        assert_eq!(ok.many.len(), 2);
+        let none: Outer = serde_json::from_str("{}").expect("defaults");
+        assert!(none.one == Inner::default() && none.many.is_empty());
+        // serde's derive alone would read these arrays as the fields in order.
+        assert!(serde_json::from_str::<Inner>("[1]").is_ok());
+        let err = serde_json::from_str::<Outer>(r#"{"one": [1]}"#).expect_err("array");
+        assert!(err.to_string().contains("expected an object"), "{err}");
+        let err = serde_json::from_str::<Outer>(r#"{"many": [{"a": 1}, [2]]}"#).expect_err("array");
+        assert!(err.to_string().contains("expected an object"), "{err}");
+        // Errors inside keep their place.
+        let mut de = serde_json::Deserializer::from_str(r#"{"many": [{"a": 1}, {"a": "x"}]}"#);
+        let err = serde_path_to_error::deserialize::<_, Outer>(&mut de).expect_err("a string");
+        assert_eq!(err.path().to_string(), "many[1].a");
+    }
 
     /// The values a documented enum lists.
     fn listed<T: utoipa::PartialSchema>() -> Vec<String> {

@@ -84,7 +84,7 @@ fn follow_the_pain(text: &str, field: &str) -> Result<Vec<(Muscle, Side)>, WebEr
 /// An injection plan (`preempt`: 155 U over 31 sites; `preempt-ftp`: with follow-the-pain sites)
 /// or the usual greater occipital nerve block (`gon-block`). For clinicians and nurses.
 #[utoipa::path(get, path = "/plans/{kind}", tag = "treatment",
-    params(("kind" = String, Path, description = "preempt, preempt-ftp or gon-block"), PlanQuery),
+    params(("kind" = super::schema::PlanKind, Path, description = "preempt, preempt-ftp or gon-block"), PlanQuery),
     responses((status = 200, description = "The plan: kind, concentration, sites (target, side, ordinal, units, volume), totals and notes with sources; or for gon-block the nerve, laterality, agent, volume per side, total volume, notes and warnings", body = Object),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn plan(
@@ -229,13 +229,13 @@ pub struct NewSession {
     #[schema(value_type = super::schema::SessionPlan)]
     pub plan: String,
     /// preempt-ftp: one 5 U site per entry.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::schema::objects")]
     pub follow_the_pain: Vec<FtpSite>,
     /// Planned sites not given.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::schema::objects")]
     pub skipped: Vec<SkippedSite>,
     /// Sites given that the plan does not have.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::schema::objects")]
     pub added: Vec<ExtraSite>,
     /// Default onabotulinumtoxinA (the only product sessions are recorded in).
     pub product: Option<String>,
@@ -260,7 +260,7 @@ pub struct NewSession {
     pub prescriber: Option<String>,
     #[serde(default)]
     pub notes: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::schema::objects")]
     pub overrides: Vec<OverrideJson>,
     /// Run the checks and show waste and billing without saving.
     #[serde(default)]

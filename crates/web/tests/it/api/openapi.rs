@@ -15,6 +15,26 @@ story!(openapi_document_matches_the_router, |app: App| async move {
         .api("get", "/openapi.json", None)
         .await
         .expect(200);
+    // Every reference points at a component the document holds.
+    fn refs(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                if let Some(r) = m.get("$ref").and_then(|r| r.as_str()) {
+                    out.push(r.to_owned());
+                }
+                m.values().for_each(|v| refs(v, out));
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    assert!(!all.is_empty(), "the document uses references");
+    for r in all {
+        let pointer = r.strip_prefix('#').expect("a local reference");
+        assert!(doc.pointer(pointer).is_some(), "{r} does not resolve");
+    }
     let version = doc["openapi"].as_str().expect("openapi version");
     assert!(version.starts_with("3."), "OpenAPI 3.x: {version}");
     assert_eq!(doc["info"]["title"], "Cephalog API");

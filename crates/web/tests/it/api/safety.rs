@@ -88,6 +88,12 @@ story!(
                 json!({"reported_term": "x", "onset": "2026-07-05", "ctcae_grade": 1}),
                 "onset",
             ),
+            // The document's pattern is 8 digits or null: a blank code is not "no code".
+            (
+                json!({"reported_term": "x", "onset": "2026-06-05", "ctcae_grade": 1,
+                   "meddra_code": ""}),
+                "meddra_code",
+            ),
             (
                 json!({"reported_term": "x", "onset": "2026-06-05", "ctcae_grade": 1,
                    "session_dates": ["2026-01-01"]}),
