@@ -129,13 +129,13 @@ pub(crate) fn request_span(req: &Request) -> tracing::Span {
 }
 
 /// The API's guard: refusals in its JSON error shape.
-pub(crate) async fn refuse_nul_in_api(req: Request, next: Next) -> Response {
-    refuse_nul_characters(true, req, next).await
+pub(crate) async fn screen_api_input(req: Request, next: Next) -> Response {
+    screen_input(true, req, next).await
 }
 
 /// The pages' guard: refusals as an error page.
-pub(crate) async fn refuse_nul_in_pages(req: Request, next: Next) -> Response {
-    refuse_nul_characters(false, req, next).await
+pub(crate) async fn screen_page_input(req: Request, next: Next) -> Response {
+    screen_input(false, req, next).await
 }
 
 /// Refuses, with 422 naming the field, any request whose query string or form or JSON body holds a
@@ -144,11 +144,12 @@ pub(crate) async fn refuse_nul_in_pages(req: Request, next: Next) -> Response {
 /// to the database it would fail there (a 500 on one engine, a stored text that reads shorter on
 /// the other). Bodies are read at most to the body limit; multipart uploads are left to the
 /// parsers of what they carry.
-async fn refuse_nul_characters(is_api: bool, req: Request, next: Next) -> Response {
-    let refuse = |field: String| {
+async fn screen_input(is_api: bool, req: Request, next: Next) -> Response {
+    const NUL: &str = "holds a NUL character (U+0000), which no field accepts";
+    let refuse = |field: String, message: &str| {
         let err = WebError::Invalid {
             field: Some(field),
-            message: "holds a NUL character (U+0000), which no field accepts".to_owned(),
+            message: message.to_owned(),
         };
         if is_api {
             crate::error::ApiError(err).into_response()
@@ -157,7 +158,7 @@ async fn refuse_nul_characters(is_api: bool, req: Request, next: Next) -> Respon
         }
     };
     if let Some(field) = req.uri().query().and_then(nul_in_form) {
-        return refuse(field);
+        return refuse(field, NUL);
     }
     let kind = req
         .headers()
@@ -192,18 +193,14 @@ async fn refuse_nul_characters(is_api: bool, req: Request, next: Next) -> Respon
     };
     if is_api && matches!(kind, BodyKind::Json) && !is_json_object(&bytes) {
         // Every API body is an object; serde would read a struct from an array of its fields.
-        return crate::error::ApiError(WebError::Invalid {
-            field: Some("body".to_owned()),
-            message: "the body must be a JSON object".to_owned(),
-        })
-        .into_response();
+        return refuse("body".to_owned(), "the body must be a JSON object");
     }
     let found = match kind {
         BodyKind::Form => std::str::from_utf8(&bytes).ok().and_then(nul_in_form),
         BodyKind::Json => nul_in_json(&bytes),
     };
     if let Some(field) = found {
-        return refuse(field);
+        return refuse(field, NUL);
     }
     next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
         .await

@@ -275,23 +275,20 @@ async fn a_request_with_an_authorization_header_is_never_the_cookies_user() {
     // it carries; that is safe only because such a request is then that header's alone.
     let app = app(fixed()).await;
     let cookie = sign_in(&app, "ann").await;
-    for (path, body, kind) in [
+    for (method, path, body, kind) in [
         (
+            "POST",
             format!("/patients/{}/diary", app.patient),
             "date=2026-10-20&no_headache=1".to_owned(),
             "application/x-www-form-urlencoded",
         ),
         (
+            "PUT",
             format!("/api/v1/patients/{}/diary/2026-10-20", app.patient),
             r#"{"headache_minutes": 0, "peak_intensity": "none"}"#.to_owned(),
             "application/json",
         ),
     ] {
-        let method = if kind == "application/json" {
-            "PUT"
-        } else {
-            "POST"
-        };
         let r = Request::builder()
             .method(method)
             .uri(path.as_str())

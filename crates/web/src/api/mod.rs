@@ -39,7 +39,14 @@ use crate::error::{ErrorBody, ErrorDetail};
     servers((url = "/api/v1")),
     // Every value set, whether a body or a parameter refers to it (parameters' references are not
     // collected on their own).
-    components(schemas(ErrorBody, ErrorDetail, schema::Preset, schema::Period, schema::RecordKind, schema::Intensity, schema::Sex, schema::Ichd3Code, schema::TrialOutcome, schema::PreventiveClass, schema::Instrument, schema::Seriousness, schema::ActionTaken, schema::EventOutcome, schema::Causality, schema::PlanKind, schema::SessionPlan, schema::Side, schema::LeftRight, schema::Muscle, schema::FtpMuscle, schema::OverridableCheck)),
+    components(schemas(
+        ErrorBody, ErrorDetail,
+        schema::Preset, schema::Period, schema::RecordKind, schema::Intensity, schema::Sex,
+        schema::Ichd3Code, schema::TrialOutcome, schema::PreventiveClass, schema::Instrument,
+        schema::Seriousness, schema::ActionTaken, schema::EventOutcome, schema::Causality,
+        schema::PlanKind, schema::SessionPlan, schema::Side, schema::LeftRight, schema::Muscle,
+        schema::FtpMuscle, schema::OverridableCheck,
+    )),
     modifiers(&BearerAuth),
     security(("token" = []), ("session" = []))
 )]
@@ -253,9 +260,7 @@ pub(crate) fn router(rule_sets: &[String]) -> Router<AppState> {
                 "no such API route".to_owned(),
             ))
         })
-        .layer(axum::middleware::from_fn(
-            crate::security::refuse_nul_in_api,
-        ))
+        .layer(axum::middleware::from_fn(crate::security::screen_api_input))
         .layer(axum::middleware::map_response(json_errors))
 }
 

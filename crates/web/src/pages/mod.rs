@@ -86,7 +86,7 @@ pub(crate) fn router(state: AppState) -> Router<AppState> {
     routes()
         .router
         .layer(axum::middleware::from_fn(
-            crate::security::refuse_nul_in_pages,
+            crate::security::screen_page_input,
         ))
         .layer(axum::middleware::from_fn_with_state(state, error_pages))
 }
