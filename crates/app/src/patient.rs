@@ -163,7 +163,7 @@ impl PatientContext {
                 }
             }
         };
-        let latest_questionnaires = [Instrument::Midas, Instrument::Hit6]
+        let latest_questionnaires = Instrument::ALL
             .into_iter()
             .filter_map(|i| {
                 self.questionnaires

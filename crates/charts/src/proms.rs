@@ -1,20 +1,18 @@
-//! MIDAS and HIT-6 totals over time, each in its own panel with its severity bands.
+//! Questionnaire totals over time, one panel per instrument with its bands: the headache-impact
+//! measures (MIDAS, HIT-6) always, the others (PHQ-9, GAD-7) when recorded. Everything an
+//! instrument's panel shows comes from its registry definition.
 
 use chrono::{Duration, NaiveDate};
 
-use cephalog_core::prom::{
-    HIT6_MAX_TOTAL, HIT6_MIN_TOTAL, HIT6_SEVERE_FROM, HIT6_SOME_FROM, HIT6_SUBSTANTIAL_FROM,
-    Hit6Band, MIDAS_GRADE_II_FROM, MIDAS_GRADE_III_FROM, MIDAS_GRADE_IV_FROM, MidasGrade,
-    PromEntry, PromResult,
-};
+use cephalog_core::prom::{ChartAxis, Instrument, InstrumentDef, PromEntry};
 
 use crate::svg::{
     Num, Root, SESSION_LABEL, Svg, TimeScale, axis_title_x, axis_title_y, date_text, document,
     draw_sessions, id_prefix, legend_label, legend_layout, session_swatch, span_text, spread_up,
 };
 use crate::theme::{
-    DASH_SERIES, DASH_THRESHOLD, FONT_SMALL, HALO_WIDTH, HIT6, INK, LEGEND_SWATCH_WIDTH, MIDAS,
-    MUTED, PAPER, STROKE_MARK, STROKE_SERIES, STROKE_THIN, THRESHOLD, TICK_LENGTH,
+    DASH_SERIES, DASH_THRESHOLD, FONT_SMALL, HALO_WIDTH, INK, LEGEND_SWATCH_WIDTH, MUTED, PAPER,
+    PROM_SERIES, STROKE_MARK, STROKE_SERIES, STROKE_THIN, THRESHOLD, TICK_LENGTH,
 };
 
 /// One questionnaire's total on its date.
@@ -33,10 +31,8 @@ pub struct PromSeries {
     pub id: String,
     /// The chart's accessible name.
     pub title: String,
-    /// MIDAS totals (days), in any order.
-    pub midas: Vec<PromPoint>,
-    /// HIT-6 totals, in any order.
-    pub hit6: Vec<PromPoint>,
+    /// Totals per instrument, each in any order.
+    pub points: Vec<(Instrument, Vec<PromPoint>)>,
     /// Botulinum-toxin session dates, drawn as vertical markers.
     pub sessions: Vec<NaiveDate>,
 }
@@ -44,23 +40,34 @@ pub struct PromSeries {
 impl PromSeries {
     /// The totals of a patient's questionnaires, with the sessions to mark.
     pub fn from_entries(entries: &[PromEntry], sessions: &[NaiveDate]) -> Self {
-        let points = |want: fn(&PromResult) -> bool| -> Vec<PromPoint> {
-            entries
-                .iter()
-                .filter(|e| want(&e.result))
-                .map(|e| PromPoint {
-                    date: e.date,
-                    total: e.result.total(),
-                })
-                .collect()
-        };
+        let points = Instrument::ALL
+            .into_iter()
+            .map(|i| {
+                let pts = entries
+                    .iter()
+                    .filter(|e| e.result.instrument() == i)
+                    .map(|e| PromPoint {
+                        date: e.date,
+                        total: e.result.total(),
+                    })
+                    .collect();
+                (i, pts)
+            })
+            .collect();
         PromSeries {
             id: "proms".to_owned(),
-            title: "Questionnaires: MIDAS and HIT-6 totals".to_owned(),
-            midas: points(|r| matches!(r, PromResult::Midas(_))),
-            hit6: points(|r| matches!(r, PromResult::Hit6(_))),
+            title: "Questionnaires: totals over time".to_owned(),
+            points,
             sessions: sessions.to_vec(),
         }
+    }
+
+    /// The totals of one instrument.
+    pub fn of(&self, instrument: Instrument) -> &[PromPoint] {
+        self.points
+            .iter()
+            .find(|(i, _)| *i == instrument)
+            .map_or(&[], |(_, p)| p.as_slice())
     }
 }
 
@@ -78,33 +85,19 @@ const X_AXIS_SPACE: f64 = 50.0;
 const BOTTOM: f64 = 8.0;
 /// Days of margin either side of the first and last dates.
 const PAD_DAYS: i64 = 14;
-/// The MIDAS axis reaches at least this far above the grade IV threshold, so every band shows.
-const MIDAS_HEADROOM: u32 = 9;
-/// Candidate MIDAS tick steps; the first that needs no more than `MAX_TICKS` ticks is used.
-const MIDAS_TICK_STEPS: [u32; 7] = [5, 10, 20, 25, 50, 100, 200];
+/// An open axis uses the first of its steps that needs no more than this many ticks.
 const MAX_TICKS: u32 = 6;
-const HIT6_TICK_STEP: u32 = 10;
 /// Least vertical distance between band labels.
 const BAND_LABEL_GAP: f64 = 10.0;
 /// Font size of the band labels.
 const FONT_BAND: f64 = 10.0;
 const POINT_RADIUS: f64 = 3.5;
 const SQUARE_HALF: f64 = 3.5;
-const MIDAS_AXIS_TITLE: &str = "MIDAS score (days)";
 const X_AXIS_TITLE: &str = "date";
-
-fn grade_name(g: MidasGrade) -> &'static str {
-    match g {
-        MidasGrade::I => "I",
-        MidasGrade::II => "II",
-        MidasGrade::III => "III",
-        MidasGrade::IV => "IV",
-    }
-}
 
 /// One panel: its vertical extent, value range, ticks and threshold bands.
 struct Panel {
-    class: &'static str,
+    class: String,
     top: f64,
     min: f64,
     max: f64,
@@ -112,7 +105,7 @@ struct Panel {
     /// (threshold, label).
     bands: Vec<(u32, String)>,
     axis_title: String,
-    empty_text: &'static str,
+    empty_text: String,
 }
 
 impl Panel {
@@ -126,102 +119,87 @@ impl Panel {
     }
 }
 
-fn midas_panel(top: f64, points: &[PromPoint]) -> Panel {
-    let highest = points
+/// An instrument's panel, its axis and bands from the registry.
+fn panel(def: &InstrumentDef, top: f64, points: &[PromPoint]) -> Panel {
+    let bands = def
+        .thresholds()
         .iter()
-        .map(|p| p.total)
-        .max()
-        .unwrap_or(0)
-        .max(MIDAS_GRADE_IV_FROM + MIDAS_HEADROOM);
-    let step = MIDAS_TICK_STEPS
-        .into_iter()
-        .find(|s| highest.div_ceil(*s) <= MAX_TICKS)
-        .unwrap_or_else(|| highest.div_ceil(MAX_TICKS));
-    let max = highest.div_ceil(step) * step;
+        .map(|b| (b.from, format!("{} ≥{}", b.short, b.from)))
+        .collect();
+    let (min, max, ticks, axis_title) = match def.chart {
+        ChartAxis::Fixed { step } => {
+            let (lo, hi) = (def.min_total(), def.max_total());
+            let ticks = (lo..=hi).filter(|t| t % step == 0).collect();
+            (lo, hi, ticks, format!("{} score ({lo}–{hi})", def.label))
+        }
+        ChartAxis::Open {
+            headroom,
+            steps,
+            unit,
+        } => {
+            let top_band = def.bands.last().map_or(0, |b| b.from);
+            let highest = points
+                .iter()
+                .map(|p| p.total)
+                .max()
+                .unwrap_or(0)
+                .max(top_band + headroom);
+            let step = steps
+                .iter()
+                .copied()
+                .find(|s| highest.div_ceil(*s) <= MAX_TICKS)
+                .unwrap_or_else(|| highest.div_ceil(MAX_TICKS));
+            let max = highest.div_ceil(step) * step;
+            let ticks = (0..=max).step_by(step as usize).collect();
+            (0, max, ticks, format!("{} score ({unit})", def.label))
+        }
+    };
     Panel {
-        class: "panel panel-midas",
+        class: format!("panel panel-{}", def.code),
         top,
-        min: 0.0,
+        min: f64::from(min),
         max: f64::from(max),
-        ticks: (0..=max).step_by(step as usize).collect(),
-        bands: [
-            MIDAS_GRADE_II_FROM,
-            MIDAS_GRADE_III_FROM,
-            MIDAS_GRADE_IV_FROM,
-        ]
-        .into_iter()
-        .map(|t| (t, format!("grade {} ≥{t}", grade_name(MidasGrade::of(t)))))
-        .collect(),
-        axis_title: MIDAS_AXIS_TITLE.to_owned(),
-        empty_text: "no MIDAS recorded",
+        ticks,
+        bands,
+        axis_title,
+        empty_text: format!("no {} recorded", def.label),
     }
 }
 
-fn hit6_panel(top: f64) -> Panel {
-    Panel {
-        class: "panel panel-hit6",
-        top,
-        min: f64::from(HIT6_MIN_TOTAL),
-        max: f64::from(HIT6_MAX_TOTAL),
-        ticks: (HIT6_MIN_TOTAL..=HIT6_MAX_TOTAL)
-            .filter(|t| t % HIT6_TICK_STEP == 0)
-            .collect(),
-        bands: [HIT6_SOME_FROM, HIT6_SUBSTANTIAL_FROM, HIT6_SEVERE_FROM]
-            .into_iter()
-            .map(|t| (t, format!("{} ≥{t}", hit6_band_short(Hit6Band::of(t)))))
-            .collect(),
-        axis_title: format!("HIT-6 score ({HIT6_MIN_TOTAL}–{HIT6_MAX_TOTAL})"),
-        empty_text: "no HIT-6 recorded",
-    }
-}
-
-/// The first word of a HIT-6 band, for labels beside the threshold lines.
-fn hit6_band_short(band: Hit6Band) -> &'static str {
-    band.description()
-        .split(' ')
-        .next()
-        .unwrap_or_else(|| band.description())
-}
-
+/// How an instrument's series is drawn: its colour from the palette by the instrument's place in
+/// the registry, alternating filled circles and solid lines with hollow squares and dashes.
 #[derive(Clone, Copy)]
-enum Series {
-    Midas,
-    Hit6,
-}
+struct Series(Instrument);
 
 impl Series {
+    fn index(self) -> usize {
+        Instrument::ALL
+            .iter()
+            .position(|i| *i == self.0)
+            .unwrap_or(0)
+    }
+
     fn name(self) -> &'static str {
-        match self {
-            Series::Midas => "MIDAS",
-            Series::Hit6 => "HIT-6",
-        }
+        self.0.label()
     }
 
     fn colour(self) -> &'static str {
-        match self {
-            Series::Midas => MIDAS,
-            Series::Hit6 => HIT6,
-        }
+        PROM_SERIES[self.index() % PROM_SERIES.len()]
     }
 
-    fn interpretation(self, total: u32) -> String {
-        match self {
-            Series::Midas => {
-                let g = MidasGrade::of(total);
-                format!("grade {}, {}", grade_name(g), g.description())
-            }
-            Series::Hit6 => Hit6Band::of(total).description().to_owned(),
-        }
+    fn square(self) -> bool {
+        self.index() % 2 == 1
     }
 
-    /// The mark: a filled circle for MIDAS, a hollow square for HIT-6.
+    fn interpretation(self, total: u32) -> &'static str {
+        self.0.def().band(total).words
+    }
+
+    /// The mark: a filled circle or a hollow square.
     fn mark(self, body: &mut Svg, (x, y): (f64, f64), tooltip: Option<&str>) {
         // Only data marks carry the "mark" class; the legend's sample does not.
         let class = match tooltip {
-            Some(_) => format!(
-                "mark mark-{}",
-                self.name().to_ascii_lowercase().replace('-', "")
-            ),
+            Some(_) => format!("mark mark-{}", self.0.as_str()),
             None => "legend-mark".to_owned(),
         };
         let (cx, cy) = (Num(x), Num(y));
@@ -231,17 +209,8 @@ impl Series {
             Num(2.0 * SQUARE_HALF),
         );
         let (r, sw, colour) = (Num(POINT_RADIUS), Num(STROKE_MARK), self.colour());
-        let attrs: Vec<crate::svg::Attr<'_>> = match self {
-            Series::Midas => vec![
-                ("class", &class),
-                ("cx", &cx),
-                ("cy", &cy),
-                ("r", &r),
-                ("fill", &colour),
-                ("stroke", &PAPER),
-                ("stroke-width", &sw),
-            ],
-            Series::Hit6 => vec![
+        let attrs: Vec<crate::svg::Attr<'_>> = if self.square() {
+            vec![
                 ("class", &class),
                 ("x", &sx),
                 ("y", &sy),
@@ -250,12 +219,19 @@ impl Series {
                 ("fill", &PAPER),
                 ("stroke", &colour),
                 ("stroke-width", &sw),
-            ],
+            ]
+        } else {
+            vec![
+                ("class", &class),
+                ("cx", &cx),
+                ("cy", &cy),
+                ("r", &r),
+                ("fill", &colour),
+                ("stroke", &PAPER),
+                ("stroke-width", &sw),
+            ]
         };
-        let tag = match self {
-            Series::Midas => "circle",
-            Series::Hit6 => "rect",
-        };
+        let tag = if self.square() { "rect" } else { "circle" };
         match tooltip {
             Some(t) => body.titled(tag, &attrs, t),
             None => body.leaf(tag, &attrs),
@@ -263,31 +239,31 @@ impl Series {
     }
 
     fn dash(self) -> Option<&'static str> {
-        match self {
-            Series::Midas => None,
-            Series::Hit6 => Some(DASH_SERIES),
-        }
+        self.square().then_some(DASH_SERIES)
     }
 }
 
-/// Draws the MIDAS and HIT-6 panels.
+/// Draws one panel per headache-impact instrument and per other instrument recorded.
 pub fn proms_svg(series: &PromSeries) -> String {
     let id = id_prefix(&series.id);
     let (left, right) = (LEFT, WIDTH - RIGHT);
     let data_right = right - BAND_LABEL_ZONE;
-    let mut midas = series.midas.clone();
-    midas.sort_by_key(|p| (p.date, p.total));
-    let mut hit6 = series.hit6.clone();
-    hit6.sort_by_key(|p| (p.date, p.total));
+    let shown: Vec<(Instrument, Vec<PromPoint>)> = Instrument::ALL
+        .into_iter()
+        .filter_map(|i| {
+            let mut pts = series.of(i).to_vec();
+            pts.sort_by_key(|p| (p.date, p.total));
+            (i.def().impact || !pts.is_empty()).then_some((i, pts))
+        })
+        .collect();
     let mut sessions = series.sessions.clone();
     sessions.sort();
     sessions.dedup();
 
     let dates = || {
-        midas
+        shown
             .iter()
-            .chain(&hit6)
-            .map(|p| p.date)
+            .flat_map(|(_, pts)| pts.iter().map(|p| p.date))
             .chain(sessions.iter().copied())
     };
     let scale = dates().min().zip(dates().max()).map(|(first, last)| {
@@ -299,19 +275,20 @@ pub fn proms_svg(series: &PromSeries) -> String {
         )
     });
 
-    let panels = [
-        (midas_panel(TOP, &midas), Series::Midas, &midas),
-        (
-            hit6_panel(TOP + PANEL_HEIGHT + PANEL_GAP),
-            Series::Hit6,
-            &hit6,
-        ),
-    ];
-    let plot_bottom = panels[1].0.bottom();
+    let panels: Vec<(Panel, Series, &[PromPoint])> = shown
+        .iter()
+        .enumerate()
+        .map(|(n, (i, pts))| {
+            let top = TOP + (PANEL_HEIGHT + PANEL_GAP) * n as f64;
+            (panel(i.def(), top, pts), Series(*i), pts.as_slice())
+        })
+        .collect();
+    let first_bottom = panels.first().map_or(TOP + PANEL_HEIGHT, |p| p.0.bottom());
+    let plot_bottom = panels.last().map_or(TOP + PANEL_HEIGHT, |p| p.0.bottom());
 
     let mut body = Svg::new();
     for (panel, kind, points) in &panels {
-        body.open("g", &[("class", &panel.class)]);
+        body.open("g", &[("class", &panel.class.as_str())]);
         draw_panel_frame(&mut body, panel, left, data_right, right);
         match &scale {
             Some(scale) if !points.is_empty() => {
@@ -322,7 +299,7 @@ pub fn proms_svg(series: &PromSeries) -> String {
                 panel.top + PANEL_HEIGHT / 2.0,
                 "middle",
                 MUTED,
-                panel.empty_text,
+                &panel.empty_text,
             ),
         }
         body.close("g");
@@ -330,7 +307,9 @@ pub fn proms_svg(series: &PromSeries) -> String {
     if let Some(scale) = &scale {
         draw_sessions(&mut body, scale, &sessions, TOP, plot_bottom);
         body.open("g", &[("class", &"axis axis-x")]);
-        scale.draw_axis(&mut body, panels[0].0.bottom(), false);
+        if panels.len() > 1 {
+            scale.draw_axis(&mut body, first_bottom, false);
+        }
         scale.draw_axis(&mut body, plot_bottom, true);
         body.close("g");
     }
@@ -342,35 +321,35 @@ pub fn proms_svg(series: &PromSeries) -> String {
     );
 
     // Legend.
-    let labels = [
-        "MIDAS total",
-        "HIT-6 total",
-        "severity band (lower bound)",
-        SESSION_LABEL,
-    ];
-    let legend = legend_layout(&labels, left, right, plot_bottom + X_AXIS_SPACE);
+    let mut labels: Vec<String> = panels
+        .iter()
+        .map(|(_, kind, _)| format!("{} total", kind.name()))
+        .collect();
+    labels.push("severity band (lower bound)".to_owned());
+    labels.push(SESSION_LABEL.to_owned());
+    let label_refs: Vec<&str> = labels.iter().map(String::as_str).collect();
+    let legend = legend_layout(&label_refs, left, right, plot_bottom + X_AXIS_SPACE);
     body.open("g", &[("class", &"legend")]);
-    for (i, (label, (x, y))) in labels
+    for (i, (label, (x, y))) in label_refs
         .iter()
         .zip(legend.positions.iter().copied())
         .enumerate()
     {
         let mid = x + LEGEND_SWATCH_WIDTH / 2.0;
-        match i {
-            0 | 1 => {
-                let kind = if i == 0 { Series::Midas } else { Series::Hit6 };
-                series_line(&mut body, &[(x, y), (x + LEGEND_SWATCH_WIDTH, y)], kind);
-                kind.mark(&mut body, (mid, y), None);
-            }
-            2 => threshold_line(&mut body, x, x + LEGEND_SWATCH_WIDTH, y),
-            _ => session_swatch(&mut body, (x, y)),
+        if let Some((_, kind, _)) = panels.get(i) {
+            series_line(&mut body, &[(x, y), (x + LEGEND_SWATCH_WIDTH, y)], *kind);
+            kind.mark(&mut body, (mid, y), None);
+        } else if i == panels.len() {
+            threshold_line(&mut body, x, x + LEGEND_SWATCH_WIDTH, y);
+        } else {
+            session_swatch(&mut body, (x, y));
         }
         legend_label(&mut body, (x, y), label);
     }
     body.close("g");
 
     let height = plot_bottom + X_AXIS_SPACE + legend.height + BOTTOM;
-    let desc = describe(&midas, &hit6, &sessions);
+    let desc = describe(&panels, &sessions);
     document(
         &Root {
             id: &id,
@@ -492,10 +471,7 @@ fn draw_series(
         .iter()
         .map(|p| (scale.mid(p.date, p.date), panel.y(f64::from(p.total))))
         .collect();
-    let class = format!(
-        "series series-{}",
-        kind.name().to_ascii_lowercase().replace('-', "")
-    );
+    let class = format!("series series-{}", kind.0.as_str());
     body.open("g", &[("class", &class)]);
     series_line(body, &xy, kind);
     for (p, at) in points.iter().zip(xy) {
@@ -534,11 +510,11 @@ fn describe_series(kind: Series, points: &[PromPoint]) -> String {
     }
 }
 
-fn describe(midas: &[PromPoint], hit6: &[PromPoint], sessions: &[NaiveDate]) -> String {
-    let mut parts = vec![
-        describe_series(Series::Midas, midas),
-        describe_series(Series::Hit6, hit6),
-    ];
+fn describe(panels: &[(Panel, Series, &[PromPoint])], sessions: &[NaiveDate]) -> String {
+    let mut parts: Vec<String> = panels
+        .iter()
+        .map(|(_, kind, points)| describe_series(*kind, points))
+        .collect();
     if !sessions.is_empty() {
         let dates: Vec<String> = sessions.iter().map(|d| date_text(*d)).collect();
         parts.push(format!(

@@ -29,10 +29,9 @@ pub(crate) const PAPER: &str = "#ffffff";
 pub(crate) const HEADACHE: &str = "#1f4e8c";
 /// Migraine-day series: dark red, dashed line, hollow triangles.
 pub(crate) const MIGRAINE: &str = "#a3172b";
-/// MIDAS series: dark blue, solid line, filled circles.
-pub(crate) const MIDAS: &str = "#1f4e8c";
-/// HIT-6 series: dark purple, dashed line, hollow squares.
-pub(crate) const HIT6: &str = "#5a2d82";
+/// Questionnaire series, by the instrument's place in the registry (MIDAS dark blue, HIT-6 dark
+/// purple, PHQ-9 dark brown, GAD-7 dark teal): each at least 7:1 against the page.
+pub(crate) const PROM_SERIES: [&str; 4] = ["#1f4e8c", "#5a2d82", "#7a3e00", "#0b5a50"];
 /// The baseline window's shading.
 pub(crate) const BASELINE_FILL: &str = "#e6e6e6";
 /// Hatching for "no data" (gaps and unrecorded days).

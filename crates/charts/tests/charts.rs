@@ -12,10 +12,7 @@ use cephalog_charts::{
 };
 use cephalog_core::metrics::DateRange;
 use cephalog_core::preset::DayPreset;
-use cephalog_core::prom::{
-    HIT6_MAX_TOTAL, HIT6_MIN_TOTAL, HIT6_SEVERE_FROM, HIT6_SOME_FROM, HIT6_SUBSTANTIAL_FROM,
-    MIDAS_GRADE_II_FROM, MIDAS_GRADE_III_FROM, MIDAS_GRADE_IV_FROM,
-};
+use cephalog_core::prom::Instrument;
 use cephalog_core::protocol::{
     Concentration, FtpCaps, Muscle, Name, NerveDose, OccipitalNerve, Plan, Side, Target,
 };
@@ -836,7 +833,8 @@ fn proms_have_two_labelled_panels_with_core_bands() {
     let svg = proms_svg(&series);
     let doc = check(&svg);
     let t = texts(&doc);
-    let hit6_axis = format!("HIT-6 score ({HIT6_MIN_TOTAL}–{HIT6_MAX_TOTAL})");
+    let hit6 = Instrument::Hit6.def();
+    let hit6_axis = format!("HIT-6 score ({}–{})", hit6.min_total(), hit6.max_total());
     for label in [
         "MIDAS score (days)",
         hit6_axis.as_str(),
@@ -848,14 +846,7 @@ fn proms_have_two_labelled_panels_with_core_bands() {
         assert!(t.contains(&label), "{label}");
     }
     assert_eq!(hit6_axis, "HIT-6 score (36–78)");
-    for threshold in [
-        MIDAS_GRADE_II_FROM,
-        MIDAS_GRADE_III_FROM,
-        MIDAS_GRADE_IV_FROM,
-        HIT6_SOME_FROM,
-        HIT6_SUBSTANTIAL_FROM,
-        HIT6_SEVERE_FROM,
-    ] {
+    for threshold in [6, 11, 21, 50, 56, 60] {
         let suffix = format!("≥{threshold}");
         assert_eq!(
             t.iter().filter(|s| s.ends_with(&suffix)).count(),
@@ -868,8 +859,16 @@ fn proms_have_two_labelled_panels_with_core_bands() {
         6 + 1,
         "six bands and the legend"
     );
-    assert_eq!(marks(&doc, "mark-midas").len(), series.midas.len());
-    assert_eq!(marks(&doc, "mark-hit6").len(), series.hit6.len());
+    assert_eq!(
+        marks(&doc, "mark-midas").len(),
+        series.of(Instrument::Midas).len()
+    );
+    assert_eq!(
+        marks(&doc, "mark-hit6").len(),
+        series.of(Instrument::Hit6).len()
+    );
+    // No PHQ-9 or GAD-7 recorded: no panel for them.
+    assert!(!t.iter().any(|s| s.contains("PHQ-9") || s.contains("GAD-7")));
     let tip = marks(&doc, "mark-midas")[0]
         .first_element_child()
         .and_then(|n| n.text())
@@ -883,11 +882,13 @@ fn proms_without_answers_say_so() {
     let series = PromSeries {
         id: "none".to_owned(),
         title: "none".to_owned(),
-        midas: vec![],
-        hit6: vec![PromPoint {
-            date: d("2026-01-05"),
-            total: 80,
-        }],
+        points: vec![(
+            Instrument::Hit6,
+            vec![PromPoint {
+                date: d("2026-01-05"),
+                total: 80,
+            }],
+        )],
         sessions: vec![],
     };
     let svg = proms_svg(&series);
@@ -895,6 +896,45 @@ fn proms_without_answers_say_so() {
     assert!(texts(&doc).contains(&"no MIDAS recorded"));
     assert_eq!(marks(&doc, "mark-hit6").len(), 1);
     assert!(desc_text(&doc).contains("MIDAS: none recorded."));
+}
+
+/// A screening questionnaire recorded gets its own panel, axis and bands from the registry.
+#[test]
+fn proms_show_a_recorded_phq9_in_its_own_panel() {
+    let mut series = fixtures::prom_series();
+    series.points.push((
+        Instrument::Phq9,
+        vec![
+            PromPoint {
+                date: d("2025-10-27"),
+                total: 16,
+            },
+            PromPoint {
+                date: d("2026-04-27"),
+                total: 7,
+            },
+        ],
+    ));
+    let svg = proms_svg(&series);
+    let doc = check(&svg);
+    let t = texts(&doc);
+    for label in [
+        "PHQ-9 score (0–27)",
+        "PHQ-9 total",
+        "mild ≥5",
+        "moderate ≥10",
+        "mod. severe ≥15",
+        "severe ≥20",
+    ] {
+        assert!(t.contains(&label), "{label}");
+    }
+    assert_eq!(marks(&doc, "mark-phq9").len(), 2);
+    assert_eq!(marks(&doc, "threshold").len(), 6 + 4 + 1);
+    assert!(desc_text(&doc).contains(
+        "PHQ-9: 2 questionnaires, 27 Oct 2025 – 27 Apr 2026; first 16 (moderately severe \
+         depressive symptoms), latest 7 (mild depressive symptoms)."
+    ));
+    assert!(!t.iter().any(|s| s.contains("GAD-7")));
 }
 
 // All charts.

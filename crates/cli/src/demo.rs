@@ -792,6 +792,26 @@ fn questionnaires(
             })
             .collect();
         out.push((date, Instrument::Hit6, hit6));
+        // Depression and anxiety screening at the first visit only, drawn from the burden
+        // without the random stream (so the rest of the clinic stays as it was); PHQ-9 item 9
+        // is answered "not at all".
+        if k == 0 {
+            let level = (burden * 3.0).min(3.0) as u32;
+            let screen = |items: usize, last_zero: bool| -> Vec<String> {
+                (0..items)
+                    .map(|i| {
+                        if last_zero && i + 1 == items {
+                            0
+                        } else {
+                            (level + (i % 2) as u32).saturating_sub(1).min(3)
+                        }
+                    })
+                    .map(|v| v.to_string())
+                    .collect()
+            };
+            out.push((date, Instrument::Phq9, screen(9, true)));
+            out.push((date, Instrument::Gad7, screen(7, false)));
+        }
     }
     out
 }

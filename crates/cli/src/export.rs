@@ -25,7 +25,6 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use cephalog_core::Diary;
-use cephalog_core::prom::{Hit6Answer, PromResult};
 use cephalog_interchange::write_daily;
 use cephalog_store::{PatientRecord, Store};
 
@@ -187,7 +186,7 @@ struct QuestionnaireRow {
     /// The answers as given, `;`-separated (MIDAS: days for items 1–5, then A and B if given).
     answers: String,
     total: u32,
-    /// MIDAS grade (I–IV) or HIT-6 band.
+    /// The band's code: MIDAS grade (I–IV), HIT-6 impact, PHQ-9 or GAD-7 severity.
     grade: String,
     grade_description: String,
 }
@@ -372,24 +371,6 @@ struct Tables {
     audit_log: Vec<AuditRow>,
 }
 
-fn hit6_word(a: Hit6Answer) -> &'static str {
-    match a {
-        Hit6Answer::Never => "never",
-        Hit6Answer::Rarely => "rarely",
-        Hit6Answer::Sometimes => "sometimes",
-        Hit6Answer::VeryOften => "very often",
-        Hit6Answer::Always => "always",
-    }
-}
-
-/// An enum's serialised name (its `snake_case` or renamed form).
-fn serde_name<T: Serialize>(v: &T) -> String {
-    match serde_json::to_value(v) {
-        Ok(serde_json::Value::String(s)) => s,
-        Ok(other) => other.to_string(),
-        Err(_) => String::new(),
-    }
-}
 
 impl Tables {
     /// Reads one patient's records into the tables; returns the diary.
@@ -464,32 +445,15 @@ impl Tables {
             });
         }
         for (qid, q) in store.proms(id).await? {
-            let (answers, grade, description) = match &q.result {
-                PromResult::Midas(m) => {
-                    let mut a: Vec<String> = m.items.iter().map(u8::to_string).collect();
-                    if let Some(days) = m.headache_days {
-                        a.push(days.to_string());
-                        if let Some(pain) = m.average_pain {
-                            a.push(pain.to_string());
-                        }
-                    }
-                    (a, serde_name(&m.grade), m.grade.description())
-                }
-                PromResult::Hit6(h) => (
-                    h.answers.iter().map(|a| hit6_word(*a).to_owned()).collect(),
-                    serde_name(&h.band),
-                    h.band.description(),
-                ),
-            };
             self.questionnaires.push(QuestionnaireRow {
                 id: qid,
                 patient_id: id,
                 taken_on: q.date,
                 instrument: q.result.instrument().as_str().to_owned(),
-                answers: answers.join(";"),
+                answers: q.result.stored_answers(),
                 total: q.result.total(),
-                grade,
-                grade_description: description.to_owned(),
+                grade: q.result.band().code.to_owned(),
+                grade_description: q.result.band().words.to_owned(),
             });
         }
         for s in store.sessions(id).await? {

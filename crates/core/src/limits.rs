@@ -35,7 +35,8 @@ pub const MAX_NAME_CHARS: usize = 200;
 pub const MAX_MRN_CHARS: usize = 64;
 
 /// Youngest age, in whole years on the date taken, at which a questionnaire (MIDAS, HIT-6) is
-/// accepted. HIT-6 has been validated in adolescents from 12; MIDAS is an adult instrument with a
+/// accepted (every instrument: MIDAS, HIT-6, PHQ-9, GAD-7). HIT-6 and PHQ-9 have been used in
+/// adolescents from 12; MIDAS is an adult instrument with a
 /// paediatric version (PedMIDAS) for younger children. [unverified default]
 pub const MIN_QUESTIONNAIRE_AGE_YEARS: u32 = 12;
 

@@ -200,6 +200,24 @@ cephalog_uri!(
     "The HIT-6 questionnaire Cephalog scores (items 1–6; item wording is the clinic's, under its licence)."
 );
 
+use cephalog_core::prom::InstrumentDef;
+
+/// The Questionnaire canonical of a registry instrument:
+/// `https://cephalog.org/fhir/Questionnaire/{midas,hit6,phq9,gad7}` (PHQ-9 and GAD-7 are the
+/// LOINC panels 44249-1 and 69737-5: their item linkIds, answers and total are LOINC codes).
+pub fn questionnaire_url(def: &InstrumentDef) -> String {
+    format!(
+        "https://cephalog.org/fhir/Questionnaire/{}",
+        def.fhir.questionnaire
+    )
+}
+
+/// The code system of an instrument's answers where LOINC does not code them:
+/// `https://cephalog.org/fhir/CodeSystem/{code}-answer` ([`HIT6_ANSWER`] for HIT-6).
+pub fn answer_system(def: &InstrumentDef) -> String {
+    format!("https://cephalog.org/fhir/CodeSystem/{}-answer", def.code)
+}
+
 /// Extension URLs (`https://cephalog.org/fhir/StructureDefinition/…`).
 pub mod ext {
     macro_rules! ext {

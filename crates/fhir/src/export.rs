@@ -28,7 +28,7 @@ use cephalog_core::DrugClass;
 use cephalog_core::metrics::{DateRange, PeriodKind, compute_metrics};
 use cephalog_core::preset::DayPreset;
 use cephalog_core::preventives::{PreventiveOutcome, PreventiveTrial};
-use cephalog_core::prom::{Hit6Answer, PromEntry, PromResult};
+use cephalog_core::prom::{AnswerValue, PromEntry};
 use cephalog_core::protocol::{Anaesthetic, OccipitalNerve, Side, Target, Volume};
 use cephalog_core::safety::{
     ActionTaken, Causality, EventOutcome, ReporterQualification, SeriousOutcome,
@@ -186,16 +186,6 @@ pub(crate) fn sex_code(s: Sex) -> &'static str {
         Sex::Female => "female",
         Sex::Male => "male",
         Sex::Other => "other",
-    }
-}
-
-pub(crate) fn hit6_code(a: Hit6Answer) -> (&'static str, &'static str) {
-    match a {
-        Hit6Answer::Never => ("never", "Never"),
-        Hit6Answer::Rarely => ("rarely", "Rarely"),
-        Hit6Answer::Sometimes => ("sometimes", "Sometimes"),
-        Hit6Answer::VeryOften => ("very_often", "Very often"),
-        Hit6Answer::Always => ("always", "Always"),
     }
 }
 
@@ -874,50 +864,46 @@ fn int_item(link: &str, v: u64) -> ResponseItem {
 }
 
 fn questionnaire(cx: &Ctx<'_>, id: Uuid, q: &PromEntry) -> QuestionnaireResponse {
-    let (canonical, mut item) = match &q.result {
-        PromResult::Midas(m) => {
-            let mut item: Vec<ResponseItem> = m
-                .items
-                .iter()
-                .enumerate()
-                .map(|(i, d)| int_item(&(i + 1).to_string(), u64::from(*d)))
-                .collect();
-            if let Some(a) = m.headache_days {
-                item.push(int_item("A", u64::from(a)));
-            }
-            if let Some(b) = m.average_pain {
-                item.push(int_item("B", u64::from(b)));
-            }
-            (codes::QUESTIONNAIRE_MIDAS, item)
-        }
-        PromResult::Hit6(h) => {
-            let item = h
-                .answers
-                .iter()
-                .enumerate()
-                .map(|(i, a)| {
-                    let (code, display) = hit6_code(*a);
+    let def = q.result.def();
+    let canonical = codes::questionnaire_url(def);
+    let mut item: Vec<ResponseItem> = q
+        .result
+        .answers()
+        .map(|a| {
+            let link = match a.item.loinc {
+                Some(code) if def.fhir.answers_in_loinc => code,
+                _ => a.item.link,
+            };
+            match a.value {
+                AnswerValue::Count(n) => int_item(link, u64::from(n)),
+                AnswerValue::Choice(c) => {
+                    let value = match c.loinc {
+                        Some(code) if def.fhir.answers_in_loinc => {
+                            coding(codes::LOINC, code, c.label)
+                        }
+                        _ => coding(&codes::answer_system(def), c.code, c.label),
+                    };
                     ResponseItem {
-                        link_id: (i + 1).to_string(),
+                        link_id: link.to_owned(),
                         text: None,
                         answer: vec![Answer {
                             value_integer: None,
-                            value_coding: Some(coding(codes::HIT6_ANSWER, code, display)),
+                            value_coding: Some(value),
                         }],
                     }
-                })
-                .collect();
-            (codes::QUESTIONNAIRE_HIT6, item)
-        }
-    };
+                }
+            }
+        })
+        .collect();
+    let total_link = def.fhir.total.map_or("score", |(code, _)| code);
     item.push(ResponseItem {
         text: Some(format!("Total score ({})", q.result.interpretation())),
-        ..int_item("score", u64::from(q.result.total()))
+        ..int_item(total_link, u64::from(q.result.total()))
     });
     QuestionnaireResponse {
         id: resource_id("QuestionnaireResponse", &id.to_string()),
         identifier: Some(record_id(id)),
-        questionnaire: Some(canonical.to_owned()),
+        questionnaire: Some(canonical),
         status: "completed".to_owned(),
         subject: cx.subject(),
         authored: Some(q.date.to_string()),

@@ -21,7 +21,7 @@ use cephalog_core::eligibility::Attestation;
 use cephalog_core::preventives::{
     PreventiveClass, PreventiveDraft, PreventiveOutcome, PreventiveTrial,
 };
-use cephalog_core::prom::{Instrument, PromEntry, PromResult};
+use cephalog_core::prom::{Instrument, PromEntry, PromResult, Scale};
 use cephalog_core::protocol::{
     Anaesthetic, Laterality, NerveBlockPlan, OccipitalNerve, Side, Steroid, Target, Volume,
 };
@@ -1178,23 +1178,32 @@ fn read_questionnaire(q: &QuestionnaireResponse) -> Res<(Option<Uuid>, PromEntry
     if q.status != "completed" {
         return Err(format!("status is {}, not completed", q.status));
     }
-    let instrument = match q.questionnaire.as_deref() {
-        Some(codes::QUESTIONNAIRE_MIDAS) => Instrument::Midas,
-        Some(codes::QUESTIONNAIRE_HIT6) => Instrument::Hit6,
-        other => {
-            return Err(format!(
-                "questionnaire {} is not MIDAS ({}) or HIT-6 ({})",
-                other.unwrap_or("(none)"),
-                codes::QUESTIONNAIRE_MIDAS,
-                codes::QUESTIONNAIRE_HIT6
-            ));
-        }
-    };
+    let wanted = q.questionnaire.as_deref().unwrap_or("(none)");
+    let instrument = Instrument::ALL
+        .into_iter()
+        .find(|i| codes::questionnaire_url(i.def()) == wanted)
+        .ok_or_else(|| {
+            let known: Vec<String> = Instrument::ALL
+                .iter()
+                .map(|i| format!("{} ({})", i.label(), codes::questionnaire_url(i.def())))
+                .collect();
+            format!(
+                "questionnaire {wanted} is not one Cephalog scores: {}",
+                known.join(", ")
+            )
+        })?;
+    let def = instrument.def();
     let date = need_date("authored", q.authored.as_ref())?;
-    let links: &[&str] = match instrument {
-        Instrument::Midas => &["1", "2", "3", "4", "5", "A", "B"],
-        Instrument::Hit6 => &["1", "2", "3", "4", "5", "6"],
-    };
+    let links: Vec<&str> = def
+        .items
+        .iter()
+        .map(|i| match i.loinc {
+            Some(code) if def.fhir.answers_in_loinc => code,
+            _ => i.link,
+        })
+        .collect();
+    let total_link = def.fhir.total.map_or("score", |(code, _)| code);
+    let answer_system = codes::answer_system(def);
     let mut answers: BTreeMap<usize, String> = BTreeMap::new();
     let mut stated_total = None;
     for item in &q.item {
@@ -1202,7 +1211,7 @@ fn read_questionnaire(q: &QuestionnaireResponse) -> Res<(Option<Uuid>, PromEntry
             .answer
             .first()
             .ok_or_else(|| format!("item {} has no answer", item.link_id))?;
-        if item.link_id == "score" {
+        if item.link_id == total_link {
             stated_total = answer.value_integer;
             continue;
         }
@@ -1210,23 +1219,41 @@ fn read_questionnaire(q: &QuestionnaireResponse) -> Res<(Option<Uuid>, PromEntry
             .iter()
             .position(|l| *l == item.link_id)
             .ok_or_else(|| format!("item {} is not an item of {instrument}", item.link_id))?;
-        let text = match instrument {
-            Instrument::Midas => answer
+        let text = match def.items[pos].scale {
+            Scale::Count { .. } => answer
                 .value_integer
                 .map(|v| v.to_string())
                 .ok_or_else(|| format!("item {} has no valueInteger", item.link_id))?,
-            Instrument::Hit6 => answer
-                .value_coding
-                .as_ref()
-                .filter(|c| c.system.as_deref() == Some(codes::HIT6_ANSWER))
-                .and_then(|c| c.code.clone())
-                .ok_or_else(|| {
-                    format!(
-                        "item {} has no answer coded in {}",
-                        item.link_id,
-                        codes::HIT6_ANSWER
-                    )
-                })?,
+            Scale::Choice(scale) => {
+                let c = answer
+                    .value_coding
+                    .as_ref()
+                    .ok_or_else(|| format!("item {} has no valueCoding", item.link_id))?;
+                let (system, code) = (c.system.as_deref(), c.code.as_deref());
+                scale
+                    .choices
+                    .iter()
+                    .find(|ch| {
+                        let loinc = def.fhir.answers_in_loinc
+                            && system == Some(codes::LOINC)
+                            && ch.loinc.is_some()
+                            && code == ch.loinc;
+                        let own = system == Some(answer_system.as_str()) && code == Some(ch.code);
+                        loinc || own
+                    })
+                    .map(|ch| ch.code.to_owned())
+                    .ok_or_else(|| {
+                        let system = if def.fhir.answers_in_loinc {
+                            codes::LOINC
+                        } else {
+                            answer_system.as_str()
+                        };
+                        format!(
+                            "item {} has no answer coded in {system} that {} takes",
+                            item.link_id, def.label
+                        )
+                    })?
+            }
         };
         if answers.insert(pos, text).is_some() {
             return Err(format!("item {} is answered twice", item.link_id));

@@ -12,7 +12,6 @@ use cephalog_charts::{CalendarMonth, TrendInput, calendar_svg, trend_svg};
 use cephalog_core::classify::{Classification, CriterionStatus, overuse_threshold};
 use cephalog_core::metrics::{DateRange, MetricsReport, PeriodMetrics};
 use cephalog_core::preventives::PreventiveTrial;
-use cephalog_core::prom::Instrument;
 use cephalog_core::reference::{INSUFFICIENT_DIARY_DATA, NORMALISATION_DAYS, UNVERIFIED_MARK};
 use cephalog_core::response::CycleStatus;
 use cephalog_core::{DrugClass, Patient};
@@ -56,13 +55,6 @@ pub struct VisitSummary {
 
 fn words(s: &str) -> String {
     s.replace('_', " ")
-}
-
-fn instrument(i: Instrument) -> &'static str {
-    match i {
-        Instrument::Midas => "MIDAS",
-        Instrument::Hit6 => "HIT-6",
-    }
 }
 
 fn class_name(c: DrugClass) -> &'static str {
@@ -477,7 +469,7 @@ impl VisitSummary {
             .map(|q| {
                 vec![
                     date(q.date),
-                    instrument(q.instrument).to_owned(),
+                    q.instrument.label().to_owned(),
                     q.total.to_string(),
                     escape(&q.interpretation),
                     escape(&q.period),

@@ -206,35 +206,6 @@ impl PatientChart {
     }
 }
 
-/// A questionnaire's answers as stored: `;`-separated, in item order (HIT-6 answers as words).
-fn answers_text(result: &PromResult) -> String {
-    use cephalog_core::prom::Hit6Answer;
-    let parts: Vec<String> = match result {
-        PromResult::Midas(m) => m
-            .items
-            .iter()
-            .map(u8::to_string)
-            .chain(m.headache_days.map(|d| d.to_string()))
-            .chain(m.average_pain.map(|p| p.to_string()))
-            .collect(),
-        PromResult::Hit6(h) => h
-            .answers
-            .iter()
-            .map(|a| {
-                match a {
-                    Hit6Answer::Never => "never",
-                    Hit6Answer::Rarely => "rarely",
-                    Hit6Answer::Sometimes => "sometimes",
-                    Hit6Answer::VeryOften => "very often",
-                    Hit6Answer::Always => "always",
-                }
-                .to_owned()
-            })
-            .collect(),
-    };
-    parts.join(";")
-}
-
 /// What takes a corrected record's place (under the same id).
 pub(crate) enum Replacement {
     Preventive(PreventiveTrial),
@@ -658,7 +629,7 @@ impl Store {
                     .into_iter()
                     .find(|(q, _)| *q == id)
                     .ok_or_else(missing)?;
-                serde_json::json!({"taken_on": q.date, "answers": answers_text(&q.result), "result": q.result})
+                serde_json::json!({"taken_on": q.date, "answers": q.result.stored_answers(), "result": q.result})
             }
             RecordKind::Preventive => {
                 let (_, t) = self
@@ -867,7 +838,7 @@ impl Store {
         let answers: Vec<String> = chart
             .questionnaires
             .iter()
-            .map(|(_, q)| answers_text(&q.result))
+            .map(|(_, q)| q.result.stored_answers())
             .collect();
         dispatch!(self, p => e::import_chart(p, chart, &answers, Utc::now()).await)
     }

@@ -287,6 +287,50 @@ fn questionnaires_carry_their_items() {
     assert_eq!(hit6["status"], "completed");
 }
 
+/// PHQ-9 is LOINC panel 44249-1: its items, answers and total are LOINC codes.
+#[test]
+fn phq9_items_answers_and_total_are_loinc_coded() {
+    use cephalog_core::prom::{Instrument, PromEntry, PromResult};
+    let mut chart = full_chart();
+    let phq9 = PromResult::score(Instrument::Phq9, &["2", "1", "3", "2", "0", "1", "1", "0", "1"])
+        .expect("phq9");
+    chart.questionnaires.push((
+        crate::fixtures::id(310),
+        PromEntry {
+            date: crate::fixtures::d("2026-02-01"),
+            result: phq9,
+        },
+    ));
+    let b: Value = serde_json::from_str(&bundle_json(&chart)).expect("json");
+    let qr = of_type(&b, "QuestionnaireResponse");
+    let phq9 = qr
+        .iter()
+        .find(|q| q["questionnaire"] == "https://cephalog.org/fhir/Questionnaire/phq9")
+        .expect("phq9");
+    let links: Vec<&str> = phq9["item"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i["linkId"].as_str().expect("link"))
+        .collect();
+    assert_eq!(
+        links,
+        [
+            "44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2", "44252-5",
+            "44253-3", "44260-8", "44261-6"
+        ]
+    );
+    assert_eq!(
+        phq9["item"][2]["answer"][0]["valueCoding"],
+        json!({"system": codes::LOINC, "code": "LA6571-9", "display": "Nearly every day"})
+    );
+    assert_eq!(
+        phq9["item"][8]["answer"][0]["valueCoding"]["code"],
+        "LA6569-3"
+    );
+    assert_eq!(phq9["item"][9]["answer"][0]["valueInteger"], 11);
+}
+
 #[test]
 fn sessions_are_a_procedure_with_a_body_site_per_site_and_an_administration() {
     let b = bundle();

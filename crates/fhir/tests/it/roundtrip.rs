@@ -103,3 +103,32 @@ fn a_note_of_white_space_alone_is_no_note() {
     let back = import_bundle(&bundle_json(&chart)).expect("imports again");
     assert_eq!(back, chart);
 }
+
+/// PHQ-9 and GAD-7, coded in LOINC, survive the trip beside MIDAS and HIT-6.
+#[test]
+fn screening_questionnaires_round_trip() {
+    use cephalog_core::prom::{Instrument, PromEntry, PromResult};
+    let mut chart = full_chart();
+    let phq9 = PromResult::score(Instrument::Phq9, &["2", "1", "3", "2", "0", "1", "1", "0", "1"])
+        .expect("phq9");
+    let gad7 = PromResult::score(
+        Instrument::Gad7,
+        &["several days", "not at all", "nearly every day", "0", "1", "2", "3"],
+    )
+    .expect("gad7");
+    chart.questionnaires.push((
+        id(310),
+        PromEntry {
+            date: d("2026-02-01"),
+            result: phq9,
+        },
+    ));
+    chart.questionnaires.push((
+        id(311),
+        PromEntry {
+            date: d("2026-02-01"),
+            result: gad7,
+        },
+    ));
+    round_trip(&chart);
+}

@@ -406,11 +406,13 @@ impl Answer {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewQuestionnaire {
-    /// midas or hit6.
+    /// midas, hit6, phq9 or gad7.
     #[schema(value_type = super::schema::Instrument)]
     pub instrument: String,
-    /// MIDAS: the 5 scored day counts, optionally followed by item A (headache days) and item B
-    /// (average pain 0–10). HIT-6: the 6 answers in order.
+    /// The answers in item order. MIDAS: the 5 scored day counts, optionally followed by item A
+    /// (headache days) and item B (average pain 0–10). HIT-6: its 6 answers in words (never,
+    /// rarely, sometimes, very often, always). PHQ-9 and GAD-7: their 9 and 7 answers as words
+    /// (not at all, several days, more than half the days, nearly every day) or points 0–3.
     pub answers: Vec<Answer>,
     /// The day it was filled in (default: today).
     pub date: Option<NaiveDate>,
@@ -421,11 +423,13 @@ pub struct NewQuestionnaire {
 pub struct QuestionnaireJson {
     pub id: Uuid,
     pub date: NaiveDate,
-    /// midas or hit6.
+    /// midas, hit6, phq9 or gad7.
     pub instrument: String,
     pub total: u32,
-    /// The MIDAS grade or HIT-6 impact band in words.
+    /// The band in words (MIDAS grade, HIT-6 impact, PHQ-9 and GAD-7 severity).
     pub interpretation: String,
+    /// The answers need a clinician's review today (PHQ-9 item 9 above 0).
+    pub same_day_review: bool,
     /// The scored items.
     #[schema(value_type = Object)]
     pub result: PromResult,
@@ -439,20 +443,17 @@ impl QuestionnaireJson {
             instrument: result.instrument().as_str().to_owned(),
             total: result.total(),
             interpretation: result.interpretation(),
+            same_day_review: result.needs_same_day_review(),
             result,
         }
     }
 }
 
 fn prom_field(e: &PromError) -> String {
-    match e {
-        PromError::MidasDays { item, .. } | PromError::Hit6Answer { item, .. } => {
-            format!("answers[{}]", item.saturating_sub(1))
-        }
-        PromError::MidasPain(_) => "answers[6]".to_owned(),
-        PromError::MidasPairOver { second, .. } => format!("answers[{}]", second - 1),
-        PromError::UnknownInstrument(_) => "instrument".to_owned(),
-        PromError::MidasCount(_) | PromError::Hit6Count(_) => "answers".to_owned(),
+    match (e, e.position()) {
+        (PromError::UnknownInstrument(_), _) => "instrument".to_owned(),
+        (_, Some(i)) => format!("answers[{i}]"),
+        (_, None) => "answers".to_owned(),
     }
 }
 
@@ -477,7 +478,7 @@ pub async fn questionnaires(
     ))
 }
 
-/// Scores and stores a MIDAS or HIT-6 questionnaire. Patients submit their own
+/// Scores and stores a questionnaire (MIDAS, HIT-6, PHQ-9, GAD-7). Patients submit their own
 /// ([`Need::WriteQuestionnaire`]).
 #[utoipa::path(post, path = "/patients/{id}/questionnaires", tag = "pathway",
     params(("id" = Uuid, Path, description = "patient id")),

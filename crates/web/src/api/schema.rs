@@ -102,11 +102,12 @@ pub enum PreventiveClass {
     Other,
 }
 
+/// Registered under its name; its values are replaced by the registry's instrument codes when
+/// the document is built.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Instrument {
     Midas,
-    Hit6,
 }
 
 #[derive(Serialize, ToSchema)]

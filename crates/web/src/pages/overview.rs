@@ -13,7 +13,6 @@ use cephalog_core::preset::DayPreset;
 use cephalog_core::prom::PromEntry;
 
 use super::diary::{Calendar, calendar};
-use super::pathway::instrument_label;
 use crate::AppState;
 use crate::error::WebError;
 
@@ -174,7 +173,7 @@ pub(crate) fn extras(
         .map(|e| {
             format!(
                 "{} {} ({}) on {}",
-                instrument_label(e.result.instrument()),
+                e.result.instrument().label(),
                 e.result.total(),
                 e.result.interpretation(),
                 e.date

@@ -648,12 +648,6 @@ pub(crate) fn decision_row(d: &Decision) -> DecisionRow {
     }
 }
 
-pub(crate) fn instrument_label(i: cephalog_core::prom::Instrument) -> &'static str {
-    match i {
-        cephalog_core::prom::Instrument::Midas => "MIDAS",
-        cephalog_core::prom::Instrument::Hit6 => "HIT-6",
-    }
-}
 
 /// The response report in rows.
 pub(crate) fn response_view(report: &cephalog_core::response::ResponseReport) -> ResponseView {
@@ -730,7 +724,7 @@ async fn response(
             .map(|p| PromRow {
                 period: p.period.clone(),
                 date: p.date,
-                instrument: instrument_label(p.instrument),
+                instrument: p.instrument.label(),
                 total: p.total,
                 interpretation: p.interpretation.clone(),
             })

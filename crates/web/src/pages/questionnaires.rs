@@ -1,5 +1,5 @@
-//! MIDAS and HIT-6 over time, and the forms to enter them. A patient fills them in for themselves;
-//! the clinic transcribes paper ones.
+//! The questionnaires over time, and a form for each instrument of the registry. A patient fills
+//! them in for themselves; the clinic transcribes paper ones.
 
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -8,11 +8,11 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use cephalog_core::prom::{Instrument, PromError, PromResult};
+use cephalog_core::prom::{Instrument, InstrumentDef, PromError, PromResult, Scale, Wording};
 use cephalog_store::PatientRecord;
 
 use super::form::FormData;
-use super::pathway::{PromRow, instrument_label};
+use super::pathway::PromRow;
 use super::{Nav, Routes, render};
 use crate::AppState;
 use crate::audit;
@@ -26,100 +26,53 @@ pub(super) fn routes(r: Routes) -> Routes {
         .post("/patients/{id}/questionnaires", save)
 }
 
-/// The MIDAS questions: five scored (days in the last 3 months) and two unscored, A and B
-/// (Stewart et al., Neurology 2001;56(6 Suppl 1):S20–S28) [V].
-pub const MIDAS_QUESTIONS: [(&str, &str); 7] = [
-    (
-        "midas1",
-        "1. On how many days in the last 3 months did you miss work or school because of your headaches?",
-    ),
-    (
-        "midas2",
-        "2. How many days in the last 3 months was your productivity at work or school reduced by half or more because of your headaches? (Do not count days you counted in question 1.)",
-    ),
-    (
-        "midas3",
-        "3. On how many days in the last 3 months did you not do household work because of your headaches?",
-    ),
-    (
-        "midas4",
-        "4. How many days in the last 3 months was your productivity in household work reduced by half or more because of your headaches? (Do not count days you counted in question 3.)",
-    ),
-    (
-        "midas5",
-        "5. On how many days in the last 3 months did you miss family, social or leisure activities because of your headaches?",
-    ),
-    (
-        "midas_a",
-        "A. On how many days in the last 3 months did you have a headache? (If a headache lasted more than one day, count each day.) Not scored.",
-    ),
-    (
-        "midas_b",
-        "B. On a scale of 0 to 10, on average how painful were these headaches? (0 = no pain at all, 10 = pain as bad as it can be.) Not scored.",
-    ),
-];
-
-/// The HIT-6 answers, their form values and words.
-pub const HIT6_CHOICES: [(&str, &str); 5] = [
-    ("never", "Never"),
-    ("rarely", "Rarely"),
-    ("sometimes", "Sometimes"),
-    ("very_often", "Very often"),
-    ("always", "Always"),
-];
-
 /// The field of the form an error of the scorer points to.
-fn prom_field(e: &PromError) -> String {
-    match e {
-        PromError::MidasDays { item, .. } if *item == 6 => "midas_a".to_owned(),
-        PromError::MidasDays { item, .. } => format!("midas{item}"),
-        PromError::MidasPairOver { second, .. } => format!("midas{second}"),
-        PromError::MidasPain(_) => "midas_b".to_owned(),
-        PromError::Hit6Answer { item, .. } => format!("hit6_{item}"),
-        PromError::MidasCount(_) => "midas1".to_owned(),
-        PromError::Hit6Count(_) => "hit6_1".to_owned(),
-        PromError::UnknownInstrument(_) => "instrument".to_owned(),
+fn prom_field(def: &InstrumentDef, e: &PromError) -> String {
+    match (e, e.position()) {
+        (PromError::UnknownInstrument(_), _) => "instrument".to_owned(),
+        (_, Some(i)) => def.items.get(i).map_or("instrument", |x| x.field).to_owned(),
+        (_, None) => def.items.first().map_or("instrument", |x| x.field).to_owned(),
     }
 }
 
-/// The answers of a posted MIDAS form, in the order the scorer takes them: the five scored items,
-/// then A and B when given.
-pub(crate) fn midas_answers(f: &FormData) -> Result<Vec<String>, WebError> {
-    let mut answers = Vec::with_capacity(7);
-    for i in 1..=5 {
-        let name = format!("midas{i}");
-        let v = f.get(&name).ok_or_else(|| {
-            WebError::invalid(
-                &name,
-                format!("MIDAS question {i}: give a number of days (0 if none)"),
-            )
-        })?;
-        answers.push(v.to_owned());
-    }
-    match (f.get("midas_a"), f.get("midas_b")) {
-        (Some(a), Some(b)) => answers.extend([a.to_owned(), b.to_owned()]),
-        (Some(a), None) => answers.push(a.to_owned()),
-        (None, Some(_)) => {
-            return Err(WebError::invalid(
-                "midas_a",
-                "MIDAS question A: give the headache days too when you answer question B",
-            ));
+/// The answers of a posted form, in the order the scorer takes them: every required item, then
+/// the optional ones given, each only after the one before it.
+pub(crate) fn form_answers(def: &InstrumentDef, f: &FormData) -> Result<Vec<String>, WebError> {
+    let mut answers = Vec::with_capacity(def.items.len());
+    let mut skipped: Option<&str> = None;
+    for item in def.items {
+        match f.get(item.field) {
+            Some(v) => {
+                if let Some(before) = skipped {
+                    return Err(WebError::invalid(
+                        before,
+                        format!(
+                            "{} question {}: answer it too when you answer question {}",
+                            def.label,
+                            def.items
+                                .iter()
+                                .find(|x| x.field == before)
+                                .map_or("", |x| x.link),
+                            item.link
+                        ),
+                    ));
+                }
+                answers.push(v.to_owned());
+            }
+            None if item.optional => skipped = skipped.or(Some(item.field)),
+            None => {
+                let what = match item.scale {
+                    Scale::Count { unit, .. } => format!("give a number of {unit} (0 if none)"),
+                    Scale::Choice(_) => "choose an answer".to_owned(),
+                };
+                return Err(WebError::invalid(
+                    item.field,
+                    format!("{} question {}: {what}", def.label, item.link),
+                ));
+            }
         }
-        (None, None) => {}
     }
     Ok(answers)
-}
-
-/// The six answers of a posted HIT-6 form.
-pub(crate) fn hit6_answers(f: &FormData) -> Result<Vec<String>, WebError> {
-    (1..=6)
-        .map(|i| {
-            let name = format!("hit6_{i}");
-            f.get(&name).map(str::to_owned).ok_or_else(|| {
-                WebError::invalid(&name, format!("HIT-6 question {i}: choose an answer"))
-            })
-        })
-        .collect()
 }
 
 /// A posted questionnaire: its date (today when blank; never in the future), instrument and
@@ -139,23 +92,39 @@ pub(crate) fn questionnaire_from_form(
             format!("Date: {date} is in the future"),
         ));
     }
-    let answers = match instrument {
-        Instrument::Midas => midas_answers(f)?,
-        Instrument::Hit6 => hit6_answers(f)?,
-    };
+    let def = instrument.def();
+    let answers = form_answers(def, f)?;
     let refs: Vec<&str> = answers.iter().map(String::as_str).collect();
     PromResult::score(instrument, &refs)
         .and_then(|r| r.check_plausible())
-        .map_err(|e| WebError::invalid(prom_field(&e), e))?;
+        .map_err(|e| WebError::invalid(prom_field(def, &e), e))?;
     Ok((date, instrument, answers))
 }
 
-/// One HIT-6 question of the form: its number, field name and the answer chosen.
+/// One question of a form.
 #[derive(Debug, Clone)]
-pub struct Hit6Item {
-    pub number: usize,
-    pub name: String,
-    pub chosen: String,
+pub struct FormItem {
+    pub field: &'static str,
+    /// "1. Little interest …", or "HIT-6 question 1" for a licensed instrument.
+    pub text: String,
+    /// The count's maximum, for a number field.
+    pub max: Option<u8>,
+    /// The answers (value, words), for a choice.
+    pub choices: Vec<(&'static str, &'static str)>,
+    pub required: bool,
+    /// The value given or chosen, when a refused form comes back.
+    pub value: String,
+}
+
+/// One instrument's form.
+#[derive(Debug, Clone)]
+pub struct FormView {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub title: &'static str,
+    pub preamble: &'static str,
+    pub date: String,
+    pub items: Vec<FormItem>,
 }
 
 #[derive(askama::Template)]
@@ -168,24 +137,19 @@ struct QuestionnairesPage {
     chart: Option<String>,
     today: NaiveDate,
     may_write: bool,
-    midas: Vec<(&'static str, &'static str, String)>,
-    midas_date: String,
-    hit6: Vec<Hit6Item>,
-    hit6_date: String,
-    choices: [(&'static str, &'static str); 5],
+    forms: Vec<FormView>,
+    /// What the bands mean, one line per instrument.
+    bands: Vec<String>,
     error: Option<String>,
     saved: Option<String>,
-}
-
-impl QuestionnairesPage {
-    fn midas_max(&self, name: &str) -> u32 {
-        if name == "midas_b" { 10 } else { 90 }
-    }
+    /// What the saved answers' alert says: to the patient, or to the clinician who entered them.
+    alert: Option<&'static str>,
 }
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct SavedQuery {
     saved: Option<String>,
+    alert: Option<String>,
 }
 
 async fn build(
@@ -195,6 +159,7 @@ async fn build(
     posted: Option<&FormData>,
     error: Option<String>,
     saved: Option<String>,
+    alert: Option<&'static str>,
 ) -> Result<QuestionnairesPage, WebError> {
     let today = state.today();
     let sessions = cephalog_app::migraine_session_dates(&state.store, r.id).await?;
@@ -208,21 +173,48 @@ async fn build(
         .collect();
     let own = who.user.patient_id == Some(r.id);
     // The form a refused entry came from keeps its answers.
-    let failed = match posted.and_then(|f| f.get("instrument")) {
-        Some("hit6") => "hit6",
-        Some(_) => "midas",
-        None => "",
-    };
+    let failed = posted.and_then(|f| f.get("instrument")).unwrap_or("");
     let value = |name: &str, form: &str| {
         posted
             .filter(|_| failed == form)
             .map(|f| f.text(name))
             .unwrap_or_default()
     };
-    let date_default = |form: &str| {
-        let v = value("date", form);
-        if v.is_empty() { today.to_string() } else { v }
-    };
+    let forms = Instrument::ALL
+        .into_iter()
+        .map(|i| {
+            let def = i.def();
+            let date = value("date", def.code);
+            FormView {
+                code: def.code,
+                label: def.label,
+                title: def.title,
+                preamble: def.preamble,
+                date: if date.is_empty() { today.to_string() } else { date },
+                items: def
+                    .items
+                    .iter()
+                    .map(|item| FormItem {
+                        field: item.field,
+                        text: match def.wording {
+                            Wording::Shipped => format!("{}. {}", item.link, item.text),
+                            Wording::Licensed => format!("{} question {}", def.label, item.link),
+                        },
+                        max: match item.scale {
+                            Scale::Count { max, .. } => Some(max),
+                            Scale::Choice(_) => None,
+                        },
+                        choices: match item.scale {
+                            Scale::Count { .. } => Vec::new(),
+                            Scale::Choice(c) => c.choices.iter().map(|c| (c.code, c.label)).collect(),
+                        },
+                        required: !item.optional,
+                        value: value(item.field, def.code),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
     Ok(QuestionnairesPage {
         nav: Some(Nav::for_user(
             who,
@@ -236,7 +228,7 @@ async fn build(
             .map(|p| PromRow {
                 period: p.period.clone(),
                 date: p.date,
-                instrument: instrument_label(p.instrument),
+                instrument: p.instrument.label(),
                 total: p.total,
                 interpretation: p.interpretation.clone(),
             })
@@ -244,25 +236,11 @@ async fn build(
         chart: super::overview::proms_chart(&entries, &sessions),
         today,
         may_write: patient_access(&who.user, r, Need::WriteQuestionnaire).is_ok(),
-        midas: MIDAS_QUESTIONS
-            .iter()
-            .map(|(name, text)| (*name, *text, value(name, "midas")))
-            .collect(),
-        midas_date: date_default("midas"),
-        hit6: (1..=6)
-            .map(|i| {
-                let name = format!("hit6_{i}");
-                Hit6Item {
-                    number: i,
-                    chosen: value(&name, "hit6"),
-                    name,
-                }
-            })
-            .collect(),
-        hit6_date: date_default("hit6"),
-        choices: HIT6_CHOICES,
+        forms,
+        bands: Instrument::ALL.map(|i| i.def().bands_text()).to_vec(),
         error,
         saved,
+        alert,
     })
 }
 
@@ -273,11 +251,22 @@ async fn page(
     Query(q): Query<SavedQuery>,
 ) -> Result<Response, PageError> {
     let r = audit::patient(&state, &who, id, Need::ReadDiary, "questionnaires.read").await?;
-    let saved = q.saved.as_deref().map(|s| match s {
-        "hit6" => "HIT-6 saved. Thank you.".to_owned(),
-        _ => "MIDAS saved. Thank you.".to_owned(),
+    let saved_instrument = q.saved.as_deref().and_then(|s| s.parse::<Instrument>().ok());
+    let saved = saved_instrument.map(|i| format!("{} saved. Thank you.", i.label()));
+    // The alert the saved answers raised, named by its place in the instrument's list.
+    let alert = saved_instrument.zip(q.alert.as_deref()).and_then(|(i, n)| {
+        n.parse::<usize>()
+            .ok()
+            .and_then(|n| i.def().alerts.get(n))
+            .map(|a| {
+                if who.user.patient_id == Some(r.id) {
+                    a.patient
+                } else {
+                    a.clinician
+                }
+            })
     });
-    Ok(render(&build(&state, &who, &r, None, None, saved).await?))
+    Ok(render(&build(&state, &who, &r, None, None, saved, alert).await?))
 }
 
 async fn save(
@@ -298,13 +287,13 @@ async fn save(
     let (date, instrument, answers) = match questionnaire_from_form(&f, state.today()) {
         Ok(x) => x,
         Err(e) => {
-            let page = build(&state, &who, &r, Some(&f), Some(e.to_string()), None).await?;
+            let page = build(&state, &who, &r, Some(&f), Some(e.to_string()), None, None).await?;
             return Ok((e.status(), render(&page)).into_response());
         }
     };
     // The store refuses what only it can judge (a date before the age questionnaires are taken
     // at, a second answer set on one date): the form comes back with the reason.
-    let (qid, _) = match state
+    let (qid, result) = match state
         .store
         .add_prom(r.id, date, instrument, &answers, state.today())
         .await
@@ -315,7 +304,7 @@ async fn save(
             if !matches!(e, WebError::Invalid { .. } | WebError::Conflict(_)) {
                 return Err(e.into());
             }
-            let page = build(&state, &who, &r, Some(&f), Some(e.to_string()), None).await?;
+            let page = build(&state, &who, &r, Some(&f), Some(e.to_string()), None, None).await?;
             return Ok((e.status(), render(&page)).into_response());
         }
     };
@@ -328,8 +317,14 @@ async fn save(
         Some(r.id),
     )
     .await?;
+    let alert = result
+        .alerts()
+        .first()
+        .and_then(|a| instrument.def().alerts.iter().position(|d| std::ptr::eq(d, *a)))
+        .map(|n| format!("&alert={n}"))
+        .unwrap_or_default();
     Ok(Redirect::to(&format!(
-        "/patients/{}/questionnaires?saved={}",
+        "/patients/{}/questionnaires?saved={}{alert}",
         r.id,
         instrument.as_str()
     ))
