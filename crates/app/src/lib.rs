@@ -71,6 +71,9 @@ pub enum AppError {
     /// An acknowledgement asked for an event that is not flagged for urgent review.
     #[error("adverse event {0} is not flagged for urgent review; there is nothing to acknowledge")]
     NotFlagged(Uuid),
+    /// A review asked for a questionnaire whose answers raised no same-day alert.
+    #[error("questionnaire {0} raised no same-day alert; there is nothing to review")]
+    NothingToReview(Uuid),
 }
 
 /// The shipped rule sets and the clinic's own `*.toml` files from `dir`; an id defined twice is an

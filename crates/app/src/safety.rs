@@ -12,7 +12,7 @@ use cephalog_core::safety::{
 };
 use cephalog_core::session::Session;
 use cephalog_e2b::{ExportError, MedWatchReport, SenderSettings};
-use cephalog_store::{AdverseEventRecord, PatientRecord, Store, UrgentReviewAck};
+use cephalog_store::{AdverseEventRecord, PatientRecord, Store, StoreError, UrgentReviewAck};
 
 use crate::AppError;
 
@@ -237,4 +237,60 @@ pub fn medwatch_json(
             product_available: None,
         },
     )
+}
+
+/// A questionnaire whose answers need a clinician's review the same day (PHQ-9 item 9 above 0),
+/// not reviewed yet.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct QuestionnaireAlert {
+    pub patient: Uuid,
+    pub questionnaire: Uuid,
+    pub date: chrono::NaiveDate,
+    pub instrument: cephalog_core::prom::Instrument,
+    /// What the clinician is told, one line per alert raised.
+    pub reasons: Vec<&'static str>,
+}
+
+/// The questionnaires awaiting a same-day review, of one clinic's patients or of every patient,
+/// oldest first: they head the worklist until a clinician records the review.
+pub async fn questionnaires_awaiting_review(
+    store: &Store,
+    clinic: Option<Uuid>,
+) -> Result<Vec<QuestionnaireAlert>, AppError> {
+    Ok(store
+        .questionnaires_awaiting_review(clinic)
+        .await?
+        .into_iter()
+        .map(|(questionnaire, patient, e)| QuestionnaireAlert {
+            patient,
+            questionnaire,
+            date: e.date,
+            instrument: e.result.instrument(),
+            reasons: e.result.alerts().iter().map(|a| a.clinician).collect(),
+        })
+        .collect())
+}
+
+/// Records a clinician's same-day review of a questionnaire: who, and what was decided. Refused
+/// when its answers raised no alert, or it has been reviewed already.
+pub async fn review_questionnaire(
+    store: &Store,
+    patient: Uuid,
+    questionnaire: Uuid,
+    by: &str,
+    decision: &str,
+) -> Result<cephalog_store::QuestionnaireReview, AppError> {
+    let entry = store
+        .proms(patient)
+        .await?
+        .into_iter()
+        .find(|(id, _)| *id == questionnaire)
+        .map(|(_, e)| e)
+        .ok_or_else(|| StoreError::NotFound(format!("questionnaire {questionnaire}")))?;
+    if !entry.result.needs_same_day_review() {
+        return Err(AppError::NothingToReview(questionnaire));
+    }
+    Ok(store
+        .review_questionnaire(patient, questionnaire, by, decision)
+        .await?)
 }

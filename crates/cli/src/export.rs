@@ -371,7 +371,6 @@ struct Tables {
     audit_log: Vec<AuditRow>,
 }
 
-
 impl Tables {
     /// Reads one patient's records into the tables; returns the diary.
     async fn add_patient(&mut self, store: &Store, r: &PatientRecord) -> Result<Diary> {

@@ -1246,6 +1246,86 @@ macro_rules! engine {
                 write_submitted(&mut *pool.acquire().await?, id, on).await
             }
 
+            /// Stores a questionnaire's same-day review; false when it has one already or is not the
+            /// patient's.
+            pub(crate) async fn review_questionnaire(
+                pool: &Pool,
+                patient: Uuid,
+                r: &crate::QuestionnaireReview,
+            ) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "INSERT INTO questionnaire_reviews (prom_id, reviewed_by, reviewed_at, decision) \
+                     SELECT id, $3, $4, $5 FROM proms WHERE id = $1 AND patient_id = $2 \
+                     ON CONFLICT (prom_id) DO NOTHING",
+                )
+                .bind(r.questionnaire)
+                .bind(patient)
+                .bind(&r.by)
+                .bind(r.at)
+                .bind(&r.decision)
+                .execute(pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            /// Same-day reviews, of one patient's questionnaires or of all.
+            pub(crate) async fn questionnaire_reviews(
+                pool: &Pool,
+                patient: Option<Uuid>,
+            ) -> Result<Vec<crate::QuestionnaireReview>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT k.prom_id, k.reviewed_by, k.reviewed_at, k.decision FROM questionnaire_reviews k \
+                     JOIN proms q ON q.id = k.prom_id WHERE ($1 IS NULL OR q.patient_id = $1) \
+                     ORDER BY k.reviewed_at",
+                )
+                .bind(patient)
+                .fetch_all(pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(crate::QuestionnaireReview {
+                            questionnaire: r.try_get("prom_id")?,
+                            by: r.try_get("reviewed_by")?,
+                            at: r.try_get("reviewed_at")?,
+                            decision: r.try_get("decision")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            /// Questionnaires of the given instruments with no review yet, of a clinic's patients
+            /// or of all: (id, patient, date, instrument, answers).
+            pub(crate) async fn unreviewed_proms(
+                pool: &Pool,
+                clinic: Option<Uuid>,
+                instruments: &[String],
+            ) -> Result<Vec<(Uuid, Uuid, NaiveDate, String, String)>, StoreError> {
+                let mut out = Vec::new();
+                for instrument in instruments {
+                    let rows = sqlx::query(
+                        "SELECT q.id, q.patient_id, q.taken_on, q.instrument, q.answers FROM proms q \
+                         JOIN patients p ON p.id = q.patient_id \
+                         WHERE q.instrument = $1 AND ($2 IS NULL OR p.clinic_id = $2) \
+                         AND NOT EXISTS (SELECT 1 FROM questionnaire_reviews k WHERE k.prom_id = q.id) \
+                         ORDER BY q.taken_on, q.created_at",
+                    )
+                    .bind(instrument)
+                    .bind(clinic)
+                    .fetch_all(pool)
+                    .await?;
+                    for r in &rows {
+                        out.push((
+                            r.try_get("id")?,
+                            r.try_get("patient_id")?,
+                            r.try_get("taken_on")?,
+                            r.try_get("instrument")?,
+                            r.try_get("answers")?,
+                        ));
+                    }
+                }
+                Ok(out)
+            }
+
             /// Stores the acknowledgement of an event's urgent review; false when it already has one.
             pub(crate) async fn acknowledge_urgent_review(
                 pool: &Pool,

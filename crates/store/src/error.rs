@@ -29,6 +29,8 @@ pub enum StoreError {
     DuplicateMrn(String),
     #[error("the urgent review of adverse event {0} is already acknowledged")]
     AlreadyAcknowledged(String),
+    #[error("questionnaire {0} has been reviewed already")]
+    AlreadyReviewed(String),
     #[error("{field}: {reason}")]
     Invalid { field: &'static str, reason: String },
     #[error("MRN '{0}' is used by more than one clinic; give the patient's id instead")]

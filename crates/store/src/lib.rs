@@ -93,6 +93,15 @@ pub struct UrgentReviewAck {
     pub decision: String,
 }
 
+/// A clinician's same-day review of a questionnaire whose answers raised an alert.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct QuestionnaireReview {
+    pub questionnaire: Uuid,
+    pub by: String,
+    pub at: DateTime<Utc>,
+    pub decision: String,
+}
+
 /// Longest urgent-review decision Cephalog keeps.
 pub const ACK_DECISION_MAX_CHARS: usize = 1000;
 
@@ -1178,6 +1187,80 @@ impl Store {
         } else {
             Err(StoreError::AlreadyAcknowledged(id.to_string()))
         }
+    }
+
+    /// Records the same-day review of questionnaire `id` of `patient`: `by` and `decision` are
+    /// required; a questionnaire reviewed already keeps its first review.
+    pub async fn review_questionnaire(
+        &self,
+        patient: Uuid,
+        id: Uuid,
+        by: &str,
+        decision: &str,
+    ) -> Result<QuestionnaireReview, StoreError> {
+        if !self.proms(patient).await?.iter().any(|(q, _)| *q == id) {
+            return Err(StoreError::NotFound(format!("questionnaire {id}")));
+        }
+        let decision = decision.trim();
+        cephalog_core::limits::check_no_nul("decision", decision)?;
+        if decision.is_empty() || decision.chars().count() > ACK_DECISION_MAX_CHARS {
+            return Err(StoreError::Invalid {
+                field: "decision",
+                reason: format!("say what was decided (1 to {ACK_DECISION_MAX_CHARS} characters)"),
+            });
+        }
+        if by.trim().is_empty() {
+            return Err(StoreError::Invalid {
+                field: "by",
+                reason: "name who reviews".to_owned(),
+            });
+        }
+        let review = QuestionnaireReview {
+            questionnaire: id,
+            by: by.trim().to_owned(),
+            at: Utc::now(),
+            decision: decision.to_owned(),
+        };
+        if dispatch!(self, p => e::review_questionnaire(p, patient, &review).await)? {
+            Ok(review)
+        } else {
+            Err(StoreError::AlreadyReviewed(id.to_string()))
+        }
+    }
+
+    /// Same-day reviews, of one patient's questionnaires or of every one.
+    pub async fn questionnaire_reviews(
+        &self,
+        patient: Option<Uuid>,
+    ) -> Result<Vec<QuestionnaireReview>, StoreError> {
+        dispatch!(self, p => e::questionnaire_reviews(p, patient).await)
+    }
+
+    /// Questionnaires not reviewed yet whose answers raise a same-day alert, of one clinic's
+    /// patients or of all, oldest first: (id, patient, entry).
+    pub async fn questionnaires_awaiting_review(
+        &self,
+        clinic: Option<Uuid>,
+    ) -> Result<Vec<(Uuid, Uuid, PromEntry)>, StoreError> {
+        let instruments: Vec<String> = Instrument::ALL
+            .into_iter()
+            .filter(|i| !i.def().alerts.is_empty())
+            .map(|i| i.as_str().to_owned())
+            .collect();
+        let rows = dispatch!(self, p => e::unreviewed_proms(p, clinic, &instruments).await)?;
+        let mut out = Vec::new();
+        for (id, patient, date, instrument, answers) in rows {
+            let corrupt =
+                |e: &dyn std::fmt::Display| StoreError::corrupt(format!("questionnaire {id}"), e);
+            let instrument = instrument.parse::<Instrument>().map_err(|e| corrupt(&e))?;
+            let parts: Vec<&str> = answers.split(';').collect();
+            let result = PromResult::score(instrument, &parts).map_err(|e| corrupt(&e))?;
+            if result.needs_same_day_review() {
+                out.push((id, patient, PromEntry { date, result }));
+            }
+        }
+        out.sort_by_key(|(_, _, e)| e.date);
+        Ok(out)
     }
 
     /// Acknowledged urgent reviews, of one patient's events or of every event.

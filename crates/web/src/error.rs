@@ -94,6 +94,7 @@ impl From<StoreError> for WebError {
             StoreError::DuplicateMrn(_)
             | StoreError::AmbiguousMrn(_)
             | StoreError::AlreadyAcknowledged(_)
+            | StoreError::AlreadyReviewed(_)
             | StoreError::PatientExists { .. }
             | StoreError::DuplicateUsername(_)
             | StoreError::DatesAlreadyStored { .. }
@@ -137,9 +138,9 @@ impl From<cephalog_app::AppError> for WebError {
             cephalog_app::AppError::NoSessionOn { index, .. } => {
                 WebError::invalid(format!("session_dates[{index}]"), e)
             }
-            cephalog_app::AppError::NotFlagged(_) | cephalog_app::AppError::NotValidIcsr { .. } => {
-                WebError::Conflict(e.to_string())
-            }
+            cephalog_app::AppError::NotFlagged(_)
+            | cephalog_app::AppError::NothingToReview(_)
+            | cephalog_app::AppError::NotValidIcsr { .. } => WebError::Conflict(e.to_string()),
             cephalog_app::AppError::Session(_) | cephalog_app::AppError::Protocol(_) => {
                 WebError::Invalid {
                     field: None,

@@ -294,7 +294,12 @@ const TWO_WEEKS: ChoiceScale = ChoiceScale {
     points_accepted: true,
 };
 
-const fn two_weeks(link: &'static str, field: &'static str, text: &'static str, loinc: &'static str) -> Item {
+const fn two_weeks(
+    link: &'static str,
+    field: &'static str,
+    text: &'static str,
+    loinc: &'static str,
+) -> Item {
     Item {
         link,
         field,
@@ -319,10 +324,30 @@ pub static PHQ9: InstrumentDef = InstrumentDef {
     wording: Wording::Shipped,
     preamble: "Over the last 2 weeks, how often have you been bothered by any of the following problems?",
     items: &[
-        two_weeks("1", "phq9_1", "Little interest or pleasure in doing things", "44250-9"),
-        two_weeks("2", "phq9_2", "Feeling down, depressed, or hopeless", "44255-8"),
-        two_weeks("3", "phq9_3", "Trouble falling or staying asleep, or sleeping too much", "44259-0"),
-        two_weeks("4", "phq9_4", "Feeling tired or having little energy", "44254-1"),
+        two_weeks(
+            "1",
+            "phq9_1",
+            "Little interest or pleasure in doing things",
+            "44250-9",
+        ),
+        two_weeks(
+            "2",
+            "phq9_2",
+            "Feeling down, depressed, or hopeless",
+            "44255-8",
+        ),
+        two_weeks(
+            "3",
+            "phq9_3",
+            "Trouble falling or staying asleep, or sleeping too much",
+            "44259-0",
+        ),
+        two_weeks(
+            "4",
+            "phq9_4",
+            "Feeling tired or having little energy",
+            "44254-1",
+        ),
         two_weeks("5", "phq9_5", "Poor appetite or overeating", "44251-7"),
         two_weeks(
             "6",
@@ -395,7 +420,10 @@ pub static PHQ9: InstrumentDef = InstrumentDef {
     fhir: FhirCoding {
         questionnaire: "phq9",
         panel: Some(("44249-1", "PHQ-9 quick depression assessment panel")),
-        total: Some(("44261-6", "Patient Health Questionnaire 9 item (PHQ-9) total score")),
+        total: Some((
+            "44261-6",
+            "Patient Health Questionnaire 9 item (PHQ-9) total score",
+        )),
         answers_in_loinc: true,
     },
     chart: ChartAxis::Fixed { step: 5 },
@@ -414,12 +442,37 @@ pub static GAD7: InstrumentDef = InstrumentDef {
     wording: Wording::Shipped,
     preamble: "Over the last 2 weeks, how often have you been bothered by the following problems?",
     items: &[
-        two_weeks("1", "gad7_1", "Feeling nervous, anxious or on edge", "69725-0"),
-        two_weeks("2", "gad7_2", "Not being able to stop or control worrying", "68509-9"),
-        two_weeks("3", "gad7_3", "Worrying too much about different things", "69733-4"),
+        two_weeks(
+            "1",
+            "gad7_1",
+            "Feeling nervous, anxious or on edge",
+            "69725-0",
+        ),
+        two_weeks(
+            "2",
+            "gad7_2",
+            "Not being able to stop or control worrying",
+            "68509-9",
+        ),
+        two_weeks(
+            "3",
+            "gad7_3",
+            "Worrying too much about different things",
+            "69733-4",
+        ),
         two_weeks("4", "gad7_4", "Trouble relaxing", "69734-2"),
-        two_weeks("5", "gad7_5", "Being so restless that it is hard to sit still", "69735-9"),
-        two_weeks("6", "gad7_6", "Becoming easily annoyed or irritable", "69689-8"),
+        two_weeks(
+            "5",
+            "gad7_5",
+            "Being so restless that it is hard to sit still",
+            "69735-9",
+        ),
+        two_weeks(
+            "6",
+            "gad7_6",
+            "Becoming easily annoyed or irritable",
+            "69689-8",
+        ),
         two_weeks(
             "7",
             "gad7_7",
@@ -458,7 +511,10 @@ pub static GAD7: InstrumentDef = InstrumentDef {
     fhir: FhirCoding {
         questionnaire: "gad7",
         panel: Some(("69737-5", "Generalized anxiety disorder 7 item (GAD-7)")),
-        total: Some(("70274-6", "Generalized anxiety disorder 7 item (GAD-7) total score")),
+        total: Some((
+            "70274-6",
+            "Generalized anxiety disorder 7 item (GAD-7) total score",
+        )),
         answers_in_loinc: true,
     },
     chart: ChartAxis::Fixed { step: 5 },

@@ -267,7 +267,12 @@ impl InstrumentDef {
             .iter()
             .enumerate()
             .map(|(i, b)| match self.bands.get(i + 1) {
-                Some(next) => format!("{}–{} {}", b.from.max(self.min_total()), next.from - 1, b.short),
+                Some(next) => format!(
+                    "{}–{} {}",
+                    b.from.max(self.min_total()),
+                    next.from - 1,
+                    b.short
+                ),
                 None if matches!(self.chart, ChartAxis::Open { .. }) => {
                     format!("{} or more {}", b.from, b.short)
                 }
@@ -619,9 +624,16 @@ impl Serialize for AnswerJson {
 impl Serialize for PromResult {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let alerts: Vec<&str> = self.alerts().iter().map(|a| a.clinician).collect();
-        let mut st = s.serialize_struct("PromResult", 6)?;
+        let items: Vec<u32> = self
+            .answers()
+            .filter(|a| a.item.scored)
+            .map(|a| a.points())
+            .collect();
+        let mut st = s.serialize_struct("PromResult", 7)?;
         st.serialize_field("instrument", &self.instrument)?;
         st.serialize_field("answers", &AnswersJson(self))?;
+        // The points of each scored item, in order (MIDAS: its five day counts).
+        st.serialize_field("items", &items)?;
         st.serialize_field("total", &self.total)?;
         st.serialize_field("band", self.band().code)?;
         st.serialize_field("interpretation", self.band().words)?;

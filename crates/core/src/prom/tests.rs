@@ -80,12 +80,20 @@ fn midas_grades_at_their_boundaries() {
         (21, "IV"),
         (450, "IV"),
     ] {
-        assert_eq!(Instrument::Midas.def().band(total).code, grade, "score {total}");
+        assert_eq!(
+            Instrument::Midas.def().band(total).code,
+            grade,
+            "score {total}"
+        );
     }
     let m = midas(&["2", "1", "0", "2", "1", "30", "7"]);
     assert_eq!((m.total(), m.band().code), (6, "II"));
     assert_eq!(m.interpretation(), "grade II, mild disability");
-    let unscored: Vec<u32> = m.answers().filter(|a| !a.item.scored).map(|a| a.points()).collect();
+    let unscored: Vec<u32> = m
+        .answers()
+        .filter(|a| !a.item.scored)
+        .map(|a| a.points())
+        .collect();
     assert_eq!(unscored, [30, 7]);
     assert_eq!(m.stored_answers(), "2;1;0;2;1;30;7");
 }
@@ -95,7 +103,11 @@ fn midas_items_are_days_0_to_90() {
     assert_eq!(midas(&["90", "90", "90", "90", "90"]).total(), 450);
     assert!(matches!(
         score(Instrument::Midas, &["91", "0", "0", "0", "0"]),
-        Err(PromError::Answer { position: 0, link: "1", .. })
+        Err(PromError::Answer {
+            position: 0,
+            link: "1",
+            ..
+        })
     ));
     assert!(score(Instrument::Midas, &["-1", "0", "0", "0", "0"]).is_err());
     assert!(matches!(
@@ -106,7 +118,11 @@ fn midas_items_are_days_0_to_90() {
     assert!(score(Instrument::Midas, &["0", "0", "0", "0", "0", "0", "10"]).is_ok());
     assert!(matches!(
         score(Instrument::Midas, &["0", "0", "0", "0", "0", "0", "11"]),
-        Err(PromError::Answer { position: 6, link: "B", .. })
+        Err(PromError::Answer {
+            position: 6,
+            link: "B",
+            ..
+        })
     ));
     assert!(score(Instrument::Midas, &["0"; 8]).is_err());
 }
@@ -114,13 +130,29 @@ fn midas_items_are_days_0_to_90() {
 #[test]
 fn hit6_totals_and_bands() {
     let all = |a: &str| score(Instrument::Hit6, &[a; 6]).expect("valid");
-    assert_eq!((all("never").total(), all("never").band().code), (36, "little_or_no_impact"));
-    assert_eq!((all("always").total(), all("always").band().code), (78, "severe_impact"));
+    assert_eq!(
+        (all("never").total(), all("never").band().code),
+        (36, "little_or_no_impact")
+    );
+    assert_eq!(
+        (all("always").total(), all("always").band().code),
+        (78, "severe_impact")
+    );
     let d = Instrument::Hit6.def();
     assert_eq!((d.min_total(), d.max_total()), (36, 78));
     let h = |a: [&str; 6]| score(Instrument::Hit6, &a).expect("valid");
-    let t = h(["sometimes", "sometimes", "rarely", "rarely", "rarely", "very often"]);
-    assert_eq!((t.total(), t.interpretation().as_str()), (55, "some impact"));
+    let t = h([
+        "sometimes",
+        "sometimes",
+        "rarely",
+        "rarely",
+        "rarely",
+        "very often",
+    ]);
+    assert_eq!(
+        (t.total(), t.interpretation().as_str()),
+        (55, "some impact")
+    );
     for (total, band) in [
         (49, "little_or_no_impact"),
         (50, "some_impact"),
@@ -131,9 +163,19 @@ fn hit6_totals_and_bands() {
     ] {
         assert_eq!(d.band(total).code, band, "{total}");
     }
-    let t = h(["very_often", "Very often", "very-often", "sometimes", "sometimes", "never"]);
+    let t = h([
+        "very_often",
+        "Very often",
+        "very-often",
+        "sometimes",
+        "sometimes",
+        "never",
+    ]);
     assert_eq!(t.total(), 59);
-    assert_eq!(t.stored_answers(), "very often;very often;very often;sometimes;sometimes;never");
+    assert_eq!(
+        t.stored_answers(),
+        "very often;very often;very often;sometimes;sometimes;never"
+    );
 }
 
 #[test]
@@ -144,7 +186,10 @@ fn hit6_needs_one_valid_answer_per_item_and_no_points() {
     ));
     assert!(score(Instrument::Hit6, &["never"; 7]).is_err());
     assert!(matches!(
-        score(Instrument::Hit6, &["never", "never", "often", "never", "never", "never"]),
+        score(
+            Instrument::Hit6,
+            &["never", "never", "often", "never", "never", "never"]
+        ),
         Err(PromError::Answer { position: 2, .. })
     ));
     // HIT-6 answers are words: "6" is not "never".
@@ -193,7 +238,10 @@ fn phq9_totals_and_bands_at_their_boundaries() {
     .expect("valid");
     assert_eq!(by_points, by_words);
     assert_eq!(by_points.total(), 15);
-    assert_eq!(by_points.interpretation(), "moderately severe depressive symptoms");
+    assert_eq!(
+        by_points.interpretation(),
+        "moderately severe depressive symptoms"
+    );
     assert!(score(Instrument::Phq9, &["4"; 9]).is_err());
     assert!(score(Instrument::Phq9, &["0"; 8]).is_err());
     assert!(score(Instrument::Phq9, &["0"; 10]).is_err());
@@ -215,7 +263,11 @@ fn phq9_item_9_above_0_needs_a_same_day_review() {
     assert_eq!(flagged.band().code, "minimal");
     assert!(flagged.needs_same_day_review());
     // A high total with item 9 at 0 is not an alert.
-    let high = score(Instrument::Phq9, &["3", "3", "3", "3", "3", "3", "3", "3", "0"]).expect("ok");
+    let high = score(
+        Instrument::Phq9,
+        &["3", "3", "3", "3", "3", "3", "3", "3", "0"],
+    )
+    .expect("ok");
     assert_eq!(high.total(), 24);
     assert!(!high.needs_same_day_review());
     let json = serde_json::to_value(&flagged).expect("json");
@@ -248,8 +300,11 @@ fn gad7_totals_and_bands_at_their_boundaries() {
 
 #[test]
 fn errors_name_the_item_and_what_it_takes() {
-    let e = score(Instrument::Phq9, &["0", "0", "often", "0", "0", "0", "0", "0", "0"])
-        .expect_err("bad");
+    let e = score(
+        Instrument::Phq9,
+        &["0", "0", "often", "0", "0", "0", "0", "0", "0"],
+    )
+    .expect_err("bad");
     assert_eq!(e.position(), Some(2));
     assert_eq!(
         e.to_string(),
@@ -262,7 +317,10 @@ fn errors_name_the_item_and_what_it_takes() {
         "MIDAS needs 5 to 7 answers (items 1, 2, 3, 4, 5, then optionally A, B), got 1"
     );
     assert_eq!(
-        "sf36".parse::<Instrument>().expect_err("unknown").to_string(),
+        "sf36"
+            .parse::<Instrument>()
+            .expect_err("unknown")
+            .to_string(),
         "'sf36' is not an instrument (midas, hit6, phq9, gad7)"
     );
 }

@@ -292,8 +292,11 @@ fn questionnaires_carry_their_items() {
 fn phq9_items_answers_and_total_are_loinc_coded() {
     use cephalog_core::prom::{Instrument, PromEntry, PromResult};
     let mut chart = full_chart();
-    let phq9 = PromResult::score(Instrument::Phq9, &["2", "1", "3", "2", "0", "1", "1", "0", "1"])
-        .expect("phq9");
+    let phq9 = PromResult::score(
+        Instrument::Phq9,
+        &["2", "1", "3", "2", "0", "1", "1", "0", "1"],
+    )
+    .expect("phq9");
     chart.questionnaires.push((
         crate::fixtures::id(310),
         PromEntry {
@@ -316,8 +319,8 @@ fn phq9_items_answers_and_total_are_loinc_coded() {
     assert_eq!(
         links,
         [
-            "44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2", "44252-5",
-            "44253-3", "44260-8", "44261-6"
+            "44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2", "44252-5", "44253-3",
+            "44260-8", "44261-6"
         ]
     );
     assert_eq!(

@@ -109,11 +109,22 @@ fn a_note_of_white_space_alone_is_no_note() {
 fn screening_questionnaires_round_trip() {
     use cephalog_core::prom::{Instrument, PromEntry, PromResult};
     let mut chart = full_chart();
-    let phq9 = PromResult::score(Instrument::Phq9, &["2", "1", "3", "2", "0", "1", "1", "0", "1"])
-        .expect("phq9");
+    let phq9 = PromResult::score(
+        Instrument::Phq9,
+        &["2", "1", "3", "2", "0", "1", "1", "0", "1"],
+    )
+    .expect("phq9");
     let gad7 = PromResult::score(
         Instrument::Gad7,
-        &["several days", "not at all", "nearly every day", "0", "1", "2", "3"],
+        &[
+            "several days",
+            "not at all",
+            "nearly every day",
+            "0",
+            "1",
+            "2",
+            "3",
+        ],
     )
     .expect("gad7");
     chart.questionnaires.push((

@@ -16,3 +16,13 @@ INSERT INTO proms_new (id, patient_id, taken_on, instrument, answers, total, cre
 DROP TABLE proms;
 ALTER TABLE proms_new RENAME TO proms;
 CREATE INDEX proms_patient ON proms (patient_id, taken_on);
+
+-- A clinician's review of answers that raised a same-day alert (PHQ-9 item 9 above 0): who,
+-- when and what was decided. A reviewed questionnaire leaves the worklist; a corrected one (its
+-- row replaced) needs a new review.
+CREATE TABLE questionnaire_reviews (
+    prom_id     BLOB PRIMARY KEY REFERENCES proms (id) ON DELETE CASCADE,
+    reviewed_by TEXT NOT NULL CHECK (length(reviewed_by) > 0),
+    reviewed_at TEXT NOT NULL,
+    decision    TEXT NOT NULL CHECK (length(decision) > 0)
+) STRICT;

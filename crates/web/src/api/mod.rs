@@ -88,6 +88,7 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(pathway::preventives, pathway::add_preventive))
         .routes(routes!(pathway::correct_preventive))
         .routes(routes!(pathway::correct_questionnaire))
+        .routes(routes!(pathway::review_questionnaire))
         .routes(routes!(history::patient_history))
         .routes(routes!(history::record_history))
         .routes(routes!(history::entered_in_error))

@@ -532,6 +532,60 @@ pub async fn add_questionnaire(
     ))
 }
 
+/// A clinician's same-day review of answers that raised an alert.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuestionnaireReviewBody {
+    /// What was decided, e.g. "phoned the same day; safe; GP and crisis line informed" (1 to
+    /// 1000 characters).
+    #[schema(min_length = 1, max_length = 1000, pattern = r"\S")]
+    pub decision: String,
+}
+
+/// Records the caller's same-day review of a questionnaire whose answers raised an alert (PHQ-9
+/// item 9 above 0): who, now, and what was decided. A reviewed questionnaire leaves the
+/// worklist. Answers the review.
+#[utoipa::path(post, path = "/patients/{id}/questionnaires/{questionnaire}/review", tag = "pathway",
+    params(("id" = Uuid, Path, description = "patient id"), ("questionnaire" = Uuid, Path, description = "questionnaire id")),
+    request_body = QuestionnaireReviewBody,
+    responses((status = 200, description = "The review: questionnaire, by, at, decision", body = Object),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "No same-day alert, or reviewed already", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn review_questionnaire(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((id, questionnaire)): Path<(Uuid, Uuid)>,
+    Json(b): Json<QuestionnaireReviewBody>,
+) -> Result<Json<cephalog_store::QuestionnaireReview>, ApiError> {
+    let r = audit::patient(
+        &state,
+        &who,
+        id,
+        Need::WriteClinical,
+        "questionnaire.review",
+    )
+    .await?;
+    let review = cephalog_app::safety::review_questionnaire(
+        &state.store,
+        r.id,
+        questionnaire,
+        &who.user.display_name,
+        &b.decision,
+    )
+    .await?;
+    audit::record(
+        &state,
+        &who,
+        "questionnaire.review",
+        "questionnaire",
+        &questionnaire.to_string(),
+        Some(r.id),
+    )
+    .await?;
+    Ok(Json(review))
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ResponseQuery {
     /// Rule set whose preset and continuation rules apply (default: nice-ta260).

@@ -184,6 +184,26 @@ async fn worklist(State(state): State<AppState>, who: Principal) -> Result<Respo
         }
     }
 
+    // Answers that need a clinician today (PHQ-9 item 9 above 0) head the worklist.
+    let same_day: Vec<Row> =
+        cephalog_app::safety::questionnaires_awaiting_review(&state.store, Some(clinic))
+            .await?
+            .into_iter()
+            .filter_map(|a| {
+                by_id.get(&a.patient).map(|p| {
+                    row(
+                        p,
+                        format!(
+                            "URGENT: {} of {}: {}",
+                            a.instrument.label(),
+                            a.date,
+                            a.reasons.join("; ")
+                        ),
+                    )
+                })
+            })
+            .collect();
+
     let last_days: HashMap<Uuid, NaiveDate> =
         state.store.last_diary_days().await?.into_iter().collect();
     let quiet: Vec<Row> = patients
@@ -203,6 +223,12 @@ async fn worklist(State(state): State<AppState>, who: Principal) -> Result<Respo
         today,
         basis: schedule.basis.clone(),
         sections: vec![
+            Section {
+                id: "same-day-review",
+                title: "Same-day review: questionnaire answers",
+                empty: "No questionnaire answer needs a review today.",
+                rows: same_day,
+            },
             Section {
                 id: "overdue",
                 title: "Overdue for treatment",

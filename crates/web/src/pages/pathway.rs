@@ -648,7 +648,6 @@ pub(crate) fn decision_row(d: &Decision) -> DecisionRow {
     }
 }
 
-
 /// The response report in rows.
 pub(crate) fn response_view(report: &cephalog_core::response::ResponseReport) -> ResponseView {
     let b = &report.baseline;

@@ -24,14 +24,26 @@ use crate::policy::{Need, patient_access};
 pub(super) fn routes(r: Routes) -> Routes {
     r.get("/patients/{id}/questionnaires", page)
         .post("/patients/{id}/questionnaires", save)
+        .post(
+            "/patients/{id}/questionnaires/{questionnaire}/review",
+            review,
+        )
 }
 
 /// The field of the form an error of the scorer points to.
 fn prom_field(def: &InstrumentDef, e: &PromError) -> String {
     match (e, e.position()) {
         (PromError::UnknownInstrument(_), _) => "instrument".to_owned(),
-        (_, Some(i)) => def.items.get(i).map_or("instrument", |x| x.field).to_owned(),
-        (_, None) => def.items.first().map_or("instrument", |x| x.field).to_owned(),
+        (_, Some(i)) => def
+            .items
+            .get(i)
+            .map_or("instrument", |x| x.field)
+            .to_owned(),
+        (_, None) => def
+            .items
+            .first()
+            .map_or("instrument", |x| x.field)
+            .to_owned(),
     }
 }
 
@@ -142,6 +154,10 @@ struct QuestionnairesPage {
     bands: Vec<String>,
     error: Option<String>,
     saved: Option<String>,
+    /// Answers awaiting a clinician's same-day review: (id, what it says).
+    awaiting: Vec<(Uuid, String)>,
+    /// The signed-in user may record a review.
+    may_review: bool,
     /// What the saved answers' alert says: to the patient, or to the clinician who entered them.
     alert: Option<&'static str>,
 }
@@ -190,7 +206,11 @@ async fn build(
                 label: def.label,
                 title: def.title,
                 preamble: def.preamble,
-                date: if date.is_empty() { today.to_string() } else { date },
+                date: if date.is_empty() {
+                    today.to_string()
+                } else {
+                    date
+                },
                 items: def
                     .items
                     .iter()
@@ -206,7 +226,9 @@ async fn build(
                         },
                         choices: match item.scale {
                             Scale::Count { .. } => Vec::new(),
-                            Scale::Choice(c) => c.choices.iter().map(|c| (c.code, c.label)).collect(),
+                            Scale::Choice(c) => {
+                                c.choices.iter().map(|c| (c.code, c.label)).collect()
+                            }
                         },
                         required: !item.optional,
                         value: value(item.field, def.code),
@@ -237,6 +259,27 @@ async fn build(
         today,
         may_write: patient_access(&who.user, r, Need::WriteQuestionnaire).is_ok(),
         forms,
+        awaiting: if own {
+            Vec::new()
+        } else {
+            cephalog_app::safety::questionnaires_awaiting_review(&state.store, Some(r.clinic_id))
+                .await?
+                .into_iter()
+                .filter(|a| a.patient == r.id)
+                .map(|a| {
+                    (
+                        a.questionnaire,
+                        format!(
+                            "{} of {}: {}",
+                            a.instrument.label(),
+                            a.date,
+                            a.reasons.join("; ")
+                        ),
+                    )
+                })
+                .collect()
+        },
+        may_review: patient_access(&who.user, r, Need::WriteClinical).is_ok(),
         bands: Instrument::ALL.map(|i| i.def().bands_text()).to_vec(),
         error,
         saved,
@@ -251,7 +294,10 @@ async fn page(
     Query(q): Query<SavedQuery>,
 ) -> Result<Response, PageError> {
     let r = audit::patient(&state, &who, id, Need::ReadDiary, "questionnaires.read").await?;
-    let saved_instrument = q.saved.as_deref().and_then(|s| s.parse::<Instrument>().ok());
+    let saved_instrument = q
+        .saved
+        .as_deref()
+        .and_then(|s| s.parse::<Instrument>().ok());
     let saved = saved_instrument.map(|i| format!("{} saved. Thank you.", i.label()));
     // The alert the saved answers raised, named by its place in the instrument's list.
     let alert = saved_instrument.zip(q.alert.as_deref()).and_then(|(i, n)| {
@@ -266,7 +312,9 @@ async fn page(
                 }
             })
     });
-    Ok(render(&build(&state, &who, &r, None, None, saved, alert).await?))
+    Ok(render(
+        &build(&state, &who, &r, None, None, saved, alert).await?,
+    ))
 }
 
 async fn save(
@@ -320,7 +368,13 @@ async fn save(
     let alert = result
         .alerts()
         .first()
-        .and_then(|a| instrument.def().alerts.iter().position(|d| std::ptr::eq(d, *a)))
+        .and_then(|a| {
+            instrument
+                .def()
+                .alerts
+                .iter()
+                .position(|d| std::ptr::eq(d, *a))
+        })
         .map(|n| format!("&alert={n}"))
         .unwrap_or_default();
     Ok(Redirect::to(&format!(
@@ -329,6 +383,47 @@ async fn save(
         instrument.as_str()
     ))
     .into_response())
+}
+
+/// Records the signed-in clinician's same-day review of a questionnaire and what was decided
+/// (required); a reviewed questionnaire leaves the worklist.
+async fn review(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((id, qid)): Path<(Uuid, Uuid)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let r = audit::patient(
+        &state,
+        &who,
+        id,
+        Need::WriteClinical,
+        "questionnaire.review",
+    )
+    .await?;
+    let f = FormData::new(pairs);
+    let decision = f.text("decision");
+    if decision.trim().is_empty() {
+        return Err(WebError::invalid("decision", "Decision: say what was decided").into());
+    }
+    cephalog_app::safety::review_questionnaire(
+        &state.store,
+        r.id,
+        qid,
+        &who.user.display_name,
+        &decision,
+    )
+    .await?;
+    audit::record(
+        &state,
+        &who,
+        "questionnaire.review",
+        "questionnaire",
+        &qid.to_string(),
+        Some(r.id),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/patients/{}/questionnaires", r.id)).into_response())
 }
 
 #[cfg(test)]

@@ -238,6 +238,99 @@ story!(
 );
 
 story!(
+    a_phq9_with_item_9_above_0_heads_the_worklist_until_reviewed,
+    |app: App| async move {
+        let anna_id = app.seed.anna.clone();
+        let me = app.token("anna").await;
+        let quiet = QUESTIONNAIRE_ADD
+            .with(
+                &me,
+                &[&anna_id],
+                &json!({"instrument": "phq9", "answers": [3, 3, 3, 3, 3, 3, 3, 3, 0],
+                    "date": "2026-05-01"}),
+            )
+            .await
+            .expect(201);
+        assert_eq!(quiet["total"], 24);
+        assert_eq!(quiet["interpretation"], "severe depressive symptoms");
+        assert_eq!(quiet["same_day_review"], false);
+        let flagged = QUESTIONNAIRE_ADD
+            .with(
+                &me,
+                &[&anna_id],
+                &json!({"instrument": "PHQ-9", "answers": ["not at all", 0, 0, 0, 0, 0, 0, 0,
+                    "several days"]}),
+            )
+            .await
+            .expect(201);
+        assert_eq!(flagged["total"], 1);
+        assert_eq!(flagged["same_day_review"], true);
+        let gad7 = QUESTIONNAIRE_ADD
+            .with(
+                &me,
+                &[&anna_id],
+                &json!({"instrument": "gad7", "answers": [2, 2, 2, 2, 1, 1, 0]}),
+            )
+            .await
+            .expect(201);
+        assert_eq!(gad7["interpretation"], "moderate anxiety symptoms");
+        let err = QUESTIONNAIRE_ADD
+            .with(
+                &me,
+                &[&anna_id],
+                &json!({"instrument": "gad7", "answers": [2, 2, 4, 2, 1, 1, 0],
+                    "date": "2026-05-02"}),
+            )
+            .await
+            .expect(422);
+        assert_eq!(err["error"]["field"], "answers[2]", "{err}");
+        let flagged_id = flagged["id"].as_str().expect("id").to_owned();
+        let quiet_id = quiet["id"].as_str().expect("id").to_owned();
+        // The patient cannot record a clinician's review.
+        QUESTIONNAIRE_REVIEW
+            .with(&me, &[&anna_id, &flagged_id], &json!({"decision": "fine"}))
+            .await
+            .expect(403);
+        let dr = app.login("dr.north").await;
+        let page = dr.download("/worklist").await.text();
+        let urgent = page
+            .split("id=\"same-day-review\"")
+            .nth(1)
+            .and_then(|s| s.split("</section>").next())
+            .expect("the same-day section");
+        assert!(urgent.contains("URGENT: PHQ-9"), "{urgent}");
+        let err = QUESTIONNAIRE_REVIEW
+            .with(&dr, &[&anna_id, &quiet_id], &json!({"decision": "fine"}))
+            .await
+            .expect(409);
+        assert!(
+            err["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("no same-day alert")),
+            "{err}"
+        );
+        let review = QUESTIONNAIRE_REVIEW
+            .with(
+                &dr,
+                &[&anna_id, &flagged_id],
+                &json!({"decision": "phoned the same day; safe; plan agreed with the GP"}),
+            )
+            .await
+            .expect(200);
+        assert_eq!(review["questionnaire"], flagged_id.as_str());
+        QUESTIONNAIRE_REVIEW
+            .with(&dr, &[&anna_id, &flagged_id], &json!({"decision": "again"}))
+            .await
+            .expect(409);
+        let page = dr.download("/worklist").await.text();
+        assert!(
+            page.contains("No questionnaire answer needs a review today."),
+            "reviewed answers leave the worklist"
+        );
+    }
+);
+
+story!(
     questionnaires_are_filled_in_by_patients,
     |app: App| async move {
         let anna_id = app.seed.anna.clone();

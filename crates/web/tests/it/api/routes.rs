@@ -53,6 +53,10 @@ pub const SCHEDULE: Route = route("get", "/schedule");
 pub const RESPONSE: Route = route("get", "/patients/{id}/response");
 pub const QUESTIONNAIRES: Route = route("get", "/patients/{id}/questionnaires");
 pub const QUESTIONNAIRE_ADD: Route = route("post", "/patients/{id}/questionnaires");
+pub const QUESTIONNAIRE_REVIEW: Route = route(
+    "post",
+    "/patients/{id}/questionnaires/{questionnaire}/review",
+);
 pub const ADVERSE_EVENTS: Route = route("get", "/patients/{id}/adverse-events");
 pub const ADVERSE_EVENT_ADD: Route = route("post", "/patients/{id}/adverse-events");
 pub const CLINIC_ADVERSE_EVENTS: Route = route("get", "/adverse-events");
@@ -93,6 +97,7 @@ pub const ALL: &[Route] = &[
     RESPONSE,
     QUESTIONNAIRES,
     QUESTIONNAIRE_ADD,
+    QUESTIONNAIRE_REVIEW,
     ADVERSE_EVENTS,
     ADVERSE_EVENT_ADD,
     CLINIC_ADVERSE_EVENTS,
