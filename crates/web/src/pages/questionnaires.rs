@@ -545,7 +545,7 @@ mod tests {
         );
         assert_eq!(
             field_of(questionnaire_from_form(
-                &form(&[("instrument", "phq9")]),
+                &form(&[("instrument", "sf36")]),
                 today()
             ))
             .as_deref(),

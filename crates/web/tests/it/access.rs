@@ -224,6 +224,14 @@ fn table() -> Vec<Case> {
             case(M::POST, "/patients/{id}/questionnaires", Diary),
             "instrument=midas&date=2026-10-01&midas1=1&midas2=1&midas3=1&midas4=1&midas5=1",
         ),
+        form(
+            case(
+                M::POST,
+                "/patients/{id}/questionnaires/{questionnaire}/review",
+                Clinical,
+            ),
+            "decision=phoned+today",
+        ),
         case(M::GET, "/patients/{id}/sessions", Clinical),
         case(M::GET, "/patients/{id}/sessions/new", RecordSession),
         form(
@@ -364,6 +372,14 @@ fn table() -> Vec<Case> {
             ),
             serde_json::json!({"instrument": "midas", "answers": [1, 1, 1, 1, 1]}),
         ),
+        json(
+            case(
+                M::POST,
+                "/api/v1/patients/{id}/questionnaires/{questionnaire}/review",
+                Clinical,
+            ),
+            serde_json::json!({"decision": "phoned today"}),
+        ),
         case(M::GET, "/api/v1/rule-sets", ClinicStaff),
         case(M::GET, "/api/v1/plans/{kind}", ClinicStaff),
         case(M::GET, "/api/v1/schedule", ClinicStaff),
@@ -433,6 +449,8 @@ struct World {
     sessions: Vec<(Target, Uuid)>,
     /// A share link of each patient (for `{lid}`).
     share_links: Vec<(Target, Uuid)>,
+    /// A PHQ-9 of each patient awaiting its same-day review (for `{questionnaire}`).
+    questionnaires: Vec<(Target, Uuid)>,
     /// The token of a live share link of patient A's (for `{token}`).
     share_token: String,
 }
@@ -538,6 +556,7 @@ async fn world(store: Store) -> World {
         tokens: Vec::new(),
         events: Vec::new(),
         sessions: Vec::new(),
+        questionnaires: Vec::new(),
         share_links: Vec::new(),
         share_token: format!("{:064x}", 0xc0ffee_u64),
     };
@@ -611,6 +630,21 @@ async fn world(store: Store) -> World {
             .map(|s| s.id)
             .expect("session");
         w.sessions.push((target, session));
+        let phq9: Vec<String> = ["0", "0", "0", "0", "0", "0", "0", "0", "1"]
+            .map(str::to_owned)
+            .to_vec();
+        let (questionnaire, _) = w
+            .store
+            .add_prom(
+                w.patient(target),
+                d("2026-09-20"),
+                cephalog_core::prom::Instrument::Phq9,
+                &phq9,
+                d("2026-10-31"),
+            )
+            .await
+            .expect("phq9");
+        w.questionnaires.push((target, questionnaire));
         let now = chrono::Utc::now();
         let patient = w.patient(target);
         let link = |n: u64| cephalog_store::NewShareLink {
@@ -723,6 +757,9 @@ impl World {
         let session = target
             .and_then(|t| self.sessions.iter().find(|(x, _)| *x == t))
             .map_or_else(Uuid::now_v7, |(_, id)| *id);
+        let questionnaire = target
+            .and_then(|t| self.questionnaires.iter().find(|(x, _)| *x == t))
+            .map_or_else(Uuid::now_v7, |(_, id)| *id);
         let link = target
             .and_then(|t| self.share_links.iter().find(|(x, _)| *x == t))
             .map_or_else(Uuid::now_v7, |(_, id)| *id);
@@ -735,7 +772,7 @@ impl World {
             .replace("{kind}", "preempt")
             .replace("{record_id}", &Uuid::now_v7().to_string())
             .replace("{trial}", &Uuid::now_v7().to_string())
-            .replace("{questionnaire}", &Uuid::now_v7().to_string())
+            .replace("{questionnaire}", &questionnaire.to_string())
     }
 }
 
