@@ -257,3 +257,68 @@ async fn the_overview_agrees_with_the_use_cases() {
         (0, 0, 0)
     );
 }
+
+/// PHQ-9 answers with item 9 above 0 await a review; a high total with item 9 at 0 does not; a
+/// review takes the questionnaire off the list and cannot be given twice or to quiet answers.
+#[tokio::test]
+async fn phq9_item_9_awaits_a_same_day_review_until_one_is_recorded() {
+    use cephalog_app::safety::{questionnaires_awaiting_review, review_questionnaire};
+    let (store, r) = seeded().await;
+    let phq9 = |answers: [&str; 9], date: &str| {
+        let store = &store;
+        let answers = answers.map(String::from);
+        let date = d(date);
+        async move {
+            store
+                .add_prom(r.id, date, Instrument::Phq9, &answers, d(TODAY))
+                .await
+                .expect("phq9")
+                .0
+        }
+    };
+    let quiet = phq9(["3", "3", "3", "3", "3", "3", "3", "3", "0"], "2026-09-01").await;
+    assert!(
+        questionnaires_awaiting_review(&store, None)
+            .await
+            .expect("list")
+            .is_empty()
+    );
+    let flagged = phq9(["0", "0", "0", "0", "0", "0", "0", "0", "2"], "2026-10-01").await;
+    let awaiting = questionnaires_awaiting_review(&store, Some(r.clinic_id))
+        .await
+        .expect("list");
+    assert_eq!(awaiting.len(), 1);
+    assert_eq!(
+        (
+            awaiting[0].questionnaire,
+            awaiting[0].patient,
+            awaiting[0].instrument
+        ),
+        (flagged, r.id, Instrument::Phq9)
+    );
+    assert!(awaiting[0].reasons[0].starts_with("PHQ-9 item 9"));
+    assert!(
+        review_questionnaire(&store, r.id, quiet, "Dr Lee", "fine")
+            .await
+            .is_err(),
+        "nothing to review"
+    );
+    let review = review_questionnaire(&store, r.id, flagged, "Dr Lee", "phoned; safe")
+        .await
+        .expect("review");
+    assert_eq!(
+        (review.by.as_str(), review.decision.as_str()),
+        ("Dr Lee", "phoned; safe")
+    );
+    assert!(
+        questionnaires_awaiting_review(&store, None)
+            .await
+            .expect("list")
+            .is_empty()
+    );
+    assert!(
+        review_questionnaire(&store, r.id, flagged, "Dr Lee", "again")
+            .await
+            .is_err()
+    );
+}

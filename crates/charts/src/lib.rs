@@ -6,7 +6,7 @@
 //!   sessions;
 //! - [`calendar_svg`]: one diary month, day by day;
 //! - [`site_map_svg`]: the PREEMPT injection sites on a front and a back view of the head and neck;
-//! - [`proms_svg`]: MIDAS and HIT-6 totals over time, with their severity bands.
+//! - [`proms_svg`]: questionnaire totals over time, a panel per instrument with its bands.
 //!
 //! The output is meant to be embedded inline in HTML served under a strict Content-Security-Policy
 //! (`style-src 'self'`): it has no `style` attributes, no `<style>` elements and no scripts, only

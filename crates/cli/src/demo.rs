@@ -598,7 +598,8 @@ pub struct DemoPatient {
     pub patient: Patient,
     pub days: Vec<DiaryDay>,
     pub preventives: Vec<PreventiveTrial>,
-    /// MIDAS and HIT-6 at the start of the diary and near its end: date, instrument, answers.
+    /// MIDAS and HIT-6 at the start of the diary and near its end, PHQ-9 and GAD-7 at the start:
+    /// date, instrument, answers.
     pub proms: Vec<(NaiveDate, Instrument, Vec<String>)>,
     pub sessions: Vec<Session>,
     pub adverse_events: Vec<AdverseEvent>,

@@ -80,7 +80,7 @@ pub enum Command {
     /// The preventive-treatment ledger.
     #[command(subcommand)]
     Preventive(PreventiveCommand),
-    /// Patient-reported measures: MIDAS and HIT-6.
+    /// Patient-reported measures: MIDAS, HIT-6, PHQ-9 and GAD-7.
     #[command(subcommand)]
     Prom(PromCommand),
     /// Eligibility and continuation rule sets.
@@ -652,16 +652,32 @@ pub enum PromCommand {
     Add {
         #[arg(long)]
         patient: String,
-        /// midas or hit6.
+        /// midas, hit6, phq9 or gad7.
         #[arg(long)]
         instrument: String,
         /// Comma-separated: MIDAS 5 day counts (optionally then headache days and average pain);
-        /// HIT-6 6 answers (never, rarely, sometimes, very often, always).
+        /// HIT-6 6 answers (never, rarely, sometimes, very often, always); PHQ-9 9 and GAD-7 7
+        /// answers (not at all, several days, more than half the days, nearly every day, or 0–3).
         #[arg(long)]
         answers: String,
         /// Date taken (default today).
         #[arg(long)]
         date: Option<NaiveDate>,
+    },
+    /// Record the same-day review of answers that raised an alert (PHQ-9 item 9 above 0): who,
+    /// and what was decided. A reviewed questionnaire leaves the worklist.
+    Review {
+        #[arg(long)]
+        patient: String,
+        /// The questionnaire's id.
+        #[arg(long)]
+        questionnaire: Uuid,
+        /// The clinician reviewing.
+        #[arg(long)]
+        by: String,
+        /// What was decided, e.g. "phoned the same day; safe; GP informed".
+        #[arg(long)]
+        decision: String,
     },
     /// List a patient's questionnaires over time.
     List {
@@ -1051,10 +1067,10 @@ fn action_name(c: &Command) -> String {
         ),
         Command::Prom(p) => (
             "prom",
-            if matches!(p, PromCommand::Add { .. }) {
-                "add"
-            } else {
-                "list"
+            match p {
+                PromCommand::Add { .. } => "add",
+                PromCommand::Review { .. } => "review",
+                PromCommand::List { .. } => "list",
             },
         ),
         Command::Rules(_) => ("rules", "read"),

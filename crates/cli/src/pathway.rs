@@ -153,13 +153,42 @@ pub async fn prom(store: &Store, cmd: PromCommand) -> Result<()> {
                 bail!("--date {date} is in the future");
             }
             let answers: Vec<String> = answers.split(',').map(|a| a.trim().to_owned()).collect();
-            let (_, result) = store
+            let (id, result) = store
                 .add_prom(r.id, date, instrument, &answers, today())
                 .await?;
             println!(
                 "{instrument} on {date}: {} ({})",
                 result.total(),
                 result.interpretation()
+            );
+            for a in result.alerts() {
+                println!(
+                    "SAME-DAY REVIEW: {} — record it with `cephalog prom review --patient {} \
+                     --questionnaire {id} --by NAME --decision TEXT`",
+                    a.clinician, r.id
+                );
+            }
+        }
+        PromCommand::Review {
+            patient,
+            questionnaire,
+            by,
+            decision,
+        } => {
+            let r = crate::access::patient(store, &patient).await?;
+            let review = cephalog_app::safety::review_questionnaire(
+                store,
+                r.id,
+                questionnaire,
+                &by,
+                &decision,
+            )
+            .await?;
+            println!(
+                "questionnaire {questionnaire} reviewed by {} at {}: {}",
+                review.by,
+                review.at.format("%Y-%m-%d %H:%M UTC"),
+                review.decision
             );
         }
         PromCommand::List { patient, json } => {

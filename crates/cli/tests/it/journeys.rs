@@ -699,6 +699,63 @@ journey!(preventive_ledger_counts_failures, |env: &Env| {
     );
 });
 
+journey!(
+    a_phq9_self_harm_answer_asks_for_a_same_day_review,
+    |env: &Env| {
+        add_patient(env, "P1");
+        let out = env.ok(&[
+            "prom",
+            "add",
+            "--patient",
+            "P1",
+            "--instrument",
+            "gad7",
+            "--answers",
+            "several days,not at all,nearly every day,0,1,2,3",
+            "--date",
+            "2026-01-05",
+        ]);
+        assert!(out.contains("10 (moderate anxiety symptoms)"), "{out}");
+        assert!(!out.contains("SAME-DAY REVIEW"), "{out}");
+        let out = env.ok(&[
+            "prom",
+            "add",
+            "--patient",
+            "P1",
+            "--instrument",
+            "phq9",
+            "--answers",
+            "0,0,0,0,0,0,0,0,1",
+            "--date",
+            "2026-01-05",
+        ]);
+        assert!(out.contains("1 (minimal depressive symptoms)"), "{out}");
+        assert!(out.contains("SAME-DAY REVIEW: PHQ-9 item 9"), "{out}");
+        let id = out
+            .split("--questionnaire ")
+            .nth(1)
+            .and_then(|s| s.split_whitespace().next())
+            .expect("the questionnaire's id")
+            .to_owned();
+        let review = [
+            "prom",
+            "review",
+            "--patient",
+            "P1",
+            "--questionnaire",
+            id.as_str(),
+            "--by",
+            "Dr Lee",
+            "--decision",
+            "phoned the same day; safe; GP informed",
+        ];
+        let out = env.ok(&review);
+        assert!(out.contains("reviewed by Dr Lee"), "{out}");
+        let err = env.fails(&review);
+        assert!(err.contains("reviewed already"), "{err}");
+    }
+);
+
 journey!(questionnaires_are_scored_over_time, |env: &Env| {
     add_patient(env, "P1");
     let out = env.ok(&[

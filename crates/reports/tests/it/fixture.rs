@@ -194,6 +194,7 @@ pub async fn clinic() -> Clinic {
             "always,very often,sometimes,very often,sometimes,very often",
         ),
         ("2026-06-20", Instrument::Midas, "6,3,2,1,1"),
+        ("2026-06-20", Instrument::Phq9, "1,1,2,0,1,0,0,0,0"),
     ] {
         let answers: Vec<String> = answers.split(',').map(str::to_owned).collect();
         store

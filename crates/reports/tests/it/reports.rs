@@ -96,6 +96,8 @@ async fn visit_summary_shows_the_metrics_engines_figures_on_two_pages() {
         "paraesthesia",
         LOTS[0],
         "MIDAS",
+        "PHQ-9",
+        "mild depressive symptoms",
         "neck pain",
         "meets diary criteria for",
     ] {
