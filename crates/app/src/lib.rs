@@ -8,6 +8,7 @@ pub mod fhir;
 pub mod patient;
 pub mod safety;
 pub mod treatment;
+pub mod worklist;
 
 use std::path::{Path, PathBuf};
 

@@ -1,18 +1,17 @@
 //! The clinic's pages: the worklist, the patient list, a patient's overview and access log, and
 //! the clinic's adverse events.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use cephalog_core::DiagnosisCode;
 use cephalog_core::eligibility::Verdict;
-use cephalog_core::schedule::{ScheduleEntry, ScheduleWindow};
+use cephalog_core::schedule::ScheduleEntry;
 use cephalog_store::PatientRecord;
 
 use super::{Nav, Routes, render};
@@ -31,9 +30,6 @@ pub(super) fn routes(r: Routes) -> Routes {
         .get("/patients/{id}/access-log", access_log)
 }
 
-/// A diary with no entry for this many days has "gone quiet" on the worklist [unverified
-/// default: a week, the usual interval at which headache nurses chase diaries].
-pub const QUIET_DIARY_DAYS: i64 = 7;
 /// The rule set the worklist's "awaiting eligibility" list is checked against.
 pub const WORKLIST_RULE_SET: &str = cephalog_app::defaults::ELIGIBILITY_RULES;
 
@@ -85,136 +81,80 @@ fn schedule_rows(
 async fn worklist(State(state): State<AppState>, who: Principal) -> Result<Response, PageError> {
     audit::clinic(&state, &who, ClinicNeed::Worklist, "worklist.read").await?;
     let today = state.today();
-    let clinic = who.user.clinic_id;
-    let patients = state.store.clinic_patients(clinic).await?;
-    let by_id: HashMap<Uuid, &PatientRecord> = patients.iter().map(|p| (p.id, p)).collect();
-    let schedule = cephalog_app::treatment_schedule(
-        &state.store,
-        ScheduleWindow::default(),
-        today,
-        Some(clinic),
-    )
-    .await?;
-    // The schedule lists exactly the clinic's patients with a headache session.
-    let treated: HashSet<Uuid> = [&schedule.overdue, &schedule.due, &schedule.too_early]
-        .into_iter()
-        .flatten()
-        .map(|e| e.patient.id)
-        .collect();
+    let rules = cephalog_app::find_rule_set(&state.rules, WORKLIST_RULE_SET).ok();
+    let w =
+        cephalog_app::worklist::worklist(&state.store, rules, who.user.clinic_id, today).await?;
+    let by_id: HashMap<Uuid, &PatientRecord> = w.patients.iter().map(|p| (p.id, p)).collect();
+    let schedule = &w.schedule;
+    let with = |id: Uuid, detail: String| by_id.get(&id).map(|p| row(p, detail));
 
-    let mut awaiting = Vec::new();
-    if let Ok(rules) = cephalog_app::find_rule_set(&state.rules, WORKLIST_RULE_SET) {
-        for p in patients.iter().filter(|p| {
-            !treated.contains(&p.id)
-                && p.patient
-                    .diagnoses()
-                    .iter()
-                    .any(|d| d.code == DiagnosisCode::ChronicMigraine)
-        }) {
-            let e = cephalog_app::eligibility(&state.store, rules, p, today).await?;
-            let verdict = match e.verdict {
+    // Answers that need a clinician today (PHQ-9 item 9 above 0) head the worklist.
+    let same_day: Vec<Row> = w
+        .questionnaire_alerts
+        .iter()
+        .filter_map(|a| {
+            with(
+                a.patient,
+                format!(
+                    "URGENT: {} of {}: {}",
+                    a.instrument.label(),
+                    a.date,
+                    a.reasons.join("; ")
+                ),
+            )
+        })
+        .collect();
+    let awaiting: Vec<Row> = w
+        .awaiting_eligibility
+        .iter()
+        .filter_map(|a| {
+            let verdict = match a.verdict {
                 Verdict::Eligible => "every criterion met",
                 Verdict::NotEligible => "a criterion is not met",
                 Verdict::InsufficientInformation => "information missing",
             };
-            awaiting.push(row(p, format!("{}: {verdict}", rules.name)));
-        }
-    }
-
-    // Session dates, read only for treated patients with an adverse event.
-    let mut sessions_by_patient: HashMap<Uuid, Vec<NaiveDate>> = HashMap::new();
-    let mut flagged = Vec::new();
-    // An acknowledged urgent review has been dealt with: it leaves the worklist.
-    let acknowledged: std::collections::HashSet<Uuid> = state
-        .store
-        .urgent_review_acks(None)
-        .await?
-        .into_iter()
-        .map(|a| a.event)
+            with(a.patient, format!("{}: {verdict}", a.rules))
+        })
         .collect();
-    for ae in state.store.adverse_events(None).await? {
-        let Some(p) = by_id.get(&ae.patient) else {
-            continue;
-        };
-        if treated.contains(&ae.patient) && !sessions_by_patient.contains_key(&ae.patient) {
-            let dates = state
-                .store
-                .sessions(ae.patient)
-                .await?
-                .iter()
-                .map(|s| s.session.date())
-                .collect();
-            sessions_by_patient.insert(ae.patient, dates);
-        }
-        let sessions = sessions_by_patient
-            .get(&ae.patient)
-            .cloned()
-            .unwrap_or_default();
-        let mut why = Vec::new();
-        if let Some(u) = ae
-            .event
-            .distant_spread_review(&sessions)
-            .filter(|_| !acknowledged.contains(&ae.id))
-        {
-            why.push(format!(
-                "URGENT REVIEW: {} {} days after the session of {}",
-                u.symptom.label(),
-                u.days_after_session,
-                u.session_date
-            ));
-        }
-        if ae.submitted_on.is_none() && ae.event.is_serious() {
-            let due = ae.event.report_due_date();
-            why.push(if due < today {
-                format!("serious, report overdue since {due}")
-            } else {
-                format!("serious, report due {due}")
-            });
-        }
-        if !why.is_empty() {
-            flagged.push(Row {
-                detail: format!(
-                    "{} (onset {}): {}",
-                    ae.event.reported_term(),
-                    ae.event.onset(),
-                    why.join("; ")
-                ),
-                ..row(p, String::new())
-            });
-        }
-    }
-
-    // Answers that need a clinician today (PHQ-9 item 9 above 0) head the worklist.
-    let same_day: Vec<Row> =
-        cephalog_app::safety::questionnaires_awaiting_review(&state.store, Some(clinic))
-            .await?
-            .into_iter()
-            .filter_map(|a| {
-                by_id.get(&a.patient).map(|p| {
-                    row(
-                        p,
-                        format!(
-                            "URGENT: {} of {}: {}",
-                            a.instrument.label(),
-                            a.date,
-                            a.reasons.join("; ")
-                        ),
-                    )
-                })
-            })
-            .collect();
-
-    let last_days: HashMap<Uuid, NaiveDate> =
-        state.store.last_diary_days().await?.into_iter().collect();
-    let quiet: Vec<Row> = patients
+    let flagged: Vec<Row> = w
+        .flagged_events
         .iter()
-        .filter_map(|p| match last_days.get(&p.id) {
-            Some(last) if today - *last > Duration::days(QUIET_DIARY_DAYS) => Some(row(
-                p,
-                format!("last entry {last}, {} days ago", (today - *last).num_days()),
-            )),
-            None => Some(row(p, "no diary entries yet".to_owned())),
-            _ => None,
+        .filter_map(|e| {
+            let mut why = Vec::new();
+            if let Some(u) = &e.urgent {
+                why.push(format!(
+                    "URGENT REVIEW: {} {} days after the session of {}",
+                    u.symptom.label(),
+                    u.days_after_session,
+                    u.session_date
+                ));
+            }
+            if let Some(due) = e.report_due {
+                why.push(if due < today {
+                    format!("serious, report overdue since {due}")
+                } else {
+                    format!("serious, report due {due}")
+                });
+            }
+            with(
+                e.patient,
+                format!("{} (onset {}): {}", e.term, e.onset, why.join("; ")),
+            )
+        })
+        .collect();
+    let quiet: Vec<Row> = w
+        .quiet_diaries
+        .iter()
+        .filter_map(|(id, last)| {
+            with(
+                *id,
+                match last {
+                    Some(last) => {
+                        format!("last entry {last}, {} days ago", (today - *last).num_days())
+                    }
+                    None => "no diary entries yet".to_owned(),
+                },
+            )
         })
         .collect();
 
