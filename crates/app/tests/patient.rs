@@ -322,3 +322,41 @@ async fn phq9_item_9_awaits_a_same_day_review_until_one_is_recorded() {
             .is_err()
     );
 }
+
+/// The worklist gathers the clinic's same-day reviews and quiet diaries from the store.
+#[tokio::test]
+async fn the_worklist_lists_reviews_due_and_quiet_diaries() {
+    use cephalog_app::worklist::{QUIET_DIARY_DAYS, worklist};
+    let (store, r) = seeded().await;
+    store
+        .add_prom(
+            r.id,
+            d("2026-10-20"),
+            Instrument::Phq9,
+            &["0", "0", "0", "0", "0", "0", "0", "0", "3"].map(String::from),
+            d(TODAY),
+        )
+        .await
+        .expect("phq9");
+    let w = worklist(&store, None, r.clinic_id, d(TODAY))
+        .await
+        .expect("worklist");
+    assert_eq!(w.questionnaire_alerts.len(), 1);
+    assert_eq!(w.questionnaire_alerts[0].patient, r.id);
+    assert!(w.quiet_diaries.is_empty(), "the diary runs to yesterday");
+    assert!(w.patient(r.id).is_some());
+    // The last diary day is 2026-10-31: quiet once more than a week has passed.
+    let last = d("2026-10-31");
+    let on_the_day = last + Duration::days(QUIET_DIARY_DAYS);
+    let w = worklist(&store, None, r.clinic_id, on_the_day)
+        .await
+        .expect("worklist");
+    assert!(
+        w.quiet_diaries.is_empty(),
+        "exactly a week is not quiet yet"
+    );
+    let w = worklist(&store, None, r.clinic_id, on_the_day + Duration::days(1))
+        .await
+        .expect("worklist");
+    assert_eq!(w.quiet_diaries, [(r.id, Some(last))]);
+}
