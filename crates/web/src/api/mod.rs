@@ -120,28 +120,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 fn document(doc: &mut utoipa::openapi::OpenApi, rule_sets: &[String]) {
     document_errors(doc);
     document_rule_sets(doc, rule_sets);
-    document_instruments(doc);
 }
 
 /// Every `rules` parameter lists the rule-set ids the server knows.
-/// The questionnaire codes the server takes are the registry's.
-fn document_instruments(doc: &mut utoipa::openapi::OpenApi) {
-    use cephalog_core::prom::Instrument;
-    use utoipa::openapi::RefOr;
-    if let Some(components) = doc.components.as_mut() {
-        components.schemas.insert(
-            "Instrument".to_owned(),
-            RefOr::T(
-                utoipa::openapi::ObjectBuilder::new()
-                    .schema_type(utoipa::openapi::schema::Type::String)
-                    .description(Some("A questionnaire Cephalog scores."))
-                    .enum_values(Some(Instrument::ALL.map(Instrument::as_str)))
-                    .into(),
-            ),
-        );
-    }
-}
-
 fn document_rule_sets(doc: &mut utoipa::openapi::OpenApi, ids: &[String]) {
     use utoipa::openapi::RefOr;
     if ids.is_empty() {

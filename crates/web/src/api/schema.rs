@@ -102,13 +102,21 @@ pub enum PreventiveClass {
     Other,
 }
 
-/// Registered under its name; its values are replaced by the registry's instrument codes when
-/// the document is built.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Instrument {
-    Midas,
+/// A questionnaire Cephalog scores: its values are the registry's instrument codes.
+pub struct Instrument;
+
+impl utoipa::PartialSchema for Instrument {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use cephalog_core::prom::Instrument as Registry;
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("A questionnaire Cephalog scores."))
+            .enum_values(Some(Registry::ALL.map(Registry::as_str)))
+            .into()
+    }
 }
+
+impl ToSchema for Instrument {}
 
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

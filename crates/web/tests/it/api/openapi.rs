@@ -131,5 +131,14 @@ story!(
         assert_eq!(patient["name"]["maxLength"], json!(MAX_NAME_CHARS));
         assert_eq!(patient["mrn"]["maxLength"], json!(MAX_MRN_CHARS));
         assert_eq!(patient["notes"]["maxLength"], json!(MAX_NOTE_CHARS));
+        // The questionnaires the document offers are the registry's.
+        assert_eq!(
+            schemas["Instrument"]["enum"],
+            json!(cephalog_core::prom::Instrument::ALL.map(|i| i.as_str()))
+        );
+        assert_eq!(
+            schemas["Instrument"]["enum"],
+            json!(["midas", "hit6", "phq9", "gad7"])
+        );
     }
 );
