@@ -251,14 +251,15 @@ pub struct QuestionnaireAlert {
     pub reasons: Vec<&'static str>,
 }
 
-/// The questionnaires awaiting a same-day review, of one clinic's patients or of every patient,
-/// oldest first: they head the worklist until a clinician records the review.
+/// The questionnaires awaiting a same-day review, of one clinic's patients, of one patient, or
+/// of every patient, oldest first: they head the worklist until a clinician records the review.
 pub async fn questionnaires_awaiting_review(
     store: &Store,
     clinic: Option<Uuid>,
+    patient: Option<Uuid>,
 ) -> Result<Vec<QuestionnaireAlert>, AppError> {
     Ok(store
-        .questionnaires_awaiting_review(clinic)
+        .questionnaires_awaiting_review(clinic, patient)
         .await?
         .into_iter()
         .map(|(questionnaire, patient, e)| QuestionnaireAlert {

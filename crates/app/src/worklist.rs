@@ -154,7 +154,7 @@ pub async fn worklist(
         })
         .collect();
 
-    let questionnaire_alerts = questionnaires_awaiting_review(store, Some(clinic)).await?;
+    let questionnaire_alerts = questionnaires_awaiting_review(store, Some(clinic), None).await?;
     Ok(Worklist {
         patients,
         questionnaire_alerts,

@@ -278,13 +278,13 @@ async fn phq9_item_9_awaits_a_same_day_review_until_one_is_recorded() {
     };
     let quiet = phq9(["3", "3", "3", "3", "3", "3", "3", "3", "0"], "2026-09-01").await;
     assert!(
-        questionnaires_awaiting_review(&store, None)
+        questionnaires_awaiting_review(&store, None, None)
             .await
             .expect("list")
             .is_empty()
     );
     let flagged = phq9(["0", "0", "0", "0", "0", "0", "0", "0", "2"], "2026-10-01").await;
-    let awaiting = questionnaires_awaiting_review(&store, Some(r.clinic_id))
+    let awaiting = questionnaires_awaiting_review(&store, Some(r.clinic_id), Some(r.id))
         .await
         .expect("list");
     assert_eq!(awaiting.len(), 1);
@@ -311,7 +311,7 @@ async fn phq9_item_9_awaits_a_same_day_review_until_one_is_recorded() {
         ("Dr Lee", "phoned; safe")
     );
     assert!(
-        questionnaires_awaiting_review(&store, None)
+        questionnaires_awaiting_review(&store, None, None)
             .await
             .expect("list")
             .is_empty()

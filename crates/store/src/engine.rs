@@ -1293,11 +1293,12 @@ macro_rules! engine {
                     .collect()
             }
 
-            /// Questionnaires of the given instruments with no review yet, of a clinic's patients
-            /// or of all: (id, patient, date, instrument, answers).
+            /// Questionnaires of the given instruments with no review yet, of a clinic's patients,
+            /// of one patient or of all: (id, patient, date, instrument, answers).
             pub(crate) async fn unreviewed_proms(
                 pool: &Pool,
                 clinic: Option<Uuid>,
+                patient: Option<Uuid>,
                 instruments: &[String],
             ) -> Result<Vec<(Uuid, Uuid, NaiveDate, String, String)>, StoreError> {
                 let mut out = Vec::new();
@@ -1306,11 +1307,13 @@ macro_rules! engine {
                         "SELECT q.id, q.patient_id, q.taken_on, q.instrument, q.answers FROM proms q \
                          JOIN patients p ON p.id = q.patient_id \
                          WHERE q.instrument = $1 AND ($2 IS NULL OR p.clinic_id = $2) \
+                         AND ($3 IS NULL OR q.patient_id = $3) \
                          AND NOT EXISTS (SELECT 1 FROM questionnaire_reviews k WHERE k.prom_id = q.id) \
                          ORDER BY q.taken_on, q.created_at",
                     )
                     .bind(instrument)
                     .bind(clinic)
+                    .bind(patient)
                     .fetch_all(pool)
                     .await?;
                     for r in &rows {

@@ -105,6 +105,35 @@ pub struct QuestionnaireReview {
 /// Longest urgent-review decision Cephalog keeps.
 pub const ACK_DECISION_MAX_CHARS: usize = 1000;
 
+/// Who decided and what, as a review or an acknowledgement keeps them: both required, the
+/// decision 1 to [`ACK_DECISION_MAX_CHARS`] characters. `verb` says what the person does
+/// ("acknowledges", "reviews") in the refusal.
+fn decided(by: &str, decision: &str, verb: &str) -> Result<(String, String), StoreError> {
+    let decision = decision.trim();
+    cephalog_core::limits::check_no_nul("decision", decision)?;
+    if decision.is_empty() || decision.chars().count() > ACK_DECISION_MAX_CHARS {
+        return Err(StoreError::Invalid {
+            field: "decision",
+            reason: format!("say what was decided (1 to {ACK_DECISION_MAX_CHARS} characters)"),
+        });
+    }
+    if by.trim().is_empty() {
+        return Err(StoreError::Invalid {
+            field: "by",
+            reason: format!("name who {verb}"),
+        });
+    }
+    Ok((by.trim().to_owned(), decision.to_owned()))
+}
+
+/// A stored questionnaire scored again from its instrument code and `;`-separated answers.
+fn stored_prom(id: Uuid, instrument: &str, answers: &str) -> Result<PromResult, StoreError> {
+    let corrupt = |e: &dyn std::fmt::Display| StoreError::corrupt(format!("questionnaire {id}"), e);
+    let instrument = instrument.parse::<Instrument>().map_err(|e| corrupt(&e))?;
+    let parts: Vec<&str> = answers.split(';').collect();
+    PromResult::score(instrument, &parts).map_err(|e| corrupt(&e))
+}
+
 /// A user account (the password hash is kept apart).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct UserRecord {
@@ -913,12 +942,7 @@ impl Store {
         let rows = dispatch!(self, p => e::proms(p, patient).await)?;
         rows.into_iter()
             .map(|(id, date, instrument, answers)| {
-                let corrupt = |e: &dyn std::fmt::Display| {
-                    StoreError::corrupt(format!("questionnaire {id}"), e)
-                };
-                let instrument = instrument.parse::<Instrument>().map_err(|e| corrupt(&e))?;
-                let parts: Vec<&str> = answers.split(';').collect();
-                let result = PromResult::score(instrument, &parts).map_err(|e| corrupt(&e))?;
+                let result = stored_prom(id, &instrument, &answers)?;
                 Ok((id, PromEntry { date, result }))
             })
             .collect()
@@ -1162,25 +1186,12 @@ impl Store {
         decision: &str,
     ) -> Result<UrgentReviewAck, StoreError> {
         self.adverse_event(id).await?;
-        let decision = decision.trim();
-        cephalog_core::limits::check_no_nul("decision", decision)?;
-        if decision.is_empty() || decision.chars().count() > ACK_DECISION_MAX_CHARS {
-            return Err(StoreError::Invalid {
-                field: "decision",
-                reason: format!("say what was decided (1 to {ACK_DECISION_MAX_CHARS} characters)"),
-            });
-        }
-        if by.trim().is_empty() {
-            return Err(StoreError::Invalid {
-                field: "by",
-                reason: "name who acknowledges".to_owned(),
-            });
-        }
+        let (by, decision) = decided(by, decision, "acknowledges")?;
         let ack = UrgentReviewAck {
             event: id,
-            by: by.trim().to_owned(),
+            by,
             at: Utc::now(),
-            decision: decision.to_owned(),
+            decision,
         };
         if dispatch!(self, p => e::acknowledge_urgent_review(p, &ack).await)? {
             Ok(ack)
@@ -1198,34 +1209,28 @@ impl Store {
         by: &str,
         decision: &str,
     ) -> Result<QuestionnaireReview, StoreError> {
-        if !self.proms(patient).await?.iter().any(|(q, _)| *q == id) {
-            return Err(StoreError::NotFound(format!("questionnaire {id}")));
-        }
-        let decision = decision.trim();
-        cephalog_core::limits::check_no_nul("decision", decision)?;
-        if decision.is_empty() || decision.chars().count() > ACK_DECISION_MAX_CHARS {
-            return Err(StoreError::Invalid {
-                field: "decision",
-                reason: format!("say what was decided (1 to {ACK_DECISION_MAX_CHARS} characters)"),
-            });
-        }
-        if by.trim().is_empty() {
-            return Err(StoreError::Invalid {
-                field: "by",
-                reason: "name who reviews".to_owned(),
-            });
-        }
+        let (by, decision) = decided(by, decision, "reviews")?;
         let review = QuestionnaireReview {
             questionnaire: id,
-            by: by.trim().to_owned(),
+            by,
             at: Utc::now(),
-            decision: decision.to_owned(),
+            decision,
         };
+        // The insert names the patient, so it stores nothing for another patient's
+        // questionnaire; only then is it worth asking why.
         if dispatch!(self, p => e::review_questionnaire(p, patient, &review).await)? {
-            Ok(review)
-        } else {
-            Err(StoreError::AlreadyReviewed(id.to_string()))
+            return Ok(review);
         }
+        let reviewed = self
+            .questionnaire_reviews(Some(patient))
+            .await?
+            .iter()
+            .any(|r| r.questionnaire == id);
+        Err(if reviewed {
+            StoreError::AlreadyReviewed(id.to_string())
+        } else {
+            StoreError::NotFound(format!("questionnaire {id}"))
+        })
     }
 
     /// Same-day reviews, of one patient's questionnaires or of every one.
@@ -1237,24 +1242,22 @@ impl Store {
     }
 
     /// Questionnaires not reviewed yet whose answers raise a same-day alert, of one clinic's
-    /// patients or of all, oldest first: (id, patient, entry).
+    /// patients, of one patient, or of all, oldest first: (id, patient, entry).
     pub async fn questionnaires_awaiting_review(
         &self,
         clinic: Option<Uuid>,
+        patient: Option<Uuid>,
     ) -> Result<Vec<(Uuid, Uuid, PromEntry)>, StoreError> {
         let instruments: Vec<String> = Instrument::ALL
             .into_iter()
             .filter(|i| !i.def().alerts.is_empty())
             .map(|i| i.as_str().to_owned())
             .collect();
-        let rows = dispatch!(self, p => e::unreviewed_proms(p, clinic, &instruments).await)?;
+        let rows =
+            dispatch!(self, p => e::unreviewed_proms(p, clinic, patient, &instruments).await)?;
         let mut out = Vec::new();
         for (id, patient, date, instrument, answers) in rows {
-            let corrupt =
-                |e: &dyn std::fmt::Display| StoreError::corrupt(format!("questionnaire {id}"), e);
-            let instrument = instrument.parse::<Instrument>().map_err(|e| corrupt(&e))?;
-            let parts: Vec<&str> = answers.split(';').collect();
-            let result = PromResult::score(instrument, &parts).map_err(|e| corrupt(&e))?;
+            let result = stored_prom(id, &instrument, &answers)?;
             if result.needs_same_day_review() {
                 out.push((id, patient, PromEntry { date, result }));
             }
