@@ -95,12 +95,7 @@ async fn worklist(State(state): State<AppState>, who: Principal) -> Result<Respo
         .filter_map(|a| {
             with(
                 a.patient,
-                format!(
-                    "URGENT: {} of {}: {}",
-                    a.instrument.label(),
-                    a.date,
-                    a.reasons.join("; ")
-                ),
+                format!("URGENT: {}", super::questionnaires::alert_text(a)),
             )
         })
         .collect();

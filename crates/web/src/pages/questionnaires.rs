@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use cephalog_core::prom::{Instrument, InstrumentDef, PromError, PromResult, Scale, Wording};
+use cephalog_core::prom::{Instrument, InstrumentDef, Item, PromError, PromResult, Scale, Wording};
 use cephalog_store::PatientRecord;
 
 use super::form::FormData;
@@ -51,27 +51,22 @@ fn prom_field(def: &InstrumentDef, e: &PromError) -> String {
 /// the optional ones given, each only after the one before it.
 pub(crate) fn form_answers(def: &InstrumentDef, f: &FormData) -> Result<Vec<String>, WebError> {
     let mut answers = Vec::with_capacity(def.items.len());
-    let mut skipped: Option<&str> = None;
+    let mut skipped: Option<&Item> = None;
     for item in def.items {
         match f.get(item.field) {
             Some(v) => {
                 if let Some(before) = skipped {
                     return Err(WebError::invalid(
-                        before,
+                        before.field,
                         format!(
                             "{} question {}: answer it too when you answer question {}",
-                            def.label,
-                            def.items
-                                .iter()
-                                .find(|x| x.field == before)
-                                .map_or("", |x| x.link),
-                            item.link
+                            def.label, before.link, item.link
                         ),
                     ));
                 }
                 answers.push(v.to_owned());
             }
-            None if item.optional => skipped = skipped.or(Some(item.field)),
+            None if item.optional => skipped = skipped.or(Some(item)),
             None => {
                 let what = match item.scale {
                     Scale::Count { unit, .. } => format!("give a number of {unit} (0 if none)"),
@@ -111,6 +106,16 @@ pub(crate) fn questionnaire_from_form(
         .and_then(|r| r.check_plausible())
         .map_err(|e| WebError::invalid(prom_field(def, &e), e))?;
     Ok((date, instrument, answers))
+}
+
+/// A questionnaire awaiting its same-day review, in words: "PHQ-9 of 2026-05-01: …".
+pub(crate) fn alert_text(a: &cephalog_app::safety::QuestionnaireAlert) -> String {
+    format!(
+        "{} of {}: {}",
+        a.instrument.label(),
+        a.date,
+        a.reasons.join("; ")
+    )
 }
 
 /// One question of a form.
@@ -262,21 +267,10 @@ async fn build(
         awaiting: if own {
             Vec::new()
         } else {
-            cephalog_app::safety::questionnaires_awaiting_review(&state.store, Some(r.clinic_id))
+            cephalog_app::safety::questionnaires_awaiting_review(&state.store, None, Some(r.id))
                 .await?
-                .into_iter()
-                .filter(|a| a.patient == r.id)
-                .map(|a| {
-                    (
-                        a.questionnaire,
-                        format!(
-                            "{} of {}: {}",
-                            a.instrument.label(),
-                            a.date,
-                            a.reasons.join("; ")
-                        ),
-                    )
-                })
+                .iter()
+                .map(|a| (a.questionnaire, alert_text(a)))
                 .collect()
         },
         may_review: patient_access(&who.user, r, Need::WriteClinical).is_ok(),
@@ -365,16 +359,13 @@ async fn save(
         Some(r.id),
     )
     .await?;
-    let alert = result
-        .alerts()
-        .first()
-        .and_then(|a| {
-            instrument
-                .def()
-                .alerts
-                .iter()
-                .position(|d| std::ptr::eq(d, *a))
-        })
+    // The first alert raised, by its place in the instrument's list.
+    let raised = result.alerts();
+    let alert = instrument
+        .def()
+        .alerts
+        .iter()
+        .position(|a| raised.contains(&a))
         .map(|n| format!("&alert={n}"))
         .unwrap_or_default();
     Ok(Redirect::to(&format!(
