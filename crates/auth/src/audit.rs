@@ -17,6 +17,13 @@
 //! checkpoints, every line verifies. A key's id is derived from the key itself, so a line cannot
 //! claim another key's id. Rotation appends a new line; old lines stay for verification.
 //!
+//! Chains: each clinic's entries form their own chain, numbered from 1, and entries about no
+//! clinic (installation-level events) form the installation chain, so one clinic never waits on
+//! another's appends and the trail can be distributed by clinic. A clinic chain's seals and
+//! checkpoints cover the chain's name, so an entry or a checkpoint cannot be moved to another
+//! chain. The installation chain carries the entries written before chains existed and is sealed
+//! and checkpointed as it always was.
+//!
 //! Entries written before keyed seals existed carry a plain SHA-256 chain (`key_id` empty). They
 //! are accepted only at the start of the trail: the first sealed entry covers the last plain one,
 //! so rewriting the plain part breaks that seal.
@@ -30,6 +37,9 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 type HmacSha256 = hmac::Hmac<Sha256>;
+
+/// The chain of installation-level entries (and of every entry written before chains existed).
+pub const INSTALLATION_CHAIN: &str = "installation";
 
 /// The hash the first audit entry chains from.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -57,6 +67,9 @@ pub const MAX_DETAIL_CHARS: usize = 500;
 /// An audit entry's fields as they enter the seal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditFields {
+    /// The chain: a clinic's id, or [`INSTALLATION_CHAIN`].
+    pub chain: String,
+    /// The entry's number within its chain, from 1.
     pub seq: i64,
     /// Truncated to microseconds, the precision both databases keep.
     pub at: DateTime<Utc>,
@@ -273,15 +286,23 @@ pub fn legacy_hash(prev_hash: &str, f: &AuditFields) -> String {
     hex::encode(h.finalize())
 }
 
+/// What an entry's seal covers: the key, the entry's parts, its detail and, in a clinic's chain,
+/// the chain's name (the installation chain's seals stay as they were before chains existed).
 fn seal_parts<'a>(
     key_id: &'a str,
     prev: &'a str,
     seq: &'a str,
     at: &'a str,
     f: &'a AuditFields,
-) -> [&'a str; 11] {
-    let [a, b, c, d, e, g, h, i, j] = entry_parts(prev, seq, at, f);
-    [key_id, a, b, c, d, e, g, h, i, j, &f.detail]
+) -> Vec<&'a str> {
+    let mut parts = Vec::with_capacity(12);
+    parts.push(key_id);
+    parts.extend(entry_parts(prev, seq, at, f));
+    parts.push(&f.detail);
+    if f.chain != INSTALLATION_CHAIN {
+        parts.push(&f.chain);
+    }
+    parts
 }
 
 impl ChainedEntry {
@@ -305,6 +326,9 @@ impl ChainedEntry {
         let (seq, at) = (self.fields.seq.to_string(), self.fields.time_text());
         match &self.key_id {
             None => {
+                if self.fields.chain != INSTALLATION_CHAIN {
+                    return Err("a plain-hash entry belongs to the installation chain".to_owned());
+                }
                 if !self.fields.detail.is_empty() {
                     return Err("a plain-hash entry cannot carry a detail".to_owned());
                 }
@@ -334,6 +358,8 @@ impl ChainedEntry {
 /// Where the trail breaks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChainBreak {
+    /// The chain it is in.
+    pub chain: String,
     pub seq: i64,
     pub reason: String,
 }
@@ -348,7 +374,7 @@ pub struct ChainEnd {
     pub at: Option<DateTime<Utc>>,
 }
 
-/// Checks entries in order: numbers 1, 2, 3… without gaps, each chaining from the entry before it,
+/// Checks one chain's entries in order: all of one chain, numbers 1, 2, 3… without gaps, each chaining from the entry before it,
 /// each seal recomputed under the key it names (plain hashes only before the first sealed entry).
 /// A row that could not be read arrives as `Err` and is the break.
 pub fn verify_chain<I>(entries: I, ring: &AuditKeyRing) -> Result<ChainEnd, ChainBreak>
@@ -362,13 +388,25 @@ where
         at: None,
     };
     let mut sealed = false;
+    let mut chain: Option<String> = None;
     for e in entries {
         let e = e?;
         let expected = end.seq + 1;
         let at = |reason: String| ChainBreak {
+            chain: e.fields.chain.clone(),
             seq: e.fields.seq,
             reason,
         };
+        match &chain {
+            None => chain = Some(e.fields.chain.clone()),
+            Some(c) if *c != e.fields.chain => {
+                return Err(at(format!(
+                    "it belongs to chain {}, not {c}",
+                    e.fields.chain
+                )));
+            }
+            Some(_) => {}
+        }
         if e.fields.seq != expected {
             return Err(at(format!(
                 "entry {expected} is missing (found {} next)",
@@ -403,6 +441,9 @@ where
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Checkpoint {
     pub restore: bool,
+    /// The chain it signs: a clinic's id, or [`INSTALLATION_CHAIN`] (whose lines keep the v1
+    /// form, without the chain).
+    pub chain: String,
     pub seq: i64,
     pub hash: String,
     pub at: DateTime<Utc>,
@@ -411,8 +452,15 @@ pub struct Checkpoint {
 }
 
 impl Checkpoint {
-    fn parts(seq: &str, hash: &str, at: &str) -> [String; 3] {
-        [seq.to_owned(), hash.to_owned(), at.to_owned()]
+    /// What the signature covers after the key id: the chain's name (not for the installation
+    /// chain, whose v1 lines predate chains), the entry number, its seal and the time.
+    fn parts(chain: &str, seq: &str, hash: &str, at: &str) -> Vec<String> {
+        let mut parts = Vec::with_capacity(4);
+        if chain != INSTALLATION_CHAIN {
+            parts.push(chain.to_owned());
+        }
+        parts.extend([seq.to_owned(), hash.to_owned(), at.to_owned()]);
+        parts
     }
 
     fn time_text(at: DateTime<Utc>) -> String {
@@ -427,31 +475,39 @@ impl Checkpoint {
         }
     }
 
-    /// Signs the chain's end with the ring's active key.
-    pub fn sign(ring: &AuditKeyRing, seq: i64, hash: &str, at: DateTime<Utc>) -> Self {
-        Self::sign_as(false, ring, seq, hash, at)
+    /// Signs the end of `chain` with the ring's active key.
+    pub fn sign(ring: &AuditKeyRing, chain: &str, seq: i64, hash: &str, at: DateTime<Utc>) -> Self {
+        Self::sign_as(false, ring, chain, seq, hash, at)
     }
 
-    /// Signs a restore marker: the restored trail ends at entry `seq` with seal `hash`.
-    pub fn sign_restore(ring: &AuditKeyRing, seq: i64, hash: &str, at: DateTime<Utc>) -> Self {
-        Self::sign_as(true, ring, seq, hash, at)
+    /// Signs a restore marker: the restored `chain` ends at entry `seq` with seal `hash`.
+    pub fn sign_restore(
+        ring: &AuditKeyRing,
+        chain: &str,
+        seq: i64,
+        hash: &str,
+        at: DateTime<Utc>,
+    ) -> Self {
+        Self::sign_as(true, ring, chain, seq, hash, at)
     }
 
     fn sign_as(
         restore: bool,
         ring: &AuditKeyRing,
+        chain: &str,
         seq: i64,
         hash: &str,
         at: DateTime<Utc>,
     ) -> Self {
         let key = ring.active();
         let at = at.trunc_subsecs(6);
-        let parts = Self::parts(&seq.to_string(), hash, &Self::time_text(at));
+        let parts = Self::parts(chain, &seq.to_string(), hash, &Self::time_text(at));
         let refs: Vec<&str> = std::iter::once(key.id.as_str())
             .chain(parts.iter().map(String::as_str))
             .collect();
         Checkpoint {
             restore,
+            chain: chain.to_owned(),
             seq,
             hash: hash.to_owned(),
             at,
@@ -468,7 +524,12 @@ impl Checkpoint {
                 self.key_id
             )
         })?;
-        let parts = Self::parts(&self.seq.to_string(), &self.hash, &Self::time_text(self.at));
+        let parts = Self::parts(
+            &self.chain,
+            &self.seq.to_string(),
+            &self.hash,
+            &Self::time_text(self.at),
+        );
         let refs: Vec<&str> = std::iter::once(self.key_id.as_str())
             .chain(parts.iter().map(String::as_str))
             .collect();
@@ -479,10 +540,16 @@ impl Checkpoint {
         }
     }
 
-    /// The line a checkpoint log holds.
+    /// The line a checkpoint log holds: `v1` for the installation chain, `v2 chain=<id>` for a
+    /// clinic's.
     pub fn to_line(&self) -> String {
+        let version = if self.chain == INSTALLATION_CHAIN {
+            "v1".to_owned()
+        } else {
+            format!("v2 chain={}", self.chain)
+        };
         format!(
-            "{} v1 seq={} head={} at={} key={} sig={}",
+            "{} {version} seq={} head={} at={} key={} sig={}",
             if self.restore {
                 RESTORE_MAGIC
             } else {
@@ -504,15 +571,26 @@ impl Checkpoint {
             Some(RESTORE_MAGIC) => true,
             _ => return Err(format!("not a '{CHECKPOINT_MAGIC} v1' line")),
         };
-        if words.next() != Some("v1") {
-            return Err(format!("not a '{CHECKPOINT_MAGIC} v1' line"));
-        }
+        let v2 = match words.next() {
+            Some("v1") => false,
+            Some("v2") => true,
+            _ => return Err(format!("not a '{CHECKPOINT_MAGIC} v1' or 'v2' line")),
+        };
         let mut field = |name: &str| -> Result<String, String> {
             words
                 .next()
                 .and_then(|w| w.strip_prefix(name)?.strip_prefix('='))
                 .map(str::to_owned)
                 .ok_or_else(|| format!("the {name}= field is missing or out of place"))
+        };
+        let chain = if v2 {
+            let chain = field("chain")?;
+            if chain == INSTALLATION_CHAIN {
+                return Err("a v2 line names the installation chain, which v1 lines sign".into());
+            }
+            chain
+        } else {
+            INSTALLATION_CHAIN.to_owned()
         };
         let seq = field("seq")?;
         let hash = field("head")?;
@@ -521,6 +599,7 @@ impl Checkpoint {
         let signature = field("sig")?;
         Ok(Checkpoint {
             restore,
+            chain,
             seq: seq
                 .parse()
                 .map_err(|_| format!("seq '{seq}' is not a number"))?,
@@ -547,7 +626,8 @@ pub struct CheckpointReport {
     pub problem: Option<String>,
 }
 
-/// Checks a checkpoint log (lines with their numbers) against a verified trail: every line must be
+/// Checks a checkpoint log (lines with their numbers) against a verified chain `chain` (lines of
+/// other chains are only checked for their signatures): every line must be
 /// a valid signed checkpoint, every checkpointed entry must still be in the trail with the same
 /// seal, and a trail with entries needs a checkpoint no older than [`CHECKPOINT_STALE_AFTER`]
 /// before its newest entry. A checkpoint followed by a restore marker of an earlier entry
@@ -555,11 +635,12 @@ pub struct CheckpointReport {
 /// answers the trail's seal of entry `seq`.
 pub fn check_checkpoints(
     ring: &AuditKeyRing,
+    chain: &str,
     lines: &[(usize, String)],
     end: &ChainEnd,
     seal_of: impl Fn(i64) -> Option<String>,
 ) -> CheckpointReport {
-    check_log(ring, lines, end, seal_of, false)
+    check_log(ring, chain, lines, end, seal_of, false)
 }
 
 /// [`check_checkpoints`] for a backup about to be restored: its trail may end before the log's
@@ -568,15 +649,17 @@ pub fn check_checkpoints(
 /// asked of a backup.
 pub fn check_backup_checkpoints(
     ring: &AuditKeyRing,
+    chain: &str,
     lines: &[(usize, String)],
     end: &ChainEnd,
     seal_of: impl Fn(i64) -> Option<String>,
 ) -> CheckpointReport {
-    check_log(ring, lines, end, seal_of, true)
+    check_log(ring, chain, lines, end, seal_of, true)
 }
 
 fn check_log(
     ring: &AuditKeyRing,
+    chain: &str,
     lines: &[(usize, String)],
     end: &ChainEnd,
     seal_of: impl Fn(i64) -> Option<String>,
@@ -595,7 +678,8 @@ fn check_log(
             Ok(cp)
         });
         match checked {
-            Ok(cp) => read.push((*line, cp)),
+            Ok(cp) if cp.chain == chain => read.push((*line, cp)),
+            Ok(_) => {}
             Err(e) => {
                 report.problem = Some(format!("checkpoint line {line}: {e}"));
                 return report;
@@ -660,6 +744,7 @@ mod tests {
 
     fn fields(seq: i64) -> AuditFields {
         AuditFields {
+            chain: INSTALLATION_CHAIN.into(),
             seq,
             at: DateTime::parse_from_rfc3339("2026-03-01T10:00:00.123456789Z")
                 .expect("time")
@@ -832,18 +917,18 @@ mod tests {
                 .map(|e| e.hash.clone())
         };
         let at = entries[4].fields.at;
-        let at3 = Checkpoint::sign(&ring, 3, &entries[2].hash, at).to_line();
-        let at5 = Checkpoint::sign(&ring, 5, &entries[4].hash, at).to_line();
+        let at3 = Checkpoint::sign(&ring, INSTALLATION_CHAIN, 3, &entries[2].hash, at).to_line();
+        let at5 = Checkpoint::sign(&ring, INSTALLATION_CHAIN, 5, &entries[4].hash, at).to_line();
         // A backup taken at entry 3 is checked against the log: entries 4 and 5 came later.
         let backup = verify(&ring, &entries[..3]).expect("intact");
         let lines = [(1, at3.clone()), (2, at5.clone())];
-        let r = check_backup_checkpoints(&ring, &lines, &backup, seal_of);
+        let r = check_backup_checkpoints(&ring, INSTALLATION_CHAIN, &lines, &backup, seal_of);
         assert_eq!((r.problem.as_deref(), r.checkpoints), (None, 1), "{r:?}");
         // Without a restore marker, the restored trail reads as a removed tail.
-        let r = check_checkpoints(&ring, &lines, &backup, seal_of);
+        let r = check_checkpoints(&ring, INSTALLATION_CHAIN, &lines, &backup, seal_of);
         assert!(r.problem.as_deref().is_some_and(|p| p.contains("removed")));
         // With it, the checkpoint of entry 5 describes the replaced trail.
-        let marker = Checkpoint::sign_restore(&ring, 3, &entries[2].hash, at);
+        let marker = Checkpoint::sign_restore(&ring, INSTALLATION_CHAIN, 3, &entries[2].hash, at);
         let line = marker.to_line();
         assert!(
             line.starts_with("cephalog-audit-restore v1 seq=3 "),
@@ -851,14 +936,20 @@ mod tests {
         );
         assert_eq!(Checkpoint::parse_line(&line).as_ref(), Ok(&marker));
         let lines = [(1, at3), (2, at5.clone()), (3, line.clone())];
-        let r = check_checkpoints(&ring, &lines, &backup, seal_of);
+        let r = check_checkpoints(&ring, INSTALLATION_CHAIN, &lines, &backup, seal_of);
         assert_eq!(
             (r.problem.as_deref(), r.latest.map(|l| l.0)),
             (None, Some(3))
         );
         // A checkpoint's signature does not make a restore marker.
         let forged = at5.replace("cephalog-audit-checkpoint", "cephalog-audit-restore");
-        let r = check_checkpoints(&ring, &[(1, at5), (2, forged)], &backup, seal_of);
+        let r = check_checkpoints(
+            &ring,
+            INSTALLATION_CHAIN,
+            &[(1, at5), (2, forged)],
+            &backup,
+            seal_of,
+        );
         assert!(
             r.problem
                 .as_deref()
@@ -868,12 +959,13 @@ mod tests {
         // A backup whose trail was rewritten is refused.
         let other = chain_of(&ring, 3, "diary.read");
         let other_end = verify(&ring, &other).expect("intact");
-        let r = check_backup_checkpoints(&ring, &[(1, line)], &other_end, |seq| {
-            other
-                .iter()
-                .find(|e| e.fields.seq == seq)
-                .map(|e| e.hash.clone())
-        });
+        let r =
+            check_backup_checkpoints(&ring, INSTALLATION_CHAIN, &[(1, line)], &other_end, |seq| {
+                other
+                    .iter()
+                    .find(|e| e.fields.seq == seq)
+                    .map(|e| e.hash.clone())
+            });
         assert!(
             r.problem
                 .as_deref()
@@ -893,10 +985,16 @@ mod tests {
                 .map(|e| e.hash.clone())
         };
         let at = entries[4].fields.at;
-        let cp = Checkpoint::sign(&ring, 5, &entries[4].hash, at);
+        let cp = Checkpoint::sign(&ring, INSTALLATION_CHAIN, 5, &entries[4].hash, at);
         let line = cp.to_line();
         assert_eq!(Checkpoint::parse_line(&line).as_ref(), Ok(&cp));
-        let ok = check_checkpoints(&ring, &[(1, line.clone())], &end, seal_of);
+        let ok = check_checkpoints(
+            &ring,
+            INSTALLATION_CHAIN,
+            &[(1, line.clone())],
+            &end,
+            seal_of,
+        );
         assert_eq!(
             (ok.problem.as_deref(), ok.checkpoints, ok.uncovered),
             (None, 1, 0)
@@ -904,7 +1002,13 @@ mod tests {
 
         // The tail removed: the trail ends before the checkpoint.
         let shorter = verify(&ring, &entries[..3]).expect("a shorter chain is intact");
-        let r = check_checkpoints(&ring, &[(1, line.clone())], &shorter, seal_of);
+        let r = check_checkpoints(
+            &ring,
+            INSTALLATION_CHAIN,
+            &[(1, line.clone())],
+            &shorter,
+            seal_of,
+        );
         assert!(
             r.problem.as_deref().is_some_and(|p| p.contains("removed")),
             "{r:?}"
@@ -914,12 +1018,18 @@ mod tests {
         // has another seal.
         let other = chain_of(&ring, 6, "diary.read");
         let other_end = verify(&ring, &other).expect("intact");
-        let r = check_checkpoints(&ring, &[(1, line.clone())], &other_end, |seq| {
-            other
-                .iter()
-                .find(|e| e.fields.seq == seq)
-                .map(|e| e.hash.clone())
-        });
+        let r = check_checkpoints(
+            &ring,
+            INSTALLATION_CHAIN,
+            &[(1, line.clone())],
+            &other_end,
+            |seq| {
+                other
+                    .iter()
+                    .find(|e| e.fields.seq == seq)
+                    .map(|e| e.hash.clone())
+            },
+        );
         assert!(
             r.problem
                 .as_deref()
@@ -929,37 +1039,130 @@ mod tests {
 
         // An edited or foreign checkpoint line.
         let edited = line.replace("seq=5", "seq=4");
-        let r = check_checkpoints(&ring, &[(3, edited)], &end, seal_of);
+        let r = check_checkpoints(&ring, INSTALLATION_CHAIN, &[(3, edited)], &end, seal_of);
         assert!(
             r.problem
                 .as_deref()
                 .is_some_and(|p| p.starts_with("checkpoint line 3")),
             "{r:?}"
         );
-        let r = check_checkpoints(&ring, &[(1, "hello".into())], &end, seal_of);
+        let r = check_checkpoints(
+            &ring,
+            INSTALLATION_CHAIN,
+            &[(1, "hello".into())],
+            &end,
+            seal_of,
+        );
         assert!(r.problem.is_some());
 
         // None at all, and one too old for the newest entries.
-        let r = check_checkpoints(&ring, &[], &end, seal_of);
+        let r = check_checkpoints(&ring, INSTALLATION_CHAIN, &[], &end, seal_of);
         assert!(
             r.problem
                 .as_deref()
                 .is_some_and(|p| p.starts_with("no checkpoint"))
         );
-        let old = Checkpoint::sign(&ring, 2, &entries[1].hash, at - CHECKPOINT_STALE_AFTER);
-        let r = check_checkpoints(&ring, &[(1, old.to_line())], &end, seal_of);
+        let old = Checkpoint::sign(
+            &ring,
+            INSTALLATION_CHAIN,
+            2,
+            &entries[1].hash,
+            at - CHECKPOINT_STALE_AFTER,
+        );
+        let r = check_checkpoints(
+            &ring,
+            INSTALLATION_CHAIN,
+            &[(1, old.to_line())],
+            &end,
+            seal_of,
+        );
         assert_eq!(r.problem, None, "exactly the allowance is not stale: {r:?}");
         let older = Checkpoint::sign(
             &ring,
+            INSTALLATION_CHAIN,
             2,
             &entries[1].hash,
             at - CHECKPOINT_STALE_AFTER - chrono::TimeDelta::seconds(1),
         );
-        let r = check_checkpoints(&ring, &[(1, older.to_line())], &end, seal_of);
+        let r = check_checkpoints(
+            &ring,
+            INSTALLATION_CHAIN,
+            &[(1, older.to_line())],
+            &end,
+            seal_of,
+        );
         assert!(
             r.problem.as_deref().is_some_and(|p| p.contains("stale")),
             "{r:?}"
         );
         assert_eq!(r.uncovered, 3);
+    }
+
+    #[test]
+    fn a_clinic_chain_binds_its_entries_and_checkpoints_to_its_name() {
+        let ring = AuditKeyRing::ephemeral();
+        let clinic = "0190c0de-0000-7000-8000-000000000001";
+        let mut entries: Vec<ChainedEntry> = Vec::new();
+        for seq in 1..=3 {
+            let prev = entries
+                .last()
+                .map_or(GENESIS_HASH.to_owned(), |e| e.hash.clone());
+            let f = AuditFields {
+                chain: clinic.into(),
+                ..fields(seq)
+            };
+            entries.push(ChainedEntry::seal(ring.active(), &prev, f));
+        }
+        let end = verify(&ring, &entries).expect("intact");
+        // The same seals under another chain's name, or the installation's, do not hold.
+        for other in ["0190c0de-0000-7000-8000-000000000002", INSTALLATION_CHAIN] {
+            let mut moved = entries.clone();
+            for e in &mut moved {
+                e.fields.chain = other.into();
+            }
+            assert_eq!(verify(&ring, &moved).map_err(|b| b.seq), Err(1), "{other}");
+        }
+        // A plain hash is never accepted in a clinic's chain.
+        let mut plain = entries.clone();
+        plain[0].key_id = None;
+        plain[0].hash = legacy_hash(&plain[0].prev_hash, &plain[0].fields);
+        assert!(verify(&ring, &plain[..1]).is_err());
+
+        let at = entries[2].fields.at;
+        let cp = Checkpoint::sign(&ring, clinic, 3, &entries[2].hash, at);
+        let line = cp.to_line();
+        assert!(line.starts_with(&format!(
+            "cephalog-audit-checkpoint v2 chain={clinic} seq=3 "
+        )));
+        assert_eq!(Checkpoint::parse_line(&line).as_ref(), Ok(&cp));
+        let seal_of = |seq: i64| {
+            usize::try_from(seq - 1)
+                .ok()
+                .and_then(|i| entries.get(i))
+                .map(|e| e.hash.clone())
+        };
+        let ok = check_checkpoints(&ring, clinic, &[(1, line.clone())], &end, seal_of);
+        assert_eq!((ok.problem.as_deref(), ok.checkpoints), (None, 1), "{ok:?}");
+        // Another chain's check skips the line: its own trail has no checkpoint.
+        let other = check_checkpoints(
+            &ring,
+            INSTALLATION_CHAIN,
+            &[(1, line.clone())],
+            &end,
+            seal_of,
+        );
+        assert_eq!(other.checkpoints, 0);
+        // The line relabelled to another chain no longer verifies.
+        let relabelled = line.replace(clinic, "0190c0de-0000-7000-8000-000000000002");
+        let r = check_checkpoints(&ring, clinic, &[(1, relabelled)], &end, seal_of);
+        assert!(
+            r.problem
+                .as_deref()
+                .is_some_and(|p| p.contains("signature")),
+            "{r:?}"
+        );
+        // A v2 line cannot claim the installation chain.
+        let claimed = line.replace(clinic, INSTALLATION_CHAIN);
+        assert!(Checkpoint::parse_line(&claimed).is_err());
     }
 }

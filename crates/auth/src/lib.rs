@@ -19,8 +19,8 @@ use serde::Serialize;
 
 pub use audit::{
     AuditFields, AuditKey, AuditKeyRing, ChainBreak, ChainEnd, ChainedEntry, Checkpoint,
-    CheckpointReport, GENESIS_HASH, KeyFileError, check_backup_checkpoints, check_checkpoints,
-    verify_chain,
+    CheckpointReport, GENESIS_HASH, INSTALLATION_CHAIN, KeyFileError, check_backup_checkpoints,
+    check_checkpoints, verify_chain,
 };
 
 /// The shortest password accepted (NIST SP 800-63B asks for at least 8; clinics handling health

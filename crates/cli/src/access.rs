@@ -61,6 +61,8 @@ pub(crate) fn actor() -> String {
 /// is appended when the command ends ([`finish`]).
 pub async fn record(_store: &Store, patient: Option<Uuid>, entity: &str, id: &str) -> Result<()> {
     let event = AuditEvent {
+        // The patient's clinic's chain, or the installation's.
+        clinic: None,
         actor: actor(),
         // Named when it is appended.
         action: String::new(),
@@ -94,6 +96,8 @@ pub async fn clinic(store: &Store) -> Result<()> {
 pub async fn database(store: &Store, entity: &str, file: &str, detail: String) -> Result<()> {
     let mut events = take_pending(None);
     events.push(AuditEvent {
+        // A whole-database copy is an installation-level event.
+        clinic: None,
         actor: actor(),
         action: ACTION.get().map_or("cli", String::as_str).to_owned(),
         entity: entity.to_owned(),

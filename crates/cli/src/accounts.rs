@@ -180,8 +180,9 @@ pub async fn audit(store: &Store, target: &crate::Target, cmd: AuditCommand) -> 
             }
             match (&v.broken, &v.checkpoints) {
                 (Some(b), _) => bail!(
-                    "audit trail broken at entry {}: {} ({} entries read)",
+                    "audit trail broken at entry {} of chain {}: {} ({} entries read)",
                     b.seq,
+                    b.chain,
                     b.reason,
                     v.entries
                 ),
@@ -196,22 +197,30 @@ pub async fn audit(store: &Store, target: &crate::Target, cmd: AuditCommand) -> 
             }
         }
         AuditCommand::Checkpoint => {
-            match store.write_checkpoint().await? {
-                Some(cp) => println!("checkpoint signed: entry {} at {}", cp.seq, cp.at),
-                None if store.audit_settings().checkpoints.is_none() => {
-                    bail!("no checkpoint log is configured (--audit-checkpoints)")
-                }
-                None => println!("the newest checkpoint already covers the trail's head"),
+            if store.audit_settings().checkpoints.is_none() {
+                bail!("no checkpoint log is configured (--audit-checkpoints)")
+            }
+            let written = store.write_checkpoint().await?;
+            if written.is_empty() {
+                println!("the newest checkpoints already cover every chain's head");
+            }
+            for cp in written {
+                println!(
+                    "checkpoint signed: chain {}, entry {} at {}",
+                    cp.chain, cp.seq, cp.at
+                );
             }
             Ok(())
         }
         AuditCommand::MarkRestored => {
-            let marker = store.mark_restored().await?;
+            let markers = store.mark_restored().await?;
             println!(
-                "restore recorded in the checkpoint log: the restored trail verified to entry {} \
-                 at {}",
-                marker.seq, marker.at
+                "restore recorded in the checkpoint log: the restored trail verified, {} chain(s)",
+                markers.len()
             );
+            for m in markers {
+                println!("  chain {}: to entry {} at {}", m.chain, m.seq, m.at);
+            }
             Ok(())
         }
         AuditCommand::RotateKey => {
@@ -277,10 +286,27 @@ fn print_verification(store: &Store, v: &cephalog_store::AuditVerification) {
     let keys = store.audit_settings().keys.ids().join(", ");
     match &v.broken {
         None => println!(
-            "audit trail intact: {} entries, every seal verified to entry {} (keys: {keys})",
-            v.entries, v.head_seq
+            "audit trail intact: {} entries in {} chain(s), every seal verified (keys: {keys})",
+            v.entries,
+            v.chains.len()
         ),
-        Some(b) => println!("audit trail: BROKEN at entry {}: {}", b.seq, b.reason),
+        Some(b) => println!(
+            "audit trail: BROKEN at entry {} of chain {}: {}",
+            b.seq, b.chain, b.reason
+        ),
+    }
+    for c in &v.chains {
+        println!(
+            "  chain {}: {} entries, head at entry {}{}",
+            c.chain,
+            c.entries,
+            c.head_seq,
+            if c.broken.is_some() {
+                " — BROKEN"
+            } else {
+                ""
+            }
+        );
     }
     match &v.checkpoints {
         None => println!("checkpoints: no checkpoint log configured"),

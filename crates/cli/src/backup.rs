@@ -24,11 +24,11 @@ pub async fn backup(store: &Store, a: BackupArgs) -> Result<()> {
         return print_json(&summary);
     }
     println!(
-        "backup written to {} ({} bytes): {} patient(s), audit trail to entry {}",
+        "backup written to {} ({} bytes): {} patient(s), {} audit entries",
         summary.file.display(),
         summary.bytes,
         summary.patients,
-        summary.audit_head
+        summary.audit_entries
     );
     println!(
         "keep it with the audit key file: the key verifies the backup's audit trail on restore"
@@ -56,10 +56,10 @@ pub async fn restore(target: &crate::Target, a: RestoreArgs) -> Result<()> {
         })?;
     let store = target.connect().await?;
     let detail = format!(
-        "restored from {}: {} patient(s), audit trail verified to entry {}",
+        "restored from {}: {} patient(s), {} audit entries verified",
         a.from.display(),
         report.patients,
-        report.audit_head
+        report.audit_entries
     );
     let recorded = access::database(&store, "restore", &a.from.display().to_string(), detail)
         .await
@@ -70,13 +70,13 @@ pub async fn restore(target: &crate::Target, a: RestoreArgs) -> Result<()> {
         return print_json(&report);
     }
     println!(
-        "{} restored from {}: {} patient(s); {} audit entries verified, to entry {}; the restore is \
-         recorded in the checkpoint log",
+        "{} restored from {}: {} patient(s); {} audit entries verified; the restore is recorded \
+         in the checkpoint log for {} chain(s)",
         file.display(),
         a.from.display(),
         report.patients,
         report.audit_entries,
-        report.audit_head
+        report.audit_chains_marked
     );
     Ok(())
 }

@@ -334,6 +334,8 @@ struct ApiTokenRow {
 
 #[derive(Debug, Default, Serialize)]
 struct AuditRow {
+    /// The chain: a clinic's id, or `installation`.
+    chain: String,
     seq: i64,
     at: DateTime<Utc>,
     actor: String,
@@ -669,6 +671,7 @@ impl Tables {
         for e in trail {
             let f = e.fields;
             self.audit_log.push(AuditRow {
+                chain: f.chain,
                 seq: f.seq,
                 at: f.at,
                 actor: f.actor,

@@ -10,8 +10,8 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use cephalog_auth::{
-    AuditFields, AuditKeyRing, ChainBreak, ChainedEntry, Checkpoint, CheckpointReport,
-    check_backup_checkpoints, check_checkpoints, verify_chain,
+    AuditFields, AuditKey, AuditKeyRing, ChainBreak, ChainedEntry, Checkpoint, CheckpointReport,
+    GENESIS_HASH, INSTALLATION_CHAIN, check_backup_checkpoints, check_checkpoints, verify_chain,
 };
 
 use crate::{AuditEvent, Pool, Store, StoreError};
@@ -175,21 +175,22 @@ fn read_checkpoint_lines(path: &Path) -> Result<Vec<(usize, String)>, StoreError
     }
 }
 
-/// The result of checking the whole audit trail.
+/// The result of checking one chain of the audit trail.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct AuditVerification {
+pub struct ChainVerification {
+    /// A clinic's id, or `installation`.
+    pub chain: String,
     pub entries: usize,
+    /// The entry number the chain's head row records.
     pub head_seq: i64,
-    /// The first entry that breaks the chain; `None` when the chain is intact up to the stored
-    /// head.
+    /// The first entry that breaks the chain; `None` when it is intact up to its head.
     pub broken: Option<ChainBreak>,
-    /// What the checkpoint log says; `None` when no log is configured.
+    /// What the checkpoint log says of this chain; `None` when no log is configured.
     pub checkpoints: Option<CheckpointReport>,
 }
 
-impl AuditVerification {
-    /// Intact, and (where a log is configured) consistent with every checkpoint and not stale.
-    pub fn is_intact(&self) -> bool {
+impl ChainVerification {
+    fn is_intact(&self) -> bool {
         self.broken.is_none()
             && self
                 .checkpoints
@@ -198,8 +199,74 @@ impl AuditVerification {
     }
 }
 
+/// The result of checking every chain of the audit trail: each chain's report, and the whole
+/// trail summed up.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AuditVerification {
+    /// Entries in all chains.
+    pub entries: usize,
+    /// The first break found, chain by chain in order of their names; `None` when every chain
+    /// is intact up to its head.
+    pub broken: Option<ChainBreak>,
+    /// The checkpoint log over all chains (valid lines of each, entries not yet covered in all,
+    /// the newest checkpoint, and the first chain's problem with the chain named); `None` when
+    /// no log is configured.
+    pub checkpoints: Option<CheckpointReport>,
+    pub chains: Vec<ChainVerification>,
+}
+
+impl AuditVerification {
+    fn of(chains: Vec<ChainVerification>) -> Self {
+        let entries = chains.iter().map(|c| c.entries).sum();
+        let broken = chains.iter().find_map(|c| c.broken.clone());
+        let checkpoints = chains
+            .iter()
+            .filter_map(|c| c.checkpoints.as_ref().map(|r| (c.chain.as_str(), r)))
+            .fold(None::<CheckpointReport>, |acc, (chain, r)| {
+                let mut acc = acc.unwrap_or(CheckpointReport {
+                    checkpoints: 0,
+                    latest: None,
+                    uncovered: 0,
+                    problem: None,
+                });
+                acc.checkpoints += r.checkpoints;
+                acc.uncovered += r.uncovered;
+                if r.latest
+                    .is_some_and(|(_, at)| acc.latest.is_none_or(|(_, a)| at > a))
+                {
+                    acc.latest = r.latest;
+                }
+                if acc.problem.is_none() {
+                    acc.problem = r.problem.as_ref().map(|p| match chain {
+                        INSTALLATION_CHAIN => p.clone(),
+                        clinic => format!("chain {clinic}: {p}"),
+                    });
+                }
+                Some(acc)
+            });
+        AuditVerification {
+            entries,
+            broken,
+            checkpoints,
+            chains,
+        }
+    }
+
+    /// Every chain intact, and (where a log is configured) consistent with every checkpoint and
+    /// not stale.
+    pub fn is_intact(&self) -> bool {
+        self.chains.iter().all(ChainVerification::is_intact)
+    }
+
+    /// The report of one chain.
+    pub fn chain(&self, chain: &str) -> Option<&ChainVerification> {
+        self.chains.iter().find(|c| c.chain == chain)
+    }
+}
+
 /// A row of `audit_log` read as text, so that nothing in it can stop the reading.
 pub(crate) struct RawEntry {
+    pub chain: String,
     pub seq: i64,
     pub at: Option<String>,
     pub actor: Option<String>,
@@ -225,20 +292,24 @@ fn parse_time(s: &str) -> Option<DateTime<Utc>> {
 impl RawEntry {
     /// The entry, or the reason it is malformed.
     pub(crate) fn into_entry(self) -> Result<ChainedEntry, ChainBreak> {
-        let seq = self.seq;
+        let (chain, seq) = (self.chain, self.seq);
+        let broken = |reason: String| ChainBreak {
+            chain: chain.clone(),
+            seq,
+            reason,
+        };
         let need = |v: Option<String>, name: &str| {
-            v.ok_or_else(|| ChainBreak {
-                seq,
-                reason: format!("malformed row: its {name} is missing"),
-            })
+            v.ok_or_else(|| broken(format!("malformed row: its {name} is missing")))
         };
         let at_text = need(self.at, "time")?;
-        let at = parse_time(&at_text).ok_or_else(|| ChainBreak {
-            seq,
-            reason: format!("malformed row: its time '{at_text}' is not a timestamp"),
+        let at = parse_time(&at_text).ok_or_else(|| {
+            broken(format!(
+                "malformed row: its time '{at_text}' is not a timestamp"
+            ))
         })?;
         Ok(ChainedEntry {
             fields: AuditFields {
+                chain: chain.clone(),
                 seq,
                 at,
                 actor: need(self.actor, "actor")?,
@@ -256,97 +327,155 @@ impl RawEntry {
     }
 }
 
+/// Which rows of `audit_log` to read.
+pub(crate) enum Rows<'a> {
+    /// One chain in order.
+    Chain(&'a str),
+    /// One patient's entries, in every chain, in time order.
+    Patient(String),
+}
+
+/// Most entries in one multi-row INSERT (13 parameters each, well within both engines' limits).
+const ROWS_PER_INSERT: usize = 500;
+
 macro_rules! audit_engine {
     ($module:ident, $db:ty) => {
         pub(crate) mod $module {
+            use std::collections::BTreeMap;
+
             use sqlx::Row;
+            use uuid::Uuid;
 
-            use cephalog_auth::{AuditFields, AuditKey, ChainedEntry};
+            use cephalog_auth::{AuditFields, AuditKey, ChainedEntry, GENESIS_HASH};
 
-            use super::RawEntry;
+            use super::{ROWS_PER_INSERT, RawEntry, Rows};
             use crate::StoreError;
 
             type Pool = sqlx::Pool<$db>;
 
-            /// Appends entries in one transaction. The head row is updated first, which
-            /// serialises appends; each entry is sealed after the one before it.
+            /// Appends entries in one transaction, chain by chain in order of the chains' names
+            /// (so two writers lock head rows in the same order). Each chain's head row is
+            /// moved first, which serialises that chain's appends and no other's; each entry is
+            /// sealed after the one before it in its chain. Returns the entries in the order
+            /// given.
             pub(crate) async fn append(
                 pool: &Pool,
                 key: &AuditKey,
                 fields: Vec<AuditFields>,
             ) -> Result<Vec<ChainedEntry>, StoreError> {
-                let n = i64::try_from(fields.len()).unwrap_or(i64::MAX);
-                let mut tx = pool.begin().await?;
-                sqlx::query("UPDATE audit_head SET last_seq = last_seq + $1 WHERE id = 1")
-                    .bind(n)
-                    .execute(&mut *tx)
-                    .await?;
-                let head = sqlx::query("SELECT last_seq, last_hash FROM audit_head WHERE id = 1")
-                    .fetch_one(&mut *tx)
-                    .await?;
-                let last: i64 = head.try_get("last_seq")?;
-                let mut prev: String = head.try_get("last_hash")?;
-                let mut out = Vec::with_capacity(fields.len());
-                for (i, mut f) in fields.into_iter().enumerate() {
-                    f.seq = last - n + 1 + i64::try_from(i).unwrap_or(i64::MAX);
-                    let e = ChainedEntry::seal(key, &prev, f);
-                    sqlx::query(
-                        "INSERT INTO audit_log (seq, at, actor, action, entity, entity_id, patient_id, \
-                         source, prev_hash, hash, key_id, detail) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                    )
-                    .bind(e.fields.seq)
-                    .bind(e.fields.at)
-                    .bind(&e.fields.actor)
-                    .bind(&e.fields.action)
-                    .bind(&e.fields.entity)
-                    .bind(&e.fields.entity_id)
-                    .bind(&e.fields.patient_id)
-                    .bind(&e.fields.source)
-                    .bind(&e.prev_hash)
-                    .bind(&e.hash)
-                    .bind(&e.key_id)
-                    .bind(&e.fields.detail)
-                    .execute(&mut *tx)
-                    .await?;
-                    prev = e.hash.clone();
-                    out.push(e);
+                let total = fields.len();
+                let mut by_chain: BTreeMap<String, Vec<(usize, AuditFields)>> = BTreeMap::new();
+                for (i, f) in fields.into_iter().enumerate() {
+                    by_chain.entry(f.chain.clone()).or_default().push((i, f));
                 }
-                sqlx::query("UPDATE audit_head SET last_hash = $1 WHERE id = 1")
-                    .bind(&prev)
-                    .execute(&mut *tx)
-                    .await?;
+                let mut out: Vec<Option<ChainedEntry>> = vec![None; total];
+                let mut tx = pool.begin().await?;
+                for (chain, entries) in by_chain {
+                    let n = i64::try_from(entries.len()).unwrap_or(i64::MAX);
+                    // A chain's first entry makes its head row, and the move is made again.
+                    let mut head = None;
+                    for attempt in 0..2 {
+                        head = sqlx::query(
+                            "UPDATE audit_chains SET last_seq = last_seq + $1 WHERE chain = $2 \
+                             RETURNING last_seq, last_hash",
+                        )
+                        .bind(n)
+                        .bind(&chain)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                        if head.is_some() || attempt == 1 {
+                            break;
+                        }
+                        sqlx::query(
+                            "INSERT INTO audit_chains (chain, last_seq, last_hash) \
+                             VALUES ($1, 0, $2) ON CONFLICT (chain) DO NOTHING",
+                        )
+                        .bind(&chain)
+                        .bind(GENESIS_HASH)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    let head = head.ok_or_else(|| {
+                        StoreError::corrupt("audit append", "no head row for the chain")
+                    })?;
+                    let last: i64 = head.try_get("last_seq")?;
+                    let mut prev: String = head.try_get("last_hash")?;
+                    let mut sealed = Vec::with_capacity(entries.len());
+                    for (k, (i, mut f)) in entries.into_iter().enumerate() {
+                        f.seq = last - n + 1 + i64::try_from(k).unwrap_or(i64::MAX);
+                        let e = ChainedEntry::seal(key, &prev, f);
+                        prev.clone_from(&e.hash);
+                        sealed.push((i, e));
+                    }
+                    for part in sealed.chunks(ROWS_PER_INSERT) {
+                        let mut q = sqlx::QueryBuilder::<$db>::new(
+                            "INSERT INTO audit_log (chain, seq, at, actor, action, entity, \
+                             entity_id, patient_id, source, prev_hash, hash, key_id, detail) ",
+                        );
+                        q.push_values(part, |mut row, (_, e)| {
+                            row.push_bind(e.fields.chain.clone())
+                                .push_bind(e.fields.seq)
+                                .push_bind(e.fields.at)
+                                .push_bind(e.fields.actor.clone())
+                                .push_bind(e.fields.action.clone())
+                                .push_bind(e.fields.entity.clone())
+                                .push_bind(e.fields.entity_id.clone())
+                                .push_bind(e.fields.patient_id.clone())
+                                .push_bind(e.fields.source.clone())
+                                .push_bind(e.prev_hash.clone())
+                                .push_bind(e.hash.clone())
+                                .push_bind(e.key_id.clone())
+                                .push_bind(e.fields.detail.clone());
+                        });
+                        q.build().execute(&mut *tx).await?;
+                    }
+                    sqlx::query("UPDATE audit_chains SET last_hash = $1 WHERE chain = $2")
+                        .bind(&prev)
+                        .bind(&chain)
+                        .execute(&mut *tx)
+                        .await?;
+                    for (i, e) in sealed {
+                        out[i] = Some(e);
+                    }
+                }
                 tx.commit().await?;
-                Ok(out)
+                out.into_iter()
+                    .map(|e| e.ok_or_else(|| StoreError::corrupt("audit append", "entry not written")))
+                    .collect()
             }
 
-            /// Every row (or one patient's) in order, each column read as text.
-            pub(crate) async fn rows(
-                pool: &Pool,
-                patient: Option<String>,
-            ) -> Result<Vec<RawEntry>, StoreError> {
+            /// One chain's rows in order, or one patient's in every chain, each column read as
+            /// text.
+            pub(crate) async fn rows(pool: &Pool, which: Rows<'_>) -> Result<Vec<RawEntry>, StoreError> {
                 macro_rules! select {
                     ($rest:literal) => {
                         concat!(
-                            "SELECT seq, CAST(at AS TEXT) AS at, actor, action, entity, entity_id, ",
-                            "patient_id, source, prev_hash, hash, key_id, detail FROM audit_log ",
+                            "SELECT chain, seq, CAST(at AS TEXT) AS at, actor, action, entity, ",
+                            "entity_id, patient_id, source, prev_hash, hash, key_id, detail ",
+                            "FROM audit_log ",
                             $rest
                         )
                     };
                 }
-                let rows = match patient {
-                    Some(p) => {
-                        sqlx::query(select!("WHERE patient_id = $1 ORDER BY seq"))
+                let rows = match which {
+                    Rows::Chain(chain) => {
+                        sqlx::query(select!("WHERE chain = $1 ORDER BY seq"))
+                            .bind(chain)
+                            .fetch_all(pool)
+                            .await?
+                    }
+                    Rows::Patient(p) => {
+                        sqlx::query(select!("WHERE patient_id = $1 ORDER BY at, chain, seq"))
                             .bind(p)
                             .fetch_all(pool)
                             .await?
                     }
-                    None => sqlx::query(select!("ORDER BY seq")).fetch_all(pool).await?,
                 };
                 rows.iter()
                     .map(|r| {
                         let text = |name: &str| r.try_get::<Option<String>, _>(name).ok().flatten();
                         Ok(RawEntry {
+                            chain: r.try_get("chain")?,
                             seq: r.try_get("seq")?,
                             at: text("at"),
                             actor: text("actor"),
@@ -364,9 +493,14 @@ macro_rules! audit_engine {
                     .collect()
             }
 
-            /// The seal of entry `seq`, as stored.
-            pub(crate) async fn seal_at(pool: &Pool, seq: i64) -> Result<Option<String>, StoreError> {
-                let r = sqlx::query("SELECT hash FROM audit_log WHERE seq = $1")
+            /// The seal of entry `seq` of `chain`, as stored.
+            pub(crate) async fn seal_at(
+                pool: &Pool,
+                chain: &str,
+                seq: i64,
+            ) -> Result<Option<String>, StoreError> {
+                let r = sqlx::query("SELECT hash FROM audit_log WHERE chain = $1 AND seq = $2")
+                    .bind(chain)
                     .bind(seq)
                     .fetch_optional(pool)
                     .await?;
@@ -376,11 +510,40 @@ macro_rules! audit_engine {
                 })
             }
 
-            pub(crate) async fn head(pool: &Pool) -> Result<(i64, String), StoreError> {
-                let r = sqlx::query("SELECT last_seq, last_hash FROM audit_head WHERE id = 1")
-                    .fetch_one(pool)
+            /// Every chain's head row: name, last entry number, last seal.
+            pub(crate) async fn heads(pool: &Pool) -> Result<Vec<(String, i64, String)>, StoreError> {
+                let rows = sqlx::query("SELECT chain, last_seq, last_hash FROM audit_chains ORDER BY chain")
+                    .fetch_all(pool)
                     .await?;
-                Ok((r.try_get("last_seq")?, r.try_get("last_hash")?))
+                rows.iter()
+                    .map(|r| Ok((r.try_get("chain")?, r.try_get("last_seq")?, r.try_get("last_hash")?)))
+                    .collect()
+            }
+
+            /// The chains that hold entries.
+            pub(crate) async fn chains_with_entries(pool: &Pool) -> Result<Vec<String>, StoreError> {
+                Ok(sqlx::query_scalar("SELECT DISTINCT chain FROM audit_log")
+                    .fetch_all(pool)
+                    .await?)
+            }
+
+            /// The clinic of each of `patients` that is stored with one.
+            pub(crate) async fn clinics_of(
+                pool: &Pool,
+                patients: &[Uuid],
+            ) -> Result<Vec<(Uuid, Uuid)>, StoreError> {
+                let mut out = Vec::with_capacity(patients.len());
+                for p in patients {
+                    let clinic: Option<Option<Uuid>> =
+                        sqlx::query_scalar("SELECT clinic_id FROM patients WHERE id = $1")
+                            .bind(p)
+                            .fetch_optional(pool)
+                            .await?;
+                    if let Some(Some(c)) = clinic {
+                        out.push((*p, c));
+                    }
+                }
+                Ok(out)
             }
         }
     };
@@ -390,18 +553,96 @@ audit_engine!(sqlite, sqlx::Sqlite);
 audit_engine!(postgres, sqlx::Postgres);
 
 macro_rules! audit_dispatch {
-    ($self:ident, $pool:ident => $call:expr) => {
-        match $self.pool() {
-            Pool::Sqlite($pool) => {
+    ($pool:expr, $p:ident => $call:expr) => {
+        match $pool {
+            Pool::Sqlite($p) => {
                 use sqlite as a;
                 $call
             }
-            Pool::Postgres($pool) => {
+            Pool::Postgres($p) => {
                 use postgres as a;
                 $call
             }
         }
     };
+}
+
+/// An append waiting for its turn: its entries and where to say they are stored.
+struct Pending {
+    fields: Vec<AuditFields>,
+    done: tokio::sync::oneshot::Sender<Result<Vec<ChainedEntry>, StoreError>>,
+}
+
+/// Group commit of audit appends: requests that arrive while a transaction is being written wait
+/// together, and the next one to get its turn writes all of them in one transaction. Each caller
+/// is answered only once its own entries are committed. Nothing is kept between batches, so
+/// several servers on one database stay correct (each chain's head row orders them); the batch
+/// only saves transactions.
+#[derive(Default)]
+pub struct AuditWriter {
+    queue: std::sync::Mutex<Vec<Pending>>,
+    turn: std::sync::Arc<tokio::sync::Mutex<()>>,
+}
+
+impl std::fmt::Debug for AuditWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuditWriter").finish_non_exhaustive()
+    }
+}
+
+impl AuditWriter {
+    async fn append(
+        &self,
+        pool: &Pool,
+        key: &AuditKey,
+        fields: Vec<AuditFields>,
+    ) -> Result<Vec<ChainedEntry>, StoreError> {
+        let (done, answer) = tokio::sync::oneshot::channel();
+        self.queue
+            .lock()
+            .map_err(|_| StoreError::corrupt("audit append", "the append queue is unusable"))?
+            .push(Pending { fields, done });
+        let turn = self.turn.clone().lock_owned().await;
+        let batch = match self.queue.lock() {
+            Ok(mut q) => std::mem::take(&mut *q),
+            Err(_) => Vec::new(),
+        };
+        if !batch.is_empty() {
+            // Written in a task of its own, so a caller that goes away (a client hanging up)
+            // cannot abandon the others' entries half-way.
+            let (pool, key) = (pool.clone(), key.clone());
+            tokio::spawn(async move {
+                write_batch(&pool, &key, batch).await;
+                drop(turn);
+            });
+        }
+        answer.await.map_err(|_| {
+            StoreError::corrupt(
+                "audit append",
+                "the writer stopped before the entry was stored",
+            )
+        })?
+    }
+}
+
+/// Writes a batch in one transaction; when that fails, each append alone, so each caller gets
+/// its own outcome.
+async fn write_batch(pool: &Pool, key: &AuditKey, batch: Vec<Pending>) {
+    if batch.len() > 1 {
+        let sizes: Vec<usize> = batch.iter().map(|p| p.fields.len()).collect();
+        let all: Vec<AuditFields> = batch.iter().flat_map(|p| p.fields.clone()).collect();
+        if let Ok(written) = audit_dispatch!(pool, p => a::append(p, key, all).await) {
+            let mut written = written.into_iter();
+            for (pending, n) in batch.into_iter().zip(sizes) {
+                let _ = pending.done.send(Ok(written.by_ref().take(n).collect()));
+            }
+            return;
+        }
+    }
+    for pending in batch {
+        let written = audit_dispatch!(pool, p => a::append(p, key, pending.fields).await);
+        let _ = pending.done.send(written);
+    }
 }
 
 impl Store {
@@ -415,6 +656,7 @@ impl Store {
         Store {
             pool: self.pool.clone(),
             audit: std::sync::Arc::new(settings),
+            writer: std::sync::Arc::default(),
         }
     }
 
@@ -426,7 +668,8 @@ impl Store {
             .ok_or_else(|| StoreError::corrupt("audit append", "no entry written"))
     }
 
-    /// Appends entries in one transaction, in order, all stamped now.
+    /// Appends entries, in order, all stamped now; answers once they are committed. Each goes
+    /// to its clinic's chain: the event's clinic, else its patient's, else the installation's.
     pub async fn audit_batch(
         &self,
         events: Vec<AuditEvent>,
@@ -434,63 +677,125 @@ impl Store {
         if events.is_empty() {
             return Ok(Vec::new());
         }
+        let mut unplaced: Vec<Uuid> = events
+            .iter()
+            .filter(|e| e.clinic.is_none())
+            .filter_map(|e| e.patient)
+            .collect();
+        unplaced.sort_unstable();
+        unplaced.dedup();
+        let clinics: std::collections::HashMap<Uuid, Uuid> = if unplaced.is_empty() {
+            std::collections::HashMap::new()
+        } else {
+            audit_dispatch!(self.pool(), p => a::clinics_of(p, &unplaced).await)?
+                .into_iter()
+                .collect()
+        };
         let now = Utc::now();
         let fields = events
             .into_iter()
-            .map(|e| AuditFields {
-                seq: 0,
-                at: now,
-                actor: e.actor,
-                action: e.action,
-                entity: e.entity,
-                entity_id: e.entity_id,
-                patient_id: e.patient.map(|p: Uuid| p.to_string()),
-                source: e.source,
-                detail: e.detail,
+            .map(|e| {
+                let clinic = e
+                    .clinic
+                    .or_else(|| e.patient.and_then(|p| clinics.get(&p).copied()));
+                AuditFields {
+                    chain: clinic.map_or_else(|| INSTALLATION_CHAIN.to_owned(), |c| c.to_string()),
+                    seq: 0,
+                    at: now,
+                    actor: e.actor,
+                    action: e.action,
+                    entity: e.entity,
+                    entity_id: e.entity_id,
+                    patient_id: e.patient.map(|p: Uuid| p.to_string()),
+                    source: e.source,
+                    detail: e.detail,
+                }
             })
             .collect();
-        let key = self.audit.keys.active();
-        audit_dispatch!(self, p => a::append(p, key, fields).await)
+        self.writer
+            .append(self.pool(), self.audit.keys.active(), fields)
+            .await
     }
 
-    /// The audit trail, whole or for one patient, in order. A malformed row is an error here;
-    /// [`Store::verify_audit`] names it instead.
+    /// One patient's audit trail (in every chain, in time order), or the whole trail chain by
+    /// chain. A malformed row is an error here; [`Store::verify_audit`] names it instead.
     pub async fn audit_trail(
         &self,
         patient: Option<Uuid>,
     ) -> Result<Vec<ChainedEntry>, StoreError> {
-        let rows = audit_dispatch!(self, p => a::rows(p, patient.map(|p| p.to_string())).await)?;
+        let rows = match patient {
+            Some(p) => {
+                audit_dispatch!(self.pool(), q => a::rows(q, Rows::Patient(p.to_string())).await)?
+            }
+            None => {
+                let mut rows = Vec::new();
+                for chain in self.audit_chains().await? {
+                    rows.extend(
+                        audit_dispatch!(self.pool(), q => a::rows(q, Rows::Chain(&chain)).await)?,
+                    );
+                }
+                rows
+            }
+        };
         rows.into_iter()
             .map(|r| {
-                r.into_entry()
-                    .map_err(|b| StoreError::corrupt(format!("audit entry {}", b.seq), b.reason))
+                r.into_entry().map_err(|b| {
+                    StoreError::corrupt(
+                        format!("audit entry {} of chain {}", b.seq, b.chain),
+                        b.reason,
+                    )
+                })
             })
             .collect()
     }
 
-    /// Checks every seal in order, the stored head, and every checkpoint in the log: a changed,
-    /// inserted, deleted or malformed entry, a removed tail, a replaced trail, and a missing or
-    /// stale checkpoint are each named.
+    /// Every chain's name: those with a head row, those holding entries and (when a log is
+    /// configured) those the checkpoint log names, so that a chain removed whole is still
+    /// checked against its checkpoints.
+    async fn audit_chains(&self) -> Result<Vec<String>, StoreError> {
+        let mut chains: std::collections::BTreeSet<String> =
+            audit_dispatch!(self.pool(), p => a::heads(p).await)?
+                .into_iter()
+                .map(|(c, _, _)| c)
+                .collect();
+        chains.extend(audit_dispatch!(self.pool(), p => a::chains_with_entries(p).await)?);
+        if let Some(path) = &self.audit.checkpoints {
+            chains.extend(
+                read_checkpoint_lines(path)?
+                    .iter()
+                    .filter_map(|(_, l)| Checkpoint::parse_line(l).ok())
+                    .map(|c| c.chain),
+            );
+        }
+        Ok(chains.into_iter().collect())
+    }
+
+    /// Checks every chain: every seal in order, its stored head, and every checkpoint of it in
+    /// the log: a changed, inserted, deleted or malformed entry, a removed tail, a replaced
+    /// chain, and a missing or stale checkpoint are each named.
     pub async fn verify_audit(&self) -> Result<AuditVerification, StoreError> {
         self.verify_audit_as(false).await
     }
 
-    /// [`Store::verify_audit`] of a database restored from a backup (or about to be): its trail
-    /// may end before the log's newest checkpoints, as long as every checkpoint of an entry it
-    /// holds matches.
+    /// [`Store::verify_audit`] of a database restored from a backup (or about to be): its
+    /// chains may end before the log's newest checkpoints, as long as every checkpoint of an
+    /// entry it holds matches.
     pub async fn verify_audit_as_backup(&self) -> Result<AuditVerification, StoreError> {
         self.verify_audit_as(true).await
     }
 
-    /// The audit trail's last entry number.
-    pub async fn audit_head_seq(&self) -> Result<i64, StoreError> {
-        Ok(audit_dispatch!(self, p => a::head(p).await)?.0)
+    /// Each chain's name and last entry number.
+    pub async fn audit_heads(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        Ok(audit_dispatch!(self.pool(), p => a::heads(p).await)?
+            .into_iter()
+            .map(|(c, seq, _)| (c, seq))
+            .collect())
     }
 
     /// After a restore: checks the restored trail as a backup's and appends a signed restore
-    /// marker for its head to the checkpoint log, so the checkpoints of the entries the restore
-    /// replaced no longer count against it. Refused when the trail does not verify.
-    pub async fn mark_restored(&self) -> Result<Checkpoint, StoreError> {
+    /// marker for each chain's head to the checkpoint log, so the checkpoints of the entries the
+    /// restore replaced no longer count against it. Refused when the trail does not verify.
+    pub async fn mark_restored(&self) -> Result<Vec<Checkpoint>, StoreError> {
         let Some(path) = &self.audit.checkpoints else {
             return Err(StoreError::Checkpoints {
                 path: String::new(),
@@ -501,7 +806,7 @@ impl Store {
         let problem = v
             .broken
             .as_ref()
-            .map(|b| format!("entry {}: {}", b.seq, b.reason))
+            .map(|b| format!("chain {} entry {}: {}", b.chain, b.seq, b.reason))
             .or_else(|| v.checkpoints.as_ref().and_then(|c| c.problem.clone()));
         if let Some(problem) = problem {
             return Err(StoreError::Checkpoints {
@@ -509,15 +814,54 @@ impl Store {
                 reason: format!("the restored audit trail does not verify: {problem}"),
             });
         }
-        let (seq, hash) = audit_dispatch!(self, p => a::head(p).await)?;
-        let marker = Checkpoint::sign_restore(&self.audit.keys, seq, &hash, Utc::now());
-        append_line(path, &marker.to_line())?;
-        Ok(marker)
+        let now = Utc::now();
+        let mut markers = Vec::new();
+        for (chain, seq, hash) in audit_dispatch!(self.pool(), p => a::heads(p).await)? {
+            let marker = Checkpoint::sign_restore(&self.audit.keys, &chain, seq, &hash, now);
+            append_line(path, &marker.to_line())?;
+            markers.push(marker);
+        }
+        Ok(markers)
     }
 
     async fn verify_audit_as(&self, backup: bool) -> Result<AuditVerification, StoreError> {
-        let rows = audit_dispatch!(self, p => a::rows(p, None).await)?;
-        let (head_seq, head_hash) = audit_dispatch!(self, p => a::head(p).await)?;
+        let heads: std::collections::HashMap<String, (i64, String)> =
+            audit_dispatch!(self.pool(), p => a::heads(p).await)?
+                .into_iter()
+                .map(|(c, seq, hash)| (c, (seq, hash)))
+                .collect();
+        let lines = match &self.audit.checkpoints {
+            Some(path) => Some(read_checkpoint_lines(path)?),
+            None => None,
+        };
+        let mut chains = Vec::new();
+        for chain in self.audit_chains().await? {
+            let rows = audit_dispatch!(self.pool(), p => a::rows(p, Rows::Chain(&chain)).await)?;
+            let (head_seq, head_hash) = heads
+                .get(&chain)
+                .cloned()
+                .unwrap_or_else(|| (0, GENESIS_HASH.to_owned()));
+            chains.push(self.verify_chain_rows(
+                &chain,
+                rows,
+                head_seq,
+                &head_hash,
+                lines.as_deref(),
+                backup,
+            ));
+        }
+        Ok(AuditVerification::of(chains))
+    }
+
+    fn verify_chain_rows(
+        &self,
+        chain: &str,
+        rows: Vec<RawEntry>,
+        head_seq: i64,
+        head_hash: &str,
+        lines: Option<&[(usize, String)]>,
+        backup: bool,
+    ) -> ChainVerification {
         let entries: Vec<Result<ChainedEntry, ChainBreak>> =
             rows.into_iter().map(RawEntry::into_entry).collect();
         let seals: std::collections::HashMap<i64, String> = entries
@@ -526,82 +870,95 @@ impl Store {
             .map(|e| (e.fields.seq, e.hash.clone()))
             .collect();
         let count = entries.len();
-        let (broken, end) =
-            match verify_chain(entries, &self.audit.keys) {
-                Err(b) => (Some(b), None),
-                Ok(end) => {
-                    let broken = ((end.seq, end.hash.as_str()) != (head_seq, head_hash.as_str()))
-                        .then(|| ChainBreak {
-                            seq: end.seq + 1,
-                            reason: format!(
-                                "the trail ends at entry {} but the head records entry {head_seq}",
-                                end.seq
-                            ),
-                        });
-                    (broken, Some(end))
-                }
-            };
-        let checkpoints = match (&self.audit.checkpoints, end) {
+        let (broken, end) = match verify_chain(entries, &self.audit.keys) {
+            Err(b) => (Some(b), None),
+            Ok(end) => {
+                let broken =
+                    ((end.seq, end.hash.as_str()) != (head_seq, head_hash)).then(|| ChainBreak {
+                        chain: chain.to_owned(),
+                        seq: end.seq + 1,
+                        reason: format!(
+                            "the trail ends at entry {} but the head records entry {head_seq}",
+                            end.seq
+                        ),
+                    });
+                (broken, Some(end))
+            }
+        };
+        let checkpoints = match (lines, end) {
             (None, _) => None,
-            (Some(path), Some(end)) => {
-                let lines = read_checkpoint_lines(path)?;
+            (Some(lines), Some(end)) => {
                 let seal_of = |seq: i64| seals.get(&seq).cloned();
                 Some(if backup {
-                    check_backup_checkpoints(&self.audit.keys, &lines, &end, seal_of)
+                    check_backup_checkpoints(&self.audit.keys, chain, lines, &end, seal_of)
                 } else {
-                    check_checkpoints(&self.audit.keys, &lines, &end, seal_of)
+                    check_checkpoints(&self.audit.keys, chain, lines, &end, seal_of)
                 })
             }
             // A broken chain is reported as such; checkpoints are read only against an intact one.
-            (Some(path), None) => Some(CheckpointReport {
-                checkpoints: read_checkpoint_lines(path)?.len(),
+            (Some(lines), None) => Some(CheckpointReport {
+                checkpoints: lines
+                    .iter()
+                    .filter_map(|(_, l)| Checkpoint::parse_line(l).ok())
+                    .filter(|c| c.chain == chain)
+                    .count(),
                 latest: None,
                 uncovered: 0,
                 problem: None,
             }),
         };
-        Ok(AuditVerification {
+        ChainVerification {
+            chain: chain.to_owned(),
             entries: count,
             head_seq,
             broken,
             checkpoints,
-        })
+        }
     }
 
-    /// Signs the trail's head and appends it to the checkpoint log, when a log is configured and
-    /// the head has moved since the log's last line. Returns the checkpoint written. A trail that
-    /// no longer holds the last checkpoint's entry with its seal is not signed: that would cover
-    /// a removed tail or a rewrite with a fresh signature.
-    pub async fn write_checkpoint(&self) -> Result<Option<Checkpoint>, StoreError> {
+    /// Signs the head of each chain that has moved since its last line in the checkpoint log and
+    /// appends it, when a log is configured. Returns the checkpoints written. A chain that no
+    /// longer holds its last checkpoint's entry with its seal is not signed (nor are the chains
+    /// after it): that would cover a removed tail or a rewrite with a fresh signature.
+    pub async fn write_checkpoint(&self) -> Result<Vec<Checkpoint>, StoreError> {
         let Some(path) = &self.audit.checkpoints else {
-            return Ok(None);
+            return Ok(Vec::new());
         };
-        let (seq, hash) = audit_dispatch!(self, p => a::head(p).await)?;
-        if seq == 0 {
-            return Ok(None);
-        }
-        let lines = read_checkpoint_lines(path)?;
-        let last = lines
-            .last()
-            .and_then(|(_, l)| Checkpoint::parse_line(l).ok());
-        if let Some(last) = &last {
-            if last.seq == seq && last.hash == hash {
-                return Ok(None);
-            }
-            let stored = audit_dispatch!(self, p => a::seal_at(p, last.seq).await)?;
-            if last.seq > seq || stored.as_deref() != Some(last.hash.as_str()) {
-                return Err(StoreError::Checkpoints {
-                    path: path.display().to_string(),
-                    reason: format!(
-                        "the trail no longer matches the last checkpoint (entry {}, signed {}): \
-                         not signing it; run `cephalog audit verify`",
-                        last.seq, last.at
-                    ),
-                });
+        let heads = audit_dispatch!(self.pool(), p => a::heads(p).await)?;
+        let mut last: std::collections::HashMap<String, Checkpoint> =
+            std::collections::HashMap::new();
+        for (_, l) in read_checkpoint_lines(path)? {
+            if let Ok(cp) = Checkpoint::parse_line(&l) {
+                last.insert(cp.chain.clone(), cp);
             }
         }
-        let cp = Checkpoint::sign(&self.audit.keys, seq, &hash, Utc::now());
-        append_line(path, &cp.to_line())?;
-        Ok(Some(cp))
+        let now = Utc::now();
+        let mut written = Vec::new();
+        for (chain, seq, hash) in heads {
+            if seq == 0 {
+                continue;
+            }
+            if let Some(last) = last.get(&chain) {
+                if last.seq == seq && last.hash == hash {
+                    continue;
+                }
+                let stored =
+                    audit_dispatch!(self.pool(), p => a::seal_at(p, &chain, last.seq).await)?;
+                if last.seq > seq || stored.as_deref() != Some(last.hash.as_str()) {
+                    return Err(StoreError::Checkpoints {
+                        path: path.display().to_string(),
+                        reason: format!(
+                            "chain {chain} no longer matches its last checkpoint (entry {}, signed \
+                             {}): not signing it; run `cephalog audit verify`",
+                            last.seq, last.at
+                        ),
+                    });
+                }
+            }
+            let cp = Checkpoint::sign(&self.audit.keys, &chain, seq, &hash, now);
+            append_line(path, &cp.to_line())?;
+            written.push(cp);
+        }
+        Ok(written)
     }
 }

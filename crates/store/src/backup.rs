@@ -13,8 +13,8 @@ pub struct BackupSummary {
     pub file: PathBuf,
     pub bytes: u64,
     pub patients: i64,
-    /// The audit trail's last entry in the backup.
-    pub audit_head: i64,
+    /// Entries in the backup's audit trail, all chains.
+    pub audit_entries: i64,
 }
 
 /// What a restore put in place.
@@ -23,7 +23,8 @@ pub struct RestoreReport {
     pub patients: i64,
     /// Audit entries in the restored trail, all verified.
     pub audit_entries: usize,
-    pub audit_head: i64,
+    /// The chains whose restore is recorded in the checkpoint log (none without a log).
+    pub audit_chains_marked: usize,
 }
 
 fn invalid(field: &'static str, reason: impl Into<String>) -> StoreError {
@@ -65,17 +66,17 @@ impl Store {
         let copy = Store::connect_with(target, AuditSettings::ephemeral()).await?;
         let counted = async {
             let patients = copy.patient_count().await?;
-            let head = copy.audit_head_seq().await?;
-            Ok::<_, StoreError>((patients, head))
+            let entries = copy.audit_heads().await?.iter().map(|(_, seq)| seq).sum();
+            Ok::<_, StoreError>((patients, entries))
         }
         .await;
         copy.close().await;
-        let (patients, audit_head) = counted?;
+        let (patients, audit_entries) = counted?;
         Ok(BackupSummary {
             file: out.to_owned(),
             bytes,
             patients,
-            audit_head,
+            audit_entries,
         })
     }
 
@@ -134,14 +135,14 @@ pub async fn restore_sqlite(
         .ok_or_else(|| invalid("database", "the database path is not valid UTF-8"))?;
     let store = Store::connect_with(url, settings).await?;
     let marked = match store.audit_settings().checkpoints {
-        Some(_) => store.mark_restored().await.map(|m| m.seq),
-        None => store.audit_head_seq().await,
+        Some(_) => store.mark_restored().await.map(|m| m.len()),
+        None => Ok(0),
     };
     store.close().await;
     Ok(RestoreReport {
         patients,
         audit_entries,
-        audit_head: marked?,
+        audit_chains_marked: marked?,
     })
 }
 
@@ -158,8 +159,8 @@ async fn check_staged(staged: &Path, settings: AuditSettings) -> Result<(i64, us
             return Err(invalid(
                 "from",
                 format!(
-                    "the backup's audit trail is broken at entry {}: {}",
-                    b.seq, b.reason
+                    "the backup's audit trail is broken at entry {} of chain {}: {}",
+                    b.seq, b.chain, b.reason
                 ),
             ));
         }

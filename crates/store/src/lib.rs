@@ -32,8 +32,8 @@ use cephalog_core::session::{
 use cephalog_core::{Diagnosis, Diary, DiaryDay, DrugClass, DrugDictionary, Patient};
 
 pub use audit::{
-    AuditSettings, AuditVerification, beside as audit_files_beside, rotate_key_file, sqlite_file,
-    write_new_key_file,
+    AuditSettings, AuditVerification, ChainVerification, beside as audit_files_beside,
+    rotate_key_file, sqlite_file, write_new_key_file,
 };
 pub use backup::{BackupSummary, RestoreReport, restore_sqlite};
 pub use error::StoreError;
@@ -160,6 +160,9 @@ pub struct ClinicRecord {
 /// What to record in the audit trail.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AuditEvent {
+    /// The clinic whose chain records it; `None`: the patient's clinic, or the installation's
+    /// chain for an event about no patient.
+    pub clinic: Option<Uuid>,
     pub actor: String,
     pub action: String,
     pub entity: String,
@@ -387,6 +390,7 @@ pub enum Pool {
 pub struct Store {
     pool: Pool,
     audit: Arc<AuditSettings>,
+    writer: Arc<audit::AuditWriter>,
 }
 
 macro_rules! dispatch {
@@ -460,6 +464,7 @@ impl Store {
         let store = Store {
             pool,
             audit: Arc::new(audit),
+            writer: Arc::default(),
         };
         store.migrate().await?;
         Ok(store)

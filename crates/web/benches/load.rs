@@ -1,13 +1,16 @@
 //! HTTP load check: `cargo bench -p cephalog-web --bench load` (needs `wrk`, Debian package `wrk`).
 //!
 //! Starts the real application (release build, SQLite temp file, or PostgreSQL when
-//! `CEPHALOG_TEST_POSTGRES_URL` is set) and, in the same process, a minimal axum "hello" route as
-//! the ceiling. Then `wrk` loads, one after the other:
-//! 1. the minimal hello route;
+//! `CEPHALOG_TEST_POSTGRES_URL` is set). Then `wrk` loads, one after the other:
+//! 1. `/healthz` of the same server (the reference: the whole middleware stack, no database);
 //! 2. the patient's diary page (signed-in session cookie; a year of diary; every request reads the
 //!    diary, computes the last 28 days' figures, renders the calendar and appends an audit entry);
-//! 3. a diary upsert through the JSON API (`PUT /api/v1/patients/{id}/diary/{date}` with a token;
+//! 3. the clinician's overview of that patient (session cookie; metrics, classification,
+//!    eligibility, schedule, questionnaires, charts; one audit entry);
+//! 4. a diary upsert through the JSON API (`PUT /api/v1/patients/{id}/diary/{date}` with a token;
 //!    validation, one transaction, one audit entry).
+//!
+//! Each line gives its requests/s as a share of `/healthz`'s in the same run.
 //!
 //! `LOAD_SECONDS` (default 10) and `LOAD_CONNECTIONS` (default 16) tune the run.
 
@@ -84,6 +87,16 @@ async fn seed(store: &Store) -> Result<(uuid::Uuid, String)> {
             &hash,
         )
         .await?;
+    store
+        .add_user(
+            "Load clinic",
+            Username::new("load.clinician")?,
+            "Load Clinician",
+            Role::Clinician,
+            None,
+            &hash,
+        )
+        .await?;
     let secret = cephalog_web::auth::new_token();
     store
         .add_api_token(
@@ -98,9 +111,9 @@ async fn seed(store: &Store) -> Result<(uuid::Uuid, String)> {
 }
 
 /// Signs in over a plain socket and returns the session cookie.
-fn sign_in(addr: SocketAddr) -> Result<String> {
+fn sign_in(addr: SocketAddr, username: &str) -> Result<String> {
     let body = format!(
-        "username=load.patient&password={}",
+        "username={username}&password={}",
         PASSWORD.replace(' ', "+")
     );
     let mut s = TcpStream::connect(addr)?;
@@ -188,12 +201,9 @@ async fn run(url: &str, label: &str) -> Result<()> {
     let app_addr = app.local_addr()?;
     let state = AppState::new(store.clone(), rules, config);
     tokio::spawn(cephalog_web::serve(app, state, std::future::pending()));
-    let hello = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let hello_addr = hello.local_addr()?;
-    let hello_app = axum::Router::new().route("/", axum::routing::get(|| async { "hello" }));
-    tokio::spawn(async move { axum::serve(hello, hello_app).await });
-
-    let cookie = tokio::task::spawn_blocking(move || sign_in(app_addr)).await??;
+    let cookie = tokio::task::spawn_blocking(move || sign_in(app_addr, "load.patient")).await??;
+    let clinician =
+        tokio::task::spawn_blocking(move || sign_in(app_addr, "load.clinician")).await??;
     let script = std::env::temp_dir().join(format!("cephalog-upsert-{}.lua", std::process::id()));
     std::fs::write(
         &script,
@@ -205,14 +215,19 @@ async fn run(url: &str, label: &str) -> Result<()> {
     let script_path = script.to_string_lossy().into_owned();
     let runs: Vec<(&str, String, Vec<String>)> = vec![
         (
-            "minimal axum hello (ceiling)",
-            format!("http://{hello_addr}/"),
+            "`/healthz` of the same server (reference)",
+            format!("http://{app_addr}/healthz"),
             vec![],
         ),
         (
             "patient diary page (GET, session)",
             format!("http://{app_addr}/patients/{patient}/diary"),
             vec!["-H".into(), cookie_header],
+        ),
+        (
+            "clinician's patient overview (GET, session)",
+            format!("http://{app_addr}/patients/{patient}"),
+            vec!["-H".into(), format!("Cookie: {clinician}")],
         ),
         (
             "diary upsert (PUT, API token)",
@@ -224,17 +239,23 @@ async fn run(url: &str, label: &str) -> Result<()> {
         ),
     ];
     println!("\n{label}");
-    println!("| what | requests/s | p50 | p99 | errors |");
-    println!("|---|---:|---:|---:|---|");
+    println!("| what | requests/s | of /healthz | p50 | p99 | errors |");
+    println!("|---|---:|---:|---:|---:|---|");
+    let mut reference = None;
     for (what, url, extra) in runs {
         let f = tokio::task::spawn_blocking(move || {
             let args: Vec<&str> = extra.iter().map(String::as_str).collect();
             wrk(&url, &args)
         })
         .await??;
+        let reference = *reference.get_or_insert(f.requests_per_sec);
         println!(
-            "| {what} | {:.0} | {} | {} | {} |",
-            f.requests_per_sec, f.p50, f.p99, f.errors
+            "| {what} | {:.0} | {:.1} % | {} | {} | {} |",
+            f.requests_per_sec,
+            100.0 * f.requests_per_sec / reference,
+            f.p50,
+            f.p99,
+            f.errors
         );
     }
     let _ = std::fs::remove_file(&script);

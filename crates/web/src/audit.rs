@@ -73,7 +73,8 @@ pub async fn checkpoint_every_minute(store: Store) {
 }
 
 /// Records that `who` did `action` to `entity`/`id`: queued with the request's other entries, or
-/// appended at once outside a request.
+/// appended at once outside a request. It goes to the chain of `who`'s clinic, the only clinic
+/// whose patients they reach.
 pub async fn record(
     state: &AppState,
     who: &Principal,
@@ -82,7 +83,21 @@ pub async fn record(
     id: &str,
     patient: Option<Uuid>,
 ) -> Result<(), WebError> {
+    record_in(state, who, who.user.clinic_id, action, entity, id, patient).await
+}
+
+/// [`record`] in the chain of `clinic`.
+async fn record_in(
+    state: &AppState,
+    who: &Principal,
+    clinic: Uuid,
+    action: &str,
+    entity: &str,
+    id: &str,
+    patient: Option<Uuid>,
+) -> Result<(), WebError> {
     let event = AuditEvent {
+        clinic: Some(clinic),
         actor: format!("{}:{}", who.user.role.as_str(), who.user.username),
         action: action.to_owned(),
         entity: entity.to_owned(),
@@ -125,8 +140,10 @@ pub async fn patient(
         Err(cephalog_store::StoreError::PatientNotFound(_)) => None,
         Err(e) => return Err(e.into()),
     };
-    // A refusal of a stored patient goes into their trail; an unknown id is logged without one.
+    // A refusal of a stored patient goes into their trail, in their clinic's chain; an unknown
+    // id is logged without one, in the asker's clinic's chain.
     let stored = found.is_some().then_some(id);
+    let chain = found.as_ref().map_or(who.user.clinic_id, |r| r.clinic_id);
     let decision = match found {
         Some(r) => patient_access(&who.user, &r, need).map(|()| r),
         None => Err(Denial::OutOfScope),
@@ -137,9 +154,10 @@ pub async fn patient(
             Ok(r)
         }
         Err(d) => {
-            record(
+            record_in(
                 state,
                 who,
+                chain,
                 &format!("{action}.denied"),
                 "patient",
                 &id.to_string(),

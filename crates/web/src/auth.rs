@@ -124,7 +124,18 @@ pub(crate) async fn principal_if_signed_in(
     principal(parts, state).await.ok()
 }
 
+/// The request's principal: found once (session or token, and the user), then kept with the
+/// request, so a second extractor neither reloads the user nor counts the token twice.
 async fn principal(parts: &mut Parts, state: &AppState) -> Result<Principal, WebError> {
+    if let Some(known) = parts.extensions.get::<Principal>() {
+        return Ok(known.clone());
+    }
+    let found = find_principal(parts, state).await?;
+    parts.extensions.insert(found.clone());
+    Ok(found)
+}
+
+async fn find_principal(parts: &mut Parts, state: &AppState) -> Result<Principal, WebError> {
     let address = client_address(parts, state);
     if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {
         let token = auth

@@ -85,12 +85,12 @@ journey!(tampering_with_the_database_is_found, |env: &Env| {
     env.sql(
         "UPDATE audit_log SET actor = (SELECT actor FROM audit_log WHERE seq = 2) WHERE seq = 3; \
          DELETE FROM audit_log WHERE seq > 3; \
-         UPDATE audit_head SET last_seq = 3, \
-         last_hash = (SELECT hash FROM audit_log WHERE seq = 3) WHERE id = 1",
+         UPDATE audit_chains SET last_seq = 3, \
+         last_hash = (SELECT hash FROM audit_log WHERE seq = 3) WHERE last_seq > 0",
         "UPDATE audit_log SET actor = (SELECT actor FROM audit_log WHERE seq = 2) WHERE seq = 3; \
          DELETE FROM audit_log WHERE seq > 3; \
-         UPDATE audit_head SET last_seq = 3, \
-         last_hash = (SELECT hash FROM audit_log WHERE seq = 3) WHERE id = 1",
+         UPDATE audit_chains SET last_seq = 3, \
+         last_hash = (SELECT hash FROM audit_log WHERE seq = 3) WHERE last_seq > 0",
     );
     let err = env.fails(&["audit", "verify"]);
     assert!(err.contains("entries were removed"), "{err}");

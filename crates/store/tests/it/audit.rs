@@ -59,6 +59,7 @@ async fn six_entries(store: &Store) -> Uuid {
     for (actor, action, entity, id, detail) in events {
         store
             .audit(AuditEvent {
+                clinic: None,
                 actor: actor.to_owned(),
                 action: action.to_owned(),
                 entity: entity.to_owned(),
@@ -100,8 +101,8 @@ async fn rewrite_plain(store: &Store, entries: &[ChainedEntry], keep: usize) {
         };
         let hash = legacy_hash(&prev, &f);
         let sql = format!(
-            "INSERT INTO audit_log (seq, at, actor, action, entity, entity_id, patient_id, source, \
-             prev_hash, hash, key_id, detail) VALUES ({}, '{}', '{}', '{}', '{}', '{}', '{}', '{}', \
+            "INSERT INTO audit_log (chain, seq, at, actor, action, entity, entity_id, patient_id, source, \
+             prev_hash, hash, key_id, detail) VALUES ('installation', {}, '{}', '{}', '{}', '{}', '{}', '{}', '{}', \
              '{prev}', '{hash}', NULL, '')",
             f.seq,
             f.at.format("%Y-%m-%dT%H:%M:%S%.6fZ"),
@@ -116,7 +117,7 @@ async fn rewrite_plain(store: &Store, entries: &[ChainedEntry], keep: usize) {
         prev = hash;
     }
     let head = format!(
-        "UPDATE audit_head SET last_seq = {}, last_hash = '{prev}' WHERE id = 1",
+        "UPDATE audit_chains SET last_seq = {}, last_hash = '{prev}' WHERE chain = 'installation'",
         entries.len()
     );
     raw(store, &head, &head).await;
@@ -126,19 +127,13 @@ story!(
     the_documented_tamper_scenario_is_found,
     |store: Store| async move {
         six_entries(&store).await;
+        assert!(store.write_checkpoint().await.expect("checkpoint").len() == 1);
         assert!(
             store
                 .write_checkpoint()
                 .await
                 .expect("checkpoint")
-                .is_some()
-        );
-        assert!(
-            store
-                .write_checkpoint()
-                .await
-                .expect("checkpoint")
-                .is_none(),
+                .is_empty(),
             "no second checkpoint while the head has not moved"
         );
         let v = store.verify_audit().await.expect("verify");
@@ -226,7 +221,7 @@ story!(
         )
         .await;
         let head = format!(
-            "UPDATE audit_head SET last_seq = 4, last_hash = '{}' WHERE id = 1",
+            "UPDATE audit_chains SET last_seq = 4, last_hash = '{}' WHERE chain = 'installation'",
             trail[3].hash
         );
         raw(&store, &head, &head).await;
@@ -259,16 +254,16 @@ story!(
         // the actor is dropped and a row without one inserted.
         raw(
             &store,
-            "INSERT INTO audit_log (seq, at, actor, action, entity, entity_id, patient_id, source, \
-             prev_hash, hash, key_id, detail) VALUES (7, 'x', 'a', 'b', 'c', 'd', NULL, 'e', 'f', 'g', NULL, '')",
+            "INSERT INTO audit_log (chain, seq, at, actor, action, entity, entity_id, patient_id, source, \
+             prev_hash, hash, key_id, detail) VALUES ('installation', 7, 'x', 'a', 'b', 'c', 'd', NULL, 'e', 'f', 'g', NULL, '')",
             "ALTER TABLE audit_log ALTER COLUMN actor DROP NOT NULL",
         )
         .await;
         raw(
             &store,
             "SELECT 1",
-            "INSERT INTO audit_log (seq, at, actor, action, entity, entity_id, patient_id, source, \
-             prev_hash, hash, key_id, detail) VALUES (7, now(), NULL, 'b', 'c', 'd', NULL, 'e', 'f', 'g', NULL, '')",
+            "INSERT INTO audit_log (chain, seq, at, actor, action, entity, entity_id, patient_id, source, \
+             prev_hash, hash, key_id, detail) VALUES ('installation', 7, now(), NULL, 'b', 'c', 'd', NULL, 'e', 'f', 'g', NULL, '')",
         )
         .await;
         let broken = store
@@ -381,7 +376,7 @@ story!(
         )
         .await;
         let head = format!(
-            "UPDATE audit_head SET last_seq = 4, last_hash = '{}' WHERE id = 1",
+            "UPDATE audit_chains SET last_seq = 4, last_hash = '{}' WHERE chain = 'installation'",
             trail[3].hash
         );
         raw(&store, &head, &head).await;
@@ -406,5 +401,134 @@ story!(
             .and_then(|c| c.problem)
             .expect("found");
         assert!(problem.contains("removed"), "{problem}");
+    }
+);
+
+fn clinic_event(clinic: Uuid, n: usize) -> AuditEvent {
+    AuditEvent {
+        clinic: Some(clinic),
+        actor: format!("clinician:c{n}"),
+        action: "patient.read".into(),
+        entity: "patient".into(),
+        entity_id: format!("p{n}"),
+        source: "web 127.0.0.1".into(),
+        ..AuditEvent::default()
+    }
+}
+
+story!(
+    each_clinic_has_its_own_chain_and_concurrent_appends_are_all_kept,
+    |store: Store| async move {
+        let a = store.clinic("Clinic A").await.expect("clinic");
+        let b = store.clinic("Clinic B").await.expect("clinic");
+        // Appends from many requests at once, two clinics and the installation interleaved:
+        // batched into shared transactions, each answered with its own entry.
+        let mut tasks = tokio::task::JoinSet::new();
+        for n in 0..60 {
+            let store = store.clone();
+            let clinic = match n % 3 {
+                0 => Some(a),
+                1 => Some(b),
+                _ => None,
+            };
+            tasks.spawn(async move {
+                let mut e = clinic_event(Uuid::nil(), n);
+                e.clinic = clinic;
+                store.audit(e).await.expect("append")
+            });
+        }
+        let mut answered = Vec::new();
+        while let Some(e) = tasks.join_next().await {
+            answered.push(e.expect("task"));
+        }
+        for (chain, want) in [
+            (a.to_string(), 20),
+            (b.to_string(), 20),
+            ("installation".to_owned(), 20),
+        ] {
+            let mut seqs: Vec<i64> = answered
+                .iter()
+                .filter(|e| e.fields.chain == chain)
+                .map(|e| e.fields.seq)
+                .collect();
+            seqs.sort_unstable();
+            assert_eq!(
+                seqs,
+                (1..=want).collect::<Vec<i64>>(),
+                "chain {chain} numbered from 1"
+            );
+        }
+        assert_eq!(store.write_checkpoint().await.expect("checkpoint").len(), 3);
+        let v = store.verify_audit().await.expect("verify");
+        assert!(v.is_intact(), "{v:?}");
+        assert_eq!(v.entries, 60);
+        assert_eq!(
+            v.chain(&b.to_string()).map(|c| (c.entries, c.head_seq)),
+            Some((20, 20))
+        );
+
+        // An entry copied into another clinic's chain does not verify there.
+        drop_triggers(&store).await;
+        let moved = format!(
+            "INSERT INTO audit_log (chain, seq, at, actor, action, entity, entity_id, patient_id, \
+             source, prev_hash, hash, key_id, detail) SELECT '{b}', 21, at, actor, action, entity, \
+             entity_id, patient_id, source, (SELECT hash FROM audit_log WHERE chain = '{b}' AND \
+             seq = 20), hash, key_id, detail FROM audit_log WHERE chain = '{a}' AND seq = 1"
+        );
+        raw(&store, &moved, &moved).await;
+        let head = format!("UPDATE audit_chains SET last_seq = 21 WHERE chain = '{b}'");
+        raw(&store, &head, &head).await;
+        let v = store.verify_audit().await.expect("verify");
+        let broken = v.broken.clone().expect("found");
+        assert_eq!(
+            (broken.chain.as_str(), broken.seq),
+            (b.to_string().as_str(), 21),
+            "{v:?}"
+        );
+        assert!(
+            v.chain(&a.to_string()).is_some_and(|c| c.broken.is_none()),
+            "A is untouched"
+        );
+
+        // Clinic B's chain removed whole, head row and all: its checkpoint still names it.
+        let gone = format!("DELETE FROM audit_log WHERE chain = '{b}'");
+        raw(&store, &gone, &gone).await;
+        let gone = format!("DELETE FROM audit_chains WHERE chain = '{b}'");
+        raw(&store, &gone, &gone).await;
+        let v = store.verify_audit().await.expect("verify");
+        assert_eq!(v.broken, None, "what is left chains");
+        let problem = v.checkpoints.and_then(|c| c.problem).expect("found");
+        assert!(problem.contains(&format!("chain {b}")), "{problem}");
+        assert!(problem.contains("removed"), "{problem}");
+    }
+);
+
+story!(
+    an_entry_about_a_patient_goes_to_the_patients_clinic_chain,
+    |store: Store| async move {
+        let clinic = store.clinic("Clinic C").await.expect("clinic");
+        let p = cephalog_core::Patient::new(
+            "Chain Example",
+            chrono::NaiveDate::from_ymd_opt(1980, 1, 1).expect("date"),
+            None,
+            Some("CH-1".into()),
+            String::new(),
+            chrono::NaiveDate::from_ymd_opt(2026, 1, 1).expect("date"),
+        )
+        .expect("patient");
+        let r = store.add_patient_in(clinic, &p).await.expect("add");
+        let mut e = clinic_event(Uuid::nil(), 1);
+        e.clinic = None;
+        e.patient = Some(r.id);
+        let stored = store.audit(e.clone()).await.expect("append");
+        assert_eq!(stored.fields.chain, clinic.to_string());
+        // Unknown patient and no clinic: the installation's chain.
+        e.patient = Some(Uuid::now_v7());
+        assert_eq!(
+            store.audit(e).await.expect("append").fields.chain,
+            "installation"
+        );
+        let trail = store.audit_trail(Some(r.id)).await.expect("trail");
+        assert_eq!(trail.len(), 1);
     }
 );

@@ -20,6 +20,7 @@ fn legacy_statements() -> Vec<String> {
     let mut out = Vec::new();
     for seq in 1..=3 {
         let f = AuditFields {
+            chain: cephalog_auth::INSTALLATION_CHAIN.into(),
             seq,
             at,
             actor: "cli:root".into(),
@@ -69,7 +70,10 @@ async fn after_upgrade(store: Store) {
     assert!(trail[3].key_id.is_some());
     let v = store.verify_audit().await.expect("verify");
     assert!(v.is_intact(), "{v:?}");
-    assert_eq!(v.head_seq, 4);
+    // The entries from before chains existed, and the new one about no clinic, form the
+    // installation chain.
+    assert_eq!(v.chains.len(), 1, "{v:?}");
+    assert_eq!(v.chain("installation").map(|c| c.head_seq), Some(4));
 }
 
 #[tokio::test]
@@ -311,12 +315,22 @@ impl Engine for Postgres {
     }
 }
 
+/// Tables a migration replaced, with where their rows went; the newest database has none to copy.
+const RETIRED: &[(&str, &str)] = &[(
+    "audit_head",
+    "0014: its one row became the installation chain's row of audit_chains (checked by \
+     a_version_8_*_trail_upgrades_and_verifies)",
+)];
+
 /// Fills `target` (a database at an earlier version) with the source's rows, limited to the
 /// columns that version has; answers each table's columns.
 async fn fill<E: Engine>(e: &mut E, target: &str, source: &str) -> Vec<(String, Vec<String>, i64)> {
     let source_tables = e.tables(source).await;
     let mut filled = Vec::new();
     for table in e.tables(target).await {
+        if RETIRED.iter().any(|(t, _)| *t == table) {
+            continue;
+        }
         assert!(
             source_tables.contains(&table),
             "table {table} of an earlier version is gone in the newest"

@@ -470,6 +470,8 @@ async fn open_share_link(
     state
         .store
         .audit(AuditEvent {
+            // The patient's clinic's chain.
+            clinic: None,
             actor: format!("share:{}", link.id),
             action: if live {
                 "share.open"
