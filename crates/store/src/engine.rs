@@ -3,6 +3,32 @@
 //! Statements use `$n` placeholders in order of first appearance, which both engines accept, and
 //! only types both engines encode (UUIDs, dates, timestamps, text, integers, booleans).
 
+/// The columns of a diary day after `patient_id`, in the order `day_from_row` reads them (the
+/// features in `Features::FIELDS` order).
+macro_rules! day_columns {
+    () => {
+        "day, headache_minutes, peak_intensity, unilateral, pulsating, aggravated_by_activity, \
+         nausea, vomiting, photophobia, phonophobia, aura, paroxysms, notes"
+    };
+}
+
+/// The columns of a medicine after `patient_id`, in the order `medication_from_row` reads them.
+macro_rules! medication_columns {
+    () => {
+        "day, name, dose, class, migraine_specific"
+    };
+}
+
+/// The order within a day: a day's medicines in the order they were recorded.
+macro_rules! extra_order {
+    ("diary_medications") => {
+        ", position"
+    };
+    ($other:literal) => {
+        ""
+    };
+}
+
 macro_rules! engine {
     ($module:ident, $db:ty) => {
         pub(crate) mod $module {
@@ -317,30 +343,23 @@ macro_rules! engine {
                 to: NaiveDate,
             ) -> Result<Vec<DiaryDay>, StoreError> {
                 let mut meds: BTreeMap<NaiveDate, Vec<MedicationIntake>> = BTreeMap::new();
-                let med_rows = sqlx::query(
-                    "SELECT day, name, dose, class, migraine_specific FROM diary_medications \
-                     WHERE patient_id = $1 AND day BETWEEN $2 AND $3 ORDER BY day, position",
-                )
+                let med_rows = sqlx::query(concat!(
+                    "SELECT patient_id, ", medication_columns!(),
+                    " FROM diary_medications WHERE patient_id = $1 AND day BETWEEN $2 AND $3 ORDER BY day, position",
+                ))
                 .bind(id)
                 .bind(from)
                 .bind(to)
                 .fetch_all(&mut *conn)
                 .await?;
                 for r in &med_rows {
-                    let class: String = r.try_get("class")?;
-                    let day: NaiveDate = r.try_get("day")?;
-                    meds.entry(day).or_default().push(MedicationIntake {
-                        name: r.try_get("name")?,
-                        dose: r.try_get("dose")?,
-                        class: class.parse::<DrugClass>().map_err(|e| StoreError::corrupt(format!("medicine on {day}"), e))?,
-                        migraine_specific: r.try_get("migraine_specific")?,
-                    });
+                    let (_, day, m) = medication_from_row(r)?;
+                    meds.entry(day).or_default().push(m);
                 }
-                let rows = sqlx::query(
-                    "SELECT day, headache_minutes, peak_intensity, unilateral, pulsating, aggravated_by_activity, \
-                     nausea, vomiting, photophobia, phonophobia, aura, paroxysms, notes FROM diary_days \
-                     WHERE patient_id = $1 AND day BETWEEN $2 AND $3 ORDER BY day",
-                )
+                let rows = sqlx::query(concat!(
+                    "SELECT patient_id, ", day_columns!(),
+                    " FROM diary_days WHERE patient_id = $1 AND day BETWEEN $2 AND $3 ORDER BY day",
+                ))
                 .bind(id)
                 .bind(from)
                 .bind(to)
@@ -348,29 +367,134 @@ macro_rules! engine {
                 .await?;
                 rows.iter()
                     .map(|r| {
-                        let date: NaiveDate = r.try_get("day")?;
-                        let corrupt = |e: &dyn std::fmt::Display| StoreError::corrupt(format!("diary day {date}"), e);
-                        let mut features = Features::default();
-                        for f in Features::FIELDS {
-                            features.set(f, r.try_get::<bool, _>(f)?);
-                        }
-                        let minutes: i32 = r.try_get("headache_minutes")?;
-                        let peak: String = r.try_get("peak_intensity")?;
-                        let paroxysms: i32 = r.try_get("paroxysms")?;
-                        let draft = DiaryDraft {
-                            date: Some(date),
-                            headache_minutes: Minutes::new(i64::from(minutes)).map_err(|e| corrupt(&e))?,
-                            peak_intensity: peak.parse::<Intensity>().map_err(|e| corrupt(&e))?,
-                            features,
-                            medications: meds.remove(&date).unwrap_or_default(),
-                            paroxysms: u32::try_from(paroxysms).map_err(|e| corrupt(&e))?,
-                            notes: r.try_get("notes")?,
-                        };
-                        DiaryDay::restore(date, draft).map_err(|e| corrupt(&e))
+                        let date: NaiveDate = r.try_get(1)?;
+                        day_from_row(r, meds.remove(&date).unwrap_or_default())
                     })
                     .collect()
             }
 
+            /// A medicine row selected as `patient_id, medication_columns!()`: its patient, day and
+            /// the intake.
+            fn medication_from_row(
+                r: &<Db as sqlx::Database>::Row,
+            ) -> Result<(Uuid, NaiveDate, MedicationIntake), StoreError> {
+                let day: NaiveDate = r.try_get(1)?;
+                let class: String = r.try_get(4)?;
+                Ok((
+                    r.try_get(0)?,
+                    day,
+                    MedicationIntake {
+                        name: r.try_get(2)?,
+                        dose: r.try_get(3)?,
+                        class: class
+                            .parse::<DrugClass>()
+                            .map_err(|e| StoreError::corrupt(format!("medicine on {day}"), e))?,
+                        migraine_specific: r.try_get(5)?,
+                    },
+                ))
+            }
+
+            /// A diary row selected as `patient_id, day_columns!()` (columns read by position: the
+            /// features in `Features::FIELDS` order), with its medicines.
+            fn day_from_row(
+                r: &<Db as sqlx::Database>::Row,
+                medications: Vec<MedicationIntake>,
+            ) -> Result<DiaryDay, StoreError> {
+                let date: NaiveDate = r.try_get(1)?;
+                let corrupt = |e: &dyn std::fmt::Display| StoreError::corrupt(format!("diary day {date}"), e);
+                let mut features = Features::default();
+                for (i, f) in Features::FIELDS.iter().enumerate() {
+                    features.set(f, r.try_get::<bool, _>(4 + i)?);
+                }
+                let minutes: i32 = r.try_get(2)?;
+                let peak: String = r.try_get(3)?;
+                let paroxysms: i32 = r.try_get(4 + Features::FIELDS.len())?;
+                let draft = DiaryDraft {
+                    date: Some(date),
+                    headache_minutes: Minutes::new(i64::from(minutes)).map_err(|e| corrupt(&e))?,
+                    peak_intensity: peak.parse::<Intensity>().map_err(|e| corrupt(&e))?,
+                    features,
+                    medications,
+                    paroxysms: u32::try_from(paroxysms).map_err(|e| corrupt(&e))?,
+                    notes: r.try_get(5 + Features::FIELDS.len())?,
+                };
+                DiaryDay::restore(date, draft).map_err(|e| corrupt(&e))
+            }
+
+            /// Every diary of `clinic`'s patients (or of the installation's), in one streaming pass
+            /// ordered by patient and day: the days and the medicines are read by two cursors
+            /// merged as they go, and `each` is called once per patient with a diary, with its days
+            /// in order. Answers the number of days read.
+            pub(crate) async fn each_diary(
+                pool: &Pool,
+                clinic: Option<Uuid>,
+                each: &mut (dyn FnMut(Uuid, Vec<DiaryDay>) -> Result<(), StoreError> + Send),
+            ) -> Result<u64, StoreError> {
+                use futures_util::TryStreamExt;
+                macro_rules! in_clinic {
+                    ($table:literal, $columns:expr) => {
+                        (
+                            concat!("SELECT patient_id, ", $columns, " FROM ", $table, " ORDER BY patient_id, day",
+                                    extra_order!($table)),
+                            concat!("SELECT patient_id, ", $columns, " FROM ", $table,
+                                    " WHERE patient_id IN (SELECT id FROM patients WHERE clinic_id = $1) ",
+                                    "ORDER BY patient_id, day", extra_order!($table)),
+                        )
+                    };
+                }
+                let (all_days, clinic_days) = in_clinic!("diary_days", day_columns!());
+                let (all_meds, clinic_meds) = in_clinic!("diary_medications", medication_columns!());
+                let mut day_conn = pool.acquire().await?;
+                let mut med_conn = pool.acquire().await?;
+                let (mut days, mut meds) = match clinic {
+                    None => (
+                        sqlx::query(all_days).fetch(&mut *day_conn),
+                        sqlx::query(all_meds).fetch(&mut *med_conn),
+                    ),
+                    Some(c) => (
+                        sqlx::query(clinic_days).bind(c).fetch(&mut *day_conn),
+                        sqlx::query(clinic_meds).bind(c).fetch(&mut *med_conn),
+                    ),
+                };
+                let mut next_med = match meds.try_next().await? {
+                    Some(r) => Some(medication_from_row(&r)?),
+                    None => None,
+                };
+                let mut count = 0u64;
+                let mut current: Option<(Uuid, Vec<DiaryDay>)> = None;
+                while let Some(r) = days.try_next().await? {
+                    let patient: Uuid = r.try_get(0)?;
+                    let date: NaiveDate = r.try_get(1)?;
+                    let mut intakes = Vec::new();
+                    while let Some((p, d, m)) = next_med.take() {
+                        if (p, d) > (patient, date) {
+                            next_med = Some((p, d, m));
+                            break;
+                        }
+                        if (p, d) == (patient, date) {
+                            intakes.push(m);
+                        }
+                        next_med = match meds.try_next().await? {
+                            Some(r) => Some(medication_from_row(&r)?),
+                            None => None,
+                        };
+                    }
+                    let day = day_from_row(&r, intakes)?;
+                    count += 1;
+                    match &mut current {
+                        Some((p, days)) if *p == patient => days.push(day),
+                        _ => {
+                            if let Some((p, days)) = current.replace((patient, vec![day])) {
+                                each(p, days)?;
+                            }
+                        }
+                    }
+                }
+                if let Some((p, days)) = current {
+                    each(p, days)?;
+                }
+                Ok(count)
+            }
 
             /// Keeps superseded versions of records of one kind (record id, snapshot JSON), each
             /// numbered after the versions already kept of that record (the caller holds the

@@ -827,6 +827,24 @@ impl Store {
         dispatch!(self, p => e::record_versions(p, patient, kind, None).await)
     }
 
+    /// Every diary of `clinic`'s patients (`None`: the whole installation's) in one streaming
+    /// pass, for whole-clinic analysis: `each` is called once per patient who has a diary, in
+    /// order of patient id, with the whole diary. Nothing but the current patient's days is held
+    /// in memory. Answers the number of diary days read.
+    pub async fn each_diary<F>(&self, clinic: Option<Uuid>, mut each: F) -> Result<u64, StoreError>
+    where
+        F: FnMut(Uuid, Diary) + Send,
+    {
+        let mut one = |patient: Uuid, days: Vec<DiaryDay>| {
+            let diary = Diary::new(days).map_err(|e| {
+                StoreError::corrupt(format!("diary of patient {patient}"), e)
+            })?;
+            each(patient, diary);
+            Ok(())
+        };
+        dispatch!(self, p => e::each_diary(p, clinic, &mut one).await)
+    }
+
     /// The patient's whole diary.
     pub async fn diary(&self, id: Uuid) -> Result<Diary, StoreError> {
         // ISO 8601 four-digit years: both engines compare and store these.

@@ -135,6 +135,8 @@ fn sign_in(addr: SocketAddr, username: &str) -> Result<String> {
 }
 
 struct Figures {
+    /// Requests answered in the run.
+    requests: u64,
     requests_per_sec: f64,
     p50: String,
     p99: String,
@@ -174,7 +176,15 @@ fn wrk(url: &str, extra: &[&str]) -> Result<Figures> {
         .map(str::trim)
         .collect::<Vec<_>>()
         .join("; ");
+    let requests = text
+        .lines()
+        .find_map(|l| {
+            let (n, rest) = l.trim().split_once(' ')?;
+            rest.starts_with("requests in").then(|| n.parse().ok())?
+        })
+        .context("no 'requests in' line in wrk output")?;
     Ok(Figures {
+        requests,
         requests_per_sec,
         p50: field("50%").unwrap_or_default(),
         p99: field("99%").unwrap_or_default(),
@@ -199,7 +209,7 @@ async fn run(url: &str, label: &str) -> Result<()> {
     };
     let app = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let app_addr = app.local_addr()?;
-    let state = AppState::new(store.clone(), rules, config);
+    let state = AppState::new(store.clone(), rules.clone(), config.clone());
     tokio::spawn(cephalog_web::serve(app, state, std::future::pending()));
     let cookie = tokio::task::spawn_blocking(move || sign_in(app_addr, "load.patient")).await??;
     let clinician =
@@ -259,10 +269,48 @@ async fn run(url: &str, label: &str) -> Result<()> {
         );
     }
     let _ = std::fs::remove_file(&script);
+    if url.starts_with("postgres") {
+        // A second server process's worth of state: its own pool and audit writer, the same
+        // database and key. Both loaded at once with the patient's diary page.
+        let second_store = Store::connect_with(url, store.audit_settings().clone()).await?;
+        let second = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let second_addr = second.local_addr()?;
+        let state = AppState::new(second_store, rules, config);
+        tokio::spawn(cephalog_web::serve(second, state, std::future::pending()));
+        let before: i64 = store.audit_heads().await?.iter().map(|(_, n)| n).sum();
+        let runs = [app_addr, second_addr].map(|addr| {
+            let url = format!("http://{addr}/patients/{patient}/diary");
+            let cookie = format!("Cookie: {cookie}");
+            std::thread::spawn(move || wrk(&url, &["-H", &cookie]))
+        });
+        let mut answered = 0;
+        for (i, run) in runs.into_iter().enumerate() {
+            let f = run
+                .join()
+                .map_err(|_| anyhow::anyhow!("wrk thread panicked"))??;
+            println!(
+                "| two servers, one PostgreSQL: server {} diary page | {:.0} | | {} | {} | {} |",
+                i + 1,
+                f.requests_per_sec,
+                f.p50,
+                f.p99,
+                f.errors
+            );
+            answered += f.requests;
+        }
+        let after: i64 = store.audit_heads().await?.iter().map(|(_, n)| n).sum();
+        let appended = u64::try_from(after - before)?;
+        println!(
+            "two servers: {answered} requests answered, {appended} audit entries appended (every \
+             answered request has its entry: {})",
+            appended >= answered
+        );
+    }
     let audit = store.verify_audit().await?;
     println!(
-        "audit trail: {} entries, intact: {}",
+        "audit trail: {} entries in {} chain(s), every chain intact: {}",
         audit.entries,
+        audit.chains.iter().filter(|c| c.entries > 0).count(),
         audit.broken.is_none()
     );
     Ok(())

@@ -2009,3 +2009,46 @@ story!(
         assert_eq!(store.patient_count().await.expect("count"), 2);
     }
 );
+
+story!(
+    a_clinics_diaries_stream_in_one_pass_as_stored,
+    |store: Store| async move {
+        let a = patient_with_everything(&store, "Stream One", "S-1").await;
+        let b = patient_with_everything(&store, "Stream Two", "S-2").await;
+        let clinic = store.patient(a).await.expect("patient").clinic_id;
+        let mut seen = Vec::new();
+        let days = store
+            .each_diary(Some(clinic), |p, d| seen.push((p, d)))
+            .await
+            .expect("stream");
+        let mut want = vec![
+            (a, store.diary(a).await.expect("diary")),
+            (b, store.diary(b).await.expect("diary")),
+        ];
+        want.sort_by_key(|(p, _)| *p);
+        assert_eq!(seen, want, "the same diaries, medicines included, in patient order");
+        assert_eq!(days, 80);
+        assert!(
+            want.iter()
+                .any(|(_, d)| d.days().any(|day| !day.medications().is_empty())),
+            "the fixture has medicines"
+        );
+        // Another clinic's pass sees none of them; the installation's sees both.
+        let other = store.clinic("Elsewhere").await.expect("clinic");
+        let mut none = 0;
+        assert_eq!(
+            store
+                .each_diary(Some(other), |_, _| none += 1)
+                .await
+                .expect("stream"),
+            0
+        );
+        assert_eq!(none, 0);
+        let mut all = 0;
+        store
+            .each_diary(None, |_, _| all += 1)
+            .await
+            .expect("stream");
+        assert_eq!(all, 2);
+    }
+);
