@@ -836,9 +836,8 @@ impl Store {
         F: FnMut(Uuid, Diary) + Send,
     {
         let mut one = |patient: Uuid, days: Vec<DiaryDay>| {
-            let diary = Diary::new(days).map_err(|e| {
-                StoreError::corrupt(format!("diary of patient {patient}"), e)
-            })?;
+            let diary = Diary::new(days)
+                .map_err(|e| StoreError::corrupt(format!("diary of patient {patient}"), e))?;
             each(patient, diary);
             Ok(())
         };

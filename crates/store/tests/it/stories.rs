@@ -2026,7 +2026,10 @@ story!(
             (b, store.diary(b).await.expect("diary")),
         ];
         want.sort_by_key(|(p, _)| *p);
-        assert_eq!(seen, want, "the same diaries, medicines included, in patient order");
+        assert_eq!(
+            seen, want,
+            "the same diaries, medicines included, in patient order"
+        );
         assert_eq!(days, 80);
         assert!(
             want.iter()
