@@ -800,6 +800,9 @@ pub struct Plan {
     concentration: Concentration,
     sites: Vec<InjectionSite>,
     notes: Vec<String>,
+    /// Where `notes` says the follow-the-pain per-muscle caps were not applied, if it does.
+    #[serde(skip)]
+    uncapped_note: Option<usize>,
 }
 
 impl Plan {
@@ -813,6 +816,7 @@ impl Plan {
             concentration,
             sites,
             notes: vec![preempt_note()],
+            uncapped_note: None,
         }
     }
 
@@ -878,6 +882,7 @@ impl Plan {
                  label maximum +{FTP_MAX_EXTRA_UNITS} U, {PREEMPT_MAX_UNITS} U over {PREEMPT_MAX_SITES} sites (FDA label) [V2]"
             ),
         ];
+        let uncapped_note = caps.is_none().then_some(notes.len());
         notes.push(match caps {
             Some(c) => c.describe(),
             None => {
@@ -890,6 +895,7 @@ impl Plan {
             concentration,
             sites,
             notes,
+            uncapped_note,
         })
     }
 
@@ -931,6 +937,7 @@ impl Plan {
                     .to_owned(),
                 occipital_toxin_study_doses(),
             ],
+            uncapped_note: None,
         })
     }
 
@@ -946,6 +953,17 @@ impl Plan {
     /// What the plan rests on, with sources and marks.
     pub fn notes(&self) -> &[String] {
         &self.notes
+    }
+
+    /// [`Plan::notes`] for a plan compared with sites that may go beyond the per-muscle caps (so
+    /// built without them) while the session checks still apply `checked`: the note that the
+    /// caps were not applied gives way to the caps the checks use.
+    pub fn notes_with_checked_caps(&self, checked: &FtpCaps) -> Vec<String> {
+        let mut notes = self.notes.clone();
+        if let Some(n) = self.uncapped_note.and_then(|i| notes.get_mut(i)) {
+            *n = format!("{}; the checks apply them", checked.describe());
+        }
+        notes
     }
     pub fn is_off_label(&self) -> bool {
         self.kind.is_off_label()
@@ -1453,7 +1471,26 @@ mod tests {
         };
         let plan = Plan::preempt_ftp_with_caps(&over, Some(wider)).expect("clinic caps");
         assert!(plan.notes().iter().any(|n| n.contains("clinic setting")));
-        assert!(Plan::preempt_ftp_with_caps(&over, None).is_ok());
+        assert_eq!(
+            plan.notes_with_checked_caps(&FtpCaps::BLUMENFELD_2010),
+            plan.notes(),
+            "a plan built with caps keeps its notes"
+        );
+        let uncapped = Plan::preempt_ftp_with_caps(&over, None).expect("no caps");
+        assert!(uncapped.notes().iter().any(|n| n.contains("not applied")));
+        let shown = uncapped.notes_with_checked_caps(&FtpCaps::BLUMENFELD_2010);
+        assert_eq!(shown.len(), uncapped.notes().len());
+        assert!(
+            shown.iter().all(|n| !n.contains("not applied")),
+            "{shown:?}"
+        );
+        assert!(
+            shown
+                .iter()
+                .any(|n| n.starts_with(&FtpCaps::BLUMENFELD_2010.describe())
+                    && n.ends_with("the checks apply them")),
+            "{shown:?}"
+        );
     }
 
     #[test]

@@ -148,24 +148,6 @@ pub fn plan_for(sites: &[SiteDose]) -> Plan {
     cephalog_app::treatment::plan_for_sites(sites)
 }
 
-/// What the plan rests on, as the form shows it: the per-muscle caps are always the checks'
-/// default, even when the sites ticked go beyond them.
-fn plan_notes(plan: &Plan) -> Vec<String> {
-    plan.notes()
-        .iter()
-        .map(|n| {
-            if n.starts_with("follow-the-pain per-muscle caps not applied") {
-                format!(
-                    "{}; the checks apply them",
-                    FtpCaps::BLUMENFELD_2010.describe()
-                )
-            } else {
-                n.clone()
-            }
-        })
-        .collect()
-}
-
 /// The form field a session error is about.
 fn session_field(e: &SessionError) -> &'static str {
     match e {
@@ -671,7 +653,9 @@ fn form_page(
         injector: v.injector,
         prescriber: v.prescriber,
         notes: v.notes,
-        plan_notes: plan_notes(&plan),
+        // The per-muscle caps are always the checks' default, even when the sites ticked go
+        // beyond them.
+        plan_notes: plan.notes_with_checked_caps(&FtpCaps::BLUMENFELD_2010),
         result,
         overrides,
         site_map: Some(site_map),
