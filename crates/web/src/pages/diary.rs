@@ -423,7 +423,23 @@ async fn build_page(
     error: Option<String>,
 ) -> Result<DiaryPage, WebError> {
     let today = state.today();
-    let diary = state.store.diary(r.id).await?;
+    let window_start = today - Duration::days(27);
+    let recent_from = date - Duration::days(RECENT_MEDICINE_DAYS);
+    // Only the days the page shows or counts: the month's calendar, the last 28 days' figures,
+    // the day itself and the days its recent medicines come from.
+    let month_first = month.with_day(1).unwrap_or(month);
+    let month_last = month_first
+        .checked_add_months(chrono::Months::new(1))
+        .and_then(|d| d.pred_opt())
+        .unwrap_or(month_first);
+    let diary = state
+        .store
+        .diary_between(
+            r.id,
+            month_first.min(window_start).min(recent_from),
+            month_last.max(today).max(date),
+        )
+        .await?;
     let existing = diary.get(date);
     let recorded = existing.is_some();
     let stored = existing.map(day_summary);
@@ -447,7 +463,6 @@ async fn build_page(
         })
         .collect::<Result<Vec<_>, WebError>>()?;
     let draft = draft.or_else(|| existing.map(DiaryDay::to_draft));
-    let recent_from = date - Duration::days(RECENT_MEDICINE_DAYS);
     let mut seen = BTreeSet::new();
     let taken: BTreeSet<String> = draft
         .as_ref()
@@ -477,7 +492,6 @@ async fn build_page(
     recent.truncate(8);
     let has_migraine = r.patient.has_migraine_diagnosis();
     let preset = DayPreset::default();
-    let window_start = today - Duration::days(27);
     let m = DateRange::new(window_start, today)
         .map(|range| PeriodMetrics::compute(&diary, range, preset, has_migraine));
     let (figures, figures_note) = match m {
