@@ -366,3 +366,63 @@ async fn page_reads_are_audited_with_who_and_where_from() {
             .is_none()
     );
 }
+
+#[tokio::test]
+async fn the_diary_page_shows_an_earlier_months_days_and_recent_medicines() {
+    use cephalog_core::{
+        DiaryDay, DiaryDraft, DrugDictionary, Features, Intensity, MedicationIntake, Minutes,
+    };
+    let app = app(fixed()).await;
+    let today: chrono::NaiveDate = "2026-11-01".parse().expect("date");
+    let day = |date: &str, medicines: &str| {
+        let date: chrono::NaiveDate = date.parse().expect("date");
+        DiaryDay::record(
+            date,
+            DiaryDraft {
+                date: Some(date),
+                headache_minutes: Minutes::new(300).expect("minutes"),
+                peak_intensity: Intensity::Severe,
+                features: Features {
+                    pulsating: true,
+                    ..Features::default()
+                },
+                medications: MedicationIntake::parse_list(medicines, &DrugDictionary::builtin())
+                    .expect("medicines"),
+                ..DiaryDraft::default()
+            },
+            today,
+        )
+        .expect("day")
+    };
+    let days = [
+        day("2026-03-10", ""),
+        day("2026-10-20", "sumatriptan 50 mg"),
+    ];
+    app.store
+        .import_days(app.patient, &days, None, &mut |_| {})
+        .await
+        .expect("import");
+    let cookie = sign_in(&app, "ann").await;
+    let path = |q: &str| format!("/patients/{}/diary?{q}", app.patient);
+    // A month far from today and from the day shown: its recorded day is in its calendar.
+    let (status, _, body) = send(&app, get(&path("month=2026-03"), Some(&cookie))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("Tuesday 10 March 2026: "), "{body}");
+    assert!(
+        !body.contains("Tuesday 10 March 2026: not recorded"),
+        "{body}"
+    );
+    assert!(body.contains("Wednesday 11 March 2026: not recorded"));
+    // The medicines of the days before the day shown are offered again.
+    let (_, _, body) = send(&app, get(&path("date=2026-10-25"), Some(&cookie))).await;
+    assert!(body.contains("sumatriptan 50 mg"), "{body}");
+    let (_, _, body) = send(
+        &app,
+        get(&path("date=2026-10-05&month=2026-09"), Some(&cookie)),
+    )
+    .await;
+    assert!(
+        !body.contains("sumatriptan 50 mg"),
+        "only days before the day shown"
+    );
+}
