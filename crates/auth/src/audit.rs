@@ -764,16 +764,20 @@ mod tests {
     }
 
     fn chain_of(ring: &AuditKeyRing, n: i64, action: &str) -> Vec<ChainedEntry> {
+        sealed(ring, n, |seq| AuditFields {
+            action: action.to_owned(),
+            ..fields(seq)
+        })
+    }
+
+    /// Entries 1…`n` with the fields `make` gives each number, each sealed after the one before.
+    fn sealed(ring: &AuditKeyRing, n: i64, make: impl Fn(i64) -> AuditFields) -> Vec<ChainedEntry> {
         let mut out: Vec<ChainedEntry> = Vec::new();
         for seq in 1..=n {
             let prev = out
                 .last()
                 .map_or(GENESIS_HASH.to_owned(), |e| e.hash.clone());
-            let f = AuditFields {
-                action: action.to_owned(),
-                ..fields(seq)
-            };
-            out.push(ChainedEntry::seal(ring.active(), &prev, f));
+            out.push(ChainedEntry::seal(ring.active(), &prev, make(seq)));
         }
         out
     }
@@ -1102,17 +1106,10 @@ mod tests {
     fn a_clinic_chain_binds_its_entries_and_checkpoints_to_its_name() {
         let ring = AuditKeyRing::ephemeral();
         let clinic = "0190c0de-0000-7000-8000-000000000001";
-        let mut entries: Vec<ChainedEntry> = Vec::new();
-        for seq in 1..=3 {
-            let prev = entries
-                .last()
-                .map_or(GENESIS_HASH.to_owned(), |e| e.hash.clone());
-            let f = AuditFields {
-                chain: clinic.into(),
-                ..fields(seq)
-            };
-            entries.push(ChainedEntry::seal(ring.active(), &prev, f));
-        }
+        let entries = sealed(&ring, 3, |seq| AuditFields {
+            chain: clinic.into(),
+            ..fields(seq)
+        });
         let end = verify(&ring, &entries).expect("intact");
         // The same seals under another chain's name, or the installation's, do not hold.
         for other in ["0190c0de-0000-7000-8000-000000000002", INSTALLATION_CHAIN] {
@@ -1136,9 +1133,9 @@ mod tests {
         )));
         assert_eq!(Checkpoint::parse_line(&line).as_ref(), Ok(&cp));
         let seal_of = |seq: i64| {
-            usize::try_from(seq - 1)
-                .ok()
-                .and_then(|i| entries.get(i))
+            entries
+                .iter()
+                .find(|e| e.fields.seq == seq)
                 .map(|e| e.hash.clone())
         };
         let ok = check_checkpoints(&ring, clinic, &[(1, line.clone())], &end, seal_of);

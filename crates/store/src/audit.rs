@@ -333,6 +333,8 @@ pub(crate) enum Rows<'a> {
     Chain(&'a str),
     /// One patient's entries, in every chain, in time order.
     Patient(String),
+    /// Every entry, chain by chain in order of their names.
+    All,
 }
 
 /// Most entries in one multi-row INSERT (13 parameters each, well within both engines' limits).
@@ -470,6 +472,7 @@ macro_rules! audit_engine {
                             .fetch_all(pool)
                             .await?
                     }
+                    Rows::All => sqlx::query(select!("ORDER BY chain, seq")).fetch_all(pool).await?,
                 };
                 rows.iter()
                     .map(|r| {
@@ -723,20 +726,11 @@ impl Store {
         &self,
         patient: Option<Uuid>,
     ) -> Result<Vec<ChainedEntry>, StoreError> {
-        let rows = match patient {
-            Some(p) => {
-                audit_dispatch!(self.pool(), q => a::rows(q, Rows::Patient(p.to_string())).await)?
-            }
-            None => {
-                let mut rows = Vec::new();
-                for chain in self.audit_chains().await? {
-                    rows.extend(
-                        audit_dispatch!(self.pool(), q => a::rows(q, Rows::Chain(&chain)).await)?,
-                    );
-                }
-                rows
-            }
+        let which = match patient {
+            Some(p) => Rows::Patient(p.to_string()),
+            None => Rows::All,
         };
+        let rows = audit_dispatch!(self.pool(), q => a::rows(q, which).await)?;
         rows.into_iter()
             .map(|r| {
                 r.into_entry().map_err(|b| {
@@ -747,27 +741,6 @@ impl Store {
                 })
             })
             .collect()
-    }
-
-    /// Every chain's name: those with a head row, those holding entries and (when a log is
-    /// configured) those the checkpoint log names, so that a chain removed whole is still
-    /// checked against its checkpoints.
-    async fn audit_chains(&self) -> Result<Vec<String>, StoreError> {
-        let mut chains: std::collections::BTreeSet<String> =
-            audit_dispatch!(self.pool(), p => a::heads(p).await)?
-                .into_iter()
-                .map(|(c, _, _)| c)
-                .collect();
-        chains.extend(audit_dispatch!(self.pool(), p => a::chains_with_entries(p).await)?);
-        if let Some(path) = &self.audit.checkpoints {
-            chains.extend(
-                read_checkpoint_lines(path)?
-                    .iter()
-                    .filter_map(|(_, l)| Checkpoint::parse_line(l).ok())
-                    .map(|c| c.chain),
-            );
-        }
-        Ok(chains.into_iter().collect())
     }
 
     /// Checks every chain: every seal in order, its stored head, and every checkpoint of it in
@@ -834,8 +807,19 @@ impl Store {
             Some(path) => Some(read_checkpoint_lines(path)?),
             None => None,
         };
+        // Every chain: those with a head row, those holding entries and those the checkpoint
+        // log names, so that a chain removed whole is still checked against its checkpoints.
+        let mut names: std::collections::BTreeSet<String> = heads.keys().cloned().collect();
+        names.extend(audit_dispatch!(self.pool(), p => a::chains_with_entries(p).await)?);
+        names.extend(
+            lines
+                .iter()
+                .flatten()
+                .filter_map(|(_, l)| Checkpoint::parse_line(l).ok())
+                .map(|c| c.chain),
+        );
         let mut chains = Vec::new();
-        for chain in self.audit_chains().await? {
+        for chain in names {
             let rows = audit_dispatch!(self.pool(), p => a::rows(p, Rows::Chain(&chain)).await)?;
             let (head_seq, head_hash) = heads
                 .get(&chain)
