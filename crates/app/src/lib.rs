@@ -4,8 +4,12 @@
 //! HTTP or records the audit trail: the caller knows who is asking and records it.
 
 pub mod defaults;
+pub mod diary;
 pub mod fhir;
+pub mod history;
+pub mod pathway;
 pub mod patient;
+pub mod patients;
 pub mod safety;
 pub mod treatment;
 pub mod worklist;

@@ -295,3 +295,26 @@ pub async fn review_questionnaire(
         .review_questionnaire(patient, questionnaire, by, decision)
         .await?)
 }
+
+/// Records an adverse event and returns the stored case.
+pub async fn add_adverse_event(
+    store: &Store,
+    patient: Uuid,
+    event: &AdverseEvent,
+) -> Result<AdverseEventRecord, AppError> {
+    let id = store.add_adverse_event(patient, event).await?;
+    Ok(store.adverse_event(id).await?)
+}
+
+/// The adverse events of one patient (`None`: every patient), oldest onset first.
+pub async fn adverse_events(
+    store: &Store,
+    patient: Option<Uuid>,
+) -> Result<Vec<AdverseEventRecord>, AppError> {
+    Ok(store.adverse_events(patient).await?)
+}
+
+/// One stored case.
+pub async fn adverse_event(store: &Store, id: Uuid) -> Result<AdverseEventRecord, AppError> {
+    Ok(store.adverse_event(id).await?)
+}

@@ -13,7 +13,7 @@ use cephalog_core::protocol::{
 use cephalog_core::rules::RuleSet;
 use cephalog_core::session::{
     Billing, CheckPolicy, EventNote, Indication, NerveBlock, Override, Pathway, Product, Session,
-    SessionCheck, SessionDraft, SiteDose, VialSize, Waste,
+    SessionCheck, SessionDraft, SiteDose, ToxinDose, VialSize, Waste,
 };
 use cephalog_store::{PatientRecord, SessionRecord, Store, StoredOverride};
 
@@ -381,4 +381,84 @@ pub fn session_list<'a>(
             })
             .collect(),
     }
+}
+
+/// The patient's toxin sessions with their overrides, oldest first.
+pub async fn sessions(store: &Store, patient: Uuid) -> Result<Vec<SessionRecord>, AppError> {
+    Ok(store.sessions(patient).await?)
+}
+
+/// The patient's nerve blocks with their ids, oldest first.
+pub async fn nerve_blocks(
+    store: &Store,
+    patient: Uuid,
+) -> Result<Vec<(Uuid, NerveBlock)>, AppError> {
+    Ok(store.nerve_blocks(patient).await?)
+}
+
+/// The patient's sessions and nerve blocks, loaded together for [`session_list`].
+pub async fn sessions_and_blocks(
+    store: &Store,
+    patient: Uuid,
+) -> Result<(Vec<SessionRecord>, Vec<(Uuid, NerveBlock)>), AppError> {
+    Ok((
+        store.sessions(patient).await?,
+        store.nerve_blocks(patient).await?,
+    ))
+}
+
+/// Records a nerve block.
+pub async fn record_nerve_block(
+    store: &Store,
+    patient: Uuid,
+    block: &NerveBlock,
+) -> Result<Uuid, AppError> {
+    Ok(store.record_nerve_block(patient, block).await?)
+}
+
+/// Records the relief a nerve block gave: its share, how long it lasted, and when it was assessed.
+pub async fn record_block_relief(
+    store: &Store,
+    patient: Uuid,
+    block: Uuid,
+    percent: u32,
+    minutes: u32,
+    on: NaiveDate,
+) -> Result<NerveBlock, AppError> {
+    Ok(store
+        .record_block_relief(patient, block, percent, minutes, on)
+        .await?)
+}
+
+/// Records a toxin dose given elsewhere (it counts in the interval and cumulative-dose checks).
+pub async fn add_other_toxin_dose(
+    store: &Store,
+    patient: Uuid,
+    dose: &ToxinDose,
+    today: NaiveDate,
+) -> Result<(), AppError> {
+    Ok(store.add_other_toxin_dose(patient, dose, today).await?)
+}
+
+/// Toxin doses given elsewhere, oldest first.
+pub async fn other_toxin_doses(store: &Store, patient: Uuid) -> Result<Vec<ToxinDose>, AppError> {
+    Ok(store.other_toxin_doses(patient).await?)
+}
+
+/// The date of the patient's latest headache session, if any.
+pub async fn last_headache_session(
+    store: &Store,
+    patient: Uuid,
+) -> Result<Option<NaiveDate>, AppError> {
+    Ok(store.last_headache_session(patient).await?)
+}
+
+/// How many toxin sessions the installation has recorded.
+pub async fn session_count(store: &Store) -> Result<i64, AppError> {
+    Ok(store.session_count().await?)
+}
+
+/// The patient a session belongs to.
+pub async fn session_patient(store: &Store, session: Uuid) -> Result<Uuid, AppError> {
+    Ok(store.session_patient(session).await?)
 }

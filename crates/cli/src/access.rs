@@ -81,7 +81,7 @@ pub async fn record(_store: &Store, patient: Option<Uuid>, entity: &str, id: &st
 
 /// Finds a patient by id or MRN and records the access.
 pub async fn patient(store: &Store, key: &str) -> Result<PatientRecord> {
-    let r = store.find_patient(key).await?;
+    let r = cephalog_app::patients::find(store, key).await?;
     record(store, Some(r.id), "patient", &r.id.to_string()).await?;
     Ok(r)
 }

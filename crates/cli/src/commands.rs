@@ -50,15 +50,15 @@ pub async fn patient(store: &Store, cmd: PatientCommand) -> Result<()> {
             for d in &diagnoses {
                 p.diagnose(parse_diagnosis(d)?)?;
             }
-            let clinic = store.clinic(&clinic).await?;
-            let record = store.add_patient_in(clinic, &p).await?;
+            let clinic = cephalog_app::patients::clinic(store, &clinic).await?;
+            let record = cephalog_app::patients::add(store, clinic, &p).await?;
             crate::access::record(store, Some(record.id), "patient", &record.id.to_string())
                 .await?;
             println!("{}", record.id);
         }
         PatientCommand::List { json } => {
             crate::access::clinic(store).await?;
-            let all = store.patients().await?;
+            let all = cephalog_app::patients::list(store, None).await?;
             if json {
                 let list: Vec<_> = all.iter().map(output::PatientJson::from).collect();
                 print_json(&list)?;
@@ -68,7 +68,7 @@ pub async fn patient(store: &Store, cmd: PatientCommand) -> Result<()> {
         }
         PatientCommand::Show { id, json } => {
             let r = crate::access::patient(store, &id).await?;
-            let diary = store.diary(r.id).await?;
+            let diary = cephalog_app::diary::diary(store, r.id).await?;
             if json {
                 print_json(&output::PatientJson::from(&r))?;
             } else {
@@ -78,9 +78,7 @@ pub async fn patient(store: &Store, cmd: PatientCommand) -> Result<()> {
         PatientCommand::Diagnose { id, code, onset } => {
             let r = crate::access::patient(store, &id).await?;
             let code = code.parse::<DiagnosisCode>()?;
-            store
-                .add_diagnosis(r.id, &Diagnosis { code, onset })
-                .await?;
+            cephalog_app::patients::add_diagnosis(store, r.id, &Diagnosis { code, onset }).await?;
             println!("{}: added {code}", r.id);
         }
     }
@@ -163,7 +161,7 @@ pub async fn diary(store: &Store, cmd: DiaryCommand) -> Result<()> {
             let r = crate::access::patient(store, &patient).await?;
             let change = Change::new(crate::access::actor(), reason)
                 .context("--reason: say why the day was entered in error")?;
-            let kept = store.enter_diary_day_in_error(r.id, date, &change).await?;
+            let kept = cephalog_app::diary::enter_day_in_error(store, r.id, date, &change).await?;
             crate::access::record(store, Some(r.id), "diary_day", &date.to_string()).await?;
             println!(
                 "{date} of patient {} marked entered in error (version {} kept in its history)",
@@ -177,12 +175,11 @@ pub async fn diary(store: &Store, cmd: DiaryCommand) -> Result<()> {
             json,
         } => {
             let r = crate::access::patient(store, &patient).await?;
-            let current = store
-                .diary_between(r.id, date, date)
+            let current = cephalog_app::diary::between(store, r.id, date, date)
                 .await?
                 .get(date)
                 .cloned();
-            let kept = store.diary_day_history(r.id, date).await?;
+            let kept = cephalog_app::diary::day_history(store, r.id, date).await?;
             if json {
                 let versions = kept
                     .iter()
@@ -238,7 +235,7 @@ pub async fn diary(store: &Store, cmd: DiaryCommand) -> Result<()> {
         }
         DiaryCommand::Export { patient, out } => {
             let r = crate::access::patient(store, &patient).await?;
-            let diary = store.diary(r.id).await?;
+            let diary = cephalog_app::diary::diary(store, r.id).await?;
             match out {
                 Some(path) => {
                     let f = File::create(&path)
@@ -299,7 +296,7 @@ async fn import(
 ) -> Result<()> {
     let covers = covers.map(parse_covers).transpose()?;
     let r = crate::access::patient(store, patient).await?;
-    let dictionary = store.drug_dictionary().await?;
+    let dictionary = cephalog_app::diary::dictionary(store).await?;
     let f = File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
     let size = f.metadata().map(|m| m.len()).unwrap_or(0);
     let input = BufReader::new(f);
@@ -329,12 +326,11 @@ async fn import(
         )
     })?;
     let bar = progress_bar(days.len() as u64, "storing");
-    let summary = store
-        .import_days(r.id, &days, replace.as_ref(), &mut |n| {
-            bar.set_position(n as u64)
-        })
-        .await
-        .with_context(|| format!("{}: nothing was imported", file.display()))?;
+    let summary = cephalog_app::diary::record(store, r.id, &days, replace.as_ref(), &mut |n| {
+        bar.set_position(n as u64)
+    })
+    .await
+    .with_context(|| format!("{}: nothing was imported", file.display()))?;
     bar.finish_and_clear();
     if let (Some(a), Some(p)) = (&attack_summary, profile) {
         println!(
@@ -400,7 +396,7 @@ pub async fn metrics(store: &Store, a: MetricsArgs) -> Result<()> {
 
 pub async fn classify(store: &Store, a: ClassifyArgs) -> Result<()> {
     let r: PatientRecord = crate::access::patient(store, &a.patient).await?;
-    let diary = store.diary(r.id).await?;
+    let diary = cephalog_app::diary::diary(store, r.id).await?;
     let c = classify_diary(
         &diary,
         r.patient.has_migraine_diagnosis(),
@@ -421,11 +417,13 @@ pub async fn drug(store: &Store, cmd: DrugCommand) -> Result<()> {
     match cmd {
         DrugCommand::Add { name, class } => {
             let class = class.parse::<DrugClass>()?;
-            store.add_clinic_drug(&name, class).await?;
+            cephalog_app::diary::add_clinic_drug(store, &name, class).await?;
             println!("added '{}' as {class}", name.trim());
         }
         DrugCommand::Lookup { name } => {
-            let e = store.drug_dictionary().await?.lookup(&name)?;
+            let e = cephalog_app::diary::dictionary(store)
+                .await?
+                .lookup(&name)?;
             println!(
                 "{} → {}{}",
                 e.name,
@@ -438,7 +436,7 @@ pub async fn drug(store: &Store, cmd: DrugCommand) -> Result<()> {
             );
         }
         DrugCommand::List => {
-            let dict = store.drug_dictionary().await?;
+            let dict = cephalog_app::diary::dictionary(store).await?;
             let mut any = false;
             for (name, class) in dict.clinic_entries() {
                 println!("{name}\t{class}");

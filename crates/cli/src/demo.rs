@@ -963,7 +963,7 @@ pub async fn run(
     .await?;
     crate::access::clinic(&store).await?;
     let rules = crate::pathway::load_rule_sets(rules_dir.as_deref())?;
-    let existing = store.patient_count().await?;
+    let existing = cephalog_app::patients::count(&store).await?;
     if existing > 0 {
         bail!(
             "the database already holds {existing} patient(s); the demo fills only an empty database"
@@ -987,29 +987,35 @@ pub async fn run(
         "medication overuse*",
         "sessions",
     ]);
-    let home = store.clinic(DEMO_CLINIC).await?;
-    let other = store.clinic(DEMO_OTHER_CLINIC).await?;
+    let home = cephalog_app::patients::clinic(&store, DEMO_CLINIC).await?;
+    let other = cephalog_app::patients::clinic(&store, DEMO_OTHER_CLINIC).await?;
     let mut records = Vec::new();
     for (i, p) in clinic.iter().enumerate() {
         let tenant = if i + 1 == clinic.len() { other } else { home };
-        let record = store.add_patient_in(tenant, &p.patient).await?;
+        let record = cephalog_app::patients::add(&store, tenant, &p.patient).await?;
         records.push(record.clone());
-        store
-            .import_days(record.id, &p.days, None, &mut |_| {})
-            .await?;
+        cephalog_app::diary::record(&store, record.id, &p.days, None, &mut |_| {}).await?;
         for t in &p.preventives {
-            store.add_preventive(record.id, t, until).await?;
+            cephalog_app::pathway::add_preventive(&store, record.id, t, until).await?;
         }
         for (date, instrument, answers) in &p.proms {
-            store
-                .add_prom(record.id, *date, *instrument, answers, until)
-                .await?;
+            cephalog_app::pathway::add_questionnaire(
+                &store,
+                record.id,
+                *date,
+                *instrument,
+                answers,
+                until,
+            )
+            .await?;
         }
         for session in &p.sessions {
             record_demo_session(&store, &rules, &record, session).await?;
         }
         for event in &p.adverse_events {
-            let id = store.add_adverse_event(record.id, event).await?;
+            let id = cephalog_app::safety::add_adverse_event(&store, record.id, event)
+                .await?
+                .id;
             // Complete cases reported in good time, except one left for the overdue list; a
             // case still missing an ICSR element waits to be completed, unsubmitted.
             let submitted = event.awareness_date() + Duration::days(7);

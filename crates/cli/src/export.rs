@@ -50,7 +50,7 @@ pub async fn export(store: &Store, a: ExportArgs) -> Result<()> {
         Some(key) => (vec![crate::access::patient(store, key).await?], false),
         None if a.all => {
             crate::access::clinic(store).await?;
-            (store.patients().await?, true)
+            (cephalog_app::patients::list(store, None).await?, true)
         }
         None => bail!("give --patient ID (or MRN) or --all"),
     };
@@ -395,7 +395,7 @@ impl Tables {
                 onset: d.onset,
             });
         }
-        let diary = store.diary(id).await?;
+        let diary = cephalog_app::diary::diary(store, id).await?;
         for d in diary.days() {
             let f = d.features();
             self.diary_days.push(DiaryRow {
@@ -432,7 +432,7 @@ impl Tables {
                 });
             }
         }
-        for (pid, t) in store.preventives(id).await? {
+        for (pid, t) in cephalog_app::pathway::preventives(store, id).await? {
             self.preventives.push(PreventiveRow {
                 id: pid,
                 patient_id: id,
@@ -445,7 +445,7 @@ impl Tables {
                 reason: t.reason().to_owned(),
             });
         }
-        for (qid, q) in store.proms(id).await? {
+        for (qid, q) in cephalog_app::pathway::questionnaires(store, id).await? {
             self.questionnaires.push(QuestionnaireRow {
                 id: qid,
                 patient_id: id,
@@ -457,7 +457,7 @@ impl Tables {
                 grade_description: q.result.band().words.to_owned(),
             });
         }
-        for s in store.sessions(id).await? {
+        for s in cephalog_app::treatment::sessions(store, id).await? {
             let session = &s.session;
             let waste = session.waste();
             self.sessions.push(SessionRow {
@@ -510,7 +510,7 @@ impl Tables {
                 });
             }
         }
-        for d in store.other_toxin_doses(id).await? {
+        for d in cephalog_app::treatment::other_toxin_doses(store, id).await? {
             self.outside_toxin_doses.push(OutsideDoseRow {
                 patient_id: id,
                 date: d.date(),
@@ -519,7 +519,7 @@ impl Tables {
                 indication: d.indication().key(),
             });
         }
-        for (bid, b) in store.nerve_blocks(id).await? {
+        for (bid, b) in cephalog_app::treatment::nerve_blocks(store, id).await? {
             let g = b.given();
             self.nerve_blocks.push(NerveBlockRow {
                 id: bid,
@@ -538,7 +538,7 @@ impl Tables {
                 relief_recorded_on: b.relief().map(|r| r.recorded_on()),
             });
         }
-        for ae in store.adverse_events(Some(id)).await? {
+        for ae in cephalog_app::safety::adverse_events(store, Some(id)).await? {
             let e = &ae.event;
             let r = e.reporter();
             self.adverse_events.push(AdverseEventRow {
@@ -581,7 +581,7 @@ impl Tables {
                 });
             }
         }
-        for a in store.overuse_attestations(id).await? {
+        for a in cephalog_app::pathway::overuse_attestations(store, id).await? {
             self.attestations.push(AttestationRow {
                 patient_id: id,
                 attested_on: a.on,
@@ -589,7 +589,7 @@ impl Tables {
                 note: a.note,
             });
         }
-        for v in store.record_history(id, None).await? {
+        for v in cephalog_app::history::record_history(store, id, None).await? {
             self.record_versions.push(RecordVersionRow {
                 id: v.id,
                 patient_id: v.patient_id,
@@ -616,7 +616,7 @@ impl Tables {
     ) -> Result<()> {
         let ids: Vec<Uuid> = patients.iter().map(|p| p.id).collect();
         let clinic_ids: Vec<Uuid> = patients.iter().map(|p| p.clinic_id).collect();
-        for c in store.clinics().await? {
+        for c in cephalog_app::patients::clinics(store).await? {
             if whole || clinic_ids.contains(&c.id) {
                 self.clinics.push(ClinicRow {
                     id: c.id,
@@ -653,7 +653,10 @@ impl Tables {
                 created_at: u.created_at,
             });
         }
-        for (name, class) in store.drug_dictionary().await?.clinic_entries() {
+        for (name, class) in cephalog_app::diary::dictionary(store)
+            .await?
+            .clinic_entries()
+        {
             self.clinic_medicines.push(ClinicMedicineRow {
                 name: name.to_owned(),
                 class: class.as_str().to_owned(),

@@ -48,7 +48,7 @@ pub async fn fhir(store: &Store, cmd: FhirCommand) -> Result<()> {
 }
 
 async fn export_all(store: &Store, dir: &Path) -> Result<()> {
-    let patients = store.patients().await?;
+    let patients = cephalog_app::patients::list(store, None).await?;
     crate::access::clinic(store).await?;
     for p in &patients {
         crate::access::record(store, Some(p.id), "patient", &p.id.to_string()).await?;
@@ -72,7 +72,7 @@ async fn export_all(store: &Store, dir: &Path) -> Result<()> {
 async fn import(store: &Store, file: &Path, clinic: &str) -> Result<()> {
     let text =
         fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let clinic_id = store.clinic(clinic).await?;
+    let clinic_id = cephalog_app::patients::clinic(store, clinic).await?;
     let done =
         match cephalog_app::fhir::import_bundle(store, clinic_id, &text, crate::today()).await {
             Ok(done) => done,

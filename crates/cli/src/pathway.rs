@@ -69,7 +69,7 @@ pub async fn preventive(store: &Store, cmd: PreventiveCommand) -> Result<()> {
                 reason,
             };
             let trial = PreventiveTrial::new(draft)?;
-            let id = store.add_preventive(r.id, &trial, today()).await?;
+            let id = cephalog_app::pathway::add_preventive(store, r.id, &trial, today()).await?;
             println!("{id}");
         }
         PreventiveCommand::List {
@@ -153,9 +153,15 @@ pub async fn prom(store: &Store, cmd: PromCommand) -> Result<()> {
                 bail!("--date {date} is in the future");
             }
             let answers: Vec<String> = answers.split(',').map(|a| a.trim().to_owned()).collect();
-            let (id, result) = store
-                .add_prom(r.id, date, instrument, &answers, today())
-                .await?;
+            let (id, result) = cephalog_app::pathway::add_questionnaire(
+                store,
+                r.id,
+                date,
+                instrument,
+                &answers,
+                today(),
+            )
+            .await?;
             println!(
                 "{instrument} on {date}: {} ({})",
                 result.total(),
@@ -193,8 +199,7 @@ pub async fn prom(store: &Store, cmd: PromCommand) -> Result<()> {
         }
         PromCommand::List { patient, json } => {
             let r = crate::access::patient(store, &patient).await?;
-            let entries: Vec<PromEntry> = store
-                .proms(r.id)
+            let entries: Vec<PromEntry> = cephalog_app::pathway::questionnaires(store, r.id)
                 .await?
                 .into_iter()
                 .map(|(_, e)| e)
@@ -363,17 +368,17 @@ pub async fn attest(store: &Store, a: AttestArgs) -> Result<()> {
     if a.by.trim().is_empty() {
         bail!("--by: name the clinician attesting");
     }
-    store
-        .add_overuse_attestation(
-            r.id,
-            &Attestation {
-                by: a.by.trim().to_owned(),
-                on,
-                note: a.note,
-            },
-            today(),
-        )
-        .await?;
+    cephalog_app::pathway::attest_overuse_management(
+        store,
+        r.id,
+        &Attestation {
+            by: a.by.trim().to_owned(),
+            on,
+            note: a.note,
+        },
+        today(),
+    )
+    .await?;
     println!("{}: medication overuse recorded as managed on {on}", r.id);
     Ok(())
 }

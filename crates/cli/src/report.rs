@@ -71,7 +71,7 @@ pub async fn report(store: &Store, rules_dir: Option<&Path>, cmd: ReportCommand)
             write(&typeset(data, |p| p.render()).await?, &out)
         }
         ReportCommand::Session { session, out } => {
-            let owner = store.session_patient(session).await?;
+            let owner = cephalog_app::treatment::session_patient(store, session).await?;
             let r = crate::access::patient(store, &owner.to_string()).await?;
             crate::access::record(store, Some(r.id), "session", &session.to_string()).await?;
             let data = cephalog_reports::load::session_note(store, &r, session, made_on).await?;

@@ -126,9 +126,8 @@ async fn add(store: &Store, a: AeAddArgs) -> Result<()> {
     if event.onset() > today() {
         bail!("--onset {} is in the future", event.onset());
     }
-    let id = store.add_adverse_event(r.id, &event).await?;
-    access::record(store, Some(r.id), "adverse_event", &id.to_string()).await?;
-    let rec = store.adverse_event(id).await?;
+    let rec = cephalog_app::safety::add_adverse_event(store, r.id, &event).await?;
+    access::record(store, Some(r.id), "adverse_event", &rec.id.to_string()).await?;
     let v = case_view(store, &rec).await?;
     if a.json {
         return print_json(&v);
@@ -151,9 +150,9 @@ async fn export(
     sender: Option<&Path>,
     out: Option<&Path>,
 ) -> Result<()> {
-    let rec = store.adverse_event(case).await?;
+    let rec = cephalog_app::safety::adverse_event(store, case).await?;
     access::record(store, Some(rec.patient), "adverse_event", &case.to_string()).await?;
-    let patient = icsr_patient(&store.patient(rec.patient).await?)?;
+    let patient = icsr_patient(&cephalog_app::patients::get(store, rec.patient).await?)?;
     let text = match format {
         "e2b-r3" => {
             let path = sender.ok_or_else(|| {
@@ -186,7 +185,7 @@ pub async fn ae(store: &Store, cmd: AeCommand) -> Result<()> {
             if who.is_none() {
                 access::clinic(store).await?;
             }
-            let records = store.adverse_events(who).await?;
+            let records = cephalog_app::safety::adverse_events(store, who).await?;
             let mut views = Vec::new();
             for r in &records {
                 views.push(case_view(store, r).await?);
@@ -230,7 +229,7 @@ pub async fn ae(store: &Store, cmd: AeCommand) -> Result<()> {
             Ok(())
         }
         AeCommand::Show { id, json } => {
-            let rec = store.adverse_event(id).await?;
+            let rec = cephalog_app::safety::adverse_event(store, id).await?;
             access::record(store, Some(rec.patient), "adverse_event", &id.to_string()).await?;
             let v = case_view(store, &rec).await?;
             if json {
@@ -261,7 +260,7 @@ pub async fn ae(store: &Store, cmd: AeCommand) -> Result<()> {
         AeCommand::Overdue { on, json } => {
             let on = on.unwrap_or_else(today);
             access::clinic(store).await?;
-            let records = store.adverse_events(None).await?;
+            let records = cephalog_app::safety::adverse_events(store, None).await?;
             let cases: Vec<ReportingCase<Uuid>> = records
                 .iter()
                 .map(|r| ReportingCase {
@@ -291,7 +290,7 @@ pub async fn ae(store: &Store, cmd: AeCommand) -> Result<()> {
             Ok(())
         }
         AeCommand::Acknowledge { case, by, decision } => {
-            let rec = store.adverse_event(case).await?;
+            let rec = cephalog_app::safety::adverse_event(store, case).await?;
             access::record(store, Some(rec.patient), "adverse_event", &case.to_string()).await?;
             let ack = cephalog_app::safety::acknowledge_urgent_review(store, case, &by, &decision)
                 .await?;
@@ -305,7 +304,7 @@ pub async fn ae(store: &Store, cmd: AeCommand) -> Result<()> {
         }
         AeCommand::Submitted { case, on } => {
             let on = on.unwrap_or_else(today);
-            let rec = store.adverse_event(case).await?;
+            let rec = cephalog_app::safety::adverse_event(store, case).await?;
             access::record(store, Some(rec.patient), "adverse_event", &case.to_string()).await?;
             cephalog_app::safety::mark_submitted(store, case, on, today()).await?;
             println!("case {case} recorded as submitted on {on}");
@@ -313,9 +312,9 @@ pub async fn ae(store: &Store, cmd: AeCommand) -> Result<()> {
         }
         AeCommand::Rates { json } => {
             access::clinic(store).await?;
-            let sessions = u32::try_from(store.session_count().await?).unwrap_or(u32::MAX);
-            let events: Vec<AdverseEvent> = store
-                .adverse_events(None)
+            let sessions = u32::try_from(cephalog_app::treatment::session_count(store).await?)
+                .unwrap_or(u32::MAX);
+            let events: Vec<AdverseEvent> = cephalog_app::safety::adverse_events(store, None)
                 .await?
                 .into_iter()
                 .map(|r| r.event)

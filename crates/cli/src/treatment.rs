@@ -369,8 +369,9 @@ pub async fn session(
         }
         SessionCommand::List { patient, json } => {
             let r = crate::access::patient(store, &patient).await?;
-            let sessions: Vec<SessionRecord> = store.sessions(r.id).await?;
-            let blocks = store.nerve_blocks(r.id).await?;
+            let sessions: Vec<SessionRecord> =
+                cephalog_app::treatment::sessions(store, r.id).await?;
+            let blocks = cephalog_app::treatment::nerve_blocks(store, r.id).await?;
             let diagnoses: Vec<_> = r.patient.diagnoses().iter().map(|d| d.code).collect();
             let list = session_list(&sessions, &blocks, &diagnoses);
             if json {
@@ -423,7 +424,7 @@ pub async fn session(
                 steroid,
             )?;
             let block = NerveBlock::record(date, plan, &injector, notes, today())?;
-            let id = store.record_nerve_block(r.id, &block).await?;
+            let id = cephalog_app::treatment::record_nerve_block(store, r.id, &block).await?;
             println!("nerve block {id} recorded");
             print!("{}", block_text(&block));
         }
@@ -438,15 +439,15 @@ pub async fn session(
             if !hours.is_finite() || hours < 0.0 {
                 bail!("--hours must be 0 or more");
             }
-            let b = store
-                .record_block_relief(
-                    r.id,
-                    block,
-                    percent,
-                    (hours * 60.0).round() as u32,
-                    on.unwrap_or_else(today),
-                )
-                .await?;
+            let b = cephalog_app::treatment::record_block_relief(
+                store,
+                r.id,
+                block,
+                percent,
+                (hours * 60.0).round() as u32,
+                on.unwrap_or_else(today),
+            )
+            .await?;
             print!("{}", block_text(&b));
         }
         SessionCommand::AddDose {
@@ -463,7 +464,7 @@ pub async fn session(
                 units,
                 Indication::other(&indication)?,
             )?;
-            store.add_other_toxin_dose(r.id, &dose, today()).await?;
+            cephalog_app::treatment::add_other_toxin_dose(store, r.id, &dose, today()).await?;
             println!(
                 "{}: {units} U of {} on {date} ({indication}) recorded",
                 r.id,

@@ -457,3 +457,133 @@ fn the_cycle_check_sees_a_cycle_and_reads_only_code() {
     acyclic.insert(diary, code_only("use super::Nav;"));
     assert_eq!(find_cycle(&module_graph(&acyclic)), None);
 }
+
+/// What the edges (the CLI, the web server, the reports) may ask the store directly: sign-in,
+/// accounts, web sessions, API tokens and share links, the audit trail, and running the database
+/// (connecting, migrating, backing up). Clinical records go through `cephalog-app`.
+const EDGE_STORE_METHODS: &[&str] = &[
+    // running the database
+    "clone",
+    "close",
+    "migrate",
+    "applied_migrations",
+    "pool",
+    "engine",
+    "backup_to",
+    // accounts and sign-in
+    "add_user",
+    "user",
+    "users",
+    "user_with_hash",
+    "set_user_disabled",
+    "set_password_hash",
+    "add_login_failure",
+    "login_failures",
+    "clear_login_failures",
+    // web sessions, API tokens, share links
+    "web_session",
+    "create_web_session",
+    "save_web_session",
+    "delete_web_session",
+    "expire_web_sessions",
+    "add_api_token",
+    "add_api_token_until",
+    "api_tokens",
+    "use_api_token",
+    "revoke_api_token",
+    "add_share_link",
+    "share_links",
+    "share_link_by_hash",
+    "revoke_share_link",
+    // the audit trail
+    "audit",
+    "audit_batch",
+    "audit_trail",
+    "audit_settings",
+    "audit_heads",
+    "verify_audit",
+    "write_checkpoint",
+    "mark_restored",
+];
+
+/// Each call of a store method outside [`EDGE_STORE_METHODS`] in `code` (comments and strings
+/// already blanked): the receiver is `store` or `….store`, the method the word after the dot.
+fn store_calls_outside_the_app(code: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let bytes = code.as_bytes();
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut at = 0;
+    while let Some(i) = code[at..].find("store") {
+        let start = at + i;
+        at = start + "store".len();
+        if start > 0 && ident(bytes[start - 1]) {
+            continue;
+        }
+        let rest = code[at..].trim_start();
+        let rest = rest.strip_prefix("()").unwrap_or(rest);
+        let Some(rest) = rest.trim_start().strip_prefix('.') else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        let method: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        let called = rest[method.len()..].trim_start().starts_with('(');
+        if called && !method.is_empty() && !EDGE_STORE_METHODS.contains(&method.as_str()) {
+            found.push(method);
+        }
+    }
+    found
+}
+
+/// Whether a module is a `tests` module or declared `#[cfg(test)]` by its parent (tests set up
+/// their records directly).
+fn test_only(modules: &BTreeMap<Vec<String>, String>, module: &[String]) -> bool {
+    let Some((name, parent)) = module.split_last() else {
+        return false;
+    };
+    if name == "tests" {
+        return true;
+    }
+    let declaration = format!("mod {name};");
+    modules.get(parent).is_some_and(|code| {
+        code.find(&declaration)
+            .is_some_and(|at| code[..at].trim_end().ends_with("#[cfg(test)]"))
+    })
+}
+
+#[test]
+fn the_edges_reach_clinical_records_only_through_the_app() {
+    let root = repo_root();
+    let mut calls = Vec::new();
+    for edge in ["web", "cli", "reports"] {
+        let modules = crate_modules(&root.join("crates").join(edge).join("src"));
+        for (module, code) in &modules {
+            if test_only(&modules, module) {
+                continue;
+            }
+            for method in store_calls_outside_the_app(code) {
+                calls.push(format!(
+                    "crates/{edge} {}: store.{method}(…)",
+                    module.join("::")
+                ));
+            }
+        }
+    }
+    assert!(
+        calls.is_empty(),
+        "the edges call the store for clinical records; go through cephalog-app:\n{}",
+        calls.join("\n")
+    );
+}
+
+#[test]
+fn the_edge_check_sees_a_store_call_and_reads_only_code() {
+    let code = code_only(
+        "async fn f(state: S) { let d = state\n  .store\n  .diary(id).await?; \
+         state.store.audit(e).await?; let s = \"store.sessions(x)\"; // store.proms(x)\n \
+         restore.diary(x); self.store().sessions(x); }",
+    );
+    assert_eq!(store_calls_outside_the_app(&code), ["diary", "sessions"]);
+}

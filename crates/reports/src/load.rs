@@ -31,8 +31,7 @@ pub async fn session_note(
     session: Uuid,
     made_on: NaiveDate,
 ) -> Result<SessionNote, ReportError> {
-    let record = store
-        .sessions(patient.id)
+    let record = cephalog_app::treatment::sessions(store, patient.id)
         .await?
         .into_iter()
         .find(|s| s.id == session)
@@ -53,7 +52,7 @@ pub async fn visit_summary(
     response_rules: &RuleSet,
     made_on: NaiveDate,
 ) -> Result<VisitSummary, ReportError> {
-    let diary = store.diary(patient.id).await?;
+    let diary = cephalog_app::diary::diary(store, patient.id).await?;
     let has_migraine = patient.patient.has_migraine_diagnosis();
     let metrics = compute_metrics(&diary, has_migraine, period, PeriodKind::Days28, preset);
     let whole = PeriodMetrics::compute(&diary, period, preset, has_migraine);
@@ -87,14 +86,12 @@ pub async fn visit_summary(
     let keep = calendars.len().saturating_sub(CALENDAR_MONTHS);
     calendars.drain(..keep);
     let classification = classify(&diary, has_migraine, period.end);
-    let preventives = store
-        .preventives(patient.id)
+    let preventives = cephalog_app::pathway::preventives(store, patient.id)
         .await?
         .into_iter()
         .map(|(_, t)| t)
         .collect();
-    let sessions: Vec<SessionRecord> = store
-        .sessions(patient.id)
+    let sessions: Vec<SessionRecord> = cephalog_app::treatment::sessions(store, patient.id)
         .await?
         .into_iter()
         .filter(|s| s.session.date() <= period.end)
@@ -105,8 +102,7 @@ pub async fn visit_summary(
         .into_iter()
         .filter(|q| q.date <= period.end)
         .collect();
-    let adverse_events = store
-        .adverse_events(Some(patient.id))
+    let adverse_events = cephalog_app::safety::adverse_events(store, Some(patient.id))
         .await?
         .into_iter()
         .filter(|a| a.event.onset() <= period.end)
@@ -139,17 +135,16 @@ pub async fn prior_auth(
     made_on: NaiveDate,
 ) -> Result<PriorAuthPacket, ReportError> {
     let eligibility = cephalog_app::eligibility(store, rules, patient, made_on).await?;
-    let diary = store.diary(patient.id).await?;
+    let diary = cephalog_app::diary::diary(store, patient.id).await?;
     let classification = classify(&diary, patient.patient.has_migraine_diagnosis(), made_on);
-    let attestation = store.overuse_attestation(patient.id, made_on).await?;
-    let preventives = store
-        .preventives(patient.id)
+    let attestation =
+        cephalog_app::pathway::overuse_attestation(store, patient.id, made_on).await?;
+    let preventives = cephalog_app::pathway::preventives(store, patient.id)
         .await?
         .into_iter()
         .map(|(_, t)| t)
         .collect();
-    let last = store
-        .sessions(patient.id)
+    let last = cephalog_app::treatment::sessions(store, patient.id)
         .await?
         .into_iter()
         .filter(|s| {

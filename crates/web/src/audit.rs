@@ -135,9 +135,9 @@ pub async fn patient(
     need: Need,
     action: &str,
 ) -> Result<PatientRecord, WebError> {
-    let found = match state.store.patient(id).await {
+    let found = match cephalog_app::patients::get(&state.store, id).await {
         Ok(r) => Some(r),
-        Err(cephalog_store::StoreError::PatientNotFound(_)) => None,
+        Err(cephalog_app::AppError::Store(cephalog_store::StoreError::PatientNotFound(_))) => None,
         Err(e) => return Err(e.into()),
     };
     // A refusal of a stored patient goes into their trail, in their clinic's chain; an unknown

@@ -171,16 +171,15 @@ pub async fn list(
 ) -> Result<Json<Vec<DiaryDayJson>>, ApiError> {
     let r = audit::patient(&state, &who, id, Need::ReadDiary, "diary.read").await?;
     let diary = match (q.from, q.to) {
-        (None, None) => state.store.diary(r.id).await?,
+        (None, None) => cephalog_app::diary::diary(&state.store, r.id).await?,
         (from, to) => {
-            state
-                .store
-                .diary_between(
-                    r.id,
-                    from.unwrap_or(NaiveDate::MIN),
-                    to.unwrap_or(NaiveDate::MAX),
-                )
-                .await?
+            cephalog_app::diary::between(
+                &state.store,
+                r.id,
+                from.unwrap_or(NaiveDate::MIN),
+                to.unwrap_or(NaiveDate::MAX),
+            )
+            .await?
         }
     };
     Ok(Json(diary.days().map(DiaryDayJson::of).collect()))
@@ -196,7 +195,7 @@ pub async fn get_day(
     Path((id, date)): Path<(Uuid, NaiveDate)>,
 ) -> Result<Json<DiaryDayJson>, ApiError> {
     let r = audit::patient(&state, &who, id, Need::ReadDiary, "diary.read").await?;
-    let diary = state.store.diary_between(r.id, date, date).await?;
+    let diary = cephalog_app::diary::between(&state.store, r.id, date, date).await?;
     diary
         .get(date)
         .map(|d| Json(DiaryDayJson::of(d)))
@@ -237,21 +236,20 @@ pub async fn upsert(
     if day.date.is_some_and(|d| d != date) {
         return Err(WebError::invalid("date", "the body's date differs from the path's").into());
     }
-    let dictionary = state.store.drug_dictionary().await?;
+    let dictionary = cephalog_app::diary::dictionary(&state.store).await?;
     let valid = day.validate(date, state.today(), &dictionary, "")?;
-    state
-        .store
-        .import_days(
-            r.id,
-            std::slice::from_ref(&valid),
-            Some(&change(
-                &who,
-                q.reason.as_deref(),
-                "replaced through the API",
-            )),
-            &mut |_| {},
-        )
-        .await?;
+    cephalog_app::diary::record(
+        &state.store,
+        r.id,
+        std::slice::from_ref(&valid),
+        Some(&change(
+            &who,
+            q.reason.as_deref(),
+            "replaced through the API",
+        )),
+        &mut |_| {},
+    )
+    .await?;
     audit::record(
         &state,
         &who,
@@ -297,7 +295,7 @@ pub async fn bulk(
     Json(b): Json<BulkDiary>,
 ) -> Result<Json<BulkResult>, ApiError> {
     let r = audit::patient(&state, &who, id, Need::WriteDiary, "diary.bulk").await?;
-    let dictionary = state.store.drug_dictionary().await?;
+    let dictionary = cephalog_app::diary::dictionary(&state.store).await?;
     let today = state.today();
     let mut days = Vec::with_capacity(b.days.len());
     let mut seen = std::collections::BTreeSet::new();
@@ -313,23 +311,22 @@ pub async fn bulk(
         }
         days.push(d.validate(date, today, &dictionary, &at)?);
     }
-    let s = state
-        .store
-        .import_days(
-            r.id,
-            &days,
-            b.replace
-                .then(|| {
-                    change(
-                        &who,
-                        b.reason.as_deref(),
-                        "replaced by a bulk write through the API",
-                    )
-                })
-                .as_ref(),
-            &mut |_| {},
-        )
-        .await?;
+    let s = cephalog_app::diary::record(
+        &state.store,
+        r.id,
+        &days,
+        b.replace
+            .then(|| {
+                change(
+                    &who,
+                    b.reason.as_deref(),
+                    "replaced by a bulk write through the API",
+                )
+            })
+            .as_ref(),
+        &mut |_| {},
+    )
+    .await?;
     audit::record(
         &state,
         &who,
@@ -404,13 +401,11 @@ pub(crate) async fn day_history(
     patient: Uuid,
     date: NaiveDate,
 ) -> Result<DiaryHistoryJson, WebError> {
-    let current = state
-        .store
-        .diary_between(patient, date, date)
+    let current = cephalog_app::diary::between(&state.store, patient, date, date)
         .await?
         .get(date)
         .map(DiaryDayJson::of);
-    let kept = state.store.diary_day_history(patient, date).await?;
+    let kept = cephalog_app::diary::day_history(&state.store, patient, date).await?;
     let versions = kept
         .iter()
         .map(DiaryVersionJson::of)
@@ -451,10 +446,13 @@ pub async fn entered_in_error(
             WebError::invalid("reason", "give the reason the day was entered in error").into(),
         );
     }
-    state
-        .store
-        .enter_diary_day_in_error(r.id, date, &change(&who, Some(&body.reason), ""))
-        .await?;
+    cephalog_app::diary::enter_day_in_error(
+        &state.store,
+        r.id,
+        date,
+        &change(&who, Some(&body.reason), ""),
+    )
+    .await?;
     audit::record(
         &state,
         &who,

@@ -90,7 +90,7 @@ pub async fn patient_history(
     Path(id): Path<Uuid>,
 ) -> Result<Json<Vec<RecordVersionJson>>, ApiError> {
     let r = audit::patient(&state, &who, id, Need::ReadClinical, "history.read").await?;
-    let all = state.store.record_history(r.id, None).await?;
+    let all = cephalog_app::history::record_history(&state.store, r.id, None).await?;
     Ok(Json(all.into_iter().map(RecordVersionJson::of).collect()))
 }
 
@@ -110,7 +110,7 @@ pub async fn record_history(
     let r = audit::patient(&state, &who, id, needs(parsed).0, "history.read").await?;
     let kind = kind_of(&kind)?;
     let key = record_key(kind, &record_id)?;
-    let versions = state.store.record_versions(r.id, kind, &key).await?;
+    let versions = cephalog_app::history::record_versions(&state.store, r.id, kind, &key).await?;
     Ok(Json(
         versions.into_iter().map(RecordVersionJson::of).collect(),
     ))
@@ -172,18 +172,13 @@ pub async fn entered_in_error(
             let date: NaiveDate = key
                 .parse()
                 .map_err(|_| WebError::invalid("record_id", "not a date"))?;
-            state
-                .store
-                .enter_diary_day_in_error(r.id, date, &change)
-                .await?
+            cephalog_app::diary::enter_day_in_error(&state.store, r.id, date, &change).await?
         }
         other => {
             let record: Uuid = key.parse().map_err(|_| {
                 WebError::NotFound(format!("no such record: '{key}' is not a record id"))
             })?;
-            state
-                .store
-                .enter_in_error(r.id, other, record, &change)
+            cephalog_app::history::enter_in_error(&state.store, r.id, other, record, &change)
                 .await?
         }
     };

@@ -219,10 +219,8 @@ pub async fn add_preventive(
 ) -> Result<(StatusCode, Json<PreventiveJson>), ApiError> {
     let r = audit::patient(&state, &who, id, Need::WriteClinical, "preventive.add").await?;
     let trial = trial_of(n)?;
-    let trial_id = state
-        .store
-        .add_preventive(r.id, &trial, state.today())
-        .await?;
+    let trial_id =
+        cephalog_app::pathway::add_preventive(&state.store, r.id, &trial, state.today()).await?;
     audit::record(
         &state,
         &who,
@@ -273,15 +271,14 @@ pub async fn correct_preventive(
     let r = audit::patient(&state, &who, id, Need::WriteClinical, "preventive.correct").await?;
     let reason = q.reason()?;
     let trial = trial_of(n)?;
-    state
-        .store
-        .correct_preventive(
-            r.id,
-            trial_id,
-            &trial,
-            &super::change(&who, Some(reason), ""),
-        )
-        .await?;
+    cephalog_app::pathway::correct_preventive(
+        &state.store,
+        r.id,
+        trial_id,
+        &trial,
+        &super::change(&who, Some(reason), ""),
+    )
+    .await?;
     audit::record(
         &state,
         &who,
@@ -364,7 +361,7 @@ pub async fn attest_overuse(
         on,
         note: n.note.trim().to_owned(),
     };
-    state.store.add_overuse_attestation(r.id, &a, today).await?;
+    cephalog_app::pathway::attest_overuse_management(&state.store, r.id, &a, today).await?;
     audit::record(
         &state,
         &who,
@@ -469,7 +466,7 @@ pub async fn questionnaires(
     Path(id): Path<Uuid>,
 ) -> Result<Json<Vec<QuestionnaireJson>>, ApiError> {
     let r = audit::patient(&state, &who, id, Need::ReadDiary, "questionnaires.read").await?;
-    let entries = state.store.proms(r.id).await?;
+    let entries = cephalog_app::pathway::questionnaires(&state.store, r.id).await?;
     Ok(Json(
         entries
             .into_iter()
@@ -513,10 +510,15 @@ pub async fn add_questionnaire(
     PromResult::score(instrument, &refs)
         .and_then(|r| r.check_plausible())
         .map_err(|e| WebError::invalid(prom_field(&e), &e))?;
-    let (prom_id, result) = state
-        .store
-        .add_prom(r.id, date, instrument, &answers, today)
-        .await?;
+    let (prom_id, result) = cephalog_app::pathway::add_questionnaire(
+        &state.store,
+        r.id,
+        date,
+        instrument,
+        &answers,
+        today,
+    )
+    .await?;
     audit::record(
         &state,
         &who,
@@ -660,17 +662,16 @@ pub async fn correct_questionnaire(
     let answers: Vec<String> = n.answers.iter().map(Answer::text).collect();
     let refs: Vec<&str> = answers.iter().map(String::as_str).collect();
     PromResult::score(instrument, &refs).map_err(|e| WebError::invalid(prom_field(&e), &e))?;
-    let (_, result) = state
-        .store
-        .correct_prom(
-            r.id,
-            prom_id,
-            date,
-            instrument,
-            &answers,
-            &super::change(&who, Some(reason), ""),
-        )
-        .await?;
+    let (_, result) = cephalog_app::pathway::correct_questionnaire(
+        &state.store,
+        r.id,
+        prom_id,
+        date,
+        instrument,
+        &answers,
+        &super::change(&who, Some(reason), ""),
+    )
+    .await?;
     audit::record(
         &state,
         &who,

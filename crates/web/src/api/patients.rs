@@ -72,7 +72,7 @@ pub async fn list(
     who: Principal,
 ) -> Result<Json<Vec<PatientJson>>, ApiError> {
     audit::clinic(&state, &who, ClinicNeed::Worklist, "patients.list").await?;
-    let all = state.store.clinic_patients(who.user.clinic_id).await?;
+    let all = cephalog_app::patients::list(&state.store, Some(who.user.clinic_id)).await?;
     Ok(Json(all.iter().map(PatientJson::from).collect()))
 }
 
@@ -124,7 +124,7 @@ pub async fn create(
         })
         .map_err(|e| WebError::invalid(format!("diagnoses[{i}]"), e))?;
     }
-    let r = state.store.add_patient_in(who.user.clinic_id, &p).await?;
+    let r = cephalog_app::patients::add(&state.store, who.user.clinic_id, &p).await?;
     audit::record(
         &state,
         &who,
@@ -213,7 +213,7 @@ pub async fn classification(
     Query(q): Query<OnQuery>,
 ) -> Result<Json<Classification>, ApiError> {
     let r = audit::patient(&state, &who, id, Need::ReadClinical, "classification.read").await?;
-    let diary = state.store.diary(r.id).await?;
+    let diary = cephalog_app::diary::diary(&state.store, r.id).await?;
     Ok(Json(classify_diary(
         &diary,
         r.patient.has_migraine_diagnosis(),

@@ -10,12 +10,13 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use cephalog_app::AppError;
 use cephalog_app::safety::{case_view, clinic_adverse_events, suspect_products};
 use cephalog_core::safety::{
     ActionTaken, AdverseEvent, AdverseEventDraft, Causality, EventOutcome, ReporterDraft,
     ReporterQualification, SafetyError, SeriousOutcome,
 };
-use cephalog_store::AdverseEventRecord;
+use cephalog_store::{AdverseEventRecord, StoreError};
 
 use crate::AppState;
 use crate::audit;
@@ -180,17 +181,16 @@ pub async fn add(
         suspect_products,
     })
     .map_err(|e| WebError::invalid(e.field(), &e))?;
-    let case = state.store.add_adverse_event(r.id, &event).await?;
+    let rec = cephalog_app::safety::add_adverse_event(&state.store, r.id, &event).await?;
     audit::record(
         &state,
         &who,
         "adverse_event.add",
         "adverse_event",
-        &case.to_string(),
+        &rec.id.to_string(),
         Some(r.id),
     )
     .await?;
-    let rec = state.store.adverse_event(case).await?;
     view_response(&state, &rec, StatusCode::CREATED).await
 }
 
@@ -213,7 +213,7 @@ pub async fn list(
     Path(id): Path<Uuid>,
 ) -> Result<Response, ApiError> {
     let r = audit::patient(&state, &who, id, Need::ReadClinical, "adverse_events.read").await?;
-    let records = state.store.adverse_events(Some(r.id)).await?;
+    let records = cephalog_app::safety::adverse_events(&state.store, Some(r.id)).await?;
     views(&state, &records).await
 }
 
@@ -241,9 +241,9 @@ pub async fn get(
     Path(id): Path<Uuid>,
 ) -> Result<Response, ApiError> {
     let missing = || WebError::NotFound(format!("no adverse event {id}"));
-    let rec = match state.store.adverse_event(id).await {
+    let rec = match cephalog_app::safety::adverse_event(&state.store, id).await {
         Ok(rec) => rec,
-        Err(cephalog_store::StoreError::NotFound(_)) => return Err(missing().into()),
+        Err(AppError::Store(StoreError::NotFound(_))) => return Err(missing().into()),
         Err(e) => return Err(e.into()),
     };
     audit::patient(
@@ -287,9 +287,9 @@ pub async fn acknowledge(
     Json(a): Json<Acknowledgement>,
 ) -> Result<Response, ApiError> {
     let missing = || WebError::NotFound(format!("no adverse event {id}"));
-    let rec = match state.store.adverse_event(id).await {
+    let rec = match cephalog_app::safety::adverse_event(&state.store, id).await {
         Ok(rec) => rec,
-        Err(cephalog_store::StoreError::NotFound(_)) => return Err(missing().into()),
+        Err(AppError::Store(StoreError::NotFound(_))) => return Err(missing().into()),
         Err(e) => return Err(e.into()),
     };
     audit::patient(

@@ -144,8 +144,8 @@ pub async fn sessions(
     Path(id): Path<Uuid>,
 ) -> Result<Response, ApiError> {
     let r = audit::patient(&state, &who, id, Need::ReadClinical, "sessions.read").await?;
-    let sessions = state.store.sessions(r.id).await?;
-    let blocks = state.store.nerve_blocks(r.id).await?;
+    let sessions = cephalog_app::treatment::sessions(&state.store, r.id).await?;
+    let blocks = cephalog_app::treatment::nerve_blocks(&state.store, r.id).await?;
     let diagnoses: Vec<_> = r.patient.diagnoses().iter().map(|d| d.code).collect();
     Ok(Json(&session_list(&sessions, &blocks, &diagnoses)).into_response())
 }

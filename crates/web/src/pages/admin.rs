@@ -50,9 +50,7 @@ async fn page(
         .into_iter()
         .filter(|u| u.clinic_id == who.user.clinic_id)
         .collect();
-    let patients = state
-        .store
-        .clinic_patients(who.user.clinic_id)
+    let patients = cephalog_app::patients::list(&state.store, Some(who.user.clinic_id))
         .await?
         .into_iter()
         .map(|p| {
@@ -113,7 +111,7 @@ async fn add_user(
                 let id: Uuid = id
                     .parse()
                     .map_err(|_| WebError::invalid("patient", "choose a patient from the list"))?;
-                let p = state.store.patient(id).await?;
+                let p = cephalog_app::patients::get(&state.store, id).await?;
                 if p.clinic_id != who.user.clinic_id {
                     return Err(WebError::invalid(
                         "patient",
@@ -247,9 +245,7 @@ struct PatientsPage {
 /// administrator oversees who reads records; the records themselves stay closed to them).
 async fn patients(State(state): State<AppState>, who: Principal) -> Result<Response, PageError> {
     audit::clinic(&state, &who, ClinicNeed::ManageUsers, "patients.list").await?;
-    let patients = state
-        .store
-        .clinic_patients(who.user.clinic_id)
+    let patients = cephalog_app::patients::list(&state.store, Some(who.user.clinic_id))
         .await?
         .into_iter()
         .map(|p| {

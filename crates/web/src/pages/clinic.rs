@@ -228,9 +228,7 @@ struct PatientsPage {
 async fn patients(State(state): State<AppState>, who: Principal) -> Result<Response, PageError> {
     audit::clinic(&state, &who, ClinicNeed::Worklist, "patients.list").await?;
     let today = state.today();
-    let rows = state
-        .store
-        .clinic_patients(who.user.clinic_id)
+    let rows = cephalog_app::patients::list(&state.store, Some(who.user.clinic_id))
         .await?
         .iter()
         .map(|p| {
@@ -280,7 +278,7 @@ async fn add_patient(
     let mrn = Some(f.mrn.trim().to_owned()).filter(|m| !m.is_empty());
     let p = cephalog_core::Patient::new(&f.name, dob, sex, mrn, String::new(), state.today())
         .map_err(|e| WebError::invalid(e.field(), e))?;
-    let r = state.store.add_patient_in(who.user.clinic_id, &p).await?;
+    let r = cephalog_app::patients::add(&state.store, who.user.clinic_id, &p).await?;
     audit::record(
         &state,
         &who,

@@ -404,7 +404,7 @@ fn earliest_editable(who: &Principal, today: NaiveDate) -> NaiveDate {
 }
 
 async fn next_appointment(state: &AppState, patient: Uuid) -> Result<Option<String>, WebError> {
-    let last = state.store.last_headache_session(patient).await?;
+    let last = cephalog_app::treatment::last_headache_session(&state.store, patient).await?;
     Ok(last.map(|date| {
         let (from, to) = ScheduleWindow::default().due_dates(date);
         format!("Next treatment due between {from} and {to} (last session {date})")
@@ -432,18 +432,17 @@ async fn build_page(
         .checked_add_months(chrono::Months::new(1))
         .and_then(|d| d.pred_opt())
         .unwrap_or(month_first);
-    let diary = state
-        .store
-        .diary_between(
-            r.id,
-            month_first.min(window_start).min(recent_from),
-            month_last.max(today).max(date),
-        )
-        .await?;
+    let diary = cephalog_app::diary::between(
+        &state.store,
+        r.id,
+        month_first.min(window_start).min(recent_from),
+        month_last.max(today).max(date),
+    )
+    .await?;
     let existing = diary.get(date);
     let recorded = existing.is_some();
     let stored = existing.map(day_summary);
-    let kept = state.store.diary_day_history(r.id, date).await?;
+    let kept = cephalog_app::diary::day_history(&state.store, r.id, date).await?;
     let version = kept.last().map_or(1, |v| v.version + 1);
     let history = kept
         .iter()
@@ -689,7 +688,7 @@ async fn save(
 ) -> Result<Response, PageError> {
     let r = audit::patient(&state, &who, id, Need::WriteDiary, "diary.write").await?;
     let today = state.today();
-    let dictionary = state.store.drug_dictionary().await?;
+    let dictionary = cephalog_app::diary::dictionary(&state.store).await?;
     let (date, draft) = match draft_from_form(&pairs, &dictionary) {
         Ok(x) => x,
         Err(e) => {
@@ -719,7 +718,7 @@ async fn save(
             format!("days more than {EDITABLE_DAYS_BACK} days back are corrected by the clinic"),
         )));
     }
-    let stored = state.store.diary_between(r.id, date, date).await?;
+    let stored = cephalog_app::diary::between(&state.store, r.id, date, date).await?;
     let confirmed = pairs
         .iter()
         .any(|(k, v)| k == CONFIRM_FIELD && v == CONFIRM_VALUE);
@@ -767,10 +766,7 @@ async fn save(
         }
     };
     let change = crate::api::change(&who, Some(&reason_of(&pairs)), "replaced on the diary page");
-    state
-        .store
-        .import_days(r.id, &[day], Some(&change), &mut |_| {})
-        .await?;
+    cephalog_app::diary::record(&state.store, r.id, &[day], Some(&change), &mut |_| {}).await?;
     audit::record(
         &state,
         &who,
@@ -827,10 +823,13 @@ async fn entered_in_error(
         .await?;
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response());
     }
-    state
-        .store
-        .enter_diary_day_in_error(r.id, date, &crate::api::change(&who, Some(&reason), ""))
-        .await?;
+    cephalog_app::diary::enter_day_in_error(
+        &state.store,
+        r.id,
+        date,
+        &crate::api::change(&who, Some(&reason), ""),
+    )
+    .await?;
     audit::record(
         &state,
         &who,

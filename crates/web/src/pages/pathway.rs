@@ -278,9 +278,7 @@ async fn eligibility_page(
             }
         })
         .collect();
-    let trials: Vec<PreventiveTrial> = state
-        .store
-        .preventives(r.id)
+    let trials: Vec<PreventiveTrial> = cephalog_app::pathway::preventives(&state.store, r.id)
         .await?
         .into_iter()
         .map(|(_, t)| t)
@@ -311,9 +309,7 @@ async fn eligibility_page(
         .criteria
         .iter()
         .any(|c| matches!(c.kind, CriterionKind::MedicationOveruseManaged));
-    let attestation = state
-        .store
-        .overuse_attestation(r.id, today)
+    let attestation = cephalog_app::pathway::overuse_attestation(&state.store, r.id, today)
         .await?
         .map(|a| {
             format!(
@@ -469,10 +465,8 @@ async fn add_preventive(
             return Ok((e.status(), render(&page)).into_response());
         }
     };
-    let pid = state
-        .store
-        .add_preventive(r.id, &trial, state.today())
-        .await?;
+    let pid =
+        cephalog_app::pathway::add_preventive(&state.store, r.id, &trial, state.today()).await?;
     audit::record(
         &state,
         &who,
@@ -529,18 +523,17 @@ async fn attest(
         .await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response());
     }
-    state
-        .store
-        .add_overuse_attestation(
-            r.id,
-            &Attestation {
-                by: who.user.display_name.clone(),
-                on,
-                note: f.text("note"),
-            },
-            today,
-        )
-        .await?;
+    cephalog_app::pathway::attest_overuse_management(
+        &state.store,
+        r.id,
+        &Attestation {
+            by: who.user.display_name.clone(),
+            on,
+            note: f.text("note"),
+        },
+        today,
+    )
+    .await?;
     audit::record(
         &state,
         &who,

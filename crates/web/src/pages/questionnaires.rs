@@ -185,13 +185,12 @@ async fn build(
     let today = state.today();
     let sessions = cephalog_app::migraine_session_dates(&state.store, r.id).await?;
     let proms = cephalog_app::proms_by_cycle(&state.store, r.id, &sessions).await?;
-    let entries: Vec<cephalog_core::prom::PromEntry> = state
-        .store
-        .proms(r.id)
-        .await?
-        .into_iter()
-        .map(|(_, e)| e)
-        .collect();
+    let entries: Vec<cephalog_core::prom::PromEntry> =
+        cephalog_app::pathway::questionnaires(&state.store, r.id)
+            .await?
+            .into_iter()
+            .map(|(_, e)| e)
+            .collect();
     let own = who.user.patient_id == Some(r.id);
     // The form a refused entry came from keeps its answers.
     let failed = posted.and_then(|f| f.get("instrument")).unwrap_or("");
@@ -335,10 +334,15 @@ async fn save(
     };
     // The store refuses what only it can judge (a date before the age questionnaires are taken
     // at, a second answer set on one date): the form comes back with the reason.
-    let (qid, result) = match state
-        .store
-        .add_prom(r.id, date, instrument, &answers, state.today())
-        .await
+    let (qid, result) = match cephalog_app::pathway::add_questionnaire(
+        &state.store,
+        r.id,
+        date,
+        instrument,
+        &answers,
+        state.today(),
+    )
+    .await
     {
         Ok(done) => done,
         Err(e) => {

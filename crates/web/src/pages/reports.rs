@@ -493,7 +493,7 @@ async fn open_share_link(
     if !live {
         return Err(not_found());
     }
-    let r = state.store.patient(link.patient_id).await?;
+    let r = cephalog_app::patients::get(&state.store, link.patient_id).await?;
     let period = DateRange::new(link.period_from, link.period_to).ok_or_else(not_found)?;
     let data = visit_summary(&state, &r, period).await?;
     Ok(pdf(data, true, |v| v.render()).await?)

@@ -10,6 +10,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use cephalog_app::AppError;
 use cephalog_auth::Role;
 use cephalog_core::reference::{
     DISTANT_SPREAD_WINDOW_DAYS, NON_SERIOUS_REPORT_DAYS, SERIOUS_REPORT_DAYS,
@@ -223,15 +224,13 @@ struct ClinicListPage {
 async fn clinic_list(State(state): State<AppState>, who: Principal) -> Result<Response, PageError> {
     audit::clinic(&state, &who, ClinicNeed::Worklist, "adverse_events.list").await?;
     let today = state.today();
-    let patients = state.store.clinic_patients(who.user.clinic_id).await?;
+    let patients = cephalog_app::patients::list(&state.store, Some(who.user.clinic_id)).await?;
     let mut rows = Vec::new();
-    for rec in state.store.adverse_events(None).await? {
+    for rec in cephalog_app::safety::adverse_events(&state.store, None).await? {
         let Some(p) = patients.iter().find(|p| p.id == rec.patient) else {
             continue;
         };
-        let dates: Vec<NaiveDate> = state
-            .store
-            .sessions(p.id)
+        let dates: Vec<NaiveDate> = cephalog_app::treatment::sessions(&state.store, p.id)
             .await?
             .iter()
             .map(|s| s.session.date())
@@ -257,15 +256,13 @@ async fn patient_list(
 ) -> Result<Response, PageError> {
     let r = audit::patient(&state, &who, id, Need::ReadClinical, "adverse_events.read").await?;
     let today = state.today();
-    let dates: Vec<NaiveDate> = state
-        .store
-        .sessions(r.id)
+    let dates: Vec<NaiveDate> = cephalog_app::treatment::sessions(&state.store, r.id)
         .await?
         .iter()
         .map(|s| s.session.date())
         .collect();
     let mut rows = Vec::new();
-    for rec in state.store.adverse_events(Some(r.id)).await? {
+    for rec in cephalog_app::safety::adverse_events(&state.store, Some(r.id)).await? {
         rows.push(case_row(&rec, &r, &dates, today)?);
     }
     rows.sort_by_key(|r| std::cmp::Reverse(r.onset));
@@ -454,7 +451,7 @@ async fn new_form(
     Path(id): Path<Uuid>,
 ) -> Result<Response, PageError> {
     let r = audit::patient(&state, &who, id, Need::WriteClinical, "adverse_event.form").await?;
-    let sessions = state.store.sessions(r.id).await?;
+    let sessions = cephalog_app::treatment::sessions(&state.store, r.id).await?;
     let v = AeValues::new(&state, &who);
     Ok(render(&form_page(
         &who,
@@ -475,7 +472,7 @@ async fn add(
     let r = audit::patient(&state, &who, id, Need::WriteClinical, "adverse_event.add").await?;
     let today = state.today();
     let f = FormData::new(pairs);
-    let sessions = state.store.sessions(r.id).await?;
+    let sessions = cephalog_app::treatment::sessions(&state.store, r.id).await?;
     let event = match event_from_form(&f, &sessions, today) {
         Ok(e) => e,
         Err(e) => {
@@ -490,7 +487,9 @@ async fn add(
             return Ok((e.status(), render(&page)).into_response());
         }
     };
-    let aid = state.store.add_adverse_event(r.id, &event).await?;
+    let aid = cephalog_app::safety::add_adverse_event(&state.store, r.id, &event)
+        .await?
+        .id;
     audit::record(
         &state,
         &who,
@@ -512,9 +511,9 @@ async fn case_access(
     action: &str,
 ) -> Result<(AdverseEventRecord, PatientRecord), WebError> {
     let not_found = || WebError::NotFound(format!("no adverse event {aid}"));
-    let rec = match state.store.adverse_event(aid).await {
+    let rec = match cephalog_app::safety::adverse_event(&state.store, aid).await {
         Ok(r) => r,
-        Err(StoreError::NotFound(_)) => return Err(not_found()),
+        Err(AppError::Store(StoreError::NotFound(_))) => return Err(not_found()),
         Err(e) => return Err(e.into()),
     };
     let p = audit::patient(state, who, rec.patient, need, action)
@@ -574,28 +573,14 @@ async fn case_page(
 ) -> Result<Response, PageError> {
     let (rec, p) = case_access(&state, &who, aid, Need::ReadClinical, "adverse_event.read").await?;
     let today = state.today();
-    let dates: Vec<NaiveDate> = state
-        .store
-        .sessions(p.id)
-        .await?
-        .iter()
-        .map(|s| s.session.date())
-        .collect();
-    let v = cephalog_app::safety::case_view_of(&rec, &p, &dates)
-        .map_err(cephalog_app::AppError::from)?;
-    let acknowledged = state
-        .store
-        .urgent_review_acks(Some(p.id))
-        .await?
-        .into_iter()
-        .find(|a| a.event == aid)
-        .map(|a| {
-            (
-                a.by,
-                a.at.format("%Y-%m-%d %H:%M UTC").to_string(),
-                a.decision,
-            )
-        });
+    let v = cephalog_app::safety::case_view(&state.store, &rec).await?;
+    let acknowledged = v.acknowledgement.clone().map(|a| {
+        (
+            a.by,
+            a.at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            a.decision,
+        )
+    });
     let e = &rec.event;
     let reporter = e.reporter();
     let mut export_missing = Vec::new();

@@ -12,6 +12,8 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use uuid::Uuid;
 
+use cephalog_app::AppError;
+use cephalog_app::treatment::SessionOutcome;
 use cephalog_core::DiagnosisCode;
 use cephalog_core::protocol::{FtpCaps, Muscle, Plan, PlanDiff, Side, Target};
 use cephalog_core::reference::{PREEMPT_UNITS_PER_SITE, UNVERIFIED_MARK};
@@ -744,30 +746,18 @@ async fn submit(
     };
     let plan = plan_for(&sites_from_form(&f, &options)?);
     let policy = CheckPolicy::default();
-    let pathway =
-        cephalog_app::treatment::session_pathway(&state.store, &state.rules, &r, session.date())
-            .await?;
-    if !save {
-        let check = state
-            .store
-            .check_session(r.id, &session, Some(&pathway), &overrides, &policy)
-            .await?;
-        let page = form_page(
-            &who,
-            &r,
-            today,
-            Values::posted(&f),
-            Some((&session, &plan, &check)),
-            None,
-        );
-        return Ok(render(&page));
-    }
-    match state
-        .store
-        .record_session(r.id, &session, Some(&pathway), &overrides, &policy)
-        .await
-    {
-        Ok((sid, _)) => {
+    let outcome = cephalog_app::treatment::record_session(
+        &state.store,
+        &state.rules,
+        &r,
+        &session,
+        &overrides,
+        &policy,
+        !save,
+    )
+    .await;
+    let check = match outcome {
+        Ok(SessionOutcome { id: Some(sid), .. }) => {
             audit::record(
                 &state,
                 &who,
@@ -777,25 +767,37 @@ async fn submit(
                 Some(r.id),
             )
             .await?;
-            Ok(Redirect::to(&format!("/patients/{}/sessions/{sid}", r.id)).into_response())
+            return Ok(Redirect::to(&format!("/patients/{}/sessions/{sid}", r.id)).into_response());
         }
-        Err(StoreError::SessionRefused(check)) => {
+        Ok(SessionOutcome { id: None, check }) if !save => {
             let page = form_page(
                 &who,
                 &r,
                 today,
                 Values::posted(&f),
                 Some((&session, &plan, &check)),
-                Some(
-                    "Not saved: the safety checks refuse this session. Give a reason for each \
-                     refusal to go ahead, or change the session."
-                        .to_owned(),
-                ),
+                None,
             );
-            Ok((StatusCode::CONFLICT, render(&page)).into_response())
+            return Ok(render(&page));
         }
-        Err(e) => Err(e.into()),
-    }
+        Ok(SessionOutcome { id: None, check }) => check,
+        Err(AppError::Store(StoreError::SessionRefused(check))) => *check,
+        Err(AppError::Limit(l)) => return Ok(refused(WebError::invalid(l.field, &l))),
+        Err(e) => return Err(e.into()),
+    };
+    let page = form_page(
+        &who,
+        &r,
+        today,
+        Values::posted(&f),
+        Some((&session, &plan, &check)),
+        Some(
+            "Not saved: the safety checks refuse this session. Give a reason for each refusal to \
+             go ahead, or change the session."
+                .to_owned(),
+        ),
+    );
+    Ok((StatusCode::CONFLICT, render(&page)).into_response())
 }
 
 /// A session in the list.
@@ -829,8 +831,8 @@ async fn list(
 ) -> Result<Response, PageError> {
     let r = audit::patient(&state, &who, id, Need::ReadClinical, "sessions.read").await?;
     let today = state.today();
-    let records = state.store.sessions(r.id).await?;
-    let blocks = state.store.nerve_blocks(r.id).await?;
+    let records = cephalog_app::treatment::sessions(&state.store, r.id).await?;
+    let blocks = cephalog_app::treatment::nerve_blocks(&state.store, r.id).await?;
     let last = records
         .iter()
         .filter(|s| s.session.indication().is_headache())
@@ -922,9 +924,7 @@ async fn detail(
     Path((id, sid)): Path<(Uuid, Uuid)>,
 ) -> Result<Response, PageError> {
     let r = audit::patient(&state, &who, id, Need::ReadClinical, "session.read").await?;
-    let rec: SessionRecord = state
-        .store
-        .sessions(r.id)
+    let rec: SessionRecord = cephalog_app::treatment::sessions(&state.store, r.id)
         .await?
         .into_iter()
         .find(|s| s.id == sid)
