@@ -14,7 +14,7 @@ use cephalog_auth::{
     GENESIS_HASH, INSTALLATION_CHAIN, check_backup_checkpoints, check_checkpoints, verify_chain,
 };
 
-use crate::{AuditEvent, Pool, Store, StoreError};
+use crate::{Pool, Store, StoreError};
 
 /// Where the audit trail's keys and checkpoints come from.
 #[derive(Debug, Clone)]
@@ -325,6 +325,22 @@ impl RawEntry {
             key_id: self.key_id,
         })
     }
+}
+
+/// What to record in the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AuditEvent {
+    /// The clinic whose chain records it; `None`: the patient's clinic, or the installation's
+    /// chain for an event about no patient.
+    pub clinic: Option<Uuid>,
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub patient: Option<Uuid>,
+    pub source: String,
+    /// Why a request was refused; empty when it went through.
+    pub detail: String,
 }
 
 /// Which rows of `audit_log` to read.

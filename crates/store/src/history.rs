@@ -3,15 +3,19 @@
 //! changed it, when and why (`record_versions`). The current version stays in the record's own
 //! table, so metrics and classification read what is in force and nothing else.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use cephalog_core::eligibility::Attestation;
+use cephalog_core::preventives::PreventiveTrial;
+use cephalog_core::prom::PromResult;
+use cephalog_core::safety::AdverseEvent;
 use cephalog_core::{
     DiaryDay, DiaryDraft, DrugClass, Features, Intensity, MedicationIntake, Minutes,
 };
 
-use crate::StoreError;
+use crate::{Store, StoreError};
 
 /// Who changes a record and why: the actor as the audit trail names them ("clinician:dr.lee",
 /// "cli:alice") and the reason in their words.
@@ -228,5 +232,139 @@ impl DiarySnapshot {
             notes: self.notes,
         };
         DiaryDay::restore(self.date, draft).map_err(|e| e.to_string())
+    }
+}
+
+/// What takes a corrected record's place (under the same id).
+pub(crate) enum Replacement {
+    Preventive(PreventiveTrial),
+    Questionnaire {
+        taken_on: NaiveDate,
+        result: PromResult,
+        answers: String,
+    },
+    Attestation(Attestation),
+    AdverseEvent {
+        event: AdverseEvent,
+        submitted_on: Option<NaiveDate>,
+    },
+}
+
+impl Store {
+    /// The kept (superseded) versions of one record (`record_id`: a diary day's date, any other
+    /// record's id), oldest first.
+    pub async fn record_versions(
+        &self,
+        patient: Uuid,
+        kind: RecordKind,
+        record_id: &str,
+    ) -> Result<Vec<RecordVersion>, StoreError> {
+        dispatch!(self, history, p => e::record_versions(p, patient, Some(kind), Some(record_id)).await)
+    }
+
+    /// Every kept version of the patient's records, or of one kind, by kind, record and version.
+    pub async fn record_history(
+        &self,
+        patient: Uuid,
+        kind: Option<RecordKind>,
+    ) -> Result<Vec<RecordVersion>, StoreError> {
+        dispatch!(self, history, p => e::record_versions(p, patient, kind, None).await)
+    }
+
+    /// The current version of a record (not a diary day) as JSON, and how many versions of it
+    /// were kept when it was read.
+    async fn current_snapshot(
+        &self,
+        patient: Uuid,
+        kind: RecordKind,
+        id: Uuid,
+    ) -> Result<(String, i64), StoreError> {
+        let key = id.to_string();
+        // Counted first: a change after this makes the count differ when the change is written.
+        let seen = dispatch!(self, history, p => e::kept_count(p, patient, kind, &key).await)?;
+        let missing = || StoreError::NotFound(format!("{} {id}", kind.as_str().replace('_', " ")));
+        let value = match kind {
+            RecordKind::Session => {
+                let s = self
+                    .sessions(patient)
+                    .await?
+                    .into_iter()
+                    .find(|s| s.id == id)
+                    .ok_or_else(missing)?;
+                serde_json::json!({"session": s.session, "overrides": s.overrides})
+            }
+            RecordKind::AdverseEvent => {
+                let e = self
+                    .adverse_events(Some(patient))
+                    .await?
+                    .into_iter()
+                    .find(|e| e.id == id)
+                    .ok_or_else(missing)?;
+                serde_json::json!({"event": e.event, "submitted_on": e.submitted_on})
+            }
+            RecordKind::Questionnaire => {
+                let (_, q) = self
+                    .proms(patient)
+                    .await?
+                    .into_iter()
+                    .find(|(q, _)| *q == id)
+                    .ok_or_else(missing)?;
+                serde_json::json!({"taken_on": q.date, "answers": q.result.stored_answers(), "result": q.result})
+            }
+            RecordKind::Preventive => {
+                let (_, t) = self
+                    .preventives(patient)
+                    .await?
+                    .into_iter()
+                    .find(|(t, _)| *t == id)
+                    .ok_or_else(missing)?;
+                serde_json::to_value(t).map_err(|e| StoreError::corrupt("preventive", e))?
+            }
+            RecordKind::Attestation => {
+                let (_, a) = self
+                    .overuse_attestation_records(patient)
+                    .await?
+                    .into_iter()
+                    .find(|(a, _)| *a == id)
+                    .ok_or_else(missing)?;
+                serde_json::to_value(a).map_err(|e| StoreError::corrupt("attestation", e))?
+            }
+            RecordKind::DiaryDay => {
+                return Err(StoreError::NotFound(format!(
+                    "record {id}: a diary day is named by its date"
+                )));
+            }
+        };
+        Ok((value.to_string(), seen))
+    }
+
+    pub(crate) async fn supersede(
+        &self,
+        patient: Uuid,
+        kind: RecordKind,
+        id: Uuid,
+        change: &Change,
+        replacement: Option<&Replacement>,
+    ) -> Result<RecordVersion, StoreError> {
+        change.checked()?;
+        self.patient(patient).await?;
+        let (snapshot, seen) = self.current_snapshot(patient, kind, id).await?;
+        let at = Utc::now().trunc_subsecs(6);
+        dispatch!(self, history, p => e::supersede(p, patient, kind, id, seen, &snapshot, change, replacement, at).await)?
+            .ok_or_else(|| StoreError::NotFound(format!("{} {id}", kind.as_str().replace('_', " "))))
+    }
+
+    /// Marks a session, adverse event, questionnaire, preventive or attestation entered in error:
+    /// it is kept in its history with who, when and why and leaves its table, so it counts
+    /// nowhere (a session no longer in the toxin history, an attestation no longer attesting).
+    /// A diary day is withdrawn with [`Store::enter_diary_day_in_error`].
+    pub async fn enter_in_error(
+        &self,
+        patient: Uuid,
+        kind: RecordKind,
+        id: Uuid,
+        change: &Change,
+    ) -> Result<RecordVersion, StoreError> {
+        self.supersede(patient, kind, id, change, None).await
     }
 }

@@ -1,0 +1,391 @@
+//! The queries of the diary: days and their medicines, a whole clinic's diaries streamed, a day
+//! entered in error, and the clinic's medicine names; written once and instantiated for SQLite and
+//! PostgreSQL.
+
+macro_rules! diary_engine {
+    ($module:ident, $db:ty) => {
+        pub(crate) mod $module {
+            use std::collections::{BTreeMap, HashSet};
+
+            use chrono::{DateTime, NaiveDate, Utc};
+            use sqlx::{QueryBuilder, Row};
+            use uuid::Uuid;
+
+            use cephalog_core::{
+                DiaryDay, DiaryDraft, DrugClass, Features, Intensity, MedicationIntake, Minutes,
+            };
+
+            use crate::engine::history::$module as history;
+            use crate::history::{Change, DiarySnapshot, RecordKind, RecordVersion, VersionAction};
+            use crate::{BATCH_ROWS, ImportSummary, StoreError};
+
+            type Db = $db;
+            type Pool = sqlx::Pool<Db>;
+            type Conn = <Db as sqlx::Database>::Connection;
+
+            pub(crate) async fn import_days(
+                pool: &Pool,
+                id: Uuid,
+                days: &[DiaryDay],
+                replace: Option<&Change>,
+                at: DateTime<Utc>,
+                progress: &mut (dyn FnMut(usize) + Send),
+            ) -> Result<ImportSummary, StoreError> {
+                let (Some(first), Some(last)) =
+                    (days.iter().map(DiaryDay::date).min(), days.iter().map(DiaryDay::date).max())
+                else {
+                    return Ok(ImportSummary { inserted: 0, replaced: 0 });
+                };
+                let mut tx = pool.begin().await?;
+                // Writing the patient's row first takes the write lock (the row lock on PostgreSQL,
+                // the database's on SQLite) before anything is read, so two writers of one diary
+                // queue instead of both reading, then clashing.
+                sqlx::query("UPDATE patients SET id = id WHERE id = $1").bind(id).execute(&mut *tx).await?;
+                let existing = sqlx::query("SELECT day FROM diary_days WHERE patient_id = $1 AND day BETWEEN $2 AND $3")
+                    .bind(id)
+                    .bind(first)
+                    .bind(last)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let existing: HashSet<NaiveDate> =
+                    existing.iter().map(|r| r.try_get::<NaiveDate, _>("day")).collect::<Result<_, _>>()?;
+                let mut clashes: Vec<NaiveDate> =
+                    days.iter().map(DiaryDay::date).filter(|d| existing.contains(d)).collect();
+                clashes.sort();
+                if !clashes.is_empty() {
+                    let Some(change) = replace else {
+                        return Err(StoreError::DatesAlreadyStored {
+                            total: clashes.len(),
+                            dates: clashes.iter().take(20).map(NaiveDate::to_string).collect(),
+                        });
+                    };
+                    // The days replaced are kept, each as the version the new one supersedes.
+                    let clash_set: HashSet<NaiveDate> = clashes.iter().copied().collect();
+                    let stored: Vec<(String, String)> = read_days(&mut tx, id, first, last)
+                        .await?
+                        .iter()
+                        .filter(|d| clash_set.contains(&d.date()))
+                        .map(|d| (d.date().to_string(), DiarySnapshot::json(d)))
+                        .collect();
+                    history::keep_versions(&mut tx, id, RecordKind::DiaryDay, &stored, VersionAction::Corrected, change, at)
+                        .await?;
+                    for chunk in clashes.chunks(BATCH_ROWS) {
+                        let mut qb = QueryBuilder::<Db>::new("DELETE FROM diary_days WHERE patient_id = ");
+                        qb.push_bind(id).push(" AND day IN (");
+                        let mut sep = qb.separated(", ");
+                        for d in chunk {
+                            sep.push_bind(*d);
+                        }
+                        qb.push(")");
+                        qb.build().execute(&mut *tx).await?;
+                    }
+                }
+                write_days(&mut tx, id, days, progress).await?;
+                tx.commit().await?;
+                Ok(ImportSummary { inserted: days.len() - clashes.len(), replaced: clashes.len() })
+            }
+
+            /// Inserts diary days and their medicines in batches (the caller holds the transaction).
+            pub(crate) async fn write_days(
+                conn: &mut Conn,
+                id: Uuid,
+                days: &[DiaryDay],
+                progress: &mut (dyn FnMut(usize) + Send),
+            ) -> Result<(), StoreError> {
+                let mut written = 0;
+                for chunk in days.chunks(BATCH_ROWS) {
+                    let mut qb = QueryBuilder::<Db>::new(
+                        "INSERT INTO diary_days (patient_id, day, headache_minutes, peak_intensity, unilateral, \
+                         pulsating, aggravated_by_activity, nausea, vomiting, photophobia, phonophobia, aura, \
+                         paroxysms, notes) ",
+                    );
+                    let mut bad = None;
+                    qb.push_values(chunk, |mut b, d| {
+                        let f = d.features();
+                        let paroxysms = i32::try_from(d.paroxysms()).unwrap_or_else(|_| {
+                            bad = Some(d.date());
+                            i32::MAX
+                        });
+                        b.push_bind(id)
+                            .push_bind(d.date())
+                            .push_bind(i32::from(d.headache_minutes()))
+                            .push_bind(d.peak_intensity().as_str())
+                            .push_bind(f.unilateral)
+                            .push_bind(f.pulsating)
+                            .push_bind(f.aggravated_by_activity)
+                            .push_bind(f.nausea)
+                            .push_bind(f.vomiting)
+                            .push_bind(f.photophobia)
+                            .push_bind(f.phonophobia)
+                            .push_bind(f.aura)
+                            .push_bind(paroxysms)
+                            .push_bind(d.notes().to_owned());
+                    });
+                    if let Some(date) = bad {
+                        return Err(StoreError::corrupt(format!("diary day {date}"), "paroxysm count too large"));
+                    }
+                    qb.build().execute(&mut *conn).await?;
+                    let meds: Vec<(NaiveDate, i32, &MedicationIntake)> = chunk
+                        .iter()
+                        .flat_map(|d| d.medications().iter().zip(0..).map(move |(m, i)| (d.date(), i, m)))
+                        .collect();
+                    for mchunk in meds.chunks(BATCH_ROWS) {
+                        let mut qb = QueryBuilder::<Db>::new(
+                            "INSERT INTO diary_medications (patient_id, day, position, name, dose, class, \
+                             migraine_specific) ",
+                        );
+                        qb.push_values(mchunk, |mut b, (date, pos, m)| {
+                            b.push_bind(id)
+                                .push_bind(*date)
+                                .push_bind(*pos)
+                                .push_bind(m.name.clone())
+                                .push_bind(m.dose.clone())
+                                .push_bind(m.class.as_str())
+                                .push_bind(m.migraine_specific);
+                        });
+                        qb.build().execute(&mut *conn).await?;
+                    }
+                    written += chunk.len();
+                    progress(written);
+                }
+                Ok(())
+            }
+
+            pub(crate) async fn diary_days(
+                pool: &Pool,
+                id: Uuid,
+                from: NaiveDate,
+                to: NaiveDate,
+            ) -> Result<Vec<DiaryDay>, StoreError> {
+                read_days(&mut *pool.acquire().await?, id, from, to).await
+            }
+
+            async fn read_days(
+                conn: &mut Conn,
+                id: Uuid,
+                from: NaiveDate,
+                to: NaiveDate,
+            ) -> Result<Vec<DiaryDay>, StoreError> {
+                let mut meds: BTreeMap<NaiveDate, Vec<MedicationIntake>> = BTreeMap::new();
+                let med_rows = sqlx::query(concat!(
+                    "SELECT patient_id, ", medication_columns!(),
+                    " FROM diary_medications WHERE patient_id = $1 AND day BETWEEN $2 AND $3 ORDER BY day, position",
+                ))
+                .bind(id)
+                .bind(from)
+                .bind(to)
+                .fetch_all(&mut *conn)
+                .await?;
+                for r in &med_rows {
+                    let (_, day, m) = medication_from_row(r)?;
+                    meds.entry(day).or_default().push(m);
+                }
+                let rows = sqlx::query(concat!(
+                    "SELECT patient_id, ", day_columns!(),
+                    " FROM diary_days WHERE patient_id = $1 AND day BETWEEN $2 AND $3 ORDER BY day",
+                ))
+                .bind(id)
+                .bind(from)
+                .bind(to)
+                .fetch_all(&mut *conn)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        let date: NaiveDate = r.try_get(1)?;
+                        day_from_row(r, meds.remove(&date).unwrap_or_default())
+                    })
+                    .collect()
+            }
+
+            /// A medicine row selected as `patient_id, medication_columns!()`: its patient, day and
+            /// the intake.
+            fn medication_from_row(
+                r: &<Db as sqlx::Database>::Row,
+            ) -> Result<(Uuid, NaiveDate, MedicationIntake), StoreError> {
+                let day: NaiveDate = r.try_get(1)?;
+                let class: String = r.try_get(4)?;
+                Ok((
+                    r.try_get(0)?,
+                    day,
+                    MedicationIntake {
+                        name: r.try_get(2)?,
+                        dose: r.try_get(3)?,
+                        class: class
+                            .parse::<DrugClass>()
+                            .map_err(|e| StoreError::corrupt(format!("medicine on {day}"), e))?,
+                        migraine_specific: r.try_get(5)?,
+                    },
+                ))
+            }
+
+            /// A diary row selected as `patient_id, day_columns!()` (columns read by position: the
+            /// features in `Features::FIELDS` order), with its medicines.
+            fn day_from_row(
+                r: &<Db as sqlx::Database>::Row,
+                medications: Vec<MedicationIntake>,
+            ) -> Result<DiaryDay, StoreError> {
+                let date: NaiveDate = r.try_get(1)?;
+                let corrupt = |e: &dyn std::fmt::Display| StoreError::corrupt(format!("diary day {date}"), e);
+                let mut features = Features::default();
+                for (i, f) in Features::FIELDS.iter().enumerate() {
+                    features.set(f, r.try_get::<bool, _>(4 + i)?);
+                }
+                let minutes: i32 = r.try_get(2)?;
+                let peak: String = r.try_get(3)?;
+                let paroxysms: i32 = r.try_get(4 + Features::FIELDS.len())?;
+                let draft = DiaryDraft {
+                    date: Some(date),
+                    headache_minutes: Minutes::new(i64::from(minutes)).map_err(|e| corrupt(&e))?,
+                    peak_intensity: peak.parse::<Intensity>().map_err(|e| corrupt(&e))?,
+                    features,
+                    medications,
+                    paroxysms: u32::try_from(paroxysms).map_err(|e| corrupt(&e))?,
+                    notes: r.try_get(5 + Features::FIELDS.len())?,
+                };
+                DiaryDay::restore(date, draft).map_err(|e| corrupt(&e))
+            }
+
+            /// Every diary of `clinic`'s patients (or of the installation's), in one streaming pass
+            /// ordered by patient and day: the days and the medicines are read by two cursors
+            /// merged as they go, and `each` is called once per patient with a diary, with its days
+            /// in order. Answers the number of days read.
+            pub(crate) async fn each_diary(
+                pool: &Pool,
+                clinic: Option<Uuid>,
+                each: &mut (dyn FnMut(Uuid, Vec<DiaryDay>) -> Result<(), StoreError> + Send),
+            ) -> Result<u64, StoreError> {
+                use futures_util::TryStreamExt;
+                macro_rules! in_clinic {
+                    ($table:literal, $columns:expr) => {
+                        (
+                            concat!("SELECT patient_id, ", $columns, " FROM ", $table, " ORDER BY patient_id, day",
+                                    extra_order!($table)),
+                            concat!("SELECT patient_id, ", $columns, " FROM ", $table,
+                                    " WHERE patient_id IN (SELECT id FROM patients WHERE clinic_id = $1) ",
+                                    "ORDER BY patient_id, day", extra_order!($table)),
+                        )
+                    };
+                }
+                let (all_days, clinic_days) = in_clinic!("diary_days", day_columns!());
+                let (all_meds, clinic_meds) = in_clinic!("diary_medications", medication_columns!());
+                let mut day_conn = pool.acquire().await?;
+                let mut med_conn = pool.acquire().await?;
+                let (mut days, mut meds) = match clinic {
+                    None => (
+                        sqlx::query(all_days).fetch(&mut *day_conn),
+                        sqlx::query(all_meds).fetch(&mut *med_conn),
+                    ),
+                    Some(c) => (
+                        sqlx::query(clinic_days).bind(c).fetch(&mut *day_conn),
+                        sqlx::query(clinic_meds).bind(c).fetch(&mut *med_conn),
+                    ),
+                };
+                let mut next_med = match meds.try_next().await? {
+                    Some(r) => Some(medication_from_row(&r)?),
+                    None => None,
+                };
+                let mut count = 0u64;
+                let mut current: Option<(Uuid, Vec<DiaryDay>)> = None;
+                while let Some(r) = days.try_next().await? {
+                    let patient: Uuid = r.try_get(0)?;
+                    let date: NaiveDate = r.try_get(1)?;
+                    let mut intakes = Vec::new();
+                    while let Some((p, d, m)) = next_med.take() {
+                        if (p, d) > (patient, date) {
+                            next_med = Some((p, d, m));
+                            break;
+                        }
+                        if (p, d) == (patient, date) {
+                            intakes.push(m);
+                        }
+                        next_med = match meds.try_next().await? {
+                            Some(r) => Some(medication_from_row(&r)?),
+                            None => None,
+                        };
+                    }
+                    let day = day_from_row(&r, intakes)?;
+                    count += 1;
+                    match &mut current {
+                        Some((p, days)) if *p == patient => days.push(day),
+                        _ => {
+                            if let Some((p, days)) = current.replace((patient, vec![day])) {
+                                each(p, days)?;
+                            }
+                        }
+                    }
+                }
+                if let Some((p, days)) = current {
+                    each(p, days)?;
+                }
+                Ok(count)
+            }
+
+            /// Marks a diary day entered in error: the day is kept in its history and leaves the
+            /// diary, so it counts nowhere and reads as unrecorded. `None` when the day is not
+            /// recorded.
+            pub(crate) async fn void_day(
+                pool: &Pool,
+                patient: Uuid,
+                date: NaiveDate,
+                change: &Change,
+                at: DateTime<Utc>,
+            ) -> Result<Option<RecordVersion>, StoreError> {
+                change.checked()?;
+                let mut tx = pool.begin().await?;
+                sqlx::query("UPDATE patients SET id = id WHERE id = $1").bind(patient).execute(&mut *tx).await?;
+                let Some(day) = read_days(&mut tx, patient, date, date).await?.pop() else {
+                    return Ok(None);
+                };
+                let kept = history::keep_versions(
+                    &mut tx,
+                    patient,
+                    RecordKind::DiaryDay,
+                    &[(date.to_string(), DiarySnapshot::json(&day))],
+                    VersionAction::EnteredInError,
+                    change,
+                    at,
+                )
+                .await?;
+                sqlx::query("DELETE FROM diary_days WHERE patient_id = $1 AND day = $2")
+                    .bind(patient)
+                    .bind(date)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(kept.into_iter().next())
+            }
+
+            /// Each patient's latest recorded diary day.
+            pub(crate) async fn last_diary_days(pool: &Pool) -> Result<Vec<(Uuid, NaiveDate)>, StoreError> {
+                let rows = sqlx::query("SELECT patient_id, MAX(day) AS last FROM diary_days GROUP BY patient_id")
+                    .fetch_all(pool)
+                    .await?;
+                rows.iter().map(|r| Ok((r.try_get("patient_id")?, r.try_get("last")?))).collect()
+            }
+
+            pub(crate) async fn clinic_drugs(pool: &Pool) -> Result<Vec<(String, DrugClass)>, StoreError> {
+                let rows = sqlx::query("SELECT name, class FROM clinic_drugs ORDER BY name").fetch_all(pool).await?;
+                rows.iter()
+                    .map(|r| {
+                        let name: String = r.try_get("name")?;
+                        let class: String = r.try_get("class")?;
+                        let class = class.parse::<DrugClass>().map_err(|e| StoreError::corrupt(format!("medicine {name}"), e))?;
+                        Ok((name, class))
+                    })
+                    .collect()
+            }
+
+            pub(crate) async fn add_clinic_drug(pool: &Pool, name: &str, class: DrugClass) -> Result<(), StoreError> {
+                sqlx::query("INSERT INTO clinic_drugs (name, class) VALUES ($1, $2)")
+                    .bind(name)
+                    .bind(class.as_str())
+                    .execute(pool)
+                    .await?;
+                Ok(())
+            }
+        }
+    };
+}
+
+diary_engine!(sqlite, sqlx::Sqlite);
+diary_engine!(postgres, sqlx::Postgres);
