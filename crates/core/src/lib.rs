@@ -4,9 +4,10 @@
 //! day-definition presets, per-period metrics and the ICHD-3 diary criteria; the preventive ledger,
 //! questionnaires, eligibility rule sets and the response to treatment; injection protocols,
 //! botulinum-toxin sessions with their safety checks and billing lines, the re-treatment schedule,
-//! and adverse-event safety reporting. The diary's clinical numbers live in [`reference`] with
-//! their sources. This crate performs no I/O, holds no clock (callers pass "today") and knows no
-//! wire format or database.
+//! and adverse-event safety reporting; the cohort report's statistics ([`stats`]: confidence
+//! intervals for means, proportions and rates, quartiles, Kaplan–Meier curves). The diary's
+//! clinical numbers live in [`reference`] with their sources. This crate performs no I/O, holds no
+//! clock (callers pass "today") and knows no wire format or database.
 
 pub mod classify;
 pub mod diary;
@@ -26,6 +27,7 @@ pub mod rules;
 pub mod safety;
 pub mod schedule;
 pub mod session;
+pub mod stats;
 
 pub use classify::{Classification, CriterionStatus, classify};
 pub use diary::{
@@ -49,4 +51,8 @@ pub use schedule::{DueStatus, Schedule, ScheduleEntry, ScheduleError, ScheduleWi
 pub use session::{
     Billing, BillingLine, Check, CheckPolicy, Finding, Indication, NerveBlock, Override, Product,
     Session, SessionCheck, SessionDraft, SessionError, SiteDose, ToxinDose, VialSize, Waste,
+};
+pub use stats::{
+    ConfidenceLevel, Interval, MAX_COUNT, MeanEstimate, Observation, PoissonRate, Proportion,
+    ProportionMethod, Quartiles, StatsError, SurvivalCurve, SurvivalStep,
 };
