@@ -2,6 +2,56 @@
 //! entered in error, and the clinic's medicine names; written once and instantiated for SQLite and
 //! PostgreSQL.
 
+/// The whole-clinic read's query of packed days (see `engine::packed`): one row per patient, the
+/// days as a JSON array of arrays in `day_columns!()` order with the features nested.
+/// Restricts a packed read to one clinic's patients (`$1`).
+macro_rules! in_clinic {
+    () => {
+        " WHERE patient_id IN (SELECT id FROM patients WHERE clinic_id = $1)"
+    };
+}
+
+macro_rules! packed_days {
+    (sqlite, $filter:expr) => {
+        concat!(
+            "SELECT patient_id, json_group_array(json_array(day, headache_minutes, peak_intensity, \
+             json_array(unilateral, pulsating, aggravated_by_activity, nausea, vomiting, photophobia, \
+             phonophobia, aura), paroxysms, notes)) FROM diary_days",
+            $filter,
+            " GROUP BY patient_id ORDER BY patient_id"
+        )
+    };
+    (postgres, $filter:expr) => {
+        concat!(
+            "SELECT patient_id, json_agg(json_build_array(day, headache_minutes, peak_intensity, \
+             json_build_array(unilateral, pulsating, aggravated_by_activity, nausea, vomiting, photophobia, \
+             phonophobia, aura), paroxysms, notes))::text FROM diary_days",
+            $filter,
+            " GROUP BY patient_id ORDER BY patient_id"
+        )
+    };
+}
+
+/// The medicines packed likewise, in `medication_columns!()` order and their position.
+macro_rules! packed_medicines {
+    (sqlite, $filter:expr) => {
+        concat!(
+            "SELECT patient_id, json_group_array(json_array(day, name, dose, class, migraine_specific, position)) \
+             FROM diary_medications",
+            $filter,
+            " GROUP BY patient_id ORDER BY patient_id"
+        )
+    };
+    (postgres, $filter:expr) => {
+        concat!(
+            "SELECT patient_id, json_agg(json_build_array(day, name, dose, class, migraine_specific, position))::text \
+             FROM diary_medications",
+            $filter,
+            " GROUP BY patient_id ORDER BY patient_id"
+        )
+    };
+}
+
 macro_rules! diary_engine {
     ($module:ident, $db:ty) => {
         pub(crate) mod $module {
@@ -255,67 +305,59 @@ macro_rules! diary_engine {
                 each: &mut (dyn FnMut(Uuid, Vec<DiaryDay>) -> Result<(), StoreError> + Send),
             ) -> Result<u64, StoreError> {
                 use futures_util::TryStreamExt;
-                macro_rules! in_clinic {
-                    ($table:literal, $columns:expr) => {
-                        (
-                            concat!("SELECT patient_id, ", $columns, " FROM ", $table, " ORDER BY patient_id, day",
-                                    extra_order!($table)),
-                            concat!("SELECT patient_id, ", $columns, " FROM ", $table,
-                                    " WHERE patient_id IN (SELECT id FROM patients WHERE clinic_id = $1) ",
-                                    "ORDER BY patient_id, day", extra_order!($table)),
-                        )
-                    };
-                }
-                let (all_days, clinic_days) = in_clinic!("diary_days", day_columns!());
-                let (all_meds, clinic_meds) = in_clinic!("diary_medications", medication_columns!());
                 let mut day_conn = pool.acquire().await?;
                 let mut med_conn = pool.acquire().await?;
+                let (days_sql, meds_sql) = match clinic {
+                    None => (packed_days!($module, ""), packed_medicines!($module, "")),
+                    Some(_) => (packed_days!($module, in_clinic!()), packed_medicines!($module, in_clinic!())),
+                };
                 let (mut days, mut meds) = match clinic {
                     None => (
-                        sqlx::query(all_days).fetch(&mut *day_conn),
-                        sqlx::query(all_meds).fetch(&mut *med_conn),
+                        sqlx::query(days_sql).fetch(&mut *day_conn),
+                        sqlx::query(meds_sql).fetch(&mut *med_conn),
                     ),
                     Some(c) => (
-                        sqlx::query(clinic_days).bind(c).fetch(&mut *day_conn),
-                        sqlx::query(clinic_meds).bind(c).fetch(&mut *med_conn),
+                        sqlx::query(days_sql).bind(c).fetch(&mut *day_conn),
+                        sqlx::query(meds_sql).bind(c).fetch(&mut *med_conn),
                     ),
                 };
+                let packed_row = |r: &<Db as sqlx::Database>::Row| -> Result<(Uuid, String), StoreError> {
+                    Ok((r.try_get(0)?, r.try_get(1)?))
+                };
                 let mut next_med = match meds.try_next().await? {
-                    Some(r) => Some(medication_from_row(&r)?),
+                    Some(r) => Some(packed_row(&r)?),
                     None => None,
                 };
                 let mut count = 0u64;
-                let mut current: Option<(Uuid, Vec<DiaryDay>)> = None;
                 while let Some(r) = days.try_next().await? {
-                    let patient: Uuid = r.try_get(0)?;
-                    let date: NaiveDate = r.try_get(1)?;
-                    let mut intakes = Vec::new();
-                    while let Some((p, d, m)) = next_med.take() {
-                        if (p, d) > (patient, date) {
-                            next_med = Some((p, d, m));
+                    let (patient, packed_days) = packed_row(&r)?;
+                    let mut medicines = None;
+                    while let Some((p, packed)) = next_med.take() {
+                        if p > patient {
+                            next_med = Some((p, packed));
                             break;
                         }
-                        if (p, d) == (patient, date) {
-                            intakes.push(m);
+                        if p < patient {
+                            return Err(StoreError::corrupt(
+                                format!("diary medicines of patient {p}"),
+                                "their days are not recorded",
+                            ));
                         }
+                        medicines = Some(packed);
                         next_med = match meds.try_next().await? {
-                            Some(r) => Some(medication_from_row(&r)?),
+                            Some(r) => Some(packed_row(&r)?),
                             None => None,
                         };
                     }
-                    let day = day_from_row(&r, intakes)?;
-                    count += 1;
-                    match &mut current {
-                        Some((p, days)) if *p == patient => days.push(day),
-                        _ => {
-                            if let Some((p, days)) = current.replace((patient, vec![day])) {
-                                each(p, days)?;
-                            }
-                        }
-                    }
+                    let diary = crate::engine::packed::unpack(&packed_days, medicines.as_deref())?;
+                    count += diary.len() as u64;
+                    each(patient, diary)?;
                 }
-                if let Some((p, days)) = current {
-                    each(p, days)?;
+                if let Some((p, _)) = next_med {
+                    return Err(StoreError::corrupt(
+                        format!("diary medicines of patient {p}"),
+                        "their days are not recorded",
+                    ));
                 }
                 Ok(count)
             }

@@ -25,20 +25,11 @@ macro_rules! medication_columns {
     };
 }
 
-/// The order within a day: a day's medicines in the order they were recorded.
-macro_rules! extra_order {
-    ("diary_medications") => {
-        ", position"
-    };
-    ($other:literal) => {
-        ""
-    };
-}
-
 // Declared after the column macros, which are in scope only below their definitions.
 pub(crate) mod accounts;
 pub(crate) mod diary;
 pub(crate) mod history;
+pub(crate) mod packed;
 pub(crate) mod patients;
 pub(crate) mod safety;
 pub(crate) mod treatment;
