@@ -1,5 +1,6 @@
-//! The whole-clinic read (`Store::each_diary`) on a SQLite file, measured beside the bare stack
-//! in the same run: the same rows stepped through sqlx without decoding them into diary days.
+//! Reading diaries from a SQLite file — the whole clinic in one pass (`Store::each_diary`) and
+//! patient by patient (`Store::diary`) — measured beside the bare stack in the same run: the same
+//! rows stepped through sqlx without decoding them into diary days.
 //! `cargo bench -p cephalog-store --bench stream [-- PATIENTS]` (default 2,000 patients × 365
 //! days, a third with two medicines). Figures go to BENCHMARKS.md; nothing here asserts a time.
 
@@ -114,17 +115,30 @@ async fn main() -> Result<(), Error> {
         }
         let bare_secs = t.elapsed().as_secs_f64();
         let t = Instant::now();
+        let mut ids = Vec::new();
         let mut seen = 0u64;
         let days = store
-            .each_diary(None, |_, d| seen += d.len() as u64)
+            .each_diary(None, |id, d| {
+                ids.push(id);
+                seen += d.len() as u64;
+            })
             .await?;
         let secs = t.elapsed().as_secs_f64();
-        assert_eq!((days, seen, bare), (total, total, total));
+        let t = Instant::now();
+        let mut one_by_one = 0u64;
+        for id in &ids {
+            one_by_one += store.diary(*id).await?.len() as u64;
+        }
+        let each_secs = t.elapsed().as_secs_f64();
+        assert_eq!((days, seen, bare, one_by_one), (total, total, total, total));
+        let bare_rate = bare as f64 / bare_secs;
         println!(
-            "round {round}: each_diary {}  | bare rows of diary_days through sqlx {}  | {:.2}× the bare read",
+            "round {round}: each_diary {} ({:.2}× bare) | diary() per patient {} ({:.2}× bare) | bare sqlx rows {}",
             rate(days, secs),
+            days as f64 / secs / bare_rate,
+            rate(one_by_one, each_secs),
+            one_by_one as f64 / each_secs / bare_rate,
             rate(bare, bare_secs),
-            (days as f64 / secs) / (bare as f64 / bare_secs)
         );
     }
     store.close().await;

@@ -2,50 +2,48 @@
 //! entered in error, and the clinic's medicine names; written once and instantiated for SQLite and
 //! PostgreSQL.
 
-/// The whole-clinic read's query of packed days (see `engine::packed`): one row per patient, the
-/// days as a JSON array of arrays in `day_columns!()` order with the features nested.
-/// Restricts a packed read to one clinic's patients (`$1`).
+/// A diary's days packed into one JSON array of arrays (see `engine::packed`): date, minutes,
+/// peak intensity, the features nested in `Features::FIELDS` order, paroxysms, notes; `[]` for
+/// none.
+macro_rules! packed_days {
+    (sqlite) => {
+        "json_group_array(json_array(day, headache_minutes, peak_intensity, json_array(unilateral, \
+         pulsating, aggravated_by_activity, nausea, vomiting, photophobia, phonophobia, aura), \
+         paroxysms, notes))"
+    };
+    (postgres) => {
+        "COALESCE(json_agg(json_build_array(day, headache_minutes, peak_intensity, \
+         json_build_array(unilateral, pulsating, aggravated_by_activity, nausea, vomiting, \
+         photophobia, phonophobia, aura), paroxysms, notes)), '[]')::text"
+    };
+}
+
+/// A diary's medicines packed likewise: date, name, dose, class, migraine-specific, position.
+macro_rules! packed_medicines {
+    (sqlite) => {
+        "json_group_array(json_array(day, name, dose, class, migraine_specific, position))"
+    };
+    (postgres) => {
+        "COALESCE(json_agg(json_build_array(day, name, dose, class, migraine_specific, position)), \
+         '[]')::text"
+    };
+}
+
+/// Restricts the whole-clinic read to one clinic's patients (`$1`).
 macro_rules! in_clinic {
     () => {
         " WHERE patient_id IN (SELECT id FROM patients WHERE clinic_id = $1)"
     };
 }
 
-macro_rules! packed_days {
-    (sqlite, $filter:expr) => {
+/// The whole-clinic read: one row per patient, id and packed array.
+macro_rules! per_patient {
+    ($packed:expr, $table:literal, $filter:expr) => {
         concat!(
-            "SELECT patient_id, json_group_array(json_array(day, headache_minutes, peak_intensity, \
-             json_array(unilateral, pulsating, aggravated_by_activity, nausea, vomiting, photophobia, \
-             phonophobia, aura), paroxysms, notes)) FROM diary_days",
-            $filter,
-            " GROUP BY patient_id ORDER BY patient_id"
-        )
-    };
-    (postgres, $filter:expr) => {
-        concat!(
-            "SELECT patient_id, json_agg(json_build_array(day, headache_minutes, peak_intensity, \
-             json_build_array(unilateral, pulsating, aggravated_by_activity, nausea, vomiting, photophobia, \
-             phonophobia, aura), paroxysms, notes))::text FROM diary_days",
-            $filter,
-            " GROUP BY patient_id ORDER BY patient_id"
-        )
-    };
-}
-
-/// The medicines packed likewise, in `medication_columns!()` order and their position.
-macro_rules! packed_medicines {
-    (sqlite, $filter:expr) => {
-        concat!(
-            "SELECT patient_id, json_group_array(json_array(day, name, dose, class, migraine_specific, position)) \
-             FROM diary_medications",
-            $filter,
-            " GROUP BY patient_id ORDER BY patient_id"
-        )
-    };
-    (postgres, $filter:expr) => {
-        concat!(
-            "SELECT patient_id, json_agg(json_build_array(day, name, dose, class, migraine_specific, position))::text \
-             FROM diary_medications",
+            "SELECT patient_id, ",
+            $packed,
+            " FROM ",
+            $table,
             $filter,
             " GROUP BY patient_id ORDER BY patient_id"
         )
@@ -55,15 +53,13 @@ macro_rules! packed_medicines {
 macro_rules! diary_engine {
     ($module:ident, $db:ty) => {
         pub(crate) mod $module {
-            use std::collections::{BTreeMap, HashSet};
+            use std::collections::HashSet;
 
             use chrono::{DateTime, NaiveDate, Utc};
             use sqlx::{QueryBuilder, Row};
             use uuid::Uuid;
 
-            use cephalog_core::{
-                DiaryDay, DiaryDraft, DrugClass, Features, Intensity, MedicationIntake, Minutes,
-            };
+            use cephalog_core::{DiaryDay, DrugClass, MedicationIntake};
 
             use crate::engine::history::$module as history;
             use crate::history::{Change, DiarySnapshot, RecordKind, RecordVersion, VersionAction};
@@ -216,83 +212,25 @@ macro_rules! diary_engine {
                 from: NaiveDate,
                 to: NaiveDate,
             ) -> Result<Vec<DiaryDay>, StoreError> {
-                let mut meds: BTreeMap<NaiveDate, Vec<MedicationIntake>> = BTreeMap::new();
-                let med_rows = sqlx::query(concat!(
-                    "SELECT patient_id, ", medication_columns!(),
-                    " FROM diary_medications WHERE patient_id = $1 AND day BETWEEN $2 AND $3 ORDER BY day, position",
+                let medicines: String = sqlx::query_scalar(concat!(
+                    "SELECT ", packed_medicines!($module),
+                    " FROM diary_medications WHERE patient_id = $1 AND day BETWEEN $2 AND $3",
                 ))
                 .bind(id)
                 .bind(from)
                 .bind(to)
-                .fetch_all(&mut *conn)
+                .fetch_one(&mut *conn)
                 .await?;
-                for r in &med_rows {
-                    let (_, day, m) = medication_from_row(r)?;
-                    meds.entry(day).or_default().push(m);
-                }
-                let rows = sqlx::query(concat!(
-                    "SELECT patient_id, ", day_columns!(),
-                    " FROM diary_days WHERE patient_id = $1 AND day BETWEEN $2 AND $3 ORDER BY day",
+                let days: String = sqlx::query_scalar(concat!(
+                    "SELECT ", packed_days!($module),
+                    " FROM diary_days WHERE patient_id = $1 AND day BETWEEN $2 AND $3",
                 ))
                 .bind(id)
                 .bind(from)
                 .bind(to)
-                .fetch_all(&mut *conn)
+                .fetch_one(&mut *conn)
                 .await?;
-                rows.iter()
-                    .map(|r| {
-                        let date: NaiveDate = r.try_get(1)?;
-                        day_from_row(r, meds.remove(&date).unwrap_or_default())
-                    })
-                    .collect()
-            }
-
-            /// A medicine row selected as `patient_id, medication_columns!()`: its patient, day and
-            /// the intake.
-            fn medication_from_row(
-                r: &<Db as sqlx::Database>::Row,
-            ) -> Result<(Uuid, NaiveDate, MedicationIntake), StoreError> {
-                let day: NaiveDate = r.try_get(1)?;
-                let class: String = r.try_get(4)?;
-                Ok((
-                    r.try_get(0)?,
-                    day,
-                    MedicationIntake {
-                        name: r.try_get(2)?,
-                        dose: r.try_get(3)?,
-                        class: class
-                            .parse::<DrugClass>()
-                            .map_err(|e| StoreError::corrupt(format!("medicine on {day}"), e))?,
-                        migraine_specific: r.try_get(5)?,
-                    },
-                ))
-            }
-
-            /// A diary row selected as `patient_id, day_columns!()` (columns read by position: the
-            /// features in `Features::FIELDS` order), with its medicines.
-            fn day_from_row(
-                r: &<Db as sqlx::Database>::Row,
-                medications: Vec<MedicationIntake>,
-            ) -> Result<DiaryDay, StoreError> {
-                let date: NaiveDate = r.try_get(1)?;
-                let corrupt = |e: &dyn std::fmt::Display| StoreError::corrupt(format!("diary day {date}"), e);
-                let mut features = Features::default();
-                for (i, f) in Features::FIELDS.iter().enumerate() {
-                    features.set(f, r.try_get::<bool, _>(4 + i)?);
-                }
-                let minutes: i32 = r.try_get(2)?;
-                let peak: String = r.try_get(3)?;
-                let paroxysms: i32 = r.try_get(4 + Features::FIELDS.len())?;
-                let draft = DiaryDraft {
-                    date: Some(date),
-                    headache_minutes: Minutes::new(i64::from(minutes)).map_err(|e| corrupt(&e))?,
-                    peak_intensity: peak.parse::<Intensity>().map_err(|e| corrupt(&e))?,
-                    features,
-                    medications,
-                    paroxysms: u32::try_from(paroxysms).map_err(|e| corrupt(&e))?,
-                    notes: r.try_get(5 + Features::FIELDS.len())?,
-                };
-                DiaryDay::restore(date, draft).map_err(|e| corrupt(&e))
+                crate::engine::packed::unpack(&days, Some(&medicines))
             }
 
             /// Every diary of `clinic`'s patients (or of the installation's), in one streaming pass
@@ -308,8 +246,14 @@ macro_rules! diary_engine {
                 let mut day_conn = pool.acquire().await?;
                 let mut med_conn = pool.acquire().await?;
                 let (days_sql, meds_sql) = match clinic {
-                    None => (packed_days!($module, ""), packed_medicines!($module, "")),
-                    Some(_) => (packed_days!($module, in_clinic!()), packed_medicines!($module, in_clinic!())),
+                    None => (
+                        per_patient!(packed_days!($module), "diary_days", ""),
+                        per_patient!(packed_medicines!($module), "diary_medications", ""),
+                    ),
+                    Some(_) => (
+                        per_patient!(packed_days!($module), "diary_days", in_clinic!()),
+                        per_patient!(packed_medicines!($module), "diary_medications", in_clinic!()),
+                    ),
                 };
                 let (mut days, mut meds) = match clinic {
                     None => (

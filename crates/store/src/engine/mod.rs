@@ -3,29 +3,12 @@
 //! instantiated for SQLite and PostgreSQL, giving `engine::<aggregate>::sqlite` and
 //! `engine::<aggregate>::postgres`. A helper that another aggregate's transaction needs (an insert
 //! inside a chart import or a correction) is `pub(crate)` and called across modules for the same
-//! engine. The column macros below are shared by the diary's queries; `engine::sqlite` and
+//! engine; `engine::packed` reads the diaries the database packs as JSON. `engine::sqlite` and
 //! `engine::postgres` hold the queries about the database itself.
 //!
 //! Statements use `$n` placeholders in order of first appearance, which both engines accept, and
 //! only types both engines encode (UUIDs, dates, timestamps, text, integers, booleans).
 
-/// The columns of a diary day after `patient_id`, in the order `day_from_row` reads them (the
-/// features in `Features::FIELDS` order).
-macro_rules! day_columns {
-    () => {
-        "day, headache_minutes, peak_intensity, unilateral, pulsating, aggravated_by_activity, \
-         nausea, vomiting, photophobia, phonophobia, aura, paroxysms, notes"
-    };
-}
-
-/// The columns of a medicine after `patient_id`, in the order `medication_from_row` reads them.
-macro_rules! medication_columns {
-    () => {
-        "day, name, dose, class, migraine_specific"
-    };
-}
-
-// Declared after the column macros, which are in scope only below their definitions.
 pub(crate) mod accounts;
 pub(crate) mod diary;
 pub(crate) mod history;

@@ -1,7 +1,8 @@
 //! A patient's diary packed by the database into two JSON arrays — the days, and the medicines —
-//! for the whole-clinic streaming read: one row per patient crosses from the database instead of
-//! one per day and one per medicine, which is what makes that read fast (see BENCHMARKS.md). Each
-//! day is an array in `day_columns!()` order; each medicine one in `medication_columns!()` order.
+//! for every diary read: one row crosses from the database instead of one per day and one per
+//! medicine, which is what makes reading a diary fast (see BENCHMARKS.md). Each
+//! day is an array (date, minutes, peak intensity, the features in `Features::FIELDS` order,
+//! paroxysms, notes), each medicine one (date, name, dose, class, migraine-specific, position).
 //! SQLite packs its 0/1 integers and PostgreSQL its booleans; both read here.
 
 use std::fmt;
