@@ -151,7 +151,7 @@ impl Store {
             disabled: false,
             created_at: Utc::now(),
         };
-        dispatch!(self, accounts, p => e::insert_user(p, &user, password_hash).await)?;
+        dispatch!(write self, accounts, p => e::insert_user(p, &user, password_hash).await)?;
         Ok(user)
     }
 
@@ -182,7 +182,7 @@ impl Store {
         username: &Username,
         disabled: bool,
     ) -> Result<(), StoreError> {
-        if dispatch!(self, accounts, p => e::set_user_disabled(p, username.as_str(), disabled).await)?
+        if dispatch!(write self, accounts, p => e::set_user_disabled(p, username.as_str(), disabled).await)?
         {
             Ok(())
         } else {
@@ -195,7 +195,8 @@ impl Store {
         username: &Username,
         hash: &str,
     ) -> Result<(), StoreError> {
-        if dispatch!(self, accounts, p => e::set_password_hash(p, username.as_str(), hash).await)? {
+        if dispatch!(write self, accounts, p => e::set_password_hash(p, username.as_str(), hash).await)?
+        {
             Ok(())
         } else {
             Err(StoreError::NotFound(format!("user {username}")))
@@ -219,7 +220,7 @@ impl Store {
         data: &str,
         expires_at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        dispatch!(self, accounts, p => e::session_create(p, id_hash, data, expires_at).await)
+        dispatch!(write self, accounts, p => e::session_create(p, id_hash, data, expires_at).await)
     }
 
     pub async fn save_web_session(
@@ -228,16 +229,16 @@ impl Store {
         data: &str,
         expires_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        dispatch!(self, accounts, p => e::session_save(p, id_hash, data, expires_at).await)
+        dispatch!(write self, accounts, p => e::session_save(p, id_hash, data, expires_at).await)
     }
 
     pub async fn delete_web_session(&self, id_hash: &str) -> Result<(), StoreError> {
-        dispatch!(self, accounts, p => e::session_delete(p, id_hash).await)
+        dispatch!(write self, accounts, p => e::session_delete(p, id_hash).await)
     }
 
     /// Deletes expired sessions; how many.
     pub async fn expire_web_sessions(&self) -> Result<u64, StoreError> {
-        dispatch!(self, accounts, p => e::sessions_expire(p, Utc::now()).await)
+        dispatch!(write self, accounts, p => e::sessions_expire(p, Utc::now()).await)
     }
 
     // --- API tokens ---------------------------------------------------------------------------
@@ -305,7 +306,7 @@ impl Store {
             scope,
             expires_at,
         };
-        dispatch!(self, accounts, p => e::insert_api_token(p, &t, token_hash).await)?;
+        dispatch!(write self, accounts, p => e::insert_api_token(p, &t, token_hash).await)?;
         Ok(t)
     }
 
@@ -316,12 +317,13 @@ impl Store {
     /// The owner and scope of the live (unrevoked, unexpired) token with that hash, marking it
     /// used and counting the request against the token's current minute.
     pub async fn use_api_token(&self, token_hash: &str) -> Result<Option<TokenUse>, StoreError> {
-        dispatch!(self, accounts, p => e::use_api_token(p, token_hash, Utc::now()).await)
+        dispatch!(write self, accounts, p => e::use_api_token(p, token_hash, Utc::now()).await)
     }
 
     /// Revokes one of `user`'s tokens.
     pub async fn revoke_api_token(&self, user: Uuid, id: Uuid) -> Result<(), StoreError> {
-        if dispatch!(self, accounts, p => e::revoke_api_token(p, user, id, Utc::now()).await)? {
+        if dispatch!(write self, accounts, p => e::revoke_api_token(p, user, id, Utc::now()).await)?
+        {
             Ok(())
         } else {
             Err(StoreError::NotFound(format!("live API token {id}")))
@@ -349,7 +351,7 @@ impl Store {
             revoked_at: None,
             revoked_by: None,
         };
-        dispatch!(self, accounts, p => e::insert_share_link(p, &r, token_hash).await)?;
+        dispatch!(write self, accounts, p => e::insert_share_link(p, &r, token_hash).await)?;
         Ok(r)
     }
 
@@ -380,7 +382,7 @@ impl Store {
         by: &str,
         now: DateTime<Utc>,
     ) -> Result<ShareLinkRecord, StoreError> {
-        dispatch!(self, accounts, p => e::revoke_share_link(p, patient, id, by, now).await)?;
+        dispatch!(write self, accounts, p => e::revoke_share_link(p, patient, id, by, now).await)?;
         self.share_links(patient)
             .await?
             .into_iter()
@@ -392,7 +394,7 @@ impl Store {
 
     /// Records a failed sign-in under each key (e.g. "user:name", "ip:address").
     pub async fn add_login_failure(&self, keys: &[String]) -> Result<(), StoreError> {
-        dispatch!(self, accounts, p => e::add_login_failure(p, keys, Utc::now()).await)
+        dispatch!(write self, accounts, p => e::add_login_failure(p, keys, Utc::now()).await)
     }
 
     /// Failed sign-ins under `key` after `since`, and the latest of them.
@@ -405,6 +407,6 @@ impl Store {
     }
 
     pub async fn clear_login_failures(&self, key: &str) -> Result<(), StoreError> {
-        dispatch!(self, accounts, p => e::clear_login_failures(p, key).await)
+        dispatch!(write self, accounts, p => e::clear_login_failures(p, key).await)
     }
 }

@@ -613,6 +613,7 @@ impl AuditWriter {
     async fn append(
         &self,
         pool: &Pool,
+        gate: &std::sync::Arc<crate::WriteGate>,
         key: &AuditKey,
         fields: Vec<AuditFields>,
     ) -> Result<Vec<ChainedEntry>, StoreError> {
@@ -629,9 +630,11 @@ impl AuditWriter {
         if !batch.is_empty() {
             // Written in a task of its own, so a caller that goes away (a client hanging up)
             // cannot abandon the others' entries half-way.
-            let (pool, key) = (pool.clone(), key.clone());
+            let (pool, gate, key) = (pool.clone(), gate.clone(), key.clone());
             tokio::spawn(async move {
+                let write = gate.enter().await;
                 write_batch(&pool, &key, batch).await;
+                drop(write);
                 drop(turn);
             });
         }
@@ -676,6 +679,7 @@ impl Store {
             pool: self.pool.clone(),
             audit: std::sync::Arc::new(settings),
             writer: std::sync::Arc::default(),
+            gate: self.gate.clone(),
         }
     }
 
@@ -732,7 +736,7 @@ impl Store {
             })
             .collect();
         self.writer
-            .append(self.pool(), self.audit.keys.active(), fields)
+            .append(self.pool(), &self.gate, self.audit.keys.active(), fields)
             .await
     }
 

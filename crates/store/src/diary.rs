@@ -37,7 +37,7 @@ impl Store {
         if let Some(c) = replace {
             c.checked()?;
         }
-        dispatch!(self, diary, p => e::import_days(p, id, days, replace, Utc::now().trunc_subsecs(6), progress).await)
+        dispatch!(write self, diary, p => e::import_days(p, id, days, replace, Utc::now().trunc_subsecs(6), progress).await)
     }
 
     /// The patient's whole diary.
@@ -96,7 +96,7 @@ impl Store {
         change: &Change,
     ) -> Result<RecordVersion, StoreError> {
         self.patient(patient).await?;
-        dispatch!(self, diary, p => e::void_day(p, patient, date, change, Utc::now().trunc_subsecs(6)).await)?
+        dispatch!(write self, diary, p => e::void_day(p, patient, date, change, Utc::now().trunc_subsecs(6)).await)?
             .ok_or_else(|| StoreError::NotFound(format!("diary day {date} is not recorded")))
     }
 
@@ -123,6 +123,6 @@ impl Store {
     pub async fn add_clinic_drug(&self, name: &str, class: DrugClass) -> Result<(), StoreError> {
         let mut dict = self.drug_dictionary().await?;
         dict.add_clinic_entry(name, class)?;
-        dispatch!(self, diary, p => e::add_clinic_drug(p, &normalise_name(name), class).await)
+        dispatch!(write self, diary, p => e::add_clinic_drug(p, &normalise_name(name), class).await)
     }
 }

@@ -350,7 +350,7 @@ impl Store {
         self.patient(patient).await?;
         let (snapshot, seen) = self.current_snapshot(patient, kind, id).await?;
         let at = Utc::now().trunc_subsecs(6);
-        dispatch!(self, history, p => e::supersede(p, patient, kind, id, seen, &snapshot, change, replacement, at).await)?
+        dispatch!(write self, history, p => e::supersede(p, patient, kind, id, seen, &snapshot, change, replacement, at).await)?
             .ok_or_else(|| StoreError::NotFound(format!("{} {id}", kind.as_str().replace('_', " "))))
     }
 

@@ -14,6 +14,11 @@
 /// or `::postgres`) that matches the store's pool, bound to `$pool`; without an aggregate, the
 /// shared queries of `engine`.
 macro_rules! dispatch {
+    // A write: on SQLite it waits its turn at the store's write gate first.
+    (write $self:ident, $aggregate:ident, $pool:ident => $call:expr) => {{
+        let _turn = $self.gate.enter().await;
+        dispatch!($self, $aggregate, $pool => $call)
+    }};
     ($self:ident, $aggregate:ident, $pool:ident => $call:expr) => {
         match &$self.pool {
             $crate::Pool::Sqlite($pool) => {
@@ -93,6 +98,30 @@ pub struct Store {
     pool: Pool,
     audit: Arc<AuditSettings>,
     writer: Arc<audit::AuditWriter>,
+    gate: Arc<WriteGate>,
+}
+
+/// SQLite lets one connection write at a time and has the others retry after growing sleeps (up
+/// to 100 ms each), so under load a write can wait far longer than the writes ahead of it take.
+/// On a SQLite database the store's write transactions (the audit writer's included) queue here
+/// first, in order of arrival, and reach SQLite one at a time; reads never wait here. Another
+/// process on the same file still meets SQLite's own lock and busy timeout. PostgreSQL locks rows
+/// and gets no gate.
+#[derive(Debug, Default)]
+pub(crate) struct WriteGate(Option<tokio::sync::Mutex<()>>);
+
+impl WriteGate {
+    fn for_pool(pool: &Pool) -> Self {
+        WriteGate(matches!(pool, Pool::Sqlite(_)).then(|| tokio::sync::Mutex::new(())))
+    }
+
+    /// Waits for this process's turn to write (at once on PostgreSQL).
+    pub(crate) async fn enter(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match &self.0 {
+            Some(turn) => Some(turn.lock().await),
+            None => None,
+        }
+    }
 }
 
 /// Rows per multi-row INSERT in bulk writes: 14 parameters a row stays well under SQLite's limit of
@@ -149,6 +178,7 @@ impl Store {
             Pool::Sqlite(pool)
         };
         let store = Store {
+            gate: Arc::new(WriteGate::for_pool(&pool)),
             pool,
             audit: Arc::new(audit),
             writer: Arc::default(),

@@ -127,14 +127,14 @@ impl Store {
             patient: patient.clone(),
             created_at: Utc::now(),
         };
-        dispatch!(self, patients, p => e::add_patient(p, &record).await)?;
+        dispatch!(write self, patients, p => e::add_patient(p, &record).await)?;
         Ok(record)
     }
 
     pub async fn add_diagnosis(&self, id: Uuid, diagnosis: &Diagnosis) -> Result<(), StoreError> {
         let mut record = self.patient(id).await?;
         record.patient.diagnose(diagnosis.clone())?;
-        dispatch!(self, patients, p => e::add_diagnosis(p, id, diagnosis).await)
+        dispatch!(write self, patients, p => e::add_diagnosis(p, id, diagnosis).await)
     }
 
     pub async fn patient(&self, id: Uuid) -> Result<PatientRecord, StoreError> {
@@ -179,7 +179,7 @@ impl Store {
 
     /// The clinic of that name, created on first use.
     pub async fn clinic(&self, name: &str) -> Result<Uuid, StoreError> {
-        dispatch!(self, patients, p => e::ensure_clinic(p, name.trim()).await)
+        dispatch!(write self, patients, p => e::ensure_clinic(p, name.trim()).await)
     }
 
     /// Every clinic, by name.
@@ -219,6 +219,6 @@ impl Store {
             .iter()
             .map(|(_, q)| q.result.stored_answers())
             .collect();
-        dispatch!(self, patients, p => e::import_chart(p, chart, &answers, Utc::now()).await)
+        dispatch!(write self, patients, p => e::import_chart(p, chart, &answers, Utc::now()).await)
     }
 }

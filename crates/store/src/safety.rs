@@ -75,7 +75,7 @@ impl Store {
         let r = self.patient(patient).await?;
         limits::check_not_before_birth("onset", event.onset(), r.patient.date_of_birth())?;
         let id = Uuid::now_v7();
-        dispatch!(self, safety, p => e::insert_adverse_event(p, id, patient, event, Utc::now()).await)?;
+        dispatch!(write self, safety, p => e::insert_adverse_event(p, id, patient, event, Utc::now()).await)?;
         Ok(id)
     }
 
@@ -143,7 +143,7 @@ impl Store {
         id: Uuid,
         on: NaiveDate,
     ) -> Result<(), StoreError> {
-        if dispatch!(self, safety, p => e::mark_submitted(p, id, on).await)? {
+        if dispatch!(write self, safety, p => e::mark_submitted(p, id, on).await)? {
             Ok(())
         } else {
             Err(StoreError::NotFound(format!("adverse event {id}")))
@@ -166,7 +166,7 @@ impl Store {
             at: Utc::now(),
             decision,
         };
-        if dispatch!(self, safety, p => e::acknowledge_urgent_review(p, &ack).await)? {
+        if dispatch!(write self, safety, p => e::acknowledge_urgent_review(p, &ack).await)? {
             Ok(ack)
         } else {
             Err(StoreError::AlreadyAcknowledged(id.to_string()))

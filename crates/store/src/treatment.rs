@@ -91,7 +91,7 @@ impl Store {
         let dob = self.patient(patient).await?.patient.date_of_birth();
         let id = Uuid::now_v7();
         let check = |history: &[ToxinDose]| session.check(dob, history, pathway, overrides, policy);
-        let result = dispatch!(self, treatment, p => e::record_session_checked(p, id, patient, session, check, Utc::now()).await)?;
+        let result = dispatch!(write self, treatment, p => e::record_session_checked(p, id, patient, session, check, Utc::now()).await)?;
         Ok((id, result))
     }
 
@@ -172,7 +172,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let r = self.patient(patient).await?;
         DateWindow::new(r.patient.date_of_birth(), today).check("date", dose.date())?;
-        dispatch!(self, treatment, p => e::add_other_dose(p, Uuid::now_v7(), patient, dose, Utc::now()).await)
+        dispatch!(write self, treatment, p => e::add_other_dose(p, Uuid::now_v7(), patient, dose, Utc::now()).await)
     }
 
     // --- nerve blocks ----------------------------------------------------------------------------
@@ -186,7 +186,7 @@ impl Store {
         let r = self.patient(patient).await?;
         limits::check_not_before_birth("date", block.date(), r.patient.date_of_birth())?;
         let id = Uuid::now_v7();
-        dispatch!(self, treatment, p => e::insert_nerve_block(p, id, patient, block, Utc::now()).await)?;
+        dispatch!(write self, treatment, p => e::insert_nerve_block(p, id, patient, block, Utc::now()).await)?;
         Ok(id)
     }
 
@@ -216,7 +216,7 @@ impl Store {
         let relief = b
             .relief()
             .ok_or_else(|| StoreError::corrupt("nerve block", "relief not kept"))?;
-        dispatch!(self, treatment, p => e::set_block_relief(p, block, relief.percent(), relief.duration_minutes(), on).await)?;
+        dispatch!(write self, treatment, p => e::set_block_relief(p, block, relief.percent(), relief.duration_minutes(), on).await)?;
         Ok(b)
     }
 
@@ -238,7 +238,7 @@ impl Store {
             window.check("stop", stop)?;
         }
         let id = Uuid::now_v7();
-        dispatch!(self, treatment, p => e::add_preventive(p, id, patient, trial, Utc::now()).await)?;
+        dispatch!(write self, treatment, p => e::add_preventive(p, id, patient, trial, Utc::now()).await)?;
         Ok(id)
     }
 
@@ -289,7 +289,7 @@ impl Store {
             .map(|a| a.trim())
             .collect::<Vec<_>>()
             .join(";");
-        dispatch!(self, treatment, p => e::add_prom(p, id, patient, taken_on, &result, &text, Utc::now()).await)?;
+        dispatch!(write self, treatment, p => e::add_prom(p, id, patient, taken_on, &result, &text, Utc::now()).await)?;
         Ok((id, result))
     }
 
@@ -353,7 +353,8 @@ impl Store {
         };
         // The insert names the patient, so it stores nothing for another patient's
         // questionnaire; only then is it worth asking why.
-        if dispatch!(self, treatment, p => e::review_questionnaire(p, patient, &review).await)? {
+        if dispatch!(write self, treatment, p => e::review_questionnaire(p, patient, &review).await)?
+        {
             return Ok(review);
         }
         let reviewed = self
@@ -412,7 +413,7 @@ impl Store {
         let r = self.patient(patient).await?;
         DateWindow::new(r.patient.date_of_birth(), today).check("on", attestation.on)?;
         limits::check_text("note", &attestation.note, limits::MAX_NOTE_CHARS)?;
-        dispatch!(self, treatment, p => e::add_attestation(p, Uuid::now_v7(), patient, attestation, Utc::now()).await)
+        dispatch!(write self, treatment, p => e::add_attestation(p, Uuid::now_v7(), patient, attestation, Utc::now()).await)
     }
 
     /// The latest attestation on or before `on`.
