@@ -126,6 +126,29 @@ pub async fn validate<'a>(
     Ok(set)
 }
 
+/// The id of the clinic named `name` (never created): an unknown name is refused as the
+/// `clinic` filter, listing the known ones.
+pub async fn clinic_named(store: &Store, name: &str) -> Result<Uuid, AppError> {
+    let clinics = store.clinics().await?;
+    clinics
+        .iter()
+        .find(|c| c.name == name.trim())
+        .map(|c| c.id)
+        .ok_or_else(|| {
+            refused(
+                "clinic",
+                format!(
+                    "no clinic named '{name}' (known: {})",
+                    clinics
+                        .iter()
+                        .map(|c| c.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        })
+}
+
 /// What is read per patient before the diaries stream past.
 struct Records {
     record: PatientRecord,
