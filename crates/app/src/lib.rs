@@ -3,6 +3,7 @@
 //! figure on a page and the same figure at the terminal cannot differ. Nothing here prints, speaks
 //! HTTP or records the audit trail: the caller knows who is asking and records it.
 
+pub mod cohort;
 pub mod defaults;
 pub mod diary;
 pub mod fhir;
@@ -76,6 +77,14 @@ pub enum AppError {
     /// An acknowledgement asked for an event that is not flagged for urgent review.
     #[error("adverse event {0} is not flagged for urgent review; there is nothing to acknowledge")]
     NotFlagged(Uuid),
+    /// A cohort-report filter that cannot be applied, named as the command line names it.
+    #[error("--{filter}: {reason}")]
+    Filter {
+        filter: &'static str,
+        reason: String,
+    },
+    #[error(transparent)]
+    Cohort(#[from] cephalog_core::cohort::CohortError),
     /// A review asked for a questionnaire whose answers raised no same-day alert.
     #[error("questionnaire {0} raised no same-day alert; there is nothing to review")]
     NothingToReview(Uuid),

@@ -336,7 +336,7 @@ pub(crate) fn proms_in_cycles(entries: &[PromEntry], sessions: &[NaiveDate]) -> 
     entries
         .iter()
         .map(|e| {
-            let cycle = sorted.iter().rposition(|s| *s <= e.date).map(|i| i + 1);
+            let cycle = cephalog_core::response::cycle_of(e.date, &sorted);
             PromInCycle {
                 period: cycle.map_or_else(|| "baseline".to_owned(), |c| format!("cycle {c}")),
                 cycle,

@@ -31,7 +31,11 @@ fn take_pending(failed: Option<&anyhow::Error>) -> Vec<AuditEvent> {
         e.action = action.to_owned();
         if let Some(err) = failed {
             e.action.push_str(".refused");
-            e.detail = format!("{err:#}");
+            e.detail = if e.detail.is_empty() {
+                format!("{err:#}")
+            } else {
+                format!("{}; refused: {err:#}", e.detail)
+            };
         }
     }
     events
@@ -89,6 +93,39 @@ pub async fn patient(store: &Store, key: &str) -> Result<PatientRecord> {
 /// Records a clinic-wide read or write (lists, schedules, the demo).
 pub async fn clinic(store: &Store) -> Result<()> {
     record(store, None, "clinic", "*").await
+}
+
+/// Records a cohort read: one entry, about the whole installation until the clinic is known
+/// ([`cohort_clinic`]), whose detail names the filters (`filters`) and, once the report is
+/// computed, the number of patients in it ([`cohort_patients`]).
+pub async fn cohort(store: &Store, filters: String) -> Result<()> {
+    record(store, None, "cohort", "*").await?;
+    with_last(|e| e.detail = filters)
+}
+
+/// Puts the pending cohort entry on the chain of the clinic it reads.
+pub fn cohort_clinic(clinic: Option<Uuid>) -> Result<()> {
+    with_last(|e| {
+        e.clinic = clinic;
+        if let Some(c) = clinic {
+            e.entity_id = c.to_string();
+        }
+    })
+}
+
+/// Adds the number of patients in the report to the pending cohort entry.
+pub fn cohort_patients(patients: u64) -> Result<()> {
+    with_last(|e| e.detail.push_str(&format!("; {patients} patient(s)")))
+}
+
+fn with_last(change: impl FnOnce(&mut AuditEvent)) -> Result<()> {
+    let mut pending = PENDING
+        .lock()
+        .map_err(|_| anyhow::anyhow!("the audit queue is unusable after a panic"))?;
+    if let Some(e) = pending.last_mut() {
+        change(e);
+    }
+    Ok(())
 }
 
 /// Records a whole-database copy (`entity`: backup or restore, `id`: the file) and appends the

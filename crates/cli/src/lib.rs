@@ -5,6 +5,7 @@ mod access;
 mod accounts;
 mod attacks;
 mod backup;
+mod cohort;
 mod commands;
 pub mod demo;
 mod export;
@@ -103,6 +104,9 @@ pub enum Command {
     /// Adverse events and safety reports (E2B(R3), MedWatch 3500).
     #[command(subcommand)]
     Ae(AeCommand),
+    /// The clinic cohort report: how the treated patients are doing per cycle, time on
+    /// treatment, sessions, continuation decisions and adverse events, beside published figures.
+    Cohort(CohortArgs),
     /// User accounts (the first admin is made here).
     #[command(subcommand)]
     User(UserCommand),
@@ -594,6 +598,33 @@ pub struct ScheduleArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct CohortArgs {
+    /// Assess as of this date (default today).
+    #[arg(long)]
+    pub on: Option<NaiveDate>,
+    /// One clinic's patients, by name (default: every clinic's).
+    #[arg(long)]
+    pub clinic: Option<String>,
+    /// First chronic-migraine session in FROM..TO (dates, inclusive).
+    #[arg(long, value_name = "FROM..TO")]
+    pub first_session: Option<String>,
+    /// An ICHD-3 diagnosis code the patients carry, e.g. 1.3.
+    #[arg(long)]
+    pub diagnosis: Option<String>,
+    /// Rule set whose preset the figures use and whose stop decisions end time on treatment.
+    #[arg(long, default_value = cephalog_app::defaults::RESPONSE_RULES)]
+    pub rules: String,
+    /// Age at the first session in A..B (years, inclusive).
+    #[arg(long, value_name = "A..B")]
+    pub age: Option<String>,
+    /// female, male or other.
+    #[arg(long)]
+    pub sex: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct ResponseArgs {
     #[arg(long)]
     pub patient: String,
@@ -1013,6 +1044,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Schedule(a) => treatment::schedule(db, a).await,
         Command::Response(a) => treatment::response(db, rules_dir.as_deref(), a).await,
         Command::Ae(c) => safety::ae(db, c).await,
+        Command::Cohort(a) => cohort::cohort(db, rules_dir.as_deref(), a).await,
         Command::User(c) => accounts::user(db, c).await,
         Command::Audit(c) => accounts::audit(db, &target, c).await,
         Command::Export(a) => export::export(db, a).await,
@@ -1089,6 +1121,7 @@ fn action_name(c: &Command) -> String {
         ),
         Command::Schedule(_) => ("schedule", "read"),
         Command::Response(_) => ("response", "read"),
+        Command::Cohort(_) => ("cohort", "read"),
         Command::Ae(a) => (
             "ae",
             match a {

@@ -10,6 +10,7 @@
 //! clock (callers pass "today") and knows no wire format or database.
 
 pub mod classify;
+pub mod cohort;
 pub mod diary;
 pub mod drugs;
 pub mod eligibility;

@@ -264,3 +264,96 @@ pub const COMPEL_RELATED_MUSCULAR_WEAKNESS_PERCENT: f64 = 1.4;
 
 /// COMPEL (Blumenfeld 2018): treatment-related facial paresis in 1.3 % of patients [V].
 pub const COMPEL_RELATED_FACIAL_PARESIS_PERCENT: f64 = 1.3;
+
+// ---------------------------------------------------------------------------------------------
+// The clinic cohort report: its defaults and the published benchmarks it prints beside the
+// clinic's figures (PREEMPT pooled, PREEMPT 2, COMPEL, REPOSE, the Guy's and St Thomas' audit,
+// CM-PASS, a real-world meta-analysis). Each benchmark's population, timing and measure are in
+// its doc comment; a figure marked [U] prints with [`UNVERIFIED_MARK`].
+// ---------------------------------------------------------------------------------------------
+
+/// Time on treatment ends when no session follows the last one for more than this many days
+/// (about 6 months). A Cephalog default [U]: no source fixes the gap after which a patient
+/// counts as having stopped; the cohort report takes another gap when asked.
+pub const DISCONTINUATION_GAP_DAYS: i64 = 183;
+
+/// An interval between sessions "longer than 13 weeks": more than 91 days (REPOSE, Ahmed 2019)
+/// [V2].
+pub const LONG_INTERVAL_DAYS: i64 = 91;
+
+/// A baseline questionnaire (MIDAS, HIT-6) counts in the cohort report only when answered at
+/// most this many days before the first session: MIDAS asks about the last 3 months. A Cephalog
+/// default [U].
+pub const QUESTIONNAIRE_BASELINE_DAYS: i64 = 90;
+
+/// PREEMPT pooled (Dodick 2010): baseline 19.9 headache days per 28 days, onabotulinumtoxinA arm
+/// (N = 688) [V].
+pub const PREEMPT_POOLED_BASELINE_HEADACHE_DAYS: f64 = 19.9;
+
+/// PREEMPT pooled (Dodick 2010): change in headache days per 28 days at week 24 (after 2
+/// cycles), onabotulinumtoxinA −8.4 [V2].
+pub const PREEMPT_POOLED_HEADACHE_DAYS_CHANGE_WEEK_24: f64 = -8.4;
+
+/// PREEMPT pooled (Dodick 2010): placebo −6.6 headache days per 28 days at week 24 [V2].
+pub const PREEMPT_POOLED_PLACEBO_HEADACHE_DAYS_CHANGE_WEEK_24: f64 = -6.6;
+
+/// PREEMPT pooled (Dodick 2010): ≥50 % fewer headache days at week 24 in 47.1 % of
+/// onabotulinumtoxinA patients (35.1 % placebo) [U].
+pub const PREEMPT_POOLED_RESPONDER_50_PERCENT_WEEK_24: f64 = 47.1;
+
+/// PREEMPT 2 (Diener 2010): −9.0 headache days per 28 days, weeks 21–24 (after 2 cycles),
+/// onabotulinumtoxinA (N = 347; placebo −6.7) [V].
+pub const PREEMPT2_HEADACHE_DAYS_CHANGE_WEEK_24: f64 = -9.0;
+
+/// COMPEL (Blumenfeld 2018): baseline 22.0 headache days per 28 days (N = 716) [V].
+pub const COMPEL_BASELINE_HEADACHE_DAYS: f64 = 22.0;
+
+/// COMPEL (Blumenfeld 2018): −9.2 headache days per 28 days at week 60 (after 5 cycles of 12
+/// weeks) [V].
+pub const COMPEL_HEADACHE_DAYS_CHANGE_WEEK_60: f64 = -9.2;
+
+/// COMPEL (Blumenfeld 2018): −10.7 headache days per 28 days at week 108 (after 9 cycles) [V].
+pub const COMPEL_HEADACHE_DAYS_CHANGE_WEEK_108: f64 = -10.7;
+
+/// COMPEL (Blumenfeld 2018): 52.1 % of patients completed the 108 weeks [V2].
+pub const COMPEL_COMPLETED_108_WEEKS_PERCENT: f64 = 52.1;
+
+/// COMPEL (Blumenfeld 2018): 18.3 % of patients had at least one adverse event [V2] (the
+/// reference notes do not say whether treatment-related only).
+pub const COMPEL_ANY_AE_PERCENT: f64 = 18.3;
+
+/// REPOSE (Ahmed 2019; 641 patients, 3,499 sessions): mean dose 155.1 U per session [V2].
+pub const REPOSE_MEAN_UNITS: f64 = 155.1;
+
+/// REPOSE (Ahmed 2019): mean 31.4 injection sites per session [V2].
+pub const REPOSE_MEAN_SITES: f64 = 31.4;
+
+/// REPOSE (Ahmed 2019): 79.1 % of patients had at least one interval between sessions longer
+/// than 13 weeks [V2]. A share of patients, not of intervals.
+pub const REPOSE_PATIENTS_WITH_LONG_INTERVAL_PERCENT: f64 = 79.1;
+
+/// REPOSE (Ahmed 2019): 20.6 headache days per month at the first visit [V2].
+pub const REPOSE_BASELINE_HEADACHE_DAYS: f64 = 20.6;
+
+/// REPOSE (Ahmed 2019): 7.4 headache days per month by visit 8 [V2], read as after 7 cycles.
+pub const REPOSE_HEADACHE_DAYS_VISIT_8: f64 = 7.4;
+
+/// Guy's and St Thomas' audit under NICE TA260 (200 patients): 63.5 % had ≥30 % fewer headache
+/// days after 2 cycles [V2].
+pub const GSTT_RESPONDER_30_PERCENT_CYCLE_2: f64 = 63.5;
+
+/// Guy's and St Thomas' audit: 53.5 % of those responders became episodic (below 15 headache
+/// days a month) [V2].
+pub const GSTT_RESPONDERS_EPISODIC_PERCENT: f64 = 53.5;
+
+/// A real-world meta-analysis: 46.6 % of patients with ≥50 % fewer headache days [U]: known to
+/// Cephalog only through a competitor survey naming no paper, so it is not treated as read.
+pub const REAL_WORLD_RESPONDER_50_PERCENT: f64 = 46.6;
+
+/// The same real-world meta-analysis: −10.6 headache days [U] (as
+/// [`REAL_WORLD_RESPONDER_50_PERCENT`]).
+pub const REAL_WORLD_HEADACHE_DAYS_CHANGE: f64 = -10.6;
+
+/// CM-PASS post-authorisation safety study (1,160 patients): treatment-related adverse events
+/// in 20 % of patients [U].
+pub const CM_PASS_TREATMENT_RELATED_AE_PERCENT: f64 = 20.0;

@@ -73,7 +73,8 @@ pub struct Change {
 }
 
 impl Change {
-    fn new(baseline: Option<f64>, cycle: Option<f64>) -> Self {
+    /// The change from `baseline` to `cycle`, each `None` when not known.
+    pub fn new(baseline: Option<f64>, cycle: Option<f64>) -> Self {
         let absolute = baseline.zip(cycle).map(|(b, c)| c - b);
         let percent = baseline
             .zip(cycle)
@@ -92,7 +93,9 @@ impl Change {
         self.percent.map(|p| -p)
     }
 
-    fn reduced_by_at_least(&self, percent: f64) -> Option<bool> {
+    /// Whether the count fell by at least `percent` (within a floating-point tolerance, so 30 %
+    /// computed as 29.999999999999996 counts); `None` when the percentage is not computable.
+    pub fn reduced_by_at_least(&self, percent: f64) -> Option<bool> {
         self.reduction_percent()
             .map(|r| r >= percent - PERCENT_EPSILON)
     }
@@ -185,6 +188,15 @@ fn window_ending(end: NaiveDate) -> DateRange {
 
 fn fmt_opt(x: Option<f64>) -> String {
     x.map_or_else(|| INSUFFICIENT_DIARY_DATA.to_owned(), |v| format!("{v:.1}"))
+}
+
+/// The cycle a record dated `date` belongs to: the number (from 1) of the latest session on or
+/// before it among `sorted_sessions` (oldest first); `None` before the first (the baseline).
+pub fn cycle_of(date: NaiveDate, sorted_sessions: &[NaiveDate]) -> Option<usize> {
+    sorted_sessions
+        .iter()
+        .rposition(|s| *s <= date)
+        .map(|i| i + 1)
 }
 
 /// Computes the response report under a rule set. `None` when there is no session yet.

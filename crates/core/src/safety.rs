@@ -95,7 +95,7 @@ impl SafetyError {
 
 /// Lower-case, words separated by single spaces, every other character dropped: "Drooping
 /// eyelid (left)" becomes "drooping eyelid left".
-fn normalise_term(term: &str) -> String {
+pub(crate) fn normalise_term(term: &str) -> String {
     term.to_lowercase()
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())

@@ -6,6 +6,7 @@
 mod attacks;
 mod audit;
 mod backup;
+mod cohort;
 mod crash;
 mod export;
 mod fhir;
