@@ -464,7 +464,10 @@ macro_rules! audit_engine {
 
             /// One chain's rows in order, or one patient's in every chain, each column read as
             /// text.
-            pub(crate) async fn rows(pool: &Pool, which: Rows<'_>) -> Result<Vec<RawEntry>, StoreError> {
+            pub(crate) async fn rows<'e, E>(pool: E, which: Rows<'_>) -> Result<Vec<RawEntry>, StoreError>
+            where
+                E: sqlx::Executor<'e, Database = $db>,
+            {
                 macro_rules! select {
                     ($rest:literal) => {
                         concat!(
@@ -530,7 +533,10 @@ macro_rules! audit_engine {
             }
 
             /// Every chain's head row: name, last entry number, last seal.
-            pub(crate) async fn heads(pool: &Pool) -> Result<Vec<(String, i64, String)>, StoreError> {
+            pub(crate) async fn heads<'e, E>(pool: E) -> Result<Vec<(String, i64, String)>, StoreError>
+            where
+                E: sqlx::Executor<'e, Database = $db>,
+            {
                 let rows = sqlx::query("SELECT chain, last_seq, last_hash FROM audit_chains ORDER BY chain")
                     .fetch_all(pool)
                     .await?;
@@ -540,10 +546,37 @@ macro_rules! audit_engine {
             }
 
             /// The chains that hold entries.
-            pub(crate) async fn chains_with_entries(pool: &Pool) -> Result<Vec<String>, StoreError> {
+            pub(crate) async fn chains_with_entries<'e, E>(pool: E) -> Result<Vec<String>, StoreError>
+            where
+                E: sqlx::Executor<'e, Database = $db>,
+            {
                 Ok(sqlx::query_scalar("SELECT DISTINCT chain FROM audit_log")
                     .fetch_all(pool)
                     .await?)
+            }
+
+            /// Every head, and the rows of every chain that has a head, holds entries or is named
+            /// in `also`, read in one transaction: one moment of the trail, however many appends
+            /// commit meanwhile (a snapshot on SQLite's WAL; repeatable read on PostgreSQL).
+            #[allow(clippy::type_complexity)]
+            pub(crate) async fn snapshot(
+                pool: &Pool,
+                also: &[String],
+            ) -> Result<(Vec<(String, i64, String)>, Vec<(String, Vec<RawEntry>)>), StoreError> {
+                let mut tx = pool.begin().await?;
+                repeatable_read!($module, tx);
+                let heads = heads(&mut *tx).await?;
+                let mut names: std::collections::BTreeSet<String> =
+                    heads.iter().map(|(c, _, _)| c.clone()).collect();
+                names.extend(chains_with_entries(&mut *tx).await?);
+                names.extend(also.iter().cloned());
+                let mut chains = Vec::with_capacity(names.len());
+                for chain in names {
+                    let rows = rows(&mut *tx, Rows::Chain(&chain)).await?;
+                    chains.push((chain, rows));
+                }
+                tx.rollback().await?;
+                Ok((heads, chains))
             }
 
             /// The clinic of each of `patients` that is stored with one.
@@ -565,6 +598,17 @@ macro_rules! audit_engine {
                 Ok(out)
             }
         }
+    };
+}
+
+/// A read transaction's isolation for [`snapshot`](sqlite::snapshot): SQLite's WAL already reads
+/// one snapshot from the first read on; PostgreSQL needs repeatable read.
+macro_rules! repeatable_read {
+    (sqlite, $tx:ident) => {};
+    (postgres, $tx:ident) => {
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            .execute(&mut *$tx)
+            .await?;
     };
 }
 
@@ -818,29 +862,25 @@ impl Store {
     }
 
     async fn verify_audit_as(&self, backup: bool) -> Result<AuditVerification, StoreError> {
-        let heads: std::collections::HashMap<String, (i64, String)> =
-            audit_dispatch!(self.pool(), p => a::heads(p).await)?
-                .into_iter()
-                .map(|(c, seq, hash)| (c, (seq, hash)))
-                .collect();
         let lines = match &self.audit.checkpoints {
             Some(path) => Some(read_checkpoint_lines(path)?),
             None => None,
         };
         // Every chain: those with a head row, those holding entries and those the checkpoint
         // log names, so that a chain removed whole is still checked against its checkpoints.
-        let mut names: std::collections::BTreeSet<String> = heads.keys().cloned().collect();
-        names.extend(audit_dispatch!(self.pool(), p => a::chains_with_entries(p).await)?);
-        names.extend(
-            lines
-                .iter()
-                .flatten()
-                .filter_map(|(_, l)| Checkpoint::parse_line(l).ok())
-                .map(|c| c.chain),
-        );
+        let named: Vec<String> = lines
+            .iter()
+            .flatten()
+            .filter_map(|(_, l)| Checkpoint::parse_line(l).ok())
+            .map(|c| c.chain)
+            .collect();
+        let (heads, chain_rows) = audit_dispatch!(self.pool(), p => a::snapshot(p, &named).await)?;
+        let heads: std::collections::HashMap<String, (i64, String)> = heads
+            .into_iter()
+            .map(|(c, seq, hash)| (c, (seq, hash)))
+            .collect();
         let mut chains = Vec::new();
-        for chain in names {
-            let rows = audit_dispatch!(self.pool(), p => a::rows(p, Rows::Chain(&chain)).await)?;
+        for (chain, rows) in chain_rows {
             let (head_seq, head_hash) = heads
                 .get(&chain)
                 .cloned()

@@ -313,6 +313,12 @@ async fn run(url: &str, label: &str) -> Result<()> {
         audit.chains.iter().filter(|c| c.entries > 0).count(),
         audit.broken.is_none()
     );
+    if let Some(b) = &audit.broken {
+        println!(
+            "first break: chain {} entry {}: {}",
+            b.chain, b.seq, b.reason
+        );
+    }
     Ok(())
 }
 

@@ -532,3 +532,32 @@ story!(
         assert_eq!(trail.len(), 1);
     }
 );
+
+story!(
+    verifying_while_appends_go_on_reads_one_moment_of_the_trail,
+    |store: Store| async move {
+        let clinic = store.clinic("Clinic A").await.expect("clinic");
+        let writer = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                for n in 0..200 {
+                    store.audit(clinic_event(clinic, n)).await.expect("append");
+                }
+            })
+        };
+        // Each verification reads the heads and the entries while entries keep committing: a
+        // head read before a commit and entries read after it would look like a broken chain.
+        let mut checked = 0;
+        while !writer.is_finished() {
+            let v = store.verify_audit().await.expect("verify");
+            assert!(v.broken.is_none(), "{:?}", v.broken);
+            checked += 1;
+        }
+        writer.await.expect("writer");
+        let v = store.verify_audit().await.expect("verify");
+        assert!(
+            v.broken.is_none() && v.entries == 200,
+            "{v:?} after {checked} checks"
+        );
+    }
+);
