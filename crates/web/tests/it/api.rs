@@ -3,6 +3,7 @@
 //! document against the router.
 
 mod access;
+mod cohort;
 mod errors;
 mod fhir;
 mod history;
