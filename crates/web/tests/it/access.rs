@@ -256,6 +256,7 @@ fn table() -> Vec<Case> {
         // A live link of patient A's: the token is all it takes.
         case(M::GET, "/share/{token}", Public),
         case(M::GET, "/adverse-events", ClinicStaff),
+        case(M::GET, "/cohort", Oversight),
         case(M::GET, "/patients/{id}/adverse-events", Clinical),
         case(M::GET, "/patients/{id}/adverse-events/new", Clinical),
         form(

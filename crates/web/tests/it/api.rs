@@ -11,6 +11,6 @@ mod openapi;
 mod pathway;
 mod plausible;
 mod records;
-mod routes;
+pub(crate) mod routes;
 mod safety;
 mod treatment;
