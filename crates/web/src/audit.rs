@@ -106,6 +106,11 @@ async fn record_in(
         source: who.source.clone(),
         detail: String::new(),
     };
+    push(state, who, event).await
+}
+
+/// Queues `event` with the request's other entries, or appends it at once outside a request.
+async fn push(state: &AppState, who: &Principal, event: AuditEvent) -> Result<(), WebError> {
     match &who.audit {
         Some(queue) => queue
             .0
@@ -117,6 +122,29 @@ async fn record_in(
         }
     }
     Ok(())
+}
+
+/// Records a read of the cohort report (or its refusal, `action` ending in `.denied`) with
+/// `detail` naming the filters, as `cephalog cohort` does: about the clinic `clinic` and in its
+/// chain, or about the whole installation (`None`) and in the installation's chain.
+pub async fn cohort(
+    state: &AppState,
+    who: &Principal,
+    clinic: Option<Uuid>,
+    action: &str,
+    detail: String,
+) -> Result<(), WebError> {
+    let event = AuditEvent {
+        clinic,
+        actor: format!("{}:{}", who.user.role.as_str(), who.user.username),
+        action: action.to_owned(),
+        entity: "cohort".to_owned(),
+        entity_id: clinic.map_or_else(|| "*".to_owned(), |c| c.to_string()),
+        patient: None,
+        source: who.source.clone(),
+        detail,
+    };
+    push(state, who, event).await
 }
 
 fn denial(d: Denial, id: Uuid) -> WebError {

@@ -130,6 +130,7 @@ impl From<cephalog_app::AppError> for WebError {
         match e {
             cephalog_app::AppError::Store(s) => s.into(),
             cephalog_app::AppError::UnknownRuleSet { .. } => WebError::invalid("rules", e),
+            cephalog_app::AppError::Filter { filter, reason } => WebError::invalid(filter, reason),
             cephalog_app::AppError::Limit(ref l) => WebError::invalid(l.field, &e),
             cephalog_app::AppError::Safety(s) => WebError::invalid(s.field(), s),
             cephalog_app::AppError::NotPlanned { index, .. } => {

@@ -9,6 +9,7 @@ pub mod api;
 mod assets;
 pub mod audit;
 pub mod auth;
+mod cohort;
 mod config;
 pub mod error;
 mod layout;

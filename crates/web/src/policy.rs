@@ -13,6 +13,10 @@
 //!   with a doctor outside the clinic through an expiring, read-only link.
 //! - An administrator manages the users of their clinic and reads the access log of its patients,
 //!   but not their clinical record.
+//! - The cohort report (the clinic's treatment figures, aggregated, no patient named) is
+//!   oversight, like the access log: clinicians and administrators read their clinic's; an
+//!   administrator may also ask for the whole installation's. Nurses, who read every record of
+//!   the clinic for care, do not read the oversight reports; patients never do.
 
 use cephalog_auth::Role;
 use cephalog_store::{PatientRecord, UserRecord};
@@ -55,6 +59,17 @@ pub enum ClinicNeed {
     AddPatient,
     /// Add, disable and reset users of the clinic.
     ManageUsers,
+    /// The clinic's cohort report: clinicians and administrators.
+    Cohort,
+}
+
+/// Whose patients a cohort report covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CohortScope {
+    /// The user's clinic.
+    Clinic,
+    /// Every clinic of the installation: administrators only.
+    Installation,
 }
 
 /// Why access was refused.
@@ -110,8 +125,19 @@ pub fn clinic_access(user: &UserRecord, need: ClinicNeed) -> Result<(), Denial> 
                 matches!(user.role, Role::Clinician | Role::Nurse)
             }
             ClinicNeed::ManageUsers => user.role == Role::Admin,
+            ClinicNeed::Cohort => matches!(user.role, Role::Clinician | Role::Admin),
         };
     if ok { Ok(()) } else { Err(Denial::RoleMayNot) }
+}
+
+/// May `user` read the cohort report over `scope`?
+pub fn cohort_access(user: &UserRecord, scope: CohortScope) -> Result<(), Denial> {
+    clinic_access(user, ClinicNeed::Cohort)?;
+    match scope {
+        CohortScope::Clinic => Ok(()),
+        CohortScope::Installation if user.role == Role::Admin => Ok(()),
+        CohortScope::Installation => Err(Denial::RoleMayNot),
+    }
 }
 
 /// May `admin` manage `target` (same clinic, and not themselves for disabling)?
@@ -254,16 +280,24 @@ mod tests {
     #[test]
     fn clinic_needs() {
         let c = Uuid::now_v7();
-        for (role, worklist, users) in [
-            (Role::Clinician, true, false),
-            (Role::Nurse, true, false),
-            (Role::Admin, false, true),
-            (Role::Patient, false, false),
+        for (role, worklist, users, cohort, installation) in [
+            (Role::Clinician, true, false, true, false),
+            (Role::Nurse, true, false, false, false),
+            (Role::Admin, false, true, true, true),
+            (Role::Patient, false, false, false, false),
         ] {
             let u = user(role, c, (role == Role::Patient).then(Uuid::now_v7));
             assert_eq!(clinic_access(&u, ClinicNeed::Worklist).is_ok(), worklist);
             assert_eq!(clinic_access(&u, ClinicNeed::ManageUsers).is_ok(), users);
+            assert_eq!(cohort_access(&u, CohortScope::Clinic).is_ok(), cohort);
+            assert_eq!(
+                cohort_access(&u, CohortScope::Installation).is_ok(),
+                installation
+            );
         }
+        let mut gone = user(Role::Admin, c, None);
+        gone.disabled = true;
+        assert!(cohort_access(&gone, CohortScope::Clinic).is_err());
         let admin = user(Role::Admin, c, None);
         assert!(user_access(&admin, c).is_ok());
         assert_eq!(user_access(&admin, Uuid::now_v7()), Err(Denial::OutOfScope));

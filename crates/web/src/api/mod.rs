@@ -5,13 +5,14 @@
 //! `POST /api/v1/tokens` or with `cephalog user token`) or with the browser session. The same
 //! access rules and audit trail apply as to the pages.
 
+mod cohort;
 mod diary;
 mod fhir;
 mod history;
 mod pathway;
 mod patients;
 mod safety;
-mod schema;
+pub(crate) mod schema;
 mod tokens;
 mod treatment;
 
@@ -45,7 +46,7 @@ use crate::error::{ErrorBody, ErrorDetail};
         schema::Ichd3Code, schema::TrialOutcome, schema::PreventiveClass, schema::Instrument,
         schema::Seriousness, schema::ActionTaken, schema::EventOutcome, schema::Causality,
         schema::PlanKind, schema::SessionPlan, schema::Side, schema::LeftRight, schema::Muscle,
-        schema::FtpMuscle, schema::OverridableCheck,
+        schema::FtpMuscle, schema::OverridableCheck, schema::CohortScope,
     )),
     modifiers(&BearerAuth),
     security(("token" = []), ("session" = []))
@@ -98,6 +99,7 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(treatment::plan))
         .routes(routes!(treatment::sessions, treatment::record))
         .routes(routes!(treatment::schedule))
+        .routes(routes!(cohort::cohort))
         .routes(routes!(safety::list, safety::add))
         .routes(routes!(safety::clinic_list))
         .routes(routes!(safety::get))

@@ -59,6 +59,16 @@ pub enum Sex {
     Other,
 }
 
+/// Whose patients a cohort report covers.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CohortScope {
+    /// The caller's clinic.
+    Clinic,
+    /// Every clinic of the installation: administrators only.
+    Installation,
+}
+
 /// An ICHD-3 diagnosis Cephalog works with.
 #[derive(Serialize, ToSchema)]
 pub enum Ichd3Code {

@@ -3,6 +3,7 @@
 
 mod admin;
 mod clinic;
+mod cohort;
 mod diary;
 mod form;
 #[cfg(test)]
@@ -74,6 +75,7 @@ fn routes() -> Routes {
         .post("/logout", logout);
     let r = diary::routes(r);
     let r = clinic::routes(r);
+    let r = cohort::routes(r);
     let r = pathway::routes(r);
     let r = questionnaires::routes(r);
     let r = sessions::routes(r);
@@ -204,10 +206,15 @@ impl Nav {
                 links.push(("/worklist".to_owned(), "Worklist"));
                 links.push(("/patients".to_owned(), "Patients"));
                 links.push(("/adverse-events".to_owned(), "Adverse events"));
+                // The cohort report is oversight (`policy::cohort_access`): not for nurses.
+                if u.role == Role::Clinician {
+                    links.push(("/cohort".to_owned(), "Cohort report"));
+                }
             }
             Role::Admin => {
                 links.push(("/admin/users".to_owned(), "Users"));
                 links.push(("/admin/patients".to_owned(), "Access logs"));
+                links.push(("/cohort".to_owned(), "Cohort report"));
             }
         }
         Nav {

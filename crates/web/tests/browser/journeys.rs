@@ -761,12 +761,18 @@ async fn pages_are_accessible_at_desktop_and_phone_widths() {
                     "clinic-adverse-events",
                     "/adverse-events".to_owned(),
                 ),
+                (Some(seed::CLINICIAN), "cohort", "/cohort".to_owned()),
                 (Some(seed::NURSE), "nurse-worklist", "/worklist".to_owned()),
                 (Some(seed::ADMIN), "users", "/admin/users".to_owned()),
                 (
                     Some(seed::ADMIN),
                     "admin-patients",
                     "/admin/patients".to_owned(),
+                ),
+                (
+                    Some(seed::ADMIN),
+                    "cohort-installation",
+                    "/cohort?scope=installation".to_owned(),
                 ),
                 (Some(seed::ADMIN), "forbidden", "/worklist".to_owned()),
             ];
@@ -982,6 +988,152 @@ async fn clinician_acknowledges_an_urgent_review() {
         assert_eq!(acks.len(), 1);
         assert_eq!(acks[0].event, case);
         assert_eq!(acks[0].decision, decision);
+    })
+    .await;
+}
+
+/// A clinician opens the cohort report from the navigation after two patients' first sessions:
+/// every section is a table, axe-clean at desktop and phone widths; a reversed age range is
+/// refused on the page (422) naming the field, with the form kept as it was filled in; a filter
+/// nobody matches says so and names the filters.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clinician_reads_the_cohort_report() {
+    use cephalog_core::protocol::Plan;
+    use cephalog_core::session::{
+        CheckPolicy, Indication, Product, Session, SessionDraft, SiteDose, VialSize,
+    };
+    harness::run("clinician_reads_the_cohort_report", |b| async move {
+        for (patient, days_ago) in [(b.seeded.other_patient, 70), (b.seeded.patient, 42)] {
+            let session = Session::record(
+                SessionDraft {
+                    date: today() - Duration::days(days_ago),
+                    indication: Indication::ChronicMigraine,
+                    product: Product::OnabotulinumtoxinA,
+                    vial_size: VialSize::U200,
+                    vials: 1,
+                    lot: "C4021AB".to_owned(),
+                    expiry: today() + Duration::days(300),
+                    diluent: VialSize::U200.protocol_diluent(),
+                    sites: SiteDose::from_plan(&Plan::preempt()),
+                    injector: "Dr Ana Ruiz".to_owned(),
+                    prescriber: Some("Dr Ana Ruiz".to_owned()),
+                    notes: String::new(),
+                },
+                today(),
+            )
+            .expect("session");
+            b.store
+                .record_session(patient, &session, None, &[], &CheckPolicy::default())
+                .await
+                .expect("recorded");
+        }
+
+        b.sign_in(seed::CLINICIAN).await;
+        b.click("header nav a[href='/cohort']").await;
+        b.wait_for("#selection").await;
+        assert_eq!(b.path().await, "/cohort");
+        let selection = b
+            .text("#selection-table")
+            .await
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(selection.contains("Selected 2"), "{selection}");
+        for section in [
+            "#cycles-table",
+            "#comparators-table",
+            "#at-risk-table",
+            "#sessions-table",
+            "#safety-table",
+            "#safety-published-table",
+        ] {
+            b.find(section).await;
+        }
+        let cycles = b.text("#cycles-table").await;
+        assert!(cycles.contains("95 % CI"), "{cycles}");
+        assert!(
+            b.text("#comparators-table")
+                .await
+                .contains("[unverified default]"),
+            "the unverified comparators are marked"
+        );
+        let main = b.main_text().await.to_lowercase();
+        for word in ["responder", "has chronic", "is a responder"] {
+            assert!(!main.contains(word), "the page says '{word}'");
+        }
+        for width in [DESKTOP, PHONE] {
+            b.set_width(width).await;
+            b.axe(&format!("the cohort report at {width} px")).await;
+            b.fits_the_screen(&format!("the cohort report at {width} px"))
+                .await;
+            b.screenshot("cohort-report", width).await;
+        }
+        b.set_width(DESKTOP).await;
+
+        // A reversed age range: refused on the page, the form kept.
+        b.fill("#age_min", "60").await;
+        b.fill("#age_max", "40").await;
+        b.click("#filters button[type=submit]").await;
+        b.wait_for("#cohort-error").await;
+        let error = b.text("#cohort-error").await;
+        assert!(error.contains("age_min"), "{error}");
+        assert_eq!(
+            b.find("#age_min")
+                .await
+                .attr("aria-invalid")
+                .await
+                .expect("attribute")
+                .as_deref(),
+            Some("true")
+        );
+        assert_eq!(
+            b.find("#age_max")
+                .await
+                .prop("value")
+                .await
+                .expect("value")
+                .as_deref(),
+            Some("40")
+        );
+        assert!(b.find_all("#selection").await.is_empty());
+        for width in [DESKTOP, PHONE] {
+            b.set_width(width).await;
+            b.axe(&format!("the refused cohort filter at {width} px"))
+                .await;
+            b.fits_the_screen(&format!("the refused cohort filter at {width} px"))
+                .await;
+        }
+        b.set_width(DESKTOP).await;
+
+        // Nobody matches: said, with the filters named.
+        b.goto("/cohort?first_session_from=2020-01-01&first_session_to=2020-12-31")
+            .await;
+        let none = b.text("#no-match").await;
+        assert!(none.contains("No patients match"), "{none}");
+        assert!(
+            none.contains("first session 2020-01-01..2020-12-31"),
+            "{none}"
+        );
+        b.axe("the empty cohort report").await;
+
+        let trail = b.store.audit_trail(None).await.expect("trail");
+        let reads: Vec<_> = trail
+            .iter()
+            .filter(|e| e.fields.entity == "cohort")
+            .map(|e| (e.fields.action.as_str(), e.fields.detail.as_str()))
+            .collect();
+        assert!(
+            reads
+                .iter()
+                .any(|(a, d)| *a == "cohort.read" && d.ends_with("; 2 patient(s)")),
+            "{reads:?}"
+        );
+        assert!(
+            reads
+                .iter()
+                .any(|(a, d)| *a == "cohort.read.refused" && d.starts_with("age_min: ")),
+            "{reads:?}"
+        );
     })
     .await;
 }

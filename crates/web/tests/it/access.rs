@@ -90,6 +90,8 @@ pub enum Scope {
     /// Share links to the visit summary: the patient themself and their clinic's clinicians and
     /// nurses.
     Share,
+    /// The clinic's cohort report: clinicians and administrators, of their own clinic.
+    Oversight,
 }
 
 /// The expected answer, written out by hand for each scope (not computed from the policy code).
@@ -103,6 +105,7 @@ fn allowed(scope: Scope, who: Who, target: Option<Target>) -> bool {
         Scope::SignedIn => who != Anonymous,
         Scope::ClinicStaff => matches!(who, Clinician | Nurse | AwayClinician),
         Scope::Admin => who == Admin,
+        Scope::Oversight => matches!(who, Clinician | Admin | AwayClinician),
         Scope::Diary | Scope::Share | Scope::VisitSummary => match who {
             PatientA => target == Some(A),
             Clinician | Nurse => home,
@@ -253,6 +256,7 @@ fn table() -> Vec<Case> {
         // A live link of patient A's: the token is all it takes.
         case(M::GET, "/share/{token}", Public),
         case(M::GET, "/adverse-events", ClinicStaff),
+        case(M::GET, "/cohort", Oversight),
         case(M::GET, "/patients/{id}/adverse-events", Clinical),
         case(M::GET, "/patients/{id}/adverse-events/new", Clinical),
         form(
@@ -383,6 +387,7 @@ fn table() -> Vec<Case> {
         case(M::GET, "/api/v1/rule-sets", ClinicStaff),
         case(M::GET, "/api/v1/plans/{kind}", ClinicStaff),
         case(M::GET, "/api/v1/schedule", ClinicStaff),
+        case(M::GET, "/api/v1/cohort", Oversight),
         case(M::GET, "/api/v1/adverse-events", ClinicStaff),
         of(
             case(M::GET, "/api/v1/adverse-events/{id}", Clinical),

@@ -3,6 +3,7 @@
 //! document against the router.
 
 mod access;
+mod cohort;
 mod errors;
 mod fhir;
 mod history;
@@ -10,6 +11,6 @@ mod openapi;
 mod pathway;
 mod plausible;
 mod records;
-mod routes;
+pub(crate) mod routes;
 mod safety;
 mod treatment;

@@ -50,6 +50,7 @@ pub const PLAN: Route = route("get", "/plans/{kind}");
 pub const SESSIONS: Route = route("get", "/patients/{id}/sessions");
 pub const SESSION_RECORD: Route = route("post", "/patients/{id}/sessions");
 pub const SCHEDULE: Route = route("get", "/schedule");
+pub const COHORT: Route = route("get", "/cohort");
 pub const RESPONSE: Route = route("get", "/patients/{id}/response");
 pub const QUESTIONNAIRES: Route = route("get", "/patients/{id}/questionnaires");
 pub const QUESTIONNAIRE_ADD: Route = route("post", "/patients/{id}/questionnaires");
@@ -94,6 +95,7 @@ pub const ALL: &[Route] = &[
     SESSIONS,
     SESSION_RECORD,
     SCHEDULE,
+    COHORT,
     RESPONSE,
     QUESTIONNAIRES,
     QUESTIONNAIRE_ADD,
