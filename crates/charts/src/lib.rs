@@ -6,7 +6,12 @@
 //!   sessions;
 //! - [`calendar_svg`]: one diary month, day by day;
 //! - [`site_map_svg`]: the PREEMPT injection sites on a front and a back view of the head and neck;
-//! - [`proms_svg`]: questionnaire totals over time, a panel per instrument with its bands.
+//! - [`proms_svg`]: questionnaire totals over time, a panel per instrument with its bands;
+//! - the clinic cohort report's charts: [`cohort_responders_svg`] (the share who met the ≥30 %
+//!   and ≥50 % reductions by cycle, with Wilson intervals), [`cohort_headache_days_svg`] (mean
+//!   headache days per 28 days by cycle beside the same patients' baseline, with t intervals) and
+//!   [`cohort_persistence_svg`] (the Kaplan–Meier curve of time on treatment, its log-log band,
+//!   the median and the numbers at risk).
 //!
 //! The output is meant to be embedded inline in HTML served under a strict Content-Security-Policy
 //! (`style-src 'self'`): it has no `style` attributes, no `<style>` elements and no scripts, only
@@ -22,6 +27,7 @@
 #![warn(missing_docs)]
 
 mod calendar;
+mod cohort;
 mod proms;
 mod sitemap;
 mod svg;
@@ -29,6 +35,7 @@ mod theme;
 mod trend;
 
 pub use calendar::{CalendarMonth, DayRecord, calendar_months, calendar_svg};
+pub use cohort::{cohort_headache_days_svg, cohort_persistence_svg, cohort_responders_svg};
 pub use proms::{PromPoint, PromSeries, proms_svg};
 pub use sitemap::{
     SiteMapInput, SiteMark, SiteState, site_key, site_map_svg, sites_from_plan, sites_from_session,

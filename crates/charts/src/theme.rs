@@ -34,6 +34,9 @@ pub(crate) const MIGRAINE: &str = "#a3172b";
 pub(crate) const PROM_SERIES: [&str; 4] = ["#1f4e8c", "#5a2d82", "#7a3e00", "#0b5a50"];
 /// The baseline window's shading.
 pub(crate) const BASELINE_FILL: &str = "#e6e6e6";
+/// Confidence bands (the cohort's t interval and Kaplan–Meier band): a light tint of the
+/// headache-day blue, under the series it belongs to.
+pub(crate) const BAND_FILL: &str = "#c9d6ea";
 /// Hatching for "no data" (gaps and unrecorded days).
 pub(crate) const HATCH: &str = "#8c8c8c";
 /// Background under the "no data" hatching.

@@ -7,17 +7,22 @@ use std::collections::BTreeSet;
 
 use cephalog_charts::{
     CalendarMonth, PromPoint, PromSeries, SiteMapInput, SiteMark, SiteState, TrendInput,
-    TrendPeriod, calendar_svg, escape, proms_svg, site_key, site_map_svg, sites_from_plan,
-    trend_svg,
+    TrendPeriod, calendar_svg, cohort_headache_days_svg, cohort_persistence_svg,
+    cohort_responders_svg, escape, proms_svg, site_key, site_map_svg, sites_from_plan, trend_svg,
 };
+use cephalog_core::cohort::{AtRisk, CycleFigures, Persistence};
 use cephalog_core::metrics::DateRange;
 use cephalog_core::preset::DayPreset;
 use cephalog_core::prom::Instrument;
 use cephalog_core::protocol::{
     Concentration, FtpCaps, Muscle, Name, NerveDose, OccipitalNerve, Plan, Side, Target,
 };
+use cephalog_core::reference::UNVERIFIED_MARK;
 use cephalog_core::response::{ResponseInput, assess};
 use cephalog_core::rules::RuleSet;
+use cephalog_core::stats::{
+    ConfidenceLevel, Observation, SurvivalCurve, kaplan_meier, mean_with_t_interval, wilson,
+};
 use fixtures::d;
 use proptest::prelude::*;
 use roxmltree::{Document, Node};
@@ -935,6 +940,246 @@ fn proms_show_a_recorded_phq9_in_its_own_panel() {
          depressive symptoms), latest 7 (mild depressive symptoms)."
     ));
     assert!(!t.iter().any(|s| s.contains("GAD-7")));
+}
+
+// Cohort.
+
+/// A cycle's figures: `judged` patients of whom `met30` and `met50` met the reductions (no
+/// figures when `judged` is 0), and the baseline and cycle headache days of each.
+fn cycle_figures(
+    cycle: usize,
+    (judged, met30, met50): (u64, u64, u64),
+    baseline: &[f64],
+    during: &[f64],
+) -> CycleFigures {
+    let level = ConfidenceLevel::NINETY_FIVE;
+    let share = |k| wilson(k, judged, level).expect("wilson");
+    let changes: Vec<f64> = during.iter().zip(baseline).map(|(c, b)| c - b).collect();
+    CycleFigures {
+        cycle,
+        treated: judged + 2,
+        in_progress: 0,
+        adequate_diary: judged,
+        insufficient_diary_data: 2,
+        baseline_headache_days: mean_with_t_interval(baseline, level).expect("mean"),
+        headache_days: mean_with_t_interval(during, level).expect("mean"),
+        headache_days_change: mean_with_t_interval(&changes, level).expect("mean"),
+        migraine_days_change: None,
+        acute_medication_days_change: None,
+        met_30_percent_reduction: share(met30),
+        met_50_percent_reduction: share(met50),
+        below_15_headache_days: None,
+        below_15_among_met_30: None,
+        questionnaires: vec![],
+        comparators: vec![],
+    }
+}
+
+fn cohort_cycles() -> Vec<CycleFigures> {
+    let baseline: Vec<f64> = (0..20).map(|i| 16.0 + f64::from(i % 7)).collect();
+    let during: Vec<f64> = (0..20).map(|i| 6.0 + f64::from(i % 9)).collect();
+    vec![
+        cycle_figures(1, (20, 12, 8), &baseline, &during),
+        // Windows ended, no diary adequate: a gap, never 0.
+        cycle_figures(2, (0, 0, 0), &[], &[]),
+        // One patient: a mean without an interval.
+        cycle_figures(3, (1, 1, 0), &[20.0], &[9.0]),
+    ]
+}
+
+fn persistence(observations: &[(f64, bool)]) -> Persistence {
+    let obs: Vec<Observation> = observations
+        .iter()
+        .map(|(time, event)| Observation {
+            time: *time,
+            event: *event,
+        })
+        .collect();
+    let curve = kaplan_meier(&obs).expect("curve");
+    let row = |c: &SurvivalCurve, months: f64| AtRisk {
+        months,
+        at_risk: c.at_risk_at(&[months])[0].1,
+        on_treatment: c.survival_at(months),
+        band: c.step_at(months).and_then(|s| s.band),
+    };
+    let stopped = obs.iter().filter(|o| o.event).count() as u64;
+    Persistence {
+        discontinuation_gap_days: 180,
+        gap_mark: Some(UNVERIFIED_MARK),
+        patients: obs.len() as u64,
+        stopped_by_rule: stopped,
+        stopped_by_gap: 0,
+        still_on_treatment: obs.len() as u64 - stopped,
+        median_months: curve.median(),
+        at_risk: [0.0, 3.0, 6.0, 9.0, 12.0, 18.0, 24.0]
+            .into_iter()
+            .map(|m| row(&curve, m))
+            .collect(),
+        at_108_weeks: row(&curve, 24.8),
+        comparators: vec![],
+        curve,
+    }
+}
+
+fn no_nan(svg: &str) {
+    for bad in ["NaN", "inf"] {
+        assert!(!svg.contains(bad), "{bad} in the chart");
+    }
+}
+
+#[test]
+fn cohort_responders_have_two_bars_and_whiskers_per_judged_cycle() {
+    let cycles = cohort_cycles();
+    let svg = cohort_responders_svg("responders", &cycles);
+    no_nan(&svg);
+    let doc = check(&svg);
+    assert_eq!(marks(&doc, "mark-met-30").len(), 2);
+    assert_eq!(marks(&doc, "mark-met-50").len(), 2);
+    assert_eq!(marks(&doc, "whisker").len(), 4);
+    for w in marks(&doc, "whisker") {
+        assert!(has_title(w), "whisker without its interval");
+    }
+    assert_eq!(marks(&doc, "gap").len(), 1, "cycle 2 is a gap");
+    // 12 of 20 is 60 % of the 200-pixel plot.
+    let first = marks(&doc, "mark-met-30")[0];
+    assert!((num(first, "height") - 120.0).abs() < 0.11);
+    let t = texts(&doc);
+    for label in [
+        "1",
+        "2",
+        "3",
+        "20",
+        "0",
+        "n",
+        "treatment cycle",
+        "share of patients (%)",
+    ] {
+        assert!(t.contains(&label), "{label}");
+    }
+    let n_row: Vec<&str> = marks(&doc, "n").iter().filter_map(|n| n.text()).collect();
+    assert_eq!(n_row, ["20", "0", "1"]);
+    assert!(title_text(&doc).contains("≥30 % and ≥50 %"));
+    let desc = desc_text(&doc);
+    assert!(
+        desc.contains("Cycle 1: met the ≥30 % reduction 12 of 20 (60.0 %"),
+        "{desc}"
+    );
+    assert!(desc.contains("Cycle 2: insufficient diary data"), "{desc}");
+}
+
+#[test]
+fn cohort_headache_days_show_cycle_means_with_a_band_beside_the_baseline() {
+    let cycles = cohort_cycles();
+    let svg = cohort_headache_days_svg("headache", &cycles);
+    no_nan(&svg);
+    let doc = check(&svg);
+    assert_eq!(marks(&doc, "mark-cycle").len(), 2);
+    assert_eq!(marks(&doc, "mark-baseline").len(), 2);
+    // The single patient of cycle 3 has no interval: one whisker, one band piece.
+    assert_eq!(marks(&doc, "whisker-baseline").len(), 1);
+    assert_eq!(marks(&doc, "band-segment").len(), 1);
+    assert_eq!(marks(&doc, "gap").len(), 1);
+    let mean = cycles[0].headache_days.expect("mean");
+    let circle = marks(&doc, "mark-cycle")[0];
+    assert!((num(circle, "cy") - (214.0 - 200.0 * mean.mean / 28.0)).abs() < 0.06);
+    let n_row: Vec<&str> = marks(&doc, "n").iter().filter_map(|n| n.text()).collect();
+    assert_eq!(n_row, ["20", "0", "1"]);
+    assert!(title_text(&doc).starts_with("Mean headache days per 28 days by treatment cycle"));
+    assert!(desc_text(&doc).contains("n 1: no interval"));
+}
+
+#[test]
+fn cohort_persistence_steps_at_each_stop_with_band_median_and_at_risk() {
+    let p = persistence(&[
+        (2.0, true),
+        (4.0, false),
+        (5.0, true),
+        (6.0, true),
+        (8.0, false),
+        (10.0, false),
+        (12.0, true),
+        (14.0, false),
+    ]);
+    assert_eq!(p.median_months, Some(12.0));
+    let svg = cohort_persistence_svg("persistence", &p);
+    no_nan(&svg);
+    let doc = check(&svg);
+    assert_eq!(marks(&doc, "mark-step").len(), 4);
+    assert_eq!(marks(&doc, "band-segment").len(), 4);
+    assert_eq!(marks(&doc, "curve").len(), 1);
+    let at_risk: Vec<&str> = marks(&doc, "at-risk")
+        .iter()
+        .filter_map(|n| n.text())
+        .collect();
+    assert_eq!(at_risk, ["8", "7", "5", "3", "2", "0", "0"]);
+    let t = texts(&doc);
+    for label in ["0", "3", "12", "24", "at risk", "median 12.0 months"] {
+        assert!(t.contains(&label), "{label}");
+    }
+    let desc = desc_text(&doc);
+    assert!(
+        desc.contains("Median time on treatment 12.0 months."),
+        "{desc}"
+    );
+    assert!(desc.contains(UNVERIFIED_MARK), "{desc}");
+}
+
+#[test]
+fn cohort_persistence_without_a_stop_is_flat_and_has_no_median() {
+    let p = persistence(&[(3.0, false), (7.5, false)]);
+    let svg = cohort_persistence_svg("flat", &p);
+    no_nan(&svg);
+    let doc = check(&svg);
+    assert!(marks(&doc, "mark-step").is_empty());
+    assert!(marks(&doc, "band-segment").is_empty());
+    assert!(texts(&doc).contains(&"median not reached"));
+    let curve = marks(&doc, "curve")[0];
+    let ys: BTreeSet<&str> = curve
+        .attribute("points")
+        .expect("points")
+        .split(' ')
+        .filter_map(|p| p.split(',').nth(1))
+        .collect();
+    assert_eq!(ys.into_iter().collect::<Vec<_>>(), ["14.0"], "at 100 %");
+    assert!(desc_text(&doc).contains("No one stopped"));
+}
+
+#[test]
+fn empty_cohort_charts_say_there_is_nothing_to_show() {
+    for svg in [
+        cohort_responders_svg("r", &[]),
+        cohort_headache_days_svg("h", &[]),
+    ] {
+        no_nan(&svg);
+        let doc = check(&svg);
+        assert!(texts(&doc).contains(&"no treatment cycles to show"));
+        assert!(marks(&doc, "mark").is_empty());
+        assert!(desc_text(&doc).starts_with("No treatment cycles to show"));
+    }
+    let svg = cohort_persistence_svg("p", &persistence(&[]));
+    no_nan(&svg);
+    let doc = check(&svg);
+    assert!(texts(&doc).contains(&"no patients to show"));
+    assert!(marks(&doc, "curve").is_empty());
+}
+
+#[test]
+fn cohort_charts_share_a_page() {
+    let cycles = cohort_cycles();
+    let p = persistence(&[(2.0, true), (9.0, false)]);
+    let page = [
+        cohort_responders_svg("cohort-responders", &cycles),
+        cohort_headache_days_svg("cohort-headache-days", &cycles),
+        cohort_persistence_svg("cohort-persistence", &p),
+    ];
+    let mut ids = BTreeSet::new();
+    for svg in &page {
+        let doc = check(svg);
+        for id in doc.descendants().filter_map(|n| n.attribute("id")) {
+            assert!(ids.insert(id.to_owned()), "{id} twice on the page");
+        }
+    }
+    assert_eq!(page[0], cohort_responders_svg("cohort-responders", &cycles));
 }
 
 // All charts.

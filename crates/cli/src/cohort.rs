@@ -1,4 +1,4 @@
-//! `cephalog cohort`: the clinic cohort report as tables or JSON.
+//! `cephalog cohort`: the clinic cohort report as tables, JSON or the clinic outcomes report PDF.
 
 use std::path::Path;
 
@@ -84,6 +84,14 @@ pub async fn cohort(store: &Store, dir: Option<&Path>, a: CohortArgs) -> Result<
     crate::access::cohort(store, described.clone()).await?;
     let (f, clinic_name) = filter(store, &a).await?;
     crate::access::cohort_clinic(f.clinic)?;
+    if let Some(out) = &a.pdf {
+        let outcomes = cephalog_reports::load::clinic_outcomes(store, &rules, &f, on, today())
+            .await
+            .context("cohort report")?;
+        crate::access::cohort_patients(outcomes.report.patients.selected)?;
+        let pdf = crate::report::typeset(outcomes, |o| o.render()).await?;
+        return crate::report::write(&pdf, out);
+    }
     let report = cohort_report(store, &rules, &f, on)
         .await
         .context("cohort report")?;

@@ -622,6 +622,10 @@ pub struct CohortArgs {
     pub sex: Option<String>,
     #[arg(long)]
     pub json: bool,
+    /// Write the clinic outcomes report (tables, charts, citations) as a PDF to FILE instead of
+    /// printing the tables.
+    #[arg(long, value_name = "FILE", conflicts_with = "json")]
+    pub pdf: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

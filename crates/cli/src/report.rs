@@ -14,7 +14,7 @@ use cephalog_store::Store;
 use crate::pathway::find_rule_set;
 use crate::{ReportCommand, today};
 
-fn write(report: &Report, out: &Path) -> Result<()> {
+pub(crate) fn write(report: &Report, out: &Path) -> Result<()> {
     std::fs::write(out, &report.pdf).with_context(|| format!("cannot write {}", out.display()))?;
     println!(
         "{} ({} page{})",
@@ -26,7 +26,7 @@ fn write(report: &Report, out: &Path) -> Result<()> {
 }
 
 /// Typesets off the async runtime's worker threads.
-async fn typeset<T, F>(data: T, f: F) -> Result<Report>
+pub(crate) async fn typeset<T, F>(data: T, f: F) -> Result<Report>
 where
     T: Send + 'static,
     F: FnOnce(&T) -> Result<Report, cephalog_reports::ReportError> + Send + 'static,

@@ -1,5 +1,5 @@
-//! Cephalog's PDF reports: the doctor-visit summary, the prior-authorisation packet and the
-//! session procedure note.
+//! Cephalog's PDF reports: the doctor-visit summary, the prior-authorisation packet, the
+//! session procedure note and the clinic outcomes report (the cohort report, [`cohort`]).
 //!
 //! Each report is built in three steps: the data is gathered from the store through the same use
 //! cases the pages and the command line use ([`load`]); it is written out as Typst markup, every
@@ -10,6 +10,7 @@
 //! Reports say "meets diary criteria for", never that a patient has a diagnosis, and show every
 //! criterion with its outcome: an unmet or unknown criterion is printed, never left out.
 
+pub mod cohort;
 pub mod load;
 pub mod markup;
 mod parts;

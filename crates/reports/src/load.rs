@@ -4,6 +4,7 @@
 use chrono::{Duration, NaiveDate};
 use uuid::Uuid;
 
+use cephalog_app::cohort::CohortFilter;
 use cephalog_app::treatment::plan_for_sites;
 use cephalog_charts::{TrendInput, calendar_months};
 use cephalog_core::classify;
@@ -16,6 +17,7 @@ use cephalog_core::session::{Billing, Indication, VialSize};
 use cephalog_store::{PatientRecord, SessionRecord, Store, StoreError};
 
 use crate::ReportError;
+use crate::cohort::ClinicOutcomes;
 use crate::prior_auth::{PlannedTreatment, PriorAuthPacket};
 use crate::session_note::SessionNote;
 use crate::visit::{CALENDAR_MONTHS, VisitSummary};
@@ -204,5 +206,35 @@ pub async fn prior_auth(
         plan,
         sessions,
         response,
+    })
+}
+
+/// The clinic outcomes report of the patients `filter` selects under `rules` (the installation's
+/// rule sets, the filter's among them), as of `on`, through
+/// [`cephalog_app::cohort::cohort_report`]; the clinic is named from the installation's clinics.
+/// A filter the app refuses (a reversed range, an unknown rule set or clinic) is an error naming
+/// it; a filter that matches nobody is a report saying so. The caller records the read.
+pub async fn clinic_outcomes(
+    store: &Store,
+    rules: &[RuleSet],
+    filter: &CohortFilter,
+    on: NaiveDate,
+    made_on: NaiveDate,
+) -> Result<ClinicOutcomes, ReportError> {
+    let report = cephalog_app::cohort::cohort_report(store, rules, filter, on).await?;
+    let clinic = match filter.clinic {
+        Some(id) => cephalog_app::patients::clinics(store)
+            .await?
+            .into_iter()
+            .find(|c| c.id == id)
+            .map(|c| c.name),
+        None => None,
+    };
+    Ok(ClinicOutcomes {
+        description: filter.describe(clinic.as_deref()),
+        report,
+        filter: filter.clone(),
+        clinic,
+        made_on,
     })
 }

@@ -67,3 +67,57 @@ journey!(
         assert_eq!(refused, 4, "{log}");
     }
 );
+
+journey!(
+    cohort_pdf_is_the_clinic_outcomes_report_with_one_audit_entry,
+    |env: &Env| {
+        env.ok(&["demo", "--seed", "7", "--until", "2026-10-31", "--no-serve"]);
+        let out = env.ok(&["cohort", "--on", "2026-10-31", "--json"]);
+        let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+        let selected = v["patients"]["selected"].as_u64().expect("selected");
+        let considered = v["patients"]["considered"].as_u64().expect("considered");
+        assert!(selected > 0, "{out}");
+
+        let pdf = env.path("outcomes.pdf");
+        let path = pdf.to_str().expect("utf-8 path");
+        let said = env.ok(&["cohort", "--on", "2026-10-31", "--pdf", path]);
+        assert!(said.contains("outcomes.pdf ("), "{said}");
+        let bytes = std::fs::read(&pdf).expect("pdf written");
+        assert!(bytes.starts_with(b"%PDF-"), "a PDF");
+        // --pdf and --json are one or the other.
+        let err = env.fails(&["cohort", "--json", "--pdf", path]);
+        assert!(err.contains("--pdf") || err.contains("--json"), "{err}");
+
+        // One audit entry per run, the PDF's naming the number of patients like the JSON's.
+        let log = env.ok(&["audit", "log", "--json"]);
+        let entries: serde_json::Value = serde_json::from_str(&log).expect("json");
+        let reads: Vec<&serde_json::Value> = entries
+            .as_array()
+            .expect("entries")
+            .iter()
+            .filter(|e| e["action"] == "cohort.read")
+            .collect();
+        assert_eq!(reads.len(), 2, "{log}");
+        for r in &reads {
+            let detail = r["detail"].as_str().expect("detail");
+            assert!(
+                detail.contains(&format!("{selected} patient(s)")),
+                "{detail}"
+            );
+        }
+
+        if !crate::reports::pdftools(
+            "cohort_pdf_is_the_clinic_outcomes_report_with_one_audit_entry",
+        ) {
+            return;
+        }
+        let text = crate::reports::pdf_text(&pdf);
+        assert!(text.contains("Clinic outcomes report"), "{text}");
+        assert!(
+            text.contains(&format!(
+                "Patients selected: {selected} of {considered} considered"
+            )),
+            "{text}"
+        );
+    }
+);

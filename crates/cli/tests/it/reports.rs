@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::harness::Env;
 use crate::journey;
 
-fn pdftools(test: &str) -> bool {
+pub(crate) fn pdftools(test: &str) -> bool {
     let runs = |tool: &str| {
         Command::new(tool)
             .arg("-v")
@@ -34,7 +34,7 @@ fn pdftools(test: &str) -> bool {
     false
 }
 
-fn pdf_text(path: &Path) -> String {
+pub(crate) fn pdf_text(path: &Path) -> String {
     let out = Command::new("pdftotext")
         .args(["-layout", "-enc", "UTF-8"])
         .arg(path)

@@ -3,6 +3,7 @@
 //! not installed, unless `CEPHALOG_REQUIRE_PDFTOOLS` is set). The first page of each report is
 //! saved as a PNG in `<target>/report-screens/` for a look at the layout.
 
+mod cohort;
 mod fixture;
 mod pdf;
 mod reports;
