@@ -52,6 +52,31 @@ pub struct CohortQuery {
     pub scope: Option<String>,
 }
 
+impl CohortQuery {
+    /// The API's reading: a parameter given empty is refused, naming it (the page's form sends
+    /// the fields it leaves empty, and there an empty value is no filter).
+    pub fn refuse_empty(&self) -> Result<(), WebError> {
+        let fields = [
+            ("on", &self.on),
+            ("first_session_from", &self.first_session_from),
+            ("first_session_to", &self.first_session_to),
+            ("diagnosis", &self.diagnosis),
+            ("rules", &self.rules),
+            ("age_min", &self.age_min),
+            ("age_max", &self.age_max),
+            ("sex", &self.sex),
+            ("scope", &self.scope),
+        ];
+        match fields
+            .into_iter()
+            .find(|(_, v)| v.as_deref().is_some_and(|t| t.trim().is_empty()))
+        {
+            Some((field, _)) => Err(WebError::invalid(field, "give a value or leave it out")),
+            None => Ok(()),
+        }
+    }
+}
+
 /// A value given, trimmed; an empty one is none.
 fn given(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|t| !t.is_empty())

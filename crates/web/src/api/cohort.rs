@@ -57,6 +57,7 @@ pub async fn cohort(
     who: Principal,
     Query(q): Query<CohortQuery>,
 ) -> Result<Json<CohortJson>, ApiError> {
+    q.refuse_empty()?;
     let r = read(&state, &who, &q).await?;
     Ok(Json(CohortJson {
         scope: match r.scope {
