@@ -80,7 +80,7 @@ impl CohortFilter {
     }
 
     /// The core's selection.
-    fn selection(&self) -> Selection {
+    pub(crate) fn selection(&self) -> Selection {
         Selection {
             first_session: self.first_session,
             diagnosis: self.diagnosis,

@@ -11,6 +11,7 @@ pub mod history;
 pub mod pathway;
 pub mod patient;
 pub mod patients;
+pub mod research;
 pub mod safety;
 pub mod treatment;
 pub mod worklist;
@@ -85,6 +86,9 @@ pub enum AppError {
     },
     #[error(transparent)]
     Cohort(#[from] cephalog_core::cohort::CohortError),
+    /// The research export's files could not be written.
+    #[error("writing the research export: {0}")]
+    Export(#[source] research::SinkError),
     /// A review asked for a questionnaire whose answers raised no same-day alert.
     #[error("questionnaire {0} raised no same-day alert; there is nothing to review")]
     NothingToReview(Uuid),

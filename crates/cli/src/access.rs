@@ -95,11 +95,11 @@ pub async fn clinic(store: &Store) -> Result<()> {
     record(store, None, "clinic", "*").await
 }
 
-/// Records a cohort read: one entry, about the whole installation until the clinic is known
+/// Records a cohort read (`entity` cohort) or research export (research-export): one entry, about the whole installation until the clinic is known
 /// ([`cohort_clinic`]), whose detail names the filters (`filters`) and, once the report is
 /// computed, the number of patients in it ([`cohort_patients`]).
-pub async fn cohort(store: &Store, filters: String) -> Result<()> {
-    record(store, None, "cohort", "*").await?;
+pub async fn cohort(store: &Store, entity: &str, filters: String) -> Result<()> {
+    record(store, None, entity, "*").await?;
     with_last(|e| e.detail = filters)
 }
 

@@ -7,13 +7,15 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use cephalog_app::cohort::{CohortFilter, cohort_report};
+use cephalog_app::research::{ResearchSink, SinkError, research_export};
 use cephalog_core::cohort::{CohortReport, Comparator};
 use cephalog_core::stats::{MeanEstimate, Proportion};
 use cephalog_core::{DiagnosisCode, Sex};
+use cephalog_research::{About, Format};
 use cephalog_store::Store;
 
 use crate::output::{print_json, table};
-use crate::{CohortArgs, today};
+use crate::{CohortArgs, CohortCommand, CohortExportArgs, CohortFilterArgs, today};
 
 fn range<T: std::str::FromStr>(flag: &str, text: &str) -> Result<(T, T)>
 where
@@ -31,7 +33,7 @@ where
 }
 
 /// The filter the arguments ask for; a clinic is looked up by name and never created.
-async fn filter(store: &Store, a: &CohortArgs) -> Result<(CohortFilter, Option<String>)> {
+async fn filter(store: &Store, a: &CohortFilterArgs) -> Result<(CohortFilter, Option<String>)> {
     let mut f = CohortFilter::new(&a.rules);
     if let Some(name) = &a.clinic {
         f.clinic = Some(cephalog_app::cohort::clinic_named(store, name).await?);
@@ -62,27 +64,32 @@ struct CohortJson<'a> {
     report: &'a CohortReport,
 }
 
-pub async fn cohort(store: &Store, dir: Option<&Path>, a: CohortArgs) -> Result<()> {
-    let on = a.on.unwrap_or_else(today);
-    let rules = cephalog_app::load_rule_sets(dir)?;
-    // The access is recorded before any check, so a refused report is in the trail too.
-    let described = {
-        let mut parts = vec![format!("rules {}", a.rules)];
-        for (flag, v) in [
-            ("clinic", &a.clinic),
-            ("first session", &a.first_session),
-            ("diagnosis", &a.diagnosis),
-            ("age", &a.age),
-            ("sex", &a.sex),
-        ] {
-            if let Some(v) = v {
-                parts.push(format!("{flag} {v}"));
-            }
+/// The filters as given, in words, for the audit trail (recorded before any check, so a refused
+/// report is in the trail too).
+fn described(a: &CohortFilterArgs, on: NaiveDate) -> String {
+    let mut parts = vec![format!("rules {}", a.rules)];
+    for (flag, v) in [
+        ("clinic", &a.clinic),
+        ("first session", &a.first_session),
+        ("diagnosis", &a.diagnosis),
+        ("age", &a.age),
+        ("sex", &a.sex),
+    ] {
+        if let Some(v) = v {
+            parts.push(format!("{flag} {v}"));
         }
-        format!("on {on}, {}", parts.join(", "))
-    };
-    crate::access::cohort(store, described.clone()).await?;
-    let (f, clinic_name) = filter(store, &a).await?;
+    }
+    format!("on {on}, {}", parts.join(", "))
+}
+
+pub async fn cohort(store: &Store, dir: Option<&Path>, a: CohortArgs) -> Result<()> {
+    if let Some(CohortCommand::Export(e)) = a.command {
+        return export(store, dir, e).await;
+    }
+    let on = a.filters.on.unwrap_or_else(today);
+    let rules = cephalog_app::load_rule_sets(dir)?;
+    crate::access::cohort(store, "cohort", described(&a.filters, on)).await?;
+    let (f, clinic_name) = filter(store, &a.filters).await?;
     crate::access::cohort_clinic(f.clinic)?;
     if let Some(out) = &a.pdf {
         let outcomes = cephalog_reports::load::clinic_outcomes(store, &rules, &f, on, today())
@@ -105,6 +112,66 @@ pub async fn cohort(store: &Store, dir: Option<&Path>, a: CohortArgs) -> Result<
         });
     }
     print_human(&report, &description);
+    Ok(())
+}
+
+/// Writes the rows into the export's files.
+struct Files(cephalog_research::Export);
+
+impl ResearchSink for Files {
+    fn write(
+        &mut self,
+        table: &'static cephalog_core::research::TableSpec,
+        rows: Vec<cephalog_core::research::Row>,
+    ) -> std::result::Result<(), SinkError> {
+        Ok(self.0.write(table, rows)?)
+    }
+}
+
+/// `cephalog cohort export`: the de-identified research export, one audit entry naming the
+/// filters, the format and the number of patients.
+async fn export(store: &Store, dir: Option<&Path>, a: CohortExportArgs) -> Result<()> {
+    let on = a.filters.on.unwrap_or_else(today);
+    let format: Format = a.format.parse().map_err(|e| anyhow!("--format: {e}"))?;
+    let rules = cephalog_app::load_rule_sets(dir)?;
+    crate::access::cohort(
+        store,
+        "research-export",
+        format!(
+            "{}, format {}",
+            described(&a.filters, on),
+            format.extension()
+        ),
+    )
+    .await?;
+    let (f, clinic_name) = filter(store, &a.filters).await?;
+    crate::access::cohort_clinic(f.clinic)?;
+    // A bad filter is refused before any file is made.
+    cephalog_app::cohort::validate(store, &rules, &f).await?;
+    let mut files = Files(
+        cephalog_research::Export::create(&a.out, format)
+            .with_context(|| format!("--out {}", a.out.display()))?,
+    );
+    let patients = research_export(store, &rules, &f, on, &mut files)
+        .await
+        .context("research export")?;
+    crate::access::cohort_patients(patients)?;
+    let description = f.describe(clinic_name.as_deref());
+    let tables = files.0.finish(&About {
+        generated_by: format!("Cephalog {}", env!("CARGO_PKG_VERSION")),
+        report_date: on.to_string(),
+        filters: description.clone(),
+        patients,
+    })?;
+    println!(
+        "Research export of {patients} patient(s) as of {on} ({description}) in {}:",
+        a.out.display()
+    );
+    for t in tables {
+        println!("  {:<28} {:>10} rows", t.file, t.rows);
+    }
+    println!("  {}", cephalog_research::DICTIONARY_FILE);
+    println!("  {}", cephalog_research::MANIFEST_FILE);
     Ok(())
 }
 

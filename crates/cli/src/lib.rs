@@ -598,7 +598,44 @@ pub struct ScheduleArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct CohortArgs {
+    #[command(subcommand)]
+    pub command: Option<CohortCommand>,
+    #[command(flatten)]
+    pub filters: CohortFilterArgs,
+    #[arg(long)]
+    pub json: bool,
+    /// Write the clinic outcomes report (tables, charts, citations) as a PDF to FILE instead of
+    /// printing the tables.
+    #[arg(long, value_name = "FILE", conflicts_with = "json")]
+    pub pdf: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CohortCommand {
+    /// Write the de-identified research export (HIPAA Safe Harbor) of the patients the filters
+    /// select: patient-cycles, diary days, sessions, adverse events and questionnaires, with a
+    /// data dictionary and a manifest.
+    Export(CohortExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CohortExportArgs {
+    #[command(flatten)]
+    pub filters: CohortFilterArgs,
+    /// parquet or csv.
+    #[arg(long, default_value = "parquet")]
+    pub format: String,
+    /// The folder the files are written into (created when missing; existing files are never
+    /// overwritten).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// The cohort's filters, shared by the report and the research export.
+#[derive(Debug, Args)]
+pub struct CohortFilterArgs {
     /// Assess as of this date (default today).
     #[arg(long)]
     pub on: Option<NaiveDate>,
@@ -620,12 +657,6 @@ pub struct CohortArgs {
     /// female, male or other.
     #[arg(long)]
     pub sex: Option<String>,
-    #[arg(long)]
-    pub json: bool,
-    /// Write the clinic outcomes report (tables, charts, citations) as a PDF to FILE instead of
-    /// printing the tables.
-    #[arg(long, value_name = "FILE", conflicts_with = "json")]
-    pub pdf: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -1125,7 +1156,13 @@ fn action_name(c: &Command) -> String {
         ),
         Command::Schedule(_) => ("schedule", "read"),
         Command::Response(_) => ("response", "read"),
-        Command::Cohort(_) => ("cohort", "read"),
+        Command::Cohort(c) => (
+            "cohort",
+            match c.command {
+                None => "read",
+                Some(CohortCommand::Export(_)) => "export",
+            },
+        ),
         Command::Ae(a) => (
             "ae",
             match a {

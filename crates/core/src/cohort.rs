@@ -327,6 +327,13 @@ pub struct Selection {
     pub sex: Option<Sex>,
 }
 
+impl Selection {
+    /// Whether the report covers `course` (treated, and inside every filter).
+    pub fn includes(&self, course: &PatientCourse) -> bool {
+        excluded_by(course, self).is_none()
+    }
+}
+
 /// How the report is computed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CohortOptions {
@@ -842,7 +849,11 @@ fn share_exact(successes: usize, n: usize) -> Result<Option<Proportion>, StatsEr
 
 /// The latest total of `instrument` in the baseline (within [`QUESTIONNAIRE_BASELINE_DAYS`]
 /// before the first session) or in `cycle`.
-fn latest_total(c: &PatientCourse, instrument: Instrument, cycle: Option<usize>) -> Option<u32> {
+pub(crate) fn latest_total(
+    c: &PatientCourse,
+    instrument: Instrument,
+    cycle: Option<usize>,
+) -> Option<u32> {
     let earliest_baseline = c
         .first_session
         .map(|f| f - Duration::days(QUESTIONNAIRE_BASELINE_DAYS));

@@ -23,6 +23,7 @@ pub mod preventives;
 pub mod prom;
 pub mod protocol;
 pub mod reference;
+pub mod research;
 pub mod response;
 pub mod rules;
 pub mod safety;

@@ -357,3 +357,12 @@ pub const REAL_WORLD_HEADACHE_DAYS_CHANGE: f64 = -10.6;
 /// CM-PASS post-authorisation safety study (1,160 patients): treatment-related adverse events
 /// in 20 % of patients [U].
 pub const CM_PASS_TREATMENT_RELATED_AE_PERCENT: f64 = 20.0;
+
+// ---------------------------------------------------------------------------------------------
+// De-identification of research exports: HIPAA Safe Harbor, 45 CFR § 164.514(b)(2)
+// ---------------------------------------------------------------------------------------------
+
+/// Ages above 89 are aggregated into one category "90 or older" (45 CFR § 164.514(b)(2)(i)(C):
+/// "all ages over 89 and all elements of dates (including year) indicative of such age, except
+/// that such ages and elements may be aggregated into a single category of age 90 or older").
+pub const SAFE_HARBOR_AGE_CAP: u32 = 90;

@@ -121,3 +121,145 @@ journey!(
         );
     }
 );
+
+/// The rows of a CSV file as maps from column to field.
+fn csv_rows(path: &std::path::Path) -> Vec<std::collections::HashMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).expect("csv");
+    let headers = r.headers().expect("header").clone();
+    r.records()
+        .map(|rec| {
+            let rec = rec.expect("record");
+            headers
+                .iter()
+                .zip(rec.iter())
+                .map(|(h, v)| (h.to_owned(), v.to_owned()))
+                .collect()
+        })
+        .collect()
+}
+
+journey!(
+    research_export_is_de_identified_all_or_nothing_and_audited,
+    |env: &Env| {
+        env.ok(&["demo", "--seed", "7", "--until", "2026-10-31", "--no-serve"]);
+        let out = env.ok(&["cohort", "--on", "2026-10-31", "--json"]);
+        let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+        let selected = v["patients"]["selected"].as_u64().expect("selected");
+        let sessions = v["sessions"]["sessions"].as_u64().expect("sessions");
+        assert!(selected > 0, "{out}");
+        let dir = env.path("research");
+        let dir_arg = dir.to_string_lossy().into_owned();
+        let printed = env.ok(&[
+            "cohort",
+            "export",
+            "--on",
+            "2026-10-31",
+            "--format",
+            "csv",
+            "--out",
+            &dir_arg,
+        ]);
+        assert!(
+            printed.contains(&format!("Research export of {selected} patient(s)")),
+            "{printed}"
+        );
+        let manifest: serde_json::Value =
+            serde_json::from_str(&crate::harness::read(&dir.join("manifest.json"))).expect("json");
+        assert_eq!(manifest["patients"], selected);
+        assert_eq!(manifest["format"], "csv");
+
+        // Every selected patient under a study id, with a baseline row; ages capped; no record
+        // number, name or note anywhere.
+        let cycles = csv_rows(&dir.join("patient_cycles.csv"));
+        let ids: std::collections::BTreeSet<&str> =
+            cycles.iter().map(|r| r["study_id"].as_str()).collect();
+        assert_eq!(ids.len() as u64, selected);
+        for id in &ids {
+            assert!(
+                id.len() == 5 && id.starts_with('S') && id[1..].chars().all(|c| c.is_ascii_digit()),
+                "study id {id}"
+            );
+            assert!(
+                cycles.iter().any(|r| r["study_id"] == *id
+                    && r["cycle"] == "0"
+                    && r["window_end_day"] == "-1"),
+                "{id} has its baseline, ending the day before day 0"
+            );
+        }
+        for r in &cycles {
+            let age: u32 = r["age_at_first_session"].parse().expect("age");
+            assert!(age <= 90, "{r:?}");
+        }
+        let session_rows = csv_rows(&dir.join("sessions.csv"));
+        assert_eq!(
+            session_rows.len() as u64,
+            sessions,
+            "every session of the report"
+        );
+        for id in &ids {
+            let first = session_rows
+                .iter()
+                .filter(|r| r["study_id"] == *id)
+                .map(|r| r["day"].parse::<i64>().expect("day"))
+                .min();
+            assert_eq!(first, Some(0), "{id}: days count from the first session");
+        }
+        let days = csv_rows(&dir.join("diary_days.csv"));
+        assert!(days.len() > 100, "{} diary days", days.len());
+        assert!(days.iter().all(|r| ids.contains(r["study_id"].as_str())));
+        for file in cephalog_research::file_names(cephalog_research::Format::Csv) {
+            let text = crate::harness::read(&dir.join(&file));
+            assert!(!text.contains("DEMO-"), "{file} holds a record number");
+            if file.ends_with(".csv") && file != cephalog_research::DICTIONARY_FILE {
+                let header = text.lines().next().unwrap_or_default();
+                for free_text in ["notes", "narrative", "reported_term", "name", "mrn"] {
+                    assert!(
+                        !header.split(',').any(|c| c == free_text),
+                        "{file} has a {free_text} column"
+                    );
+                }
+            }
+        }
+
+        // A second export into the same folder is refused and changes nothing.
+        let before = crate::harness::read(&dir.join("patient_cycles.csv"));
+        let err = env.fails(&["cohort", "export", "--format", "csv", "--out", &dir_arg]);
+        assert!(err.contains("never overwrites"), "{err}");
+        assert_eq!(
+            crate::harness::read(&dir.join("patient_cycles.csv")),
+            before
+        );
+        // Bad filters and formats are refused, and leave no files.
+        let other = env.path("refused");
+        let other_arg = other.to_string_lossy().into_owned();
+        let err = env.fails(&["cohort", "export", "--age", "60..40", "--out", &other_arg]);
+        assert!(err.contains("--age"), "{err}");
+        let err = env.fails(&["cohort", "export", "--format", "xlsx", "--out", &other_arg]);
+        assert!(
+            err.contains("--format") && err.contains("parquet, csv"),
+            "{err}"
+        );
+        assert!(
+            !other.exists() || std::fs::read_dir(&other).expect("listing").count() == 0,
+            "a refused export leaves nothing"
+        );
+
+        // One audit entry per export, naming the filters, the format and the patients.
+        let log = env.ok(&["audit", "log", "--json"]);
+        let entries: serde_json::Value = serde_json::from_str(&log).expect("json");
+        let exports: Vec<&serde_json::Value> = entries
+            .as_array()
+            .expect("entries")
+            .iter()
+            .filter(|e| e["action"] == "cohort.export")
+            .collect();
+        assert_eq!(exports.len(), 1, "{log}");
+        let detail = exports[0]["detail"].as_str().expect("detail");
+        assert!(detail.contains("rules nice-ta260"), "{detail}");
+        assert!(detail.contains("format csv"), "{detail}");
+        assert!(
+            detail.contains(&format!("{selected} patient(s)")),
+            "{detail}"
+        );
+    }
+);
