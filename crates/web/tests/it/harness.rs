@@ -97,25 +97,37 @@ impl Client {
 
     /// Calls any path of the server.
     pub async fn raw(&self, method: &str, path: &str, body: Option<&Value>) -> Reply {
+        self.try_raw(method, path, body).await.expect("request")
+    }
+
+    /// Calls any path of the server; `Err` when the connection fails, as it may when the server
+    /// refuses a body it will not read and closes the connection while the body is still being
+    /// sent.
+    pub async fn try_raw(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Reply, reqwest::Error> {
         let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
         let mut req = self.http.request(method, format!("{}{path}", self.base));
         if let Some(b) = body {
             req = req.json(b);
         }
-        let res = req.send().await.expect("request");
+        let res = req.send().await?;
         let status = res.status().as_u16();
         let retry_after = res
             .headers()
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let text = res.text().await.expect("body");
+        let text = res.text().await?;
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        Reply {
+        Ok(Reply {
             status,
             body,
             retry_after,
-        }
+        })
     }
 }
 
