@@ -503,7 +503,7 @@ pub fn cohort_responders_svg(id: &str, cycles: &[CycleFigures]) -> String {
     document(
         &Root {
             id: &id,
-            class: "cephalog-cohort-responders",
+            class: "cephalog-cohort-reduction",
             width: WIDTH,
             height,
             title: "Share who met the ≥30 % and ≥50 % reductions in headache days, by treatment \

@@ -53,10 +53,9 @@ pub struct CohortQuery {
 }
 
 impl CohortQuery {
-    /// The API's reading: a parameter given empty is refused, naming it (the page's form sends
-    /// the fields it leaves empty, and there an empty value is no filter).
-    pub fn refuse_empty(&self) -> Result<(), WebError> {
-        let fields = [
+    /// Each parameter with its name, in the order of the form.
+    pub fn fields(&self) -> [(&'static str, &Option<String>); 9] {
+        [
             ("on", &self.on),
             ("first_session_from", &self.first_session_from),
             ("first_session_to", &self.first_session_to),
@@ -66,8 +65,14 @@ impl CohortQuery {
             ("age_max", &self.age_max),
             ("sex", &self.sex),
             ("scope", &self.scope),
-        ];
-        match fields
+        ]
+    }
+
+    /// The API's reading: a parameter given empty is refused, naming it (the page's form sends
+    /// the fields it leaves empty, and there an empty value is no filter).
+    pub fn refuse_empty(&self) -> Result<(), WebError> {
+        match self
+            .fields()
             .into_iter()
             .find(|(_, v)| v.as_deref().is_some_and(|t| t.trim().is_empty()))
         {

@@ -20,6 +20,45 @@ use crate::policy::CohortScope;
 
 pub(super) fn routes(r: Routes) -> Routes {
     r.get("/cohort", cohort)
+        .get("/cohort/report.pdf", cohort_pdf)
+}
+
+/// The PDF's address for the filters of `q`, as the form sent them.
+fn pdf_href(q: &CohortQuery) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in q.fields() {
+        if let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            query.append_pair(name, v);
+        }
+    }
+    let query = query.finish();
+    if query.is_empty() {
+        "/cohort/report.pdf".to_owned()
+    } else {
+        format!("/cohort/report.pdf?{query}")
+    }
+}
+
+/// The clinic outcomes report of the filters, as a PDF download: the same access, refusals and
+/// audit entry as the page.
+async fn cohort_pdf(
+    State(state): State<AppState>,
+    who: Principal,
+    Query(q): Query<CohortQuery>,
+) -> Result<Response, PageError> {
+    let r = read(&state, &who, &q).await?;
+    let clinic = match r.scope {
+        CohortScope::Clinic => Some(who.user.clinic.clone()),
+        CohortScope::Installation => None,
+    };
+    let outcomes = cephalog_reports::cohort::ClinicOutcomes {
+        report: r.report,
+        filter: r.filter,
+        clinic,
+        description: r.description,
+        made_on: state.today(),
+    };
+    Ok(super::reports::pdf(outcomes, false, |o| o.render()).await?)
 }
 
 /// One option of a select.
@@ -154,6 +193,12 @@ pub struct Figures {
     pub terms: Vec<EventRow>,
     pub published: Vec<PublishedRow>,
     pub wording: String,
+    /// Shares meeting the ≥30 % and ≥50 % reductions by cycle with Wilson whiskers (SVG).
+    pub reduction_chart: String,
+    /// Mean headache days per 28 by cycle beside the baseline (SVG).
+    pub headache_chart: String,
+    /// Time on treatment, Kaplan–Meier with its band and numbers at risk (SVG).
+    pub persistence_chart: String,
 }
 
 #[derive(askama::Template)]
@@ -163,6 +208,8 @@ struct CohortPage {
     form: FilterForm,
     error: Option<FieldError>,
     figures: Option<Figures>,
+    /// The clinic outcomes report of the same filters.
+    pdf_href: String,
 }
 
 impl CohortPage {
@@ -458,6 +505,9 @@ fn figures(read: &CohortRead) -> Figures {
             .collect(),
         published,
         wording: r.wording.to_owned(),
+        reduction_chart: cephalog_charts::cohort_responders_svg("reduction", &r.cycles),
+        headache_chart: cephalog_charts::cohort_headache_days_svg("headache-days", &r.cycles),
+        persistence_chart: cephalog_charts::cohort_persistence_svg("persistence", &r.persistence),
     }
 }
 
@@ -538,6 +588,7 @@ async fn cohort(
             form: form(&state, &who, &q),
             error: None,
             figures: Some(figures(&r)),
+            pdf_href: pdf_href(&q),
         })),
         Err(WebError::Invalid { field, message }) => {
             // The form again, with the field at fault named; the audit layer records the read as
@@ -551,6 +602,7 @@ async fn cohort(
                     form: form(&state, &who, &q),
                     error: Some(FieldError { field, message }),
                     figures: None,
+                    pdf_href: pdf_href(&q),
                 }),
             )
                 .into_response();

@@ -61,7 +61,7 @@ fn report_error(e: ReportError) -> WebError {
 }
 
 /// Typesets on the blocking pool (typst is CPU-bound) and answers the PDF.
-async fn pdf<T, F>(data: T, inline: bool, f: F) -> Result<Response, WebError>
+pub(super) async fn pdf<T, F>(data: T, inline: bool, f: F) -> Result<Response, WebError>
 where
     T: Send + 'static,
     F: FnOnce(&T) -> Result<Report, ReportError> + Send + 'static,

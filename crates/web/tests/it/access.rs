@@ -257,6 +257,7 @@ fn table() -> Vec<Case> {
         case(M::GET, "/share/{token}", Public),
         case(M::GET, "/adverse-events", ClinicStaff),
         case(M::GET, "/cohort", Oversight),
+        case(M::GET, "/cohort/report.pdf", Oversight),
         case(M::GET, "/patients/{id}/adverse-events", Clinical),
         case(M::GET, "/patients/{id}/adverse-events/new", Clinical),
         form(

@@ -105,3 +105,68 @@ story!(
         assert!(actions.contains(&("nurse:nurse.north", "cohort.read.denied")));
     }
 );
+
+story!(
+    cohort_page_draws_its_charts_and_downloads_the_same_report_as_a_pdf,
+    |app: App| async move {
+        let dr = app.login("dr.north").await;
+        let body = json!({
+            "date": "2026-05-01", "vial_size": 200, "lot": "C4021AB", "expiry": "2027-03-31",
+            "overrides": [{"check": "eligibility", "reason": "payer approval on file"}],
+        });
+        SESSION_RECORD
+            .with(&dr, &[&app.seed.anna], &body)
+            .await
+            .expect(201);
+        let html = dr.download("/cohort?on=2026-07-01&sex=female").await.text();
+        for id in [
+            "reduction-chart",
+            "headache-days-chart",
+            "persistence-chart",
+        ] {
+            let at = html
+                .find(&format!(r#"id="{id}""#))
+                .unwrap_or_else(|| panic!("no {id}"));
+            assert!(
+                html[at..].trim_start_matches(|c| c != '<').contains("<svg"),
+                "{id}"
+            );
+        }
+        let href = "/cohort/report.pdf?on=2026-07-01&#38;sex=female";
+        assert!(
+            html.contains(href),
+            "the PDF link keeps the filters: {}",
+            html.lines()
+                .find(|l| l.contains("cohort-pdf"))
+                .unwrap_or("")
+        );
+
+        let pdf = dr
+            .download("/cohort/report.pdf?on=2026-07-01&rules=nice-ta260&sex=female")
+            .await;
+        assert_eq!(pdf.status, 200);
+        assert_eq!(pdf.header("content-type"), "application/pdf");
+        assert!(pdf.header("content-disposition").starts_with("attachment;"));
+        assert!(pdf.body.starts_with(b"%PDF"));
+        if let Some(text) = crate::reports::pdf_text(&pdf.body, "cohort_pdf") {
+            assert!(text.contains("Clinic outcomes report"), "{text}");
+            assert!(text.contains("sex female"), "the filters are named: {text}");
+            assert!(text.contains("North Clinic"), "{text}");
+        }
+        // A bad filter is refused as on the page; a nurse may not have it.
+        let bad = dr
+            .download("/cohort/report.pdf?age_min=60&age_max=40")
+            .await;
+        assert_eq!(bad.status, 422);
+        let nurse = app.login("nurse.north").await;
+        assert_eq!(nurse.download("/cohort/report.pdf").await.status, 403);
+
+        let trail = app.store.audit_trail(None).await.expect("trail");
+        let reads = trail
+            .iter()
+            .filter(|e| e.fields.entity == "cohort" && e.fields.action == "cohort.read")
+            .filter(|e| e.fields.detail.contains("sex female"))
+            .count();
+        assert_eq!(reads, 2, "the page and the PDF, each one entry");
+    }
+);

@@ -53,7 +53,7 @@ async fn make_link(c: &Client, patient: &str, fields: &[(&str, &str)]) -> Downlo
 }
 
 /// The PDF's text by pdftotext, when poppler-utils is installed.
-fn pdf_text(pdf: &[u8], test: &str) -> Option<String> {
+pub(crate) fn pdf_text(pdf: &[u8], test: &str) -> Option<String> {
     let installed = Command::new("pdftotext")
         .arg("-v")
         .stdout(Stdio::null())
