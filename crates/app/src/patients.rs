@@ -1,5 +1,6 @@
 //! Patients and clinics: registering a patient in a clinic, finding one, listing a clinic's.
 
+use chrono::NaiveDate;
 use uuid::Uuid;
 
 use cephalog_core::{Diagnosis, Patient};
@@ -52,4 +53,14 @@ pub async fn clinic(store: &Store, name: &str) -> Result<Uuid, AppError> {
 /// The installation's clinics.
 pub async fn clinics(store: &Store) -> Result<Vec<ClinicRecord>, AppError> {
     Ok(store.clinics().await?)
+}
+
+/// Stores whole patients (a registry or a migration) in one transaction: all or none. Each is
+/// checked for plausibility as a FHIR import is; a patient already stored refuses the lot.
+pub async fn import_charts(
+    store: &Store,
+    charts: &[cephalog_store::PatientChart],
+    today: NaiveDate,
+) -> Result<(), AppError> {
+    Ok(store.import_charts(charts, today).await?)
 }

@@ -431,13 +431,13 @@ const PROFILES: [Profile; 11] = [
     },
 ];
 
-const FEMALE_NAMES: [&str; 8] = [
+pub(crate) const FEMALE_NAMES: [&str; 8] = [
     "Amelia", "Priya", "Hannah", "Sofia", "Ingrid", "Leila", "Mei", "Rosa",
 ];
-const MALE_NAMES: [&str; 8] = [
+pub(crate) const MALE_NAMES: [&str; 8] = [
     "Jonas", "Tomás", "Kwame", "Mateo", "Yusuf", "Oliver", "Daniel", "Aiden",
 ];
-const LAST_NAMES: [&str; 16] = [
+pub(crate) const LAST_NAMES: [&str; 16] = [
     "Hartmann",
     "Okafor",
     "Lindqvist",
@@ -465,7 +465,7 @@ const TRIGGER_NOTES: [&str; 6] = [
     "long drive",
 ];
 
-fn chance(rng: &mut ChaCha8Rng, p: f64) -> bool {
+pub(crate) fn chance(rng: &mut ChaCha8Rng, p: f64) -> bool {
     rng.random::<f64>() < p
 }
 
@@ -738,7 +738,7 @@ impl DemoPatient {
     }
 }
 
-const INJECTORS: [&str; 2] = ["Dr Ana Ruiz", "Nurse Sam Patel"];
+pub(crate) const INJECTORS: [&str; 2] = ["Dr Ana Ruiz", "Nurse Sam Patel"];
 
 fn preventive_history(p: &Profile, until: NaiveDate) -> Result<Vec<PreventiveTrial>> {
     p.preventives
@@ -765,7 +765,7 @@ fn preventive_history(p: &Profile, until: NaiveDate) -> Result<Vec<PreventiveTri
         .collect()
 }
 
-const HIT6_WORDS: [&str; 5] = ["never", "rarely", "sometimes", "very often", "always"];
+pub(crate) const HIT6_WORDS: [&str; 5] = ["never", "rarely", "sometimes", "very often", "always"];
 
 /// Questionnaire answers at the start of the diary and near its end, in keeping with how often the
 /// profile has headache then (treatment lowers it for the treated profiles).
@@ -970,6 +970,42 @@ pub async fn run(
         );
     }
     let until = args.until.unwrap_or_else(|| today() - Duration::days(1));
+    if let Some(n) = args.patients {
+        let s = crate::registry::fill(&store, args.seed, n, args.years, until).await?;
+        println!(
+            "Cephalog synthetic registry (seed {}, {} year(s) of diary to {until}) in {url}",
+            args.seed, args.years
+        );
+        println!(
+            "{} patients, {} diary days, {} sessions, {} questionnaires, {} adverse events in \
+             {:.1} s ({:.0} diary days/s).",
+            s.patients,
+            s.diary_days,
+            s.sessions,
+            s.questionnaires,
+            s.adverse_events,
+            s.seconds,
+            s.diary_days as f64 / s.seconds.max(1e-9)
+        );
+        let mut records = Vec::new();
+        for mrn in ["REG-0000001", "REG-0000002"] {
+            if let Ok(r) = cephalog_app::patients::find(&store, mrn).await {
+                records.push(r);
+            }
+        }
+        let logins = demo_logins(&store, &records).await?;
+        crate::access::finish(&store, None).await?;
+        if args.no_serve {
+            println!("Try:");
+            println!("  cephalog --database {url} cohort --on {until}");
+            println!(
+                "  cephalog --database {url} cohort export --on {until} --format parquet --out registry-export"
+            );
+            store.close().await;
+            return Ok(());
+        }
+        return serve(store, rules, until, &args.listen, &logins).await;
+    }
     let clinic = generate(args.seed, until)?;
     println!(
         "Cephalog demo clinic (seed {}, diaries to {until}) in {url}",
@@ -1072,6 +1108,17 @@ pub async fn run(
         store.close().await;
         return Ok(());
     }
+    serve(store, rules, until, &args.listen, &logins).await
+}
+
+/// Serves the demo database on `listen` with a fixed clock at `until`, printing the logins.
+async fn serve(
+    store: Store,
+    rules: Vec<cephalog_core::rules::RuleSet>,
+    until: NaiveDate,
+    listen: &str,
+    logins: &[(String, String)],
+) -> Result<()> {
     crate::server::init_logs("text");
     let config = cephalog_web::Config {
         // The demo serves plain HTTP on this machine.
@@ -1081,11 +1128,11 @@ pub async fn run(
         ..cephalog_web::Config::default()
     };
     let state = cephalog_web::AppState::new(store.clone(), rules, config);
-    crate::server::run_server(&args.listen, state, |addr| {
+    crate::server::run_server(listen, state, |addr| {
         println!();
         println!("Cephalog demo is serving on http://{addr}/ (today is {until} in the demo)");
         println!("Logins (password for all: {DEMO_PASSWORD}):");
-        for (user, what) in &logins {
+        for (user, what) in logins {
             println!("  {user:<12} {what}");
         }
         println!("Stop with Ctrl-C.");

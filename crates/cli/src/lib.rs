@@ -12,6 +12,7 @@ mod export;
 mod fhir;
 mod output;
 mod pathway;
+mod registry;
 mod report;
 mod safety;
 mod server;
@@ -959,6 +960,14 @@ pub struct DemoArgs {
     /// Fill the database and stop, without serving it.
     #[arg(long)]
     pub no_serve: bool,
+    /// Make a synthetic registry of this many treated chronic-migraine patients instead of the
+    /// demo clinic (responders, partial and non-responders, drop-outs, late sessions, adverse
+    /// events, incomplete diaries).
+    #[arg(long, value_name = "N")]
+    pub patients: Option<usize>,
+    /// Years of diary each registry patient keeps (with --patients).
+    #[arg(long, value_name = "Y", default_value_t = 2, requires = "patients")]
+    pub years: u32,
 }
 
 #[derive(Debug, Args)]

@@ -213,12 +213,26 @@ impl Store {
         chart: &PatientChart,
         today: NaiveDate,
     ) -> Result<(), StoreError> {
-        chart.check_plausible(today)?;
-        let answers: Vec<String> = chart
-            .questionnaires
-            .iter()
-            .map(|(_, q)| q.result.stored_answers())
-            .collect();
-        dispatch!(write self, patients, p => e::import_chart(p, chart, &answers, Utc::now()).await)
+        self.import_charts(std::slice::from_ref(chart), today).await
+    }
+
+    /// Stores whole patients as [`Store::import_chart`] does, all in one transaction: every one
+    /// of them or none (a registry or a migration loads many patients at once).
+    pub async fn import_charts(
+        &self,
+        charts: &[PatientChart],
+        today: NaiveDate,
+    ) -> Result<(), StoreError> {
+        let mut prepared = Vec::with_capacity(charts.len());
+        for chart in charts {
+            chart.check_plausible(today)?;
+            let answers: Vec<String> = chart
+                .questionnaires
+                .iter()
+                .map(|(_, q)| q.result.stored_answers())
+                .collect();
+            prepared.push((chart, answers));
+        }
+        dispatch!(write self, patients, p => e::import_charts(p, &prepared, Utc::now()).await)
     }
 }

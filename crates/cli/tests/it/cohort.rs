@@ -263,3 +263,69 @@ journey!(
         );
     }
 );
+
+journey!(
+    a_synthetic_registry_has_every_course_a_registry_sees,
+    |env: &Env| {
+        let out = env.ok(&[
+            "demo",
+            "--patients",
+            "120",
+            "--years",
+            "2",
+            "--until",
+            "2026-10-31",
+            "--seed",
+            "3",
+            "--no-serve",
+        ]);
+        assert!(out.contains("120 patients"), "{out}");
+        let json = env.ok(&["cohort", "--on", "2026-10-31", "--json"]);
+        let v: serde_json::Value = serde_json::from_str(&json).expect("json");
+        assert_eq!(
+            v["patients"]["selected"], 120,
+            "every registry patient is treated"
+        );
+        let p = &v["persistence"];
+        for (what, key) in [
+            ("stopped under a rule", "stopped_by_rule"),
+            ("dropped out (gap)", "stopped_by_gap"),
+            ("still on treatment", "still_on_treatment"),
+        ] {
+            assert!(p[key].as_u64().is_some_and(|n| n > 0), "none {what}: {p}");
+        }
+        let s = &v["sessions"];
+        assert!(
+            s["intervals_over_13_weeks"]["successes"]
+                .as_u64()
+                .is_some_and(|n| n > 0),
+            "late sessions: {s}"
+        );
+        assert!(
+            v["safety"]["all"]["events"].as_u64().is_some_and(|n| n > 0),
+            "adverse events"
+        );
+        // Incomplete diaries: some cycles count as insufficient diary data.
+        let cycles = v["cycles"].as_array().expect("cycles");
+        assert!(cycles.len() >= 6, "two years of 12-weekly cycles");
+        assert!(
+            cycles
+                .iter()
+                .any(|c| c["insufficient_diary_data"].as_u64().is_some_and(|n| n > 0))
+        );
+        // Responders and non-responders both.
+        let met = &cycles[1]["met_30_percent_reduction"];
+        let (yes, n) = (met["successes"].as_u64(), met["n"].as_u64());
+        assert!(yes.zip(n).is_some_and(|(y, n)| y > 0 && y < n), "{met}");
+        // The demo fills only an empty database, and the years are bounded.
+        let err = env.fails(&["demo", "--patients", "5", "--no-serve"]);
+        assert!(err.contains("already holds"), "{err}");
+    }
+);
+
+#[test]
+fn a_registry_needs_one_year_or_more() {
+    let env = Env::sqlite();
+    let err = env.fails(&["demo", "--patients", "5", "--years", "0", "--no-serve"]);
+    assert!(err.contains("--years"), "{err}");
+}

@@ -29,6 +29,31 @@ macro_rules! packed_medicines {
     };
 }
 
+/// The rows of a packed write (see [`crate::engine::packed::pack_days`]) for `INSERT … SELECT`:
+/// the patient is `$1`, the days' array `$2`.
+macro_rules! unpacked_days {
+    (sqlite) => {
+        "SELECT $1, value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, \
+         value->>7, value->>8, value->>9, value->>10, value->>11, value->>12 FROM json_each($2)"
+    };
+    (postgres) => {
+        "SELECT $1, (e->>0)::date, (e->>1)::int, e->>2, (e->>3)::boolean, (e->>4)::boolean, \
+         (e->>5)::boolean, (e->>6)::boolean, (e->>7)::boolean, (e->>8)::boolean, (e->>9)::boolean, \
+         (e->>10)::boolean, (e->>11)::int, e->>12 FROM json_array_elements($2::json) AS e"
+    };
+}
+
+/// The medicines of a packed write likewise.
+macro_rules! unpacked_medicines {
+    (sqlite) => {
+        "SELECT $1, value->>0, value->>1, value->>2, value->>3, value->>4, value->>5 FROM json_each($2)"
+    };
+    (postgres) => {
+        "SELECT $1, (e->>0)::date, (e->>1)::int, e->>2, e->>3, e->>4, (e->>5)::boolean \
+         FROM json_array_elements($2::json) AS e"
+    };
+}
+
 /// Restricts the whole-clinic read to one clinic's patients (`$1`).
 macro_rules! in_clinic {
     () => {
@@ -59,7 +84,7 @@ macro_rules! diary_engine {
             use sqlx::{QueryBuilder, Row};
             use uuid::Uuid;
 
-            use cephalog_core::{DiaryDay, DrugClass, MedicationIntake};
+            use cephalog_core::{DiaryDay, DrugClass};
 
             use crate::engine::history::$module as history;
             use crate::history::{Change, DiarySnapshot, RecordKind, RecordVersion, VersionAction};
@@ -140,56 +165,27 @@ macro_rules! diary_engine {
             ) -> Result<(), StoreError> {
                 let mut written = 0;
                 for chunk in days.chunks(BATCH_ROWS) {
-                    let mut qb = QueryBuilder::<Db>::new(
+                    let (packed_days, packed_medicines) = crate::engine::packed::pack_days(chunk)?;
+                    sqlx::query(concat!(
                         "INSERT INTO diary_days (patient_id, day, headache_minutes, peak_intensity, unilateral, \
                          pulsating, aggravated_by_activity, nausea, vomiting, photophobia, phonophobia, aura, \
                          paroxysms, notes) ",
-                    );
-                    let mut bad = None;
-                    qb.push_values(chunk, |mut b, d| {
-                        let f = d.features();
-                        let paroxysms = i32::try_from(d.paroxysms()).unwrap_or_else(|_| {
-                            bad = Some(d.date());
-                            i32::MAX
-                        });
-                        b.push_bind(id)
-                            .push_bind(d.date())
-                            .push_bind(i32::from(d.headache_minutes()))
-                            .push_bind(d.peak_intensity().as_str())
-                            .push_bind(f.unilateral)
-                            .push_bind(f.pulsating)
-                            .push_bind(f.aggravated_by_activity)
-                            .push_bind(f.nausea)
-                            .push_bind(f.vomiting)
-                            .push_bind(f.photophobia)
-                            .push_bind(f.phonophobia)
-                            .push_bind(f.aura)
-                            .push_bind(paroxysms)
-                            .push_bind(d.notes().to_owned());
-                    });
-                    if let Some(date) = bad {
-                        return Err(StoreError::corrupt(format!("diary day {date}"), "paroxysm count too large"));
-                    }
-                    qb.build().execute(&mut *conn).await?;
-                    let meds: Vec<(NaiveDate, i32, &MedicationIntake)> = chunk
-                        .iter()
-                        .flat_map(|d| d.medications().iter().zip(0..).map(move |(m, i)| (d.date(), i, m)))
-                        .collect();
-                    for mchunk in meds.chunks(BATCH_ROWS) {
-                        let mut qb = QueryBuilder::<Db>::new(
+                        unpacked_days!($module)
+                    ))
+                    .bind(id)
+                    .bind(packed_days)
+                    .execute(&mut *conn)
+                    .await?;
+                    if let Some(medicines) = packed_medicines {
+                        sqlx::query(concat!(
                             "INSERT INTO diary_medications (patient_id, day, position, name, dose, class, \
                              migraine_specific) ",
-                        );
-                        qb.push_values(mchunk, |mut b, (date, pos, m)| {
-                            b.push_bind(id)
-                                .push_bind(*date)
-                                .push_bind(*pos)
-                                .push_bind(m.name.clone())
-                                .push_bind(m.dose.clone())
-                                .push_bind(m.class.as_str())
-                                .push_bind(m.migraine_specific);
-                        });
-                        qb.build().execute(&mut *conn).await?;
+                            unpacked_medicines!($module)
+                        ))
+                        .bind(id)
+                        .bind(medicines)
+                        .execute(&mut *conn)
+                        .await?;
                     }
                     written += chunk.len();
                     progress(written);

@@ -17,6 +17,76 @@ use cephalog_core::{
 
 use crate::StoreError;
 
+/// One day as written: date, minutes, peak intensity, the eight features as 0/1 in
+/// `Features::FIELDS` order, paroxysms, notes.
+type WrittenDay<'a> = (
+    String,
+    u16,
+    &'a str,
+    u8,
+    u8,
+    u8,
+    u8,
+    u8,
+    u8,
+    u8,
+    u8,
+    i32,
+    &'a str,
+);
+
+/// One medicine as written: date, position, name, dose, class, migraine-specific as 0/1.
+type WrittenMedicine<'a> = (String, i32, &'a str, Option<&'a str>, &'static str, u8);
+
+/// `days` packed for one `INSERT … SELECT` from a JSON array (SQLite `json_each`, PostgreSQL
+/// `json_array_elements`): the days' array, and the medicines' array when any day has one. The
+/// write is the read's packing turned round: one statement and one bound value instead of a
+/// bound value per field.
+pub(crate) fn pack_days(days: &[DiaryDay]) -> Result<(String, Option<String>), StoreError> {
+    let mut packed: Vec<WrittenDay<'_>> = Vec::with_capacity(days.len());
+    let mut medicines: Vec<WrittenMedicine<'_>> = Vec::new();
+    for d in days {
+        let date = d.date().to_string();
+        let paroxysms = i32::try_from(d.paroxysms()).map_err(|_| {
+            StoreError::corrupt(format!("diary day {date}"), "paroxysm count too large")
+        })?;
+        let f = d.features();
+        for (m, position) in d.medications().iter().zip(0..) {
+            medicines.push((
+                date.clone(),
+                position,
+                &m.name,
+                m.dose.as_deref(),
+                m.class.as_str(),
+                u8::from(m.migraine_specific),
+            ));
+        }
+        packed.push((
+            date,
+            d.headache_minutes(),
+            d.peak_intensity().as_str(),
+            u8::from(f.unilateral),
+            u8::from(f.pulsating),
+            u8::from(f.aggravated_by_activity),
+            u8::from(f.nausea),
+            u8::from(f.vomiting),
+            u8::from(f.photophobia),
+            u8::from(f.phonophobia),
+            u8::from(f.aura),
+            paroxysms,
+            d.notes(),
+        ));
+    }
+    let corrupt = |e: serde_json::Error| StoreError::corrupt("packed diary write", e);
+    let days = serde_json::to_string(&packed).map_err(corrupt)?;
+    let medicines = if medicines.is_empty() {
+        None
+    } else {
+        Some(serde_json::to_string(&medicines).map_err(corrupt)?)
+    };
+    Ok((days, medicines))
+}
+
 /// A stored flag: a boolean (PostgreSQL) or 0/1 (SQLite).
 #[derive(Debug, Clone, Copy)]
 struct Flag(bool);

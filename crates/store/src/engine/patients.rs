@@ -178,21 +178,34 @@ macro_rules! patients_engine {
 
             /// Writes a whole patient in one transaction, keeping every record's id; refused when a
             /// patient with the same id or MRN is already stored.
-            pub(crate) async fn import_chart(
+            /// Stores whole patients in one transaction: all of them or none.
+            pub(crate) async fn import_charts(
                 pool: &Pool,
+                charts: &[(&crate::PatientChart, Vec<String>)],
+                created_at: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                let mut tx = pool.begin().await?;
+                for (chart, answers) in charts {
+                    import_chart(&mut tx, chart, answers, created_at).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn import_chart(
+                tx: &mut sqlx::Transaction<'_, Db>,
                 chart: &crate::PatientChart,
                 answers: &[String],
                 created_at: DateTime<Utc>,
             ) -> Result<(), StoreError> {
                 let r = &chart.record;
-                let mut tx = pool.begin().await?;
                 let clash = sqlx::query(
                     "SELECT id, mrn FROM patients WHERE id = $1 OR (mrn = $2 AND clinic_id IS NOT DISTINCT FROM $3)",
                 )
                     .bind(r.id)
                     .bind(r.patient.mrn())
                     .bind(r.clinic_id)
-                    .fetch_optional(&mut *tx)
+                    .fetch_optional(&mut **tx)
                     .await?;
                 if let Some(row) = clash {
                     let id: Uuid = row.try_get("id")?;
@@ -202,38 +215,37 @@ macro_rules! patients_engine {
                         mrn: mrn.unwrap_or_default(),
                     });
                 }
-                insert_patient(&mut tx, r).await?;
+                insert_patient(tx, r).await?;
                 let days: Vec<DiaryDay> = chart.diary.days().cloned().collect();
-                diary::write_days(&mut tx, r.id, &days, &mut |_| {}).await?;
+                diary::write_days(tx, r.id, &days, &mut |_| {}).await?;
                 for (id, t) in &chart.preventives {
-                    treatment::insert_preventive(&mut tx, *id, r.id, t, created_at).await?;
+                    treatment::insert_preventive(tx, *id, r.id, t, created_at).await?;
                 }
                 for ((id, q), text) in chart.questionnaires.iter().zip(answers) {
-                    treatment::insert_prom(&mut tx, *id, r.id, q.date, &q.result, text, created_at).await?;
+                    treatment::insert_prom(tx, *id, r.id, q.date, &q.result, text, created_at).await?;
                 }
                 for a in &chart.attestations {
-                    treatment::insert_attestation(&mut tx, Uuid::now_v7(), r.id, a, created_at).await?;
+                    treatment::insert_attestation(tx, Uuid::now_v7(), r.id, a, created_at).await?;
                 }
                 for s in &chart.sessions {
-                    treatment::insert_session(&mut tx, s.id, r.id, &s.session, &s.overrides, created_at).await?;
+                    treatment::insert_session(tx, s.id, r.id, &s.session, &s.overrides, created_at).await?;
                 }
                 for d in &chart.other_doses {
-                    treatment::insert_other_dose(&mut tx, Uuid::now_v7(), r.id, d, created_at).await?;
+                    treatment::insert_other_dose(tx, Uuid::now_v7(), r.id, d, created_at).await?;
                 }
                 for (id, b) in &chart.nerve_blocks {
-                    treatment::write_nerve_block(&mut tx, *id, r.id, b, created_at).await?;
+                    treatment::write_nerve_block(tx, *id, r.id, b, created_at).await?;
                     if let Some(relief) = b.relief() {
-                        treatment::write_block_relief(&mut tx, *id, relief.percent(), relief.duration_minutes(), relief.recorded_on())
+                        treatment::write_block_relief(tx, *id, relief.percent(), relief.duration_minutes(), relief.recorded_on())
                             .await?;
                     }
                 }
                 for e in &chart.adverse_events {
-                    safety::write_adverse_event(&mut tx, e.id, r.id, &e.event, created_at).await?;
+                    safety::write_adverse_event(tx, e.id, r.id, &e.event, created_at).await?;
                     if let Some(on) = e.submitted_on {
-                        safety::write_submitted(&mut tx, e.id, on).await?;
+                        safety::write_submitted(tx, e.id, on).await?;
                     }
                 }
-                tx.commit().await?;
                 Ok(())
             }
         }
