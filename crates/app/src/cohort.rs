@@ -1,11 +1,10 @@
 //! The clinic cohort report: which patients, loaded how, handed to
 //! [`cephalog_core::cohort::cohort_report`].
 //!
-//! Diaries are read for the whole clinic in one streaming pass ([`Store::each_diary`]), and each
-//! patient's course is computed as their diary arrives, so no diary is held longer than its own
-//! computation. Sessions and questionnaires are still read per patient (two queries each), and
-//! adverse events in one query for the installation; a clinic of thousands would want those
-//! streamed too.
+//! The clinic is read a slice of patients at a time ([`patient_courses`]): sessions,
+//! questionnaires and packed diaries in a handful of queries per slice, each patient's course
+//! computed as their diary arrives, so no diary is held longer than its own computation and no
+//! more than one slice's records at once.
 
 use std::collections::HashMap;
 
@@ -22,7 +21,7 @@ use cephalog_core::rules::RuleSet;
 use cephalog_core::safety::AdverseEvent;
 use cephalog_core::session::Session;
 use cephalog_core::{DiagnosisCode, Diary, Sex};
-use cephalog_store::{PatientRecord, Store};
+use cephalog_store::{PatientRecord, Patients, Store};
 
 use crate::{AppError, find_rule_set};
 
@@ -179,9 +178,17 @@ fn course_of(
     )
 }
 
+/// Patients read together: their sessions, questionnaires and diaries come in a few queries per
+/// slice, and only one slice's records are held at a time.
+const SLICE_PATIENTS: usize = 1000;
+
 /// Each patient's course (see [`cephalog_core::cohort::course`]) as of `on` under the filter's
 /// rule set, with the decisions of every rule set in `rules` per cycle, for the filter's clinic
 /// (or the installation). No selection but the clinic is applied here.
+///
+/// The patients are read in slices of [`SLICE_PATIENTS`] in order of id: each slice's sessions
+/// (three queries), questionnaires (one) and diaries (two, packed) are read, its courses
+/// computed and its records dropped before the next; adverse events are read in one query.
 pub async fn patient_courses(
     store: &Store,
     rules: &[RuleSet],
@@ -189,51 +196,54 @@ pub async fn patient_courses(
     on: NaiveDate,
 ) -> Result<Vec<PatientCourse>, AppError> {
     let set = validate(store, rules, filter).await?;
-    let patients = match filter.clinic {
+    let mut patients = match filter.clinic {
         Some(c) => store.clinic_patients(c).await?,
         None => store.patients().await?,
     };
+    patients.sort_by_key(|r| r.id);
     let mut events: HashMap<Uuid, Vec<AdverseEvent>> = HashMap::new();
     for e in store.adverse_events(None).await? {
         events.entry(e.patient).or_default().push(e.event);
     }
-    let mut records: HashMap<Uuid, Records> = HashMap::new();
-    for record in patients {
-        let id = record.id;
-        let sessions = store
-            .sessions(id)
-            .await?
-            .into_iter()
-            .map(|s| s.session)
-            .collect();
-        let questionnaires = store.proms(id).await?.into_iter().map(|(_, e)| e).collect();
-        records.insert(
-            id,
-            Records {
-                record,
-                sessions,
-                questionnaires,
-                adverse_events: events.remove(&id).unwrap_or_default(),
-            },
-        );
-    }
-    let mut courses: Vec<PatientCourse> = Vec::with_capacity(records.len());
-    let mut with_diary: Vec<Uuid> = Vec::new();
-    store
-        .each_diary(filter.clinic, |patient, diary| {
-            if let Some(r) = records.get(&patient) {
-                courses.push(course_of(r, &diary, set, rules, on));
-                with_diary.push(patient);
-            }
-        })
-        .await?;
-    for id in with_diary {
-        records.remove(&id);
-    }
+    let mut courses: Vec<PatientCourse> = Vec::with_capacity(patients.len());
     let empty = Diary::default();
-    let mut rest: Vec<&Records> = records.values().collect();
-    rest.sort_by_key(|r| r.record.id);
-    courses.extend(rest.iter().map(|r| course_of(r, &empty, set, rules, on)));
+    let mut slices = patients.into_iter().peekable();
+    while slices.peek().is_some() {
+        let slice: Vec<PatientRecord> = slices.by_ref().take(SLICE_PATIENTS).collect();
+        let ids: Vec<Uuid> = slice.iter().map(|r| r.id).collect();
+        let mut sessions: HashMap<Uuid, Vec<Session>> = HashMap::new();
+        for (patient, s) in store.sessions_of(&ids).await? {
+            sessions.entry(patient).or_default().push(s.session);
+        }
+        let mut questionnaires: HashMap<Uuid, Vec<PromEntry>> = HashMap::new();
+        for (patient, _, q) in store.proms_of(&ids).await? {
+            questionnaires.entry(patient).or_default().push(q);
+        }
+        let mut records: HashMap<Uuid, Records> = slice
+            .into_iter()
+            .map(|record| {
+                let id = record.id;
+                let r = Records {
+                    sessions: sessions.remove(&id).unwrap_or_default(),
+                    questionnaires: questionnaires.remove(&id).unwrap_or_default(),
+                    adverse_events: events.remove(&id).unwrap_or_default(),
+                    record,
+                };
+                (id, r)
+            })
+            .collect();
+        store
+            .each_diary_of(Patients::These(&ids), |patient, diary| {
+                if let Some(r) = records.remove(&patient) {
+                    courses.push(course_of(&r, &diary, set, rules, on));
+                }
+            })
+            .await?;
+        // Patients without a diary.
+        let mut rest: Vec<Records> = records.into_values().collect();
+        rest.sort_by_key(|r| r.record.id);
+        courses.extend(rest.iter().map(|r| course_of(r, &empty, set, rules, on)));
+    }
     courses.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(courses)
 }

@@ -17,6 +17,17 @@ pub struct ImportSummary {
     pub replaced: usize,
 }
 
+/// Whose records a whole-clinic read covers.
+#[derive(Debug, Clone, Copy)]
+pub enum Patients<'a> {
+    /// Every patient of the installation.
+    All,
+    /// One clinic's patients.
+    Clinic(Uuid),
+    /// These patients (at most a few thousand: each is a bound parameter).
+    These(&'a [Uuid]),
+}
+
 impl Store {
     /// Stores days for a patient in one transaction: all of them or none. A date already stored
     /// makes the whole import fail, listing the dates, unless `replace` names who replaces them
@@ -68,7 +79,25 @@ impl Store {
     /// pass, for whole-clinic analysis: `each` is called once per patient who has a diary, in
     /// order of patient id, with the whole diary. Nothing but the current patient's days is held
     /// in memory. Answers the number of diary days read.
-    pub async fn each_diary<F>(&self, clinic: Option<Uuid>, mut each: F) -> Result<u64, StoreError>
+    pub async fn each_diary<F>(&self, clinic: Option<Uuid>, each: F) -> Result<u64, StoreError>
+    where
+        F: FnMut(Uuid, Diary) + Send,
+    {
+        let which = match clinic {
+            Some(c) => Patients::Clinic(c),
+            None => Patients::All,
+        };
+        self.each_diary_of(which, each).await
+    }
+
+    /// [`Store::each_diary`] over the patients `which` names; with [`Patients::These`], one
+    /// query for the lot (a whole-clinic analysis reads the clinic a slice of patients at a time,
+    /// so nothing but a slice is ever held).
+    pub async fn each_diary_of<F>(
+        &self,
+        which: Patients<'_>,
+        mut each: F,
+    ) -> Result<u64, StoreError>
     where
         F: FnMut(Uuid, Diary) + Send,
     {
@@ -78,7 +107,7 @@ impl Store {
             each(patient, diary);
             Ok(())
         };
-        dispatch!(self, diary, p => e::each_diary(p, clinic, &mut one).await)
+        dispatch!(self, diary, p => e::each_diary(p, which, &mut one).await)
     }
 
     /// Each patient's latest recorded diary day (patients with none are absent).

@@ -71,7 +71,7 @@ pub use audit::{
     rotate_key_file, sqlite_file, write_new_key_file,
 };
 pub use backup::{BackupSummary, RestoreReport, restore_sqlite};
-pub use diary::ImportSummary;
+pub use diary::{ImportSummary, Patients};
 pub use error::StoreError;
 pub use history::{Change, RecordKind, RecordVersion, VersionAction};
 pub use patients::{ClinicRecord, DEFAULT_CLINIC, PatientChart, PatientRecord};

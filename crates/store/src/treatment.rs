@@ -52,6 +52,29 @@ fn stored_prom(id: Uuid, instrument: &str, answers: &str) -> Result<PromResult, 
     PromResult::score(instrument, &parts).map_err(|e| corrupt(&e))
 }
 
+fn session_record(
+    id: Uuid,
+    draft: cephalog_core::session::SessionDraft,
+    overrides: Vec<(String, String, String, String)>,
+) -> Result<SessionRecord, StoreError> {
+    let session =
+        Session::restore(draft).map_err(|e| StoreError::corrupt(format!("session {id}"), e))?;
+    let overrides = overrides
+        .into_iter()
+        .map(|(check, finding, reason, by)| StoredOverride {
+            check,
+            finding,
+            reason,
+            by,
+        })
+        .collect();
+    Ok(SessionRecord {
+        id,
+        session,
+        overrides,
+    })
+}
+
 impl Store {
     // --- toxin sessions --------------------------------------------------------------------------
 
@@ -100,23 +123,20 @@ impl Store {
         let rows =
             dispatch!(self, treatment, p => e::sessions(&mut *p.acquire().await?, patient).await)?;
         rows.into_iter()
-            .map(|(id, draft, overrides)| {
-                let session = Session::restore(draft)
-                    .map_err(|e| StoreError::corrupt(format!("session {id}"), e))?;
-                let overrides = overrides
-                    .into_iter()
-                    .map(|(check, finding, reason, by)| StoredOverride {
-                        check,
-                        finding,
-                        reason,
-                        by,
-                    })
-                    .collect();
-                Ok(SessionRecord {
-                    id,
-                    session,
-                    overrides,
-                })
+            .map(|(id, draft, overrides)| session_record(id, draft, overrides))
+            .collect()
+    }
+
+    /// The sessions of every patient in `patients` (at most a few thousand), by patient then
+    /// date: three queries however many there are, for whole-clinic analysis.
+    pub async fn sessions_of(
+        &self,
+        patients: &[Uuid],
+    ) -> Result<Vec<(Uuid, SessionRecord)>, StoreError> {
+        let rows = dispatch!(self, treatment, p => e::sessions_of(&mut *p.acquire().await?, patients).await)?;
+        rows.into_iter()
+            .map(|(patient, id, draft, overrides)| {
+                Ok((patient, session_record(id, draft, overrides)?))
             })
             .collect()
     }
@@ -300,6 +320,21 @@ impl Store {
             .map(|(id, date, instrument, answers)| {
                 let result = stored_prom(id, &instrument, &answers)?;
                 Ok((id, PromEntry { date, result }))
+            })
+            .collect()
+    }
+
+    /// The questionnaires of every patient in `patients` (at most a few thousand), by patient
+    /// then date, in one query.
+    pub async fn proms_of(
+        &self,
+        patients: &[Uuid],
+    ) -> Result<Vec<(Uuid, Uuid, PromEntry)>, StoreError> {
+        let rows = dispatch!(self, treatment, p => e::proms_of(p, patients).await)?;
+        rows.into_iter()
+            .map(|(patient, id, date, instrument, answers)| {
+                let result = stored_prom(id, &instrument, &answers)?;
+                Ok((patient, id, PromEntry { date, result }))
             })
             .collect()
     }

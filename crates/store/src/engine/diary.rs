@@ -54,27 +54,6 @@ macro_rules! unpacked_medicines {
     };
 }
 
-/// Restricts the whole-clinic read to one clinic's patients (`$1`).
-macro_rules! in_clinic {
-    () => {
-        " WHERE patient_id IN (SELECT id FROM patients WHERE clinic_id = $1)"
-    };
-}
-
-/// The whole-clinic read: one row per patient, id and packed array.
-macro_rules! per_patient {
-    ($packed:expr, $table:literal, $filter:expr) => {
-        concat!(
-            "SELECT patient_id, ",
-            $packed,
-            " FROM ",
-            $table,
-            $filter,
-            " GROUP BY patient_id ORDER BY patient_id"
-        )
-    };
-}
-
 macro_rules! diary_engine {
     ($module:ident, $db:ty) => {
         pub(crate) mod $module {
@@ -235,32 +214,42 @@ macro_rules! diary_engine {
             /// in order. Answers the number of days read.
             pub(crate) async fn each_diary(
                 pool: &Pool,
-                clinic: Option<Uuid>,
+                which: crate::diary::Patients<'_>,
                 each: &mut (dyn FnMut(Uuid, Vec<DiaryDay>) -> Result<(), StoreError> + Send),
             ) -> Result<u64, StoreError> {
                 use futures_util::TryStreamExt;
+                use crate::diary::Patients;
+                if matches!(which, Patients::These(ps) if ps.is_empty()) {
+                    return Ok(0);
+                }
                 let mut day_conn = pool.acquire().await?;
                 let mut med_conn = pool.acquire().await?;
-                let (days_sql, meds_sql) = match clinic {
-                    None => (
-                        per_patient!(packed_days!($module), "diary_days", ""),
-                        per_patient!(packed_medicines!($module), "diary_medications", ""),
-                    ),
-                    Some(_) => (
-                        per_patient!(packed_days!($module), "diary_days", in_clinic!()),
-                        per_patient!(packed_medicines!($module), "diary_medications", in_clinic!()),
-                    ),
+                // One row per patient, id and packed array, in order of patient id.
+                let build = |packed: &str, table: &str| {
+                    let mut qb = QueryBuilder::<Db>::new(format!("SELECT patient_id, {packed} FROM {table}"));
+                    match which {
+                        Patients::All => {}
+                        Patients::Clinic(c) => {
+                            qb.push(" WHERE patient_id IN (SELECT id FROM patients WHERE clinic_id = ");
+                            qb.push_bind(c);
+                            qb.push(")");
+                        }
+                        Patients::These(ps) => {
+                            qb.push(" WHERE patient_id IN (");
+                            let mut sep = qb.separated(", ");
+                            for p in ps {
+                                sep.push_bind(*p);
+                            }
+                            qb.push(")");
+                        }
+                    }
+                    qb.push(" GROUP BY patient_id ORDER BY patient_id");
+                    qb
                 };
-                let (mut days, mut meds) = match clinic {
-                    None => (
-                        sqlx::query(days_sql).fetch(&mut *day_conn),
-                        sqlx::query(meds_sql).fetch(&mut *med_conn),
-                    ),
-                    Some(c) => (
-                        sqlx::query(days_sql).bind(c).fetch(&mut *day_conn),
-                        sqlx::query(meds_sql).bind(c).fetch(&mut *med_conn),
-                    ),
-                };
+                let mut days_query = build(packed_days!($module), "diary_days");
+                let mut meds_query = build(packed_medicines!($module), "diary_medications");
+                let mut days = days_query.build().fetch(&mut *day_conn);
+                let mut meds = meds_query.build().fetch(&mut *med_conn);
                 let packed_row = |r: &<Db as sqlx::Database>::Row| -> Result<(Uuid, String), StoreError> {
                     Ok((r.try_get(0)?, r.try_get(1)?))
                 };

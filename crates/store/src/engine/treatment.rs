@@ -120,52 +120,100 @@ macro_rules! treatment_engine {
                 Ok(())
             }
 
+            /// A session as read: its patient, id, draft and overrides (check, finding, reason, by).
+            pub(crate) type StoredSession = (Uuid, Uuid, SessionDraft, Vec<(String, String, String, String)>);
+
             pub(crate) async fn sessions(
                 conn: &mut <Db as sqlx::Database>::Connection,
                 patient: Uuid,
             ) -> Result<Vec<(Uuid, SessionDraft, Vec<(String, String, String, String)>)>, StoreError> {
-                let rows = sqlx::query(
-                    "SELECT id, session_date, indication, product, vial_units, vials, lot, expiry, diluent_ul, \
-                     injector, prescriber, notes FROM toxin_sessions WHERE patient_id = $1 \
-                     ORDER BY session_date, created_at",
+                Ok(sessions_of(conn, &[patient])
+                    .await?
+                    .into_iter()
+                    .map(|(_, id, draft, overrides)| (id, draft, overrides))
+                    .collect())
+            }
+
+            /// `sql` followed by `(id, id, …)` for the patients, bound.
+            fn with_patients(sql: &str, patients: &[Uuid], tail: &str) -> sqlx::QueryBuilder<Db> {
+                let mut qb = sqlx::QueryBuilder::<Db>::new(sql);
+                qb.push(" (");
+                let mut sep = qb.separated(", ");
+                for p in patients {
+                    sep.push_bind(*p);
+                }
+                qb.push(")");
+                qb.push(tail);
+                qb
+            }
+
+            /// The sessions of every patient in `patients`, by patient then date, each with its
+            /// sites and overrides: three queries however many patients and sessions.
+            pub(crate) async fn sessions_of(
+                conn: &mut <Db as sqlx::Database>::Connection,
+                patients: &[Uuid],
+            ) -> Result<Vec<StoredSession>, StoreError> {
+                if patients.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let rows = with_patients(
+                    "SELECT id, patient_id, session_date, indication, product, vial_units, vials, lot, expiry, \
+                     diluent_ul, injector, prescriber, notes FROM toxin_sessions WHERE patient_id IN",
+                    patients,
+                    " ORDER BY patient_id, session_date, created_at",
                 )
-                .bind(patient)
+                .build()
                 .fetch_all(&mut *conn)
                 .await?;
-                let mut out = Vec::new();
+                let mut sites: std::collections::HashMap<Uuid, Vec<SiteDose>> = std::collections::HashMap::new();
+                let site_rows = with_patients(
+                    "SELECT s.session_id, s.target, s.side, s.ordinal, s.units FROM session_sites s \
+                     JOIN toxin_sessions t ON t.id = s.session_id WHERE t.patient_id IN",
+                    patients,
+                    " ORDER BY s.session_id, s.position",
+                )
+                .build()
+                .fetch_all(&mut *conn)
+                .await?;
+                for sr in &site_rows {
+                    let id: Uuid = sr.try_get("session_id")?;
+                    let corrupt = |e: &dyn std::fmt::Display| StoreError::corrupt(format!("session {id}"), e);
+                    let target: String = sr.try_get("target")?;
+                    let side: String = sr.try_get("side")?;
+                    let ordinal: i32 = sr.try_get("ordinal")?;
+                    let units: i32 = sr.try_get("units")?;
+                    sites.entry(id).or_default().push(SiteDose {
+                        target: target.parse::<Target>().map_err(|e| corrupt(&e))?,
+                        side: side.parse::<Side>().map_err(|e| corrupt(&e))?,
+                        ordinal: u32::try_from(ordinal).map_err(|e| corrupt(&e))?,
+                        units: u32::try_from(units).map_err(|e| corrupt(&e))?,
+                    });
+                }
+                type StoredOverride = (String, String, String, String);
+                let mut overrides: std::collections::HashMap<Uuid, Vec<StoredOverride>> = std::collections::HashMap::new();
+                let override_rows = with_patients(
+                    "SELECT o.session_id, o.check_kind, o.finding, o.reason, o.by_name FROM session_overrides o \
+                     JOIN toxin_sessions t ON t.id = o.session_id WHERE t.patient_id IN",
+                    patients,
+                    " ORDER BY o.session_id, o.position",
+                )
+                .build()
+                .fetch_all(&mut *conn)
+                .await?;
+                for o in &override_rows {
+                    let id: Uuid = o.try_get("session_id")?;
+                    overrides.entry(id).or_default().push((
+                        o.try_get("check_kind")?,
+                        o.try_get("finding")?,
+                        o.try_get("reason")?,
+                        o.try_get("by_name")?,
+                    ));
+                }
+                let mut out = Vec::with_capacity(rows.len());
                 for r in &rows {
                     let id: Uuid = r.try_get("id")?;
+                    let patient: Uuid = r.try_get("patient_id")?;
                     let corrupt = |e: &dyn std::fmt::Display| StoreError::corrupt(format!("session {id}"), e);
-                    let site_rows = sqlx::query(
-                        "SELECT target, side, ordinal, units FROM session_sites WHERE session_id = $1 ORDER BY position",
-                    )
-                    .bind(id)
-                    .fetch_all(&mut *conn)
-                    .await?;
-                    let mut sites = Vec::new();
-                    for sr in &site_rows {
-                        let target: String = sr.try_get("target")?;
-                        let side: String = sr.try_get("side")?;
-                        let ordinal: i32 = sr.try_get("ordinal")?;
-                        let units: i32 = sr.try_get("units")?;
-                        sites.push(SiteDose {
-                            target: target.parse::<Target>().map_err(|e| corrupt(&e))?,
-                            side: side.parse::<Side>().map_err(|e| corrupt(&e))?,
-                            ordinal: u32::try_from(ordinal).map_err(|e| corrupt(&e))?,
-                            units: u32::try_from(units).map_err(|e| corrupt(&e))?,
-                        });
-                    }
-                    let override_rows = sqlx::query(
-                        "SELECT check_kind, finding, reason, by_name FROM session_overrides WHERE session_id = $1 \
-                         ORDER BY position",
-                    )
-                    .bind(id)
-                    .fetch_all(&mut *conn)
-                    .await?;
-                    let overrides = override_rows
-                        .iter()
-                        .map(|o| Ok((o.try_get("check_kind")?, o.try_get("finding")?, o.try_get("reason")?, o.try_get("by_name")?)))
-                        .collect::<Result<Vec<_>, StoreError>>()?;
                     let indication: String = r.try_get("indication")?;
                     let product: String = r.try_get("product")?;
                     let vial_units: i32 = r.try_get("vial_units")?;
@@ -180,14 +228,44 @@ macro_rules! treatment_engine {
                         lot: r.try_get("lot")?,
                         expiry: r.try_get("expiry")?,
                         diluent: Volume::from_microlitres(u32::try_from(diluent).map_err(|e| corrupt(&e))?),
-                        sites,
+                        sites: sites.remove(&id).unwrap_or_default(),
                         injector: r.try_get("injector")?,
                         prescriber: r.try_get("prescriber")?,
                         notes: r.try_get("notes")?,
                     };
-                    out.push((id, draft, overrides));
+                    out.push((patient, id, draft, overrides.remove(&id).unwrap_or_default()));
                 }
                 Ok(out)
+            }
+
+            /// The questionnaires of every patient in `patients`: patient, id, date, instrument and
+            /// answers, by patient then date.
+            pub(crate) async fn proms_of(
+                pool: &Pool,
+                patients: &[Uuid],
+            ) -> Result<Vec<(Uuid, Uuid, NaiveDate, String, String)>, StoreError> {
+                if patients.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let rows = with_patients(
+                    "SELECT patient_id, id, taken_on, instrument, answers FROM proms WHERE patient_id IN",
+                    patients,
+                    " ORDER BY patient_id, taken_on, created_at",
+                )
+                .build()
+                .fetch_all(pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok((
+                            r.try_get("patient_id")?,
+                            r.try_get("id")?,
+                            r.try_get("taken_on")?,
+                            r.try_get("instrument")?,
+                            r.try_get("answers")?,
+                        ))
+                    })
+                    .collect()
             }
 
             pub(crate) async fn session_count(pool: &Pool) -> Result<i64, StoreError> {

@@ -2055,3 +2055,56 @@ story!(
         assert_eq!(all, 2);
     }
 );
+
+story!(
+    slice_reads_give_exactly_the_per_patient_reads,
+    |store: Store| async move {
+        use cephalog_store::Patients;
+        let a = patient_with_everything(&store, "Slice One", "L-1").await;
+        let b = patient_with_everything(&store, "Slice Two", "L-2").await;
+        let c = patient_with_everything(&store, "Slice Three", "L-3").await;
+        let slice = [a, c];
+        let sessions = store.sessions_of(&slice).await.expect("sessions");
+        let mut want = Vec::new();
+        let mut sorted = slice;
+        sorted.sort();
+        for p in sorted {
+            for s in store.sessions(p).await.expect("sessions") {
+                want.push((p, s));
+            }
+        }
+        assert!(!want.is_empty(), "the fixture has sessions");
+        assert!(
+            want.iter().any(|(_, s)| !s.overrides.is_empty()),
+            "the fixture has a session with an override"
+        );
+        assert_eq!(sessions, want, "sites and overrides included, by patient");
+        let proms = store.proms_of(&slice).await.expect("questionnaires");
+        let mut want = Vec::new();
+        for p in sorted {
+            for (id, q) in store.proms(p).await.expect("questionnaires") {
+                want.push((p, id, q));
+            }
+        }
+        assert!(!want.is_empty(), "the fixture has questionnaires");
+        assert_eq!(proms, want);
+        let mut seen = Vec::new();
+        store
+            .each_diary_of(Patients::These(&slice), |p, d| seen.push((p, d)))
+            .await
+            .expect("diaries");
+        let mut want = Vec::new();
+        for p in sorted {
+            want.push((p, store.diary(p).await.expect("diary")));
+        }
+        assert_eq!(seen, want, "only the slice's diaries, in patient order");
+        assert!(seen.iter().all(|(p, _)| *p != b));
+        assert!(store.sessions_of(&[]).await.expect("none").is_empty());
+        let mut none = 0;
+        store
+            .each_diary_of(Patients::These(&[]), |_, _| none += 1)
+            .await
+            .expect("none");
+        assert_eq!(none, 0);
+    }
+);
