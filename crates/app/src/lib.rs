@@ -7,6 +7,7 @@ pub mod cohort;
 pub mod defaults;
 pub mod diary;
 pub mod fhir;
+pub mod figures;
 pub mod history;
 pub mod pathway;
 pub mod patient;

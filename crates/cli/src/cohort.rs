@@ -7,9 +7,10 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use cephalog_app::cohort::{CohortFilter, cohort_report};
+use cephalog_app::figures::num;
+use cephalog_app::figures::terse::{mean_ci, share};
 use cephalog_app::research::{ResearchSink, SinkError, research_export};
 use cephalog_core::cohort::{CohortReport, Comparator};
-use cephalog_core::stats::{MeanEstimate, Proportion};
 use cephalog_core::{DiagnosisCode, Sex};
 use cephalog_research::{About, Format};
 use cephalog_store::Store;
@@ -173,40 +174,6 @@ async fn export(store: &Store, dir: Option<&Path>, a: CohortExportArgs) -> Resul
     println!("  {}", cephalog_research::DICTIONARY_FILE);
     println!("  {}", cephalog_research::MANIFEST_FILE);
     Ok(())
-}
-
-fn num(x: f64) -> String {
-    format!("{x:.1}")
-}
-
-fn mean_ci(m: &Option<MeanEstimate>) -> String {
-    match m {
-        None => "—".to_owned(),
-        Some(m) => match m.interval {
-            Some(i) => format!(
-                "{} ({} to {}), n {}",
-                num(m.mean),
-                num(i.low),
-                num(i.high),
-                m.n
-            ),
-            None => format!("{}, n {}", num(m.mean), m.n),
-        },
-    }
-}
-
-fn share(p: &Option<Proportion>) -> String {
-    match p {
-        None => "—".to_owned(),
-        Some(p) => format!(
-            "{}/{} {} % ({}–{})",
-            p.successes,
-            p.n,
-            num(p.share * 100.0),
-            num(p.interval.low * 100.0),
-            num(p.interval.high * 100.0)
-        ),
-    }
 }
 
 fn comparator(c: &Comparator) -> String {

@@ -936,12 +936,13 @@ pub const DEMO_OTHER_CLINIC: &str = "Northside Neurology";
 /// Every demo login's password (the demo's data are synthetic and it serves on this machine only).
 pub const DEMO_PASSWORD: &str = "cephalog-demo";
 
-pub async fn run(
+/// Opens the demo's database (the default file recreated), which must hold no patient, with the
+/// access recorded and the rule sets loaded.
+pub(crate) async fn open_empty(
     database: Option<String>,
     target: crate::Target,
     rules_dir: Option<std::path::PathBuf>,
-    args: DemoArgs,
-) -> Result<()> {
+) -> Result<(Store, String, Vec<cephalog_core::rules::RuleSet>)> {
     let url = match database {
         Some(url) => url,
         None => {
@@ -969,43 +970,17 @@ pub async fn run(
             "the database already holds {existing} patient(s); the demo fills only an empty database"
         );
     }
+    Ok((store, url, rules))
+}
+
+pub async fn run(
+    database: Option<String>,
+    target: crate::Target,
+    rules_dir: Option<std::path::PathBuf>,
+    args: DemoArgs,
+) -> Result<()> {
+    let (store, url, rules) = open_empty(database, target, rules_dir).await?;
     let until = args.until.unwrap_or_else(|| today() - Duration::days(1));
-    if let Some(n) = args.patients {
-        let s = crate::registry::fill(&store, args.seed, n, args.years, until).await?;
-        println!(
-            "Cephalog synthetic registry (seed {}, {} year(s) of diary to {until}) in {url}",
-            args.seed, args.years
-        );
-        println!(
-            "{} patients, {} diary days, {} sessions, {} questionnaires, {} adverse events in \
-             {:.1} s ({:.0} diary days/s).",
-            s.patients,
-            s.diary_days,
-            s.sessions,
-            s.questionnaires,
-            s.adverse_events,
-            s.seconds,
-            s.diary_days as f64 / s.seconds.max(1e-9)
-        );
-        let mut records = Vec::new();
-        for mrn in ["REG-0000001", "REG-0000002"] {
-            if let Ok(r) = cephalog_app::patients::find(&store, mrn).await {
-                records.push(r);
-            }
-        }
-        let logins = demo_logins(&store, &records).await?;
-        crate::access::finish(&store, None).await?;
-        if args.no_serve {
-            println!("Try:");
-            println!("  cephalog --database {url} cohort --on {until}");
-            println!(
-                "  cephalog --database {url} cohort export --on {until} --format parquet --out registry-export"
-            );
-            store.close().await;
-            return Ok(());
-        }
-        return serve(store, rules, until, &args.listen, &logins).await;
-    }
     let clinic = generate(args.seed, until)?;
     println!(
         "Cephalog demo clinic (seed {}, diaries to {until}) in {url}",
@@ -1112,7 +1087,7 @@ pub async fn run(
 }
 
 /// Serves the demo database on `listen` with a fixed clock at `until`, printing the logins.
-async fn serve(
+pub(crate) async fn serve(
     store: Store,
     rules: Vec<cephalog_core::rules::RuleSet>,
     until: NaiveDate,
@@ -1233,7 +1208,7 @@ pub fn demo_sender() -> cephalog_e2b::SenderSettings {
 
 /// The demo's accounts: an administrator, a clinician and a nurse of the demo clinic, two patients
 /// with their own diaries, and a clinician of the other clinic.
-async fn demo_logins(
+pub(crate) async fn demo_logins(
     store: &Store,
     records: &[cephalog_store::PatientRecord],
 ) -> Result<Vec<(String, String)>> {

@@ -1064,7 +1064,12 @@ pub async fn run(cli: Cli) -> Result<()> {
     );
     // Commands that open no database, or open their own.
     let command = match cli.command {
-        Command::Demo(a) => return demo::run(cli.database, target, rules_dir, a).await,
+        Command::Demo(a) => {
+            return match a.patients {
+                Some(n) => registry::run(cli.database, target, rules_dir, a, n).await,
+                None => demo::run(cli.database, target, rules_dir, a).await,
+            };
+        }
         Command::Serve(a) => return server::serve(cli.database, target, rules_dir, a).await,
         Command::Rules(c) => return pathway::rules(rules_dir.as_deref(), c),
         Command::Plan(c) => return treatment::plan(c),

@@ -37,8 +37,9 @@ use cephalog_store::{AdverseEventRecord, PatientChart, PatientRecord, SessionRec
 
 use crate::demo::{
     DEMO_CLINIC, DEMO_OTHER_CLINIC, FEMALE_NAMES, HIT6_WORDS, INJECTORS, LAST_NAMES, MALE_NAMES,
-    chance,
+    chance, demo_logins, open_empty, serve,
 };
+use crate::{DemoArgs, today};
 
 /// Patients stored per transaction.
 const BATCH_PATIENTS: usize = 250;
@@ -521,4 +522,51 @@ pub async fn fill(
         .map_err(|_| anyhow!("the registry generator stopped unexpectedly"))?;
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// `cephalog demo --patients N`: the registry in an empty database, then served like the demo
+/// (or not, with --no-serve).
+pub async fn run(
+    database: Option<String>,
+    target: crate::Target,
+    rules_dir: Option<std::path::PathBuf>,
+    args: DemoArgs,
+    patients: usize,
+) -> Result<()> {
+    let (store, url, rules) = open_empty(database, target, rules_dir).await?;
+    let until = args.until.unwrap_or_else(|| today() - Duration::days(1));
+    let s = fill(&store, args.seed, patients, args.years, until).await?;
+    println!(
+        "Cephalog synthetic registry (seed {}, {} year(s) of diary to {until}) in {url}",
+        args.seed, args.years
+    );
+    println!(
+        "{} patients, {} diary days, {} sessions, {} questionnaires, {} adverse events in \
+         {:.1} s ({:.0} diary days/s).",
+        s.patients,
+        s.diary_days,
+        s.sessions,
+        s.questionnaires,
+        s.adverse_events,
+        s.seconds,
+        s.diary_days as f64 / s.seconds.max(1e-9)
+    );
+    let mut records = Vec::new();
+    for mrn in ["REG-0000001", "REG-0000002"] {
+        if let Ok(r) = cephalog_app::patients::find(&store, mrn).await {
+            records.push(r);
+        }
+    }
+    let logins = demo_logins(&store, &records).await?;
+    crate::access::finish(&store, None).await?;
+    if args.no_serve {
+        println!("Try:");
+        println!("  cephalog --database {url} cohort --on {until}");
+        println!(
+            "  cephalog --database {url} cohort export --on {until} --format parquet --out registry-export"
+        );
+        store.close().await;
+        return Ok(());
+    }
+    serve(store, rules, until, &args.listen, &logins).await
 }

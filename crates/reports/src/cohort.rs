@@ -11,10 +11,12 @@
 use chrono::NaiveDate;
 
 use cephalog_app::cohort::CohortFilter;
+use cephalog_app::figures::terse;
+use cephalog_app::figures::terse::{mean_ci, share};
+use cephalog_app::figures::{num, range};
 use cephalog_charts::{cohort_headache_days_svg, cohort_persistence_svg, cohort_responders_svg};
 use cephalog_core::cohort::{AtRisk, CohortReport, Comparator, EventFigures};
 use cephalog_core::reference::INSUFFICIENT_DIARY_DATA;
-use cephalog_core::stats::{MeanEstimate, Proportion, Quartiles};
 
 use crate::markup::{escape, facts, heading, image, para, preamble, table};
 use crate::parts::{date, decision_support_note};
@@ -33,49 +35,6 @@ pub struct ClinicOutcomes {
     /// The filters in words ([`CohortFilter::describe`]).
     pub description: String,
     pub made_on: NaiveDate,
-}
-
-/// A number with one decimal.
-pub fn num(x: f64) -> String {
-    format!("{x:.1}")
-}
-
-/// A mean as the report prints it: "−6.2 (−8.0 to −4.4), n 20"; "—" without one.
-pub fn mean_ci(m: &Option<MeanEstimate>) -> String {
-    match m {
-        None => "—".to_owned(),
-        Some(m) => match m.interval {
-            Some(i) => format!(
-                "{} ({} to {}), n {}",
-                num(m.mean),
-                num(i.low),
-                num(i.high),
-                m.n
-            ),
-            None => format!("{}, n {}", num(m.mean), m.n),
-        },
-    }
-}
-
-/// A share as the report prints it: "12/20 60.0 % (38.7–78.1)"; "—" without one.
-pub fn share(p: &Option<Proportion>) -> String {
-    match p {
-        None => "—".to_owned(),
-        Some(p) => format!(
-            "{}/{} {} % ({}–{})",
-            p.successes,
-            p.n,
-            num(p.share * 100.0),
-            num(p.interval.low * 100.0),
-            num(p.interval.high * 100.0)
-        ),
-    }
-}
-
-fn range(q: &Option<Quartiles>) -> String {
-    q.map_or("—".to_owned(), |q| {
-        format!("{}–{}", num(q.min), num(q.max))
-    })
 }
 
 fn comparator_row(at: &str, c: &Comparator) -> Vec<String> {
@@ -116,14 +75,7 @@ fn at_risk_row(a: &AtRisk) -> Vec<String> {
 }
 
 fn rate(f: &EventFigures) -> String {
-    f.per_100_sessions.map_or("—".to_owned(), |r| {
-        format!(
-            "{} ({}–{})",
-            num(r.rate),
-            num(r.interval.low),
-            num(r.interval.high)
-        )
-    })
+    terse::rate(&f.per_100_sessions)
 }
 
 impl ClinicOutcomes {

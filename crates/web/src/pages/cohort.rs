@@ -5,10 +5,11 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
+use cephalog_app::figures::spelled::{mean_ci, rate, share};
+use cephalog_app::figures::{num, range};
 use cephalog_core::cohort::{
     CohortReport, Comparator, EventFigures, ExclusionReason, QuestionnaireChange,
 };
-use cephalog_core::stats::{MeanEstimate, PoissonRate, Proportion, Quartiles};
 use cephalog_core::{DiagnosisCode, Sex};
 
 use super::{Nav, Routes, render};
@@ -217,61 +218,6 @@ impl CohortPage {
     fn invalid(&self, field: &str) -> bool {
         self.error.as_ref().is_some_and(|e| e.field == field)
     }
-}
-
-fn num(x: f64) -> String {
-    format!("{x:.1}")
-}
-
-fn mean_ci(m: &Option<MeanEstimate>) -> String {
-    match m {
-        None => "—".to_owned(),
-        Some(m) => match m.interval {
-            Some(i) => format!(
-                "{} (95 % CI {} to {}), n {}",
-                num(m.mean),
-                num(i.low),
-                num(i.high),
-                m.n
-            ),
-            None => format!("{}, n {}", num(m.mean), m.n),
-        },
-    }
-}
-
-fn share(p: &Option<Proportion>) -> String {
-    match p {
-        None => "—".to_owned(),
-        Some(p) => format!(
-            "{} of {}: {} % (95 % CI {}–{} %)",
-            p.successes,
-            p.n,
-            num(p.share * 100.0),
-            num(p.interval.low * 100.0),
-            num(p.interval.high * 100.0)
-        ),
-    }
-}
-
-fn rate(r: &Option<PoissonRate>) -> String {
-    r.map_or_else(
-        || "—".to_owned(),
-        |r| {
-            format!(
-                "{} (95 % CI {}–{})",
-                num(r.rate),
-                num(r.interval.low),
-                num(r.interval.high)
-            )
-        },
-    )
-}
-
-fn range(q: &Option<Quartiles>) -> String {
-    q.map_or_else(
-        || "—".to_owned(),
-        |q| format!("{}–{}", num(q.min), num(q.max)),
-    )
 }
 
 fn comparator(c: &Comparator) -> ComparatorRow {
