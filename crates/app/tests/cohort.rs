@@ -135,9 +135,11 @@ async fn session(store: &Store, rules: &[RuleSet], r: &PatientRecord, date: &str
 /// one who stays at 20, and one never treated.
 async fn seeded(dir: &std::path::Path) -> (Store, Vec<PatientRecord>) {
     let url = dir.join("cohort.db");
-    let store = Store::connect(url.to_str().expect("utf-8"))
-        .await
-        .expect("store");
+    seeded_at(url.to_str().expect("utf-8")).await
+}
+
+async fn seeded_at(url: &str) -> (Store, Vec<PatientRecord>) {
+    let store = Store::connect(url).await.expect("store");
     let rules = cephalog_app::load_rule_sets(None).expect("rules");
     let fewer = add(&store, "C1", Sex::Female, "1980-05-05").await;
     let same = add(&store, "C2", Sex::Female, "1970-02-02").await;
@@ -286,5 +288,68 @@ async fn bad_filters_are_refused_naming_the_filter_and_no_match_is_an_empty_repo
     assert_eq!(r.patients.selected, 0);
     assert_eq!(f.describe(None), "rules nice-ta260, sex male");
     store.close().await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A scratch PostgreSQL schema's URL, or `None` (with a note) when no server is configured.
+async fn postgres_scratch(test: &str) -> Option<(String, String, String)> {
+    let Ok(base) = std::env::var("CEPHALOG_TEST_POSTGRES_URL") else {
+        assert!(
+            std::env::var("CEPHALOG_REQUIRE_POSTGRES").is_err(),
+            "CEPHALOG_REQUIRE_POSTGRES is set but CEPHALOG_TEST_POSTGRES_URL is not"
+        );
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr().lock(),
+            format!("SKIPPED (PostgreSQL): {test} — set CEPHALOG_TEST_POSTGRES_URL to run it\n")
+                .as_bytes(),
+        );
+        return None;
+    };
+    let schema = format!("cephalog_app_{}", uuid::Uuid::now_v7().simple());
+    let admin = sqlx::PgPool::connect(&base).await.expect("PostgreSQL");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+        .execute(&admin)
+        .await
+        .expect("schema");
+    admin.close().await;
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+    Some((base, schema, url))
+}
+
+#[tokio::test]
+async fn the_cohort_report_on_postgresql_is_the_report_on_sqlite_figure_for_figure() {
+    let Some((base, schema, url)) =
+        postgres_scratch("the_cohort_report_on_postgresql_is_the_report_on_sqlite").await
+    else {
+        return;
+    };
+    let dir = scratch("cohort-engines");
+    let (sqlite, _) = seeded(&dir).await;
+    let (postgres, _) = seeded_at(&url).await;
+    let rules = cephalog_app::load_rule_sets(None).expect("rules");
+    let mut reports = Vec::new();
+    for store in [&sqlite, &postgres] {
+        let r = cohort_report(store, &rules, &CohortFilter::new(RULES), d(TODAY))
+            .await
+            .expect("report");
+        reports.push(serde_json::to_value(&r).expect("json"));
+    }
+    assert_eq!(reports[0]["patients"]["selected"], 2);
+    assert!(
+        reports[0]["cycles"]
+            .as_array()
+            .is_some_and(|c| c.len() >= 2)
+    );
+    assert_eq!(
+        reports[0], reports[1],
+        "every figure, interval and count the same on both engines"
+    );
+    postgres.close().await;
+    let admin = sqlx::PgPool::connect(&base).await.expect("PostgreSQL");
+    sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+        .execute(&admin)
+        .await
+        .expect("drop schema");
     let _ = std::fs::remove_dir_all(dir);
 }
