@@ -51,6 +51,19 @@ fn rate_with(r: &Option<PoissonRate>, ci: &str) -> String {
     )
 }
 
+/// A share and its interval as percentages with one decimal, or `None`.
+fn percents(p: &Option<Proportion>) -> Option<(u64, u64, String, String, String)> {
+    p.as_ref().map(|p| {
+        (
+            p.successes,
+            p.n,
+            num(p.share * 100.0),
+            num(p.interval.low * 100.0),
+            num(p.interval.high * 100.0),
+        )
+    })
+}
+
 /// Figures for tables: the interval's level is in the table's heading.
 pub mod terse {
     use super::*;
@@ -62,18 +75,9 @@ pub mod terse {
 
     /// "12/20 60.0 % (38.7–78.1)".
     pub fn share(p: &Option<Proportion>) -> String {
-        p.as_ref().map_or_else(
+        percents(p).map_or_else(
             || NONE.to_owned(),
-            |p| {
-                format!(
-                    "{}/{} {} % ({}–{})",
-                    p.successes,
-                    p.n,
-                    num(p.share * 100.0),
-                    num(p.interval.low * 100.0),
-                    num(p.interval.high * 100.0)
-                )
-            },
+            |(k, n, x, low, high)| format!("{k}/{n} {x} % ({low}–{high})"),
         )
     }
 
@@ -94,18 +98,9 @@ pub mod spelled {
 
     /// "12 of 20: 60.0 % (95 % CI 38.7–78.1 %)".
     pub fn share(p: &Option<Proportion>) -> String {
-        p.as_ref().map_or_else(
+        percents(p).map_or_else(
             || NONE.to_owned(),
-            |p| {
-                format!(
-                    "{} of {}: {} % (95 % CI {}–{} %)",
-                    p.successes,
-                    p.n,
-                    num(p.share * 100.0),
-                    num(p.interval.low * 100.0),
-                    num(p.interval.high * 100.0)
-                )
-            },
+            |(k, n, x, low, high)| format!("{k} of {n}: {x} % (95 % CI {low}–{high} %)"),
         )
     }
 
@@ -141,6 +136,10 @@ mod tests {
             spelled::mean_ci(&mean()),
             "-6.2 (95 % CI -8.0 to -4.5), n 20"
         );
+        // Wilson 12/20: 0.3866–0.7812 (Newcombe 1998's method 3).
+        let p = cephalog_core::stats::wilson(12, 20, ConfidenceLevel::NINETY_FIVE).expect("wilson");
+        assert_eq!(terse::share(&p), "12/20 60.0 % (38.7–78.1)");
+        assert_eq!(spelled::share(&p), "12 of 20: 60.0 % (95 % CI 38.7–78.1 %)");
         assert_eq!(terse::mean_ci(&None), "—");
         assert_eq!(spelled::share(&None), "—");
         assert_eq!(range(&None), "—");

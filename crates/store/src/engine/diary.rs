@@ -30,11 +30,12 @@ macro_rules! packed_medicines {
 }
 
 /// The rows of a packed write (see [`crate::engine::packed::pack_days`]) for `INSERT … SELECT`:
-/// the patient is `$1`, the days' array `$2`.
+/// the patient is `$1`, the days' array `$2`. SQLite walks the array with `jsonb_each`, whose
+/// elements come as binary JSON, so each field is read without parsing the element's text again.
 macro_rules! unpacked_days {
     (sqlite) => {
         "SELECT $1, value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, \
-         value->>7, value->>8, value->>9, value->>10, value->>11, value->>12 FROM json_each($2)"
+         value->>7, value->>8, value->>9, value->>10, value->>11, value->>12 FROM jsonb_each($2)"
     };
     (postgres) => {
         "SELECT $1, (e->>0)::date, (e->>1)::int, e->>2, (e->>3)::boolean, (e->>4)::boolean, \
@@ -46,7 +47,7 @@ macro_rules! unpacked_days {
 /// The medicines of a packed write likewise.
 macro_rules! unpacked_medicines {
     (sqlite) => {
-        "SELECT $1, value->>0, value->>1, value->>2, value->>3, value->>4, value->>5 FROM json_each($2)"
+        "SELECT $1, value->>0, value->>1, value->>2, value->>3, value->>4, value->>5 FROM jsonb_each($2)"
     };
     (postgres) => {
         "SELECT $1, (e->>0)::date, (e->>1)::int, e->>2, e->>3, e->>4, (e->>5)::boolean \

@@ -89,33 +89,34 @@ macro_rules! treatment_engine {
                 .bind(&d.prescriber)
                 .execute(&mut **tx)
                 .await?;
-                for (pos, site) in d.sites.iter().enumerate() {
-                    sqlx::query(
-                        "INSERT INTO session_sites (session_id, position, target, side, ordinal, units) \
-                         VALUES ($1, $2, $3, $4, $5, $6)",
-                    )
-                    .bind(id)
-                    .bind(i32::try_from(pos).unwrap_or(i32::MAX))
-                    .bind(site.target.key())
-                    .bind(site.side.as_str())
-                    .bind(i32::try_from(site.ordinal).unwrap_or(i32::MAX))
-                    .bind(i32::try_from(site.units).unwrap_or(i32::MAX))
-                    .execute(&mut **tx)
-                    .await?;
+                // One statement for all the sites and one for the overrides.
+                if !d.sites.is_empty() {
+                    let mut qb = sqlx::QueryBuilder::<Db>::new(
+                        "INSERT INTO session_sites (session_id, position, target, side, ordinal, units) ",
+                    );
+                    qb.push_values(d.sites.iter().enumerate(), |mut b, (pos, site)| {
+                        b.push_bind(id)
+                            .push_bind(i32::try_from(pos).unwrap_or(i32::MAX))
+                            .push_bind(site.target.key())
+                            .push_bind(site.side.as_str())
+                            .push_bind(i32::try_from(site.ordinal).unwrap_or(i32::MAX))
+                            .push_bind(i32::try_from(site.units).unwrap_or(i32::MAX));
+                    });
+                    qb.build().execute(&mut **tx).await?;
                 }
-                for (pos, o) in overrides.iter().enumerate() {
-                    sqlx::query(
-                        "INSERT INTO session_overrides (session_id, position, check_kind, finding, reason, by_name) \
-                         VALUES ($1, $2, $3, $4, $5, $6)",
-                    )
-                    .bind(id)
-                    .bind(i32::try_from(pos).unwrap_or(i32::MAX))
-                    .bind(&o.check)
-                    .bind(&o.finding)
-                    .bind(&o.reason)
-                    .bind(&o.by)
-                    .execute(&mut **tx)
-                    .await?;
+                if !overrides.is_empty() {
+                    let mut qb = sqlx::QueryBuilder::<Db>::new(
+                        "INSERT INTO session_overrides (session_id, position, check_kind, finding, reason, by_name) ",
+                    );
+                    qb.push_values(overrides.iter().enumerate(), |mut b, (pos, o)| {
+                        b.push_bind(id)
+                            .push_bind(i32::try_from(pos).unwrap_or(i32::MAX))
+                            .push_bind(o.check.clone())
+                            .push_bind(o.finding.clone())
+                            .push_bind(o.reason.clone())
+                            .push_bind(o.by.clone());
+                    });
+                    qb.build().execute(&mut **tx).await?;
                 }
                 Ok(())
             }
