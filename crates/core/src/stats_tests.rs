@@ -908,7 +908,7 @@ proptest! {
 }
 
 #[test]
-fn counts_up_to_the_limit_agree_with_scipy_and_beyond_it_are_refused() {
+fn counts_up_to_the_limit_agree_with_scipy_and_beyond_it_use_the_large_sample_forms() {
     // At MAX_COUNT (100 000) — scipy: stats.t.ppf(0.975, 99999) = 1.9599877077718442;
     // statsmodels: proportion_confint(x, 100000, method='beta') for x = 1, 50000, 99999; scipy:
     // chi2.ppf(0.025, 200000)/2 = 99381.15266374472, chi2.ppf(0.975, 200002)/2 =
@@ -940,20 +940,41 @@ fn counts_up_to_the_limit_agree_with_scipy_and_beyond_it_are_refused() {
         1e-8 * 1e5,
     );
 
-    // One more is refused rather than risking a quantile that never returns.
-    let too_many = vec![0.0; 100_001];
-    assert!(matches!(
-        mean_with_t_interval(&too_many, L95),
-        Err(StatsError::TooLarge { count: 100_001, .. })
-    ));
-    assert!(matches!(
-        clopper_pearson(1, 1_000_000_000, L95),
-        Err(StatsError::TooLarge { what: "trials", .. })
-    ));
-    assert!(matches!(
-        poisson_rate(100_001, 1e9, 100.0, L95),
-        Err(StatsError::TooLarge { what: "events", .. })
-    ));
+    // Beyond the limit the large-sample forms take over (a registry's counts). scipy 1.x:
+    // stats.t.ppf(0.975, 100000) = 1.9599877075346095, stats.t.ppf(0.975, 1000000) =
+    // 1.959966356814107 (A&S 26.7.5 gives them to 2e-15); stats.chi2.ppf(0.025, 200002)/2 =
+    // 99382.1495647746 and chi2.ppf(0.975, 200004)/2 = 100622.74783869852 (Wilson–Hilferty to
+    // 5e-10 relative).
+    close(
+        "t beyond",
+        t_quantile(100_000.0, 0.975).expect("t"),
+        1.9599877075346095,
+        1e-12,
+    );
+    close(
+        "t far",
+        t_quantile(1e6, 0.975).expect("t"),
+        1.959966356814107,
+        1e-12,
+    );
+    let many: Vec<f64> = (0..100_001).map(|i| f64::from(i % 2)).collect();
+    let m = mean_with_t_interval(&many, L95)
+        .expect("valid")
+        .expect("data");
+    let t = (m.interval.expect("interval").high - m.mean) / (m.sd.expect("sd") / 100_001f64.sqrt());
+    close("t of 100 001 values", t, 1.9599877075346095, 1e-9);
+    let r = rate95(MAX_COUNT + 1, 1.0, 1.0);
+    interval(
+        "events beyond",
+        r.interval,
+        99382.1495647746,
+        100622.74783869852,
+        1e-9 * 1e5,
+    );
+    // An exact proportion beyond the limit is Wilson's, and says so.
+    let p = exact95(1, 1_000_000_000);
+    assert_eq!(p.method, ProportionMethod::Wilson);
+    assert_eq!(p, wilson95(1, 1_000_000_000));
     // Wilson has no such limit — statsmodels: proportion_confint(3, 10**6, method='wilson') =
     // (1.0202712409681232e-06, 8.821149774312438e-06).
     let rare = wilson95(3, 1_000_000);
