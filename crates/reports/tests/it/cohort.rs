@@ -6,7 +6,8 @@ use std::path::Path;
 use std::process::Command;
 
 use cephalog_app::cohort::{CohortFilter, cohort_report};
-use cephalog_reports::cohort::{TITLE, mean_ci, share};
+use cephalog_app::figures::terse::{mean_ci, share};
+use cephalog_reports::cohort::TITLE;
 use cephalog_store::DEFAULT_CLINIC;
 
 use crate::fixture::{clinic, today};
